@@ -1,0 +1,76 @@
+package dev.attnref;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The package rules of ARCHITECTURE.md, read from the import lines of {@code src/main/java}: each
+ * role may import only the project packages listed here. A violation names the file, the import
+ * and the rule.
+ */
+class ArchitectureTest {
+    private static final Path MAIN = Path.of("src/main/java/dev/attnref");
+    private static final Pattern PROJECT_IMPORT = Pattern.compile("^import\\s+(?:static\\s+)?dev\\.attnref\\.(\\w+)\\.");
+
+    /** Package → the project packages it may import (its own always allowed). */
+    private static final Map<String, Set<String>> ALLOWED = Map.of(
+            "core", Set.of(),
+            "oracle", Set.of("core"),
+            "attention", Set.of("core"),
+            "mirror", Set.of("core"),
+            "fast", Set.of("core"),
+            "model", Set.of("core", "attention"),
+            "golden", Set.of("core", "oracle", "attention", "mirror", "model", "fast"),
+            "experiment", Set.of("core", "oracle", "attention", "mirror", "model", "fast", "golden"),
+            "report", Set.of("core", "oracle", "attention", "mirror", "model", "fast", "golden", "experiment"),
+            "cli", Set.of("core", "oracle", "attention", "mirror", "model", "fast", "golden", "experiment", "report"));
+
+    @Test
+    void everyPackageImportsOnlyWhatItsRoleAllows() throws IOException {
+        List<String> violations = new ArrayList<>();
+        int filesRead = 0;
+        try (Stream<Path> files = Files.walk(MAIN)) {
+            for (Path file : (Iterable<Path>) files.filter(p -> p.toString().endsWith(".java"))::iterator) {
+                filesRead++;
+                String pkg = MAIN.relativize(file).getName(0).toString();
+                if (file.getParent().equals(MAIN)) {
+                    violations.add(file + ": classes must live in a role package, not in dev.attnref itself");
+                    continue;
+                }
+                Set<String> allowed = ALLOWED.get(pkg);
+                if (allowed == null) {
+                    violations.add(file + ": package dev.attnref." + pkg + " is not a role named in ARCHITECTURE.md");
+                    continue;
+                }
+                for (String line : Files.readAllLines(file)) {
+                    Matcher m = PROJECT_IMPORT.matcher(line.trim());
+                    if (m.find() && !m.group(1).equals(pkg) && !allowed.contains(m.group(1))) {
+                        violations.add(file + ": `" + line.trim() + "` — " + pkg + " may import only " + allowed);
+                    }
+                }
+            }
+        }
+        assertTrue(filesRead > 0, "no sources found under " + MAIN.toAbsolutePath());
+        assertEquals(List.of(), violations, "package rules of ARCHITECTURE.md broken");
+    }
+
+    @Test
+    void theRuleDetectsAForbiddenImport() {
+        Matcher m = PROJECT_IMPORT.matcher("import dev.attnref.mirror.Fidelity;");
+        assertTrue(m.find());
+        assertEquals("mirror", m.group(1));
+        assertTrue(!ALLOWED.get("attention").contains(m.group(1)), "attention must not import mirror");
+    }
+}
