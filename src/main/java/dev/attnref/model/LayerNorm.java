@@ -56,6 +56,16 @@ public final class LayerNorm implements Norm {
         return eps;
     }
 
+    /** The gain γ, or {@code null} for none. */
+    public Tensor weight() {
+        return weight;
+    }
+
+    /** The bias β, or {@code null} for none. */
+    public Tensor bias() {
+        return bias;
+    }
+
     @Override
     public Tensor forward(Tensor x) {
         RmsNorm.checkInput("LayerNorm", x, width);
