@@ -140,8 +140,10 @@ final class LatentAttentionSteps {
         return Checks.allFinite(name, values);
     }
 
-    /** Input activations {@code x [B, T, M]}: of the right size, finite. */
+    /** Input activations {@code x [B, T, M]}: B and T positive, of the right size, finite. */
     static double[] activations(double[] x, int batch, int seqLen, int modelWidth) {
+        Checks.positive("batch", batch);
+        Checks.positive("seqLen", seqLen);
         if (x == null) {
             throw new IllegalArgumentException("input x is missing; expected [" + batch + ", " + seqLen + ", " + modelWidth + "]");
         }

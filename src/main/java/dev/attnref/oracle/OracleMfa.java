@@ -111,8 +111,6 @@ public final class OracleMfa {
         Checks.notNull("config", config);
         Checks.notNull("options", options);
         Checks.notNull("weights", weights);
-        Checks.positive("batch", batch);
-        Checks.positive("seqLen", seqLen);
         int modelWidth = config.modelWidth();
         int numHeads = config.numHeads();
         int queryRank = config.queryRank();

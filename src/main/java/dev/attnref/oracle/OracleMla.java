@@ -143,8 +143,6 @@ public final class OracleMla {
         Checks.notNull("config", config);
         Checks.notNull("options", options);
         Checks.notNull("weights", weights);
-        Checks.positive("batch", batch);
-        Checks.positive("seqLen", seqLen);
         int modelWidth = config.modelWidth();
         int numHeads = config.numHeads();
         int queryRank = config.qLoraRank();
