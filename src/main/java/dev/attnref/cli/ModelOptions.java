@@ -1,7 +1,7 @@
 package dev.attnref.cli;
 
+import dev.attnref.attention.AttentionVariant;
 import dev.attnref.core.Checks;
-import dev.attnref.model.AttentionVariant;
 import dev.attnref.model.DecoderConfig;
 import dev.attnref.model.FfnKind;
 import dev.attnref.model.NormKind;
@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 
 /** The options that describe a tiny seeded decoder, shared by {@code trace} and {@code generate}. */
 final class ModelOptions {
-    @Option(names = "--variant", defaultValue = "GQA", description = "MHA, MQA or GQA (default: ${DEFAULT-VALUE})")
+    @Option(names = "--variant", defaultValue = "GQA", description = "MHA, MQA or GQA (MLA and MFA are not in the decoder yet) (default: ${DEFAULT-VALUE})")
     AttentionVariant variant;
 
     @Option(names = "--vocab", defaultValue = "32", description = "vocabulary size V (default: ${DEFAULT-VALUE})")
@@ -56,7 +56,7 @@ final class ModelOptions {
     long modelSeed;
 
     DecoderConfig config() {
-        int kvHeads = variant.numKvHeads(numHeads, numKvHeads);
+        int kvHeads = DecoderConfig.numKvHeads(variant, numHeads, numKvHeads);
         if (headDim == 0) {
             Checks.divides("--heads", numHeads, "--model-width", modelWidth);
         }

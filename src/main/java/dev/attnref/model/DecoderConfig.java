@@ -1,5 +1,6 @@
 package dev.attnref.model;
 
+import dev.attnref.attention.AttentionVariant;
 import dev.attnref.core.Checks;
 import dev.attnref.core.RopePairing;
 
@@ -53,6 +54,43 @@ public record DecoderConfig(int vocabSize, int modelWidth, int numLayers, int nu
         if (position == PositionEncoding.ROPE && headDim % 2 != 0) {
             throw new IllegalArgumentException("headDim (" + headDim + ") must be even with RoPE: dimensions rotate in pairs");
         }
+    }
+
+    /**
+     * G for a variant of seed 001's family ("MHA 和 MQA 都是 GQA 的特殊表达形式"): MHA has G = H, MQA
+     * G = 1, GQA the requested G (must divide H) or, when {@code requestedKvHeads} is 0, the largest
+     * divisor of H strictly between 1 and H. MLA and MFA do not share key/value heads this way and
+     * are rejected: the decoder runs them only through an {@link AttentionLayer} of their own.
+     */
+    public static int numKvHeads(AttentionVariant variant, int numHeads, int requestedKvHeads) {
+        Checks.notNull("variant", variant);
+        Checks.positive("numHeads", numHeads);
+        Checks.nonNegative("numKvHeads (0 = variant default)", requestedKvHeads);
+        int fixed = switch (variant) {
+            case MHA -> numHeads;
+            case MQA -> 1;
+            case GQA -> requestedKvHeads;
+            default -> throw new IllegalArgumentException("variant " + variant.label()
+                    + " is not a key/value-head-sharing variant; expected MHA, MQA or GQA");
+        };
+        if (variant != AttentionVariant.GQA) {
+            if (requestedKvHeads != 0 && requestedKvHeads != fixed) {
+                throw new IllegalArgumentException(variant.label() + " has numKvHeads = " + fixed + " for numHeads ("
+                        + numHeads + "); got numKvHeads (" + requestedKvHeads + ")");
+            }
+            return fixed;
+        }
+        if (requestedKvHeads != 0) {
+            Checks.divides("numKvHeads", requestedKvHeads, "numHeads", numHeads);
+            return requestedKvHeads;
+        }
+        for (int g = numHeads - 1; g > 1; g--) {
+            if (numHeads % g == 0) {
+                return g;
+            }
+        }
+        throw new IllegalArgumentException("GQA needs a key/value head count strictly between 1 and numHeads ("
+                + numHeads + "), and " + numHeads + " has no such divisor; give numKvHeads or use MHA/MQA");
     }
 
     public static Builder builder() {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.attnref.attention.AttentionVariant;
 import dev.attnref.core.SeededRandom;
 import dev.attnref.core.Tensor;
 import java.util.ArrayList;
@@ -144,15 +145,19 @@ class DecoderModelTest {
 
     @Test
     void variantsFixTheNumberOfKvHeads() {
-        assertEquals(8, AttentionVariant.MHA.numKvHeads(8, 0));
-        assertEquals(1, AttentionVariant.MQA.numKvHeads(8, 0));
-        assertEquals(4, AttentionVariant.GQA.numKvHeads(8, 0));
-        assertEquals(2, AttentionVariant.GQA.numKvHeads(8, 2));
-        assertEquals(3, AttentionVariant.GQA.numKvHeads(9, 0));
-        IllegalArgumentException mqa = assertThrows(IllegalArgumentException.class, () -> AttentionVariant.MQA.numKvHeads(8, 2));
+        assertEquals(8, DecoderConfig.numKvHeads(AttentionVariant.MHA, 8, 0));
+        assertEquals(1, DecoderConfig.numKvHeads(AttentionVariant.MQA, 8, 0));
+        assertEquals(4, DecoderConfig.numKvHeads(AttentionVariant.GQA, 8, 0));
+        assertEquals(2, DecoderConfig.numKvHeads(AttentionVariant.GQA, 8, 2));
+        assertEquals(3, DecoderConfig.numKvHeads(AttentionVariant.GQA, 9, 0));
+        IllegalArgumentException mqa = assertThrows(IllegalArgumentException.class,
+                () -> DecoderConfig.numKvHeads(AttentionVariant.MQA, 8, 2));
         assertTrue(mqa.getMessage().contains("numKvHeads (2)"), mqa.getMessage());
         IllegalArgumentException prime = assertThrows(IllegalArgumentException.class,
-                () -> AttentionVariant.GQA.numKvHeads(7, 0));
+                () -> DecoderConfig.numKvHeads(AttentionVariant.GQA, 7, 0));
         assertTrue(prime.getMessage().contains("numHeads (7)"), prime.getMessage());
+        IllegalArgumentException mla = assertThrows(IllegalArgumentException.class,
+                () -> DecoderConfig.numKvHeads(AttentionVariant.MLA, 8, 0));
+        assertTrue(mla.getMessage().contains("variant MLA"), mla.getMessage());
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.attnref.attention.AttentionVariant;
 import dev.attnref.core.SeededRandom;
 import dev.attnref.core.Tensor;
 import java.util.Arrays;
@@ -20,10 +21,11 @@ class GenerationTest {
     private static final double LOGIT_TOLERANCE = 1e-12;
 
     private static DecoderConfig randomConfig(Law.Try t) {
-        AttentionVariant variant = AttentionVariant.values()[t.size("variant", 0, 2)];
+        AttentionVariant variant = List.of(AttentionVariant.MHA, AttentionVariant.MQA, AttentionVariant.GQA)
+                .get(t.size("variant", 0, 2));
         int numHeads = 2 * t.size("H/2", 2, 3);   // 4 or 6: each variant, GQA included, has a proper G
         return DecoderConfig.builder().vocabSize(t.size("V", 4, 24)).modelWidth(t.size("M", 2, 10))
-                .numLayers(t.size("N", 1, 2)).numHeads(numHeads).numKvHeads(variant.numKvHeads(numHeads, 0))
+                .numLayers(t.size("N", 1, 2)).numHeads(numHeads).numKvHeads(DecoderConfig.numKvHeads(variant, numHeads, 0))
                 .headDim(2 * t.size("D/2", 1, 2)).ffnWidth(t.size("F", 2, 12))
                 .ffn(FfnKind.values()[t.size("ffn", 0, FfnKind.values().length - 1)])
                 .norm(t.size("layerNorm", 0, 1) == 1 ? NormKind.LAYER : NormKind.RMS)
