@@ -12,6 +12,7 @@ import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -72,8 +73,17 @@ public final class GenerateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** Bad option values (IllegalArgumentException from the model) are usage errors: message, usage, exit code 2. */
     @Override
     public Integer call() {
+        try {
+            return run();
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+    }
+
+    private int run() {
         PrintWriter out = spec.commandLine().getOut();
         DecoderConfig config = model.config();
         Checks.nonNegative("--steps", steps);
@@ -100,20 +110,12 @@ public final class GenerateCommand implements Callable<Integer> {
         if (checkCache) {
             List<GenerationStep> other = Generator.generate(decoder, prompt, steps, decoding, new SeededRandom(seed),
                     !useCache);
-            boolean sameTokens = true;
-            double worst = 0.0;
-            for (int i = 0; i < generated.size(); i++) {
-                sameTokens &= generated.get(i).token() == other.get(i).token();
-                double[] a = generated.get(i).logits();
-                double[] b = other.get(i).logits();
-                for (int v = 0; v < a.length; v++) {
-                    worst = Math.max(worst, Math.abs(a[v] - b[v]));
-                }
-            }
+            Generator.Agreement agreement = Generator.compare(generated, other);
             out.printf("cache check (%s vs %s): tokens %s; max |Δlogit| = %.3e%n", useCache ? "cached" : "uncached",
-                    useCache ? "uncached" : "cached", sameTokens ? "identical" : "DIFFER", worst);
+                    useCache ? "uncached" : "cached", agreement.sameTokens() ? "identical" : "DIFFER",
+                    agreement.maxLogitDifference());
             out.flush();
-            return sameTokens ? 0 : 1;
+            return agreement.sameTokens() ? 0 : 1;
         }
         out.flush();
         return 0;

@@ -8,6 +8,7 @@ import dev.attnref.model.ShapeTrace;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -33,8 +34,17 @@ public final class TraceCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** Bad option values (IllegalArgumentException from the model) are usage errors: message, usage, exit code 2. */
     @Override
     public Integer call() {
+        try {
+            return run();
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+    }
+
+    private int run() {
         PrintWriter out = spec.commandLine().getOut();
         DecoderConfig config = model.config();
         Checks.positive("--batch", batch);

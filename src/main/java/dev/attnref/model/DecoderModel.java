@@ -140,10 +140,6 @@ public final class DecoderModel {
         return head;
     }
 
-    public int vocabSize() {
-        return embedding.vocabSize();
-    }
-
     /** Empty caches for {@code batchSize} sequences (one per block). */
     public DecoderState newState(int batchSize) {
         Checks.positive("batchSize", batchSize);

@@ -6,6 +6,7 @@ import java.util.List;
  * The per-block attention caches of one {@link DecoderModel} for {@code B} sequences of equal
  * length, and that length: the absolute position the next token takes. Made by
  * {@link DecoderModel#newState(int)}; grown only by {@link DecoderModel#forward(int[][], DecoderState, ShapeTrace)}.
+ * Checked by {@code GenerationTest} (chunked prefill) and {@code DecoderModelTest}.
  */
 public final class DecoderState {
     private final DecoderModel owner;

@@ -18,9 +18,33 @@ import java.util.List;
  * The history seen by the repetition penalty is the prompt plus every token generated so far.
  * Law: both paths give the same tokens and the same logits (to rounding), step for step
  * ({@code GenerationTest}); the cached path does O(1) new positions per step instead of O(n).
+ * Checked by {@code GenerationTest}.
  */
 public final class Generator {
     private Generator() {
+    }
+
+    /** How two generations of the same length compare: same tokens, and the largest logit difference over all steps. */
+    public record Agreement(boolean sameTokens, double maxLogitDifference) {
+    }
+
+    /** Compares two runs step by step (e.g. cached against uncached). */
+    public static Agreement compare(List<GenerationStep> first, List<GenerationStep> second) {
+        if (first.size() != second.size()) {
+            throw new IllegalArgumentException("cannot compare generations of " + first.size() + " and " + second.size()
+                    + " steps");
+        }
+        boolean sameTokens = true;
+        double worst = 0.0;
+        for (int i = 0; i < first.size(); i++) {
+            sameTokens &= first.get(i).token() == second.get(i).token();
+            double[] a = first.get(i).logits();
+            double[] b = second.get(i).logits();
+            for (int v = 0; v < a.length; v++) {
+                worst = Math.max(worst, Math.abs(a[v] - b[v]));
+            }
+        }
+        return new Agreement(sameTokens, worst);
     }
 
     /** Generates {@code steps} tokens after {@code prompt}; the random stream is used only when sampling. */

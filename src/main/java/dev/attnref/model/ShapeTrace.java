@@ -58,10 +58,6 @@ public final class ShapeTrace {
         return new ShapeTrace(true);
     }
 
-    public boolean isRecording() {
-        return enabled;
-    }
-
     /** Opens a section (e.g. "block 0"); stages recorded until {@link #exit()} are nested under it. */
     public void enter(String section) {
         if (enabled) {

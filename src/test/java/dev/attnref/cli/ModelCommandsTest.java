@@ -58,6 +58,16 @@ class ModelCommandsTest {
     }
 
     @Test
+    void traceRejectsVariantsOutsideTheKvSharingFamilyAsAUsageError() {
+        Run mla = run("trace", "--variant", "MLA");
+        assertEquals(2, mla.exitCode());
+        assertTrue(mla.err().contains("variant MLA") && mla.err().contains("Usage: attnref trace"), mla.err());
+        Run badHeads = run("trace", "--variant", "GQA", "--heads", "6", "--kv-heads", "4", "--model-width", "12");
+        assertEquals(2, badHeads.exitCode());
+        assertTrue(badHeads.err().contains("numKvHeads (4) must divide numHeads (6)"), badHeads.err());
+    }
+
+    @Test
     void generatePrintsEachTokenWithItsProbabilityAndAgreesWithoutTheCache() {
         Run run = run("generate", "--steps", "6", "--temperature", "0.8", "--top-k", "8", "--top-p", "0.95",
                 "--penalty", "1.2", "--seed", "3", "--check-cache");
@@ -83,7 +93,7 @@ class ModelCommandsTest {
     @Test
     void generateRejectsANonPositiveTemperature() {
         Run run = run("generate", "--temperature", "0");
-        assertNotEquals(0, run.exitCode());
+        assertEquals(2, run.exitCode(), "a bad option value is a usage error");
         assertTrue(run.err().contains("temperature (0.0)") && run.err().contains("greedy"), run.err());
         Run greedy = run("generate", "--greedy", "--steps", "3");
         assertEquals(0, greedy.exitCode(), greedy.err());

@@ -61,6 +61,8 @@ class GenerationTest {
             assertTrue(la.maxAbsDiff(lb) <= LOGIT_TOLERANCE, "logits at step " + i + " differ by " + la.maxAbsDiff(lb));
             assertEquals(b.probability(), a.probability(), 1e-12, "probability at step " + i);
         }
+        Generator.Agreement agreement = Generator.compare(cached, recomputed);
+        assertTrue(agreement.sameTokens() && agreement.maxLogitDifference() <= LOGIT_TOLERANCE, agreement.toString());
     }
 
     @Test
@@ -110,6 +112,19 @@ class GenerationTest {
             }
             chunkedPrefillEqualsOneForward(model, ids, t.random);
         });
+    }
+
+    @Test
+    void comparisonSeesADifferentTokenAndTheLargestLogitGap() {
+        // Step 0 agrees; step 1 differs in token and by 0.75 in logit 1 (|2 − 1.25|).
+        List<GenerationStep> a = List.of(new GenerationStep(3, 0, 0.5, new double[] {1, 1}, new double[] {0.5, 0.5}),
+                new GenerationStep(4, 1, 0.6, new double[] {0, 2}, new double[] {0.4, 0.6}));
+        List<GenerationStep> b = List.of(a.get(0),
+                new GenerationStep(4, 0, 0.7, new double[] {0.5, 1.25}, new double[] {0.7, 0.3}));
+        Generator.Agreement agreement = Generator.compare(a, b);
+        assertTrue(!agreement.sameTokens());
+        assertEquals(0.75, agreement.maxLogitDifference(), 0);
+        assertTrue(Generator.compare(a, a).sameTokens());
     }
 
     @Test
