@@ -39,16 +39,26 @@ final class LatentCases {
 
     /** An MFA shape (C even, 2–6). */
     static MfaShape mfaShape(LatentLaw.Try t, boolean keyReuse) {
-        int modelWidth = t.size("M", 3, 9);
-        int numHeads = t.size("H", 1, 4);
-        int queryRank = t.size("C_q", 2, 7);
-        int headDim = 2 * t.size("C/2", 1, 3);
+        return mfaShape(t, keyReuse, "");
+    }
+
+    /** An MFA shape whose sizes are recorded with {@code prefix} (to tell them from an MLA's in one try). */
+    static MfaShape mfaShape(LatentLaw.Try t, boolean keyReuse, String prefix) {
+        int modelWidth = t.size(prefix + "M", 3, 9);
+        int numHeads = t.size(prefix + "H", 1, 4);
+        int queryRank = t.size(prefix + "C_q", 2, 7);
+        int headDim = 2 * t.size(prefix + "C/2", 1, 3);
         return new MfaShape(modelWidth, numHeads, queryRank, headDim, keyReuse);
     }
 
     /** Either pairing, Step-3's θ = 5·10⁵. */
     static MfaSettings mfaSettings(LatentLaw.Try t) {
-        RopePairing pairing = t.flag("splitHalves") ? RopePairing.SPLIT_HALVES : RopePairing.INTERLEAVED;
+        return mfaSettings(t, "");
+    }
+
+    /** As {@link #mfaSettings(LatentLaw.Try)}, the choice recorded with {@code prefix}. */
+    static MfaSettings mfaSettings(LatentLaw.Try t, String prefix) {
+        RopePairing pairing = t.flag(prefix + "splitHalves") ? RopePairing.SPLIT_HALVES : RopePairing.INTERLEAVED;
         return new MfaSettings(500000.0, pairing, 1e-6);
     }
 
