@@ -129,7 +129,7 @@ public final class OracleAttention {
         // Step 5 — p = softmax_s(logit) = exp(logit − m) / Σ_s exp(logit − m),  m = max_s logit.
         //          m = −∞ means no visible key: the row follows the fully-masked-row policy.
         double[] probabilities = new double[scaledScores.length];                          // [B, H, T, S]
-        for (int row = 0; row < batch * numHeads * qLen; row++) {
+        for (int row = 0; row < batch * numHeads * qLen; row++) {                         // row = (b·H + h)·T + t
             int base = row * kvLen;
             double max = Double.NEGATIVE_INFINITY;
             for (int s = 0; s < kvLen; s++) {
