@@ -125,6 +125,26 @@ public final class SimplifiedMla {
         return config;
     }
 
+    /** W_DQ and b_DQ, the query down-projection (seed: {@code Wq_d}). */
+    public Linear queryDown() {
+        return queryDown;
+    }
+
+    /** W_DKV and b_DKV, the key/value down-projection (seed: {@code Wkv_d}). */
+    public Linear kvDown() {
+        return kvDown;
+    }
+
+    /** W_UV and b_UV, the value up-projection (seed: {@code Wv_u}). */
+    public Linear valueUp() {
+        return valueUp;
+    }
+
+    /** W_O and b_O (seed: {@code Wo}). */
+    public Linear output() {
+        return output;
+    }
+
     /** W_UQ {@code [H·D, C_q]}. */
     public Tensor queryUp() {
         return queryUp;
