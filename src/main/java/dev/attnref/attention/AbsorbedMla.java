@@ -44,8 +44,8 @@ import dev.attnref.core.Tensor;
  * re-association). Differs from source: the cache is grown by concatenation, not preallocated.
  *
  * <p>Checked by {@code MlaOracleAgreementTest}, {@code MlaAbsorptionLawTest} (equals
- * {@link NaiveMla}, and the mutants that must break it), {@code CachedAttentionLawTest},
- * {@code CacheSizeLawTest}.
+ * {@link NaiveMla}, and the mutants that must break it), {@code LatentModulesCrosscheckTest} (against
+ * PyTorch's absorbed form), {@code CachedAttentionLawTest}, {@code CacheSizeLawTest}.
  */
 public final class AbsorbedMla implements CachedAttention<LatentCache> {
     private final MlaWeights weights;

@@ -9,8 +9,8 @@ import java.util.Arrays;
 /**
  * Steps shared by the latent and factorized attention modules ({@link NaiveMla},
  * {@link AbsorbedMla}, {@link SimplifiedMla}, {@link Mfa}, {@link MfaKeyReuse}): RMSNorm, the
- * causal softmax over a cache, merging heads, and argument checks. Tensor operations only; every
- * method returns new tensors and leaves its arguments untouched.
+ * causal softmax over a cache, merging heads, argument checks and the seeded weight draw. Tensor
+ * operations only; every method returns new tensors and leaves its arguments untouched.
  */
 final class LatentSteps {
     private LatentSteps() {

@@ -43,8 +43,8 @@ import dev.attnref.core.Tensor;
  * {@code config.json} ({@code num_attention_groups 1}, {@code head_dim 256}, {@code share_q_dim 2048}).
  *
  * <p>Checked by {@code MlaOracleAgreementTest} (against {@code OracleMfa}), {@code MfaLawTest}
- * (equals an independently written MQA of head width C), {@code CachedAttentionLawTest},
- * {@code CacheSizeLawTest}.
+ * (equals an independently written MQA of head width C), {@code LatentModulesCrosscheckTest},
+ * {@code CachedAttentionLawTest}, {@code CacheSizeLawTest}.
  */
 public final class Mfa implements CachedAttention<MfaCache> {
     private final MfaShape shape;

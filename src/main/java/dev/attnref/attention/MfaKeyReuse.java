@@ -48,7 +48,8 @@ import dev.attnref.core.Tensor;
  * <p>Source: Hu et al., "Multi-matrix Factorization Attention", arXiv:2412.19255 (MFA-Key-Reuse).
  *
  * <p>Checked by {@code MlaOracleAgreementTest} (against {@code OracleMfa}, which forms v
- * explicitly), {@code MfaLawTest}, {@code CachedAttentionLawTest}, {@code CacheSizeLawTest}.
+ * explicitly), {@code LatentModulesCrosscheckTest}, {@code MfaLawTest}, {@code CachedAttentionLawTest},
+ * {@code CacheSizeLawTest}.
  */
 public final class MfaKeyReuse implements CachedAttention<KeyReuseCache> {
     private final MfaShape shape;

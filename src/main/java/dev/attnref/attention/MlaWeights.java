@@ -58,8 +58,9 @@ import dev.attnref.core.Tensor;
  * YaRN enters only as the softmax multiplier; the frequency ramp DeepSeek applies to the rotary
  * frequencies beyond the original context is not applied (θ is used as given).
  *
- * <p>Checked by {@code MlaOracleAgreementTest}, {@code MlaAbsorptionLawTest},
- * {@code MlaStructureLawTest}.
+ * <p>Checked by {@code MlaOracleAgreementTest}, {@code LatentModulesCrosscheckTest} (the PyTorch
+ * cross-check's weights, read as they are and redrawn from their seeds), {@code MlaAbsorptionLawTest},
+ * {@code MlaStructureLawTest}, {@code LatentModuleValidationTest}.
  */
 public final class MlaWeights {
 

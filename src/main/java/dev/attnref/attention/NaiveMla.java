@@ -37,7 +37,8 @@ import java.util.List;
  * Source: DeepSeek-V2, arXiv:2405.04434, §2.1, equations 9–19.
  *
  * <p>Checked by {@code MlaOracleAgreementTest} (against {@code OracleMla}), {@code MlaAbsorptionLawTest},
- * {@code CachedAttentionLawTest}, {@code MlaStructureLawTest}, {@code CacheSizeLawTest}.
+ * {@code LatentModulesCrosscheckTest} (against PyTorch), {@code CachedAttentionLawTest},
+ * {@code MlaStructureLawTest}, {@code CacheSizeLawTest}.
  */
 public final class NaiveMla implements CachedAttention<NaiveMlaCache> {
     private final MlaWeights weights;
