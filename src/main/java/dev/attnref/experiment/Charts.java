@@ -3,6 +3,7 @@ package dev.attnref.experiment;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.CategorySeries;
 import org.knowm.xchart.VectorGraphicsEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
@@ -13,6 +14,7 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
+import java.awt.Font;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -36,6 +38,8 @@ public final class Charts {
 
     private static final int WIDTH = 900;
     private static final int HEIGHT = 560;
+    private static final int BAR_HEIGHT = 720;
+    private static final int BAR_WIDTH = 1300;
     private static final String SVG_CLASS = "de.erichseifert.vectorgraphics2d.svg.SVGProcessor";
 
     private Charts() {
@@ -87,15 +91,20 @@ public final class Charts {
         s.setMarker(SeriesMarkers.DIAMOND);
     }
 
-    /** A bar chart over categories. */
+    /** A bar chart over categories; with a log axis a dot plot (XChart draws no bars on log axes). */
     public static CategoryChart bars(String title, String xTitle, String yTitle, boolean logY) {
-        CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title(title)
+        CategoryChart chart = new CategoryChartBuilder().width(BAR_WIDTH).height(BAR_HEIGHT).title(title)
                 .xAxisTitle(xTitle).yAxisTitle(yTitle).build();
         chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
         chart.getStyler().setPlotBackgroundColor(Color.WHITE);
         chart.getStyler().setYAxisLogarithmic(logY);
-        chart.getStyler().setXAxisLabelRotation(35);
+        chart.getStyler().setXAxisLabelRotation(90);
+        chart.getStyler().setXAxisTickMarkSpacingHint(8);
+        chart.getStyler().setAxisTickLabelsFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
+        if (logY) {
+            chart.getStyler().setDefaultSeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Scatter);
+        }
         return chart;
     }
 

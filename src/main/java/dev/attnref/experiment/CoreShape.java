@@ -105,6 +105,34 @@ public record CoreShape(String label, Layout layout, int numHeads, int numKvHead
         return f.keyReuse() ? mfaKeyReuse(f.numHeads(), f.headDim()) : mfa(f.numHeads(), f.headDim());
     }
 
+    /**
+     * A core from a spec object: {@code kind} = {@code gqa} (heads, kvHeads, headDim), {@code mla-naive}
+     * (heads, nopeDim, ropeDim, valueDim), {@code mla-absorbed} (heads, latentDim, ropeDim), {@code mfa} or
+     * {@code mfa-kr} (heads, headDim).
+     */
+    public static CoreShape fromSpec(Spec spec) {
+        String kind = spec.text("kind");
+        return switch (kind) {
+            case "gqa" -> gqa(spec.integer("heads"), spec.integer("kvHeads"), spec.integer("headDim"));
+            case "mla-naive" -> mlaNaive(spec.integer("heads"), spec.integer("nopeDim"), spec.integer("ropeDim"),
+                    spec.integer("valueDim"));
+            case "mla-absorbed" -> mlaAbsorbed(spec.integer("heads"), spec.integer("latentDim"), spec.integer("ropeDim"));
+            case "mfa" -> mfa(spec.integer("heads"), spec.integer("headDim"));
+            case "mfa-kr" -> mfaKeyReuse(spec.integer("heads"), spec.integer("headDim"));
+            default -> throw new IllegalArgumentException("core kind (" + kind
+                    + ") must be one of gqa, mla-naive, mla-absorbed, mfa, mfa-kr");
+        };
+    }
+
+    /** The label with the sizes, for legends: {@code GQA H32 G8 D128}. */
+    public String describe() {
+        return switch (layout) {
+            case GROUPED -> label + " H" + numHeads + " G" + numKvHeads + " Dk" + keyWidth + " Dv" + valueWidth;
+            case LATENT -> label + " H" + numHeads + " C" + valueWidth + " P" + (keyWidth - valueWidth);
+            case KEY_REUSE -> label + " H" + numHeads + " C" + keyWidth;
+        };
+    }
+
     /** Values cached per token. */
     public long cacheValuesPerToken() {
         return layout == Layout.GROUPED ? (long) numKvHeads * (keyWidth + valueWidth) : keyWidth;

@@ -2,7 +2,7 @@ package dev.attnref.experiment;
 
 import org.knowm.xchart.internal.chartpart.Chart;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,11 +29,11 @@ public final class ExperimentContext {
     private final Path outputDir;
     private final Spec spec;
     private final Stamp stamp;
-    private final PrintStream progress;
+    private final PrintWriter progress;
     private final int threads;
     private final List<Path> written = new ArrayList<>();
 
-    public ExperimentContext(Path root, Path experimentDir, Path outputDir, Spec spec, Stamp stamp, PrintStream progress) {
+    public ExperimentContext(Path root, Path experimentDir, Path outputDir, Spec spec, Stamp stamp, PrintWriter progress) {
         this.root = root;
         this.experimentDir = experimentDir;
         this.outputDir = outputDir;

@@ -98,6 +98,14 @@ public final class MachineProbe {
         for (int i = 0; i < length; i++) {
             buffer[i] = (i & 1023) * 1e-3f;
         }
+        // Vector API code is slow until C2 compiles it: warm the loop up on a cache-resident slice first.
+        double warm = 0;
+        for (int i = 0; i < 20_000; i++) {
+            warm += vector ? sumVector(buffer, 0, Math.min(length, 4096)) : sumScalar(buffer, 0, Math.min(length, 4096));
+        }
+        if (Double.isNaN(warm)) {
+            throw new IllegalStateException("read probe warm-up produced NaN");
+        }
         double best = 0;
         for (int r = 0; r < repeats + 1; r++) {
             long start = System.nanoTime();
