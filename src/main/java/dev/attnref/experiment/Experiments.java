@@ -10,7 +10,8 @@ public final class Experiments {
     }
 
     public static List<Experiment> all() {
-        return List.of(new KvCacheExperiment(), new DecodeExperiment());
+        return List.of(new KvCacheExperiment(), new DecodeExperiment(), new PrefillExperiment(),
+                new NumericsExperiment());
     }
 
     /** The experiment with this id or folder name, case-insensitive. */

@@ -160,6 +160,15 @@ public final class Spec {
         return values;
     }
 
+    /** A nested object, wrapped as a {@link Spec} of the same source for typed access. */
+    public Spec object(String key) {
+        JsonNode node = require(key);
+        if (!node.isObject()) {
+            throw wrong(key, "an object", node);
+        }
+        return new Spec(source + " " + mode.key() + "." + key, id, mode, node);
+    }
+
     private JsonNode array(String key) {
         JsonNode node = require(key);
         if (!node.isArray() || node.isEmpty()) {
