@@ -73,6 +73,15 @@ public final class MachineProbe {
         Checks.positive("repeats", repeats);
         long iterations = vector ? 4_000_000L : 1_000_000L;
         int lanes = !vector ? 1 : fp32 ? F.length() : D.length();
+        // many short calls first, so C2 compiles the loop (with Vector API intrinsics) before timing
+        double warm = 0;
+        for (int i = 0; i < 2_000; i++) {
+            warm += fp32 ? (vector ? fmaLoopF32(2_000) : fmaScalarF32(2_000))
+                    : (vector ? fmaLoopF64(2_000) : fmaScalarF64(2_000));
+        }
+        if (Double.isNaN(warm)) {
+            throw new IllegalStateException("FMA probe warm-up produced NaN");
+        }
         double best = 0;
         for (int r = 0; r < repeats + 1; r++) {           // the first round warms the JIT up
             long start = System.nanoTime();

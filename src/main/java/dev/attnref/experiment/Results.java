@@ -37,6 +37,10 @@ public final class Results {
                 throw new IllegalArgumentException("column (" + column + ") must be name:type with type s, i, l or d");
             }
             String columnName = column.substring(0, colon);
+            if (Stamp.COLUMNS.contains(columnName)) {
+                throw new IllegalArgumentException("column (" + columnName + ") is a stamp column " + Stamp.COLUMNS
+                        + "; name it otherwise");
+            }
             char type = column.charAt(colon + 1);
             table.addColumns(switch (type) {
                 case 's' -> StringColumn.create(columnName);
