@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
                 BugsCommand.class,
                 ClaimsCommand.class,
                 ExperimentCommand.class,
+                ReportCommand.class,
         })
 public final class Main {
     public static void main(String[] args) {

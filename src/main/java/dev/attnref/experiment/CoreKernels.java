@@ -37,7 +37,8 @@ import java.util.concurrent.Future;
  * the partial (m, l, a) at the end; a prefill gives query t to thread {@code t mod threads}. So
  * results depend on the thread count through summation order (float64: ~1e-15 relative).
  * The float32 engines store the cache, queries, products and accumulators in float32; the softmax
- * bookkeeping (m, l, exp) runs in float64 because Java has no float32 exp.
+ * bookkeeping (m, l) runs in float64; the scalar engines take exp in float64 ({@link Math#exp}), the
+ * Vector API engine in float32 lanes ({@code VectorOperators.EXP}).
  *
  * <p>Checked by {@code CoreKernelsTest} (each layout and engine against {@code OracleAttention}).
  */
@@ -159,6 +160,28 @@ public final class CoreKernels implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs small decodes of every layout for about {@code seconds}, so the JIT has compiled the kernels
+     * (Vector API code runs orders of magnitude slower before C2 compiles it) before anything is timed.
+     */
+    public static void warmUp(Engine engine, int threads, double seconds) {
+        List<CoreShape> shapes = List.of(CoreShape.gqa(8, 2, 64), CoreShape.mlaAbsorbed(4, 64, 16),
+                CoreShape.mfaKeyReuse(4, 64));
+        List<CoreCache> caches = new ArrayList<>();
+        for (CoreShape shape : shapes) {
+            caches.add(CoreCache.random(shape, 512, 1, engine.float64(), 1L));
+        }
+        long start = System.nanoTime();
+        try (CoreKernels kernels = new CoreKernels(engine, threads)) {
+            while ((System.nanoTime() - start) / 1e9 < seconds) {
+                for (CoreCache cache : caches) {
+                    double[] out = new double[cache.shape().numHeads() * cache.shape().valueWidth()];
+                    kernels.decode(cache, 0, 512, 0.125, out);
+                }
+            }
+        }
+    }
+
     @Override
     public void close() {
         if (pool != null) {
@@ -196,6 +219,7 @@ public final class CoreKernels implements AutoCloseable {
         final double[] acc64;
         final float[] acc32;
         final double[] scores;      // [R, BLOCK]
+        final float[] exp32;        // [BLOCK] float32 exponent lanes (F32_VECTOR)
         final double[] rotated64;   // [BLOCK, Dk] KEY_REUSE only
         final float[] rotated32;
         final double[] cos;         // [Dk/2] at the current key position
@@ -211,6 +235,7 @@ public final class CoreKernels implements AutoCloseable {
             acc64 = new double[h * shape.valueWidth()];
             acc32 = new float[h * shape.valueWidth()];
             scores = new double[shape.groupSize() * BLOCK];
+            exp32 = new float[BLOCK];
             boolean rope = shape.layout() == CoreShape.Layout.KEY_REUSE;
             rotated64 = rope ? new double[BLOCK * shape.keyWidth()] : null;
             rotated32 = rope ? new float[BLOCK * shape.keyWidth()] : null;
@@ -288,10 +313,14 @@ public final class CoreKernels implements AutoCloseable {
                         rescale(state, h, shape.valueWidth(), Math.exp(state.max[h] - newMax));
                     }
                     state.max[h] = newMax;
-                    for (int j = 0; j < n; j++) {
-                        double p = Math.exp(state.scores[i * BLOCK + j] - newMax);
-                        state.scores[i * BLOCK + j] = p;
-                        state.sum[h] += p;
+                    if (engine == Engine.F32_VECTOR) {
+                        state.sum[h] += expBlockVector(state, i * BLOCK, n, newMax);
+                    } else {
+                        for (int j = 0; j < n; j++) {
+                            double p = Math.exp(state.scores[i * BLOCK + j] - newMax);
+                            state.scores[i * BLOCK + j] = p;
+                            state.sum[h] += p;
+                        }
                     }
                 }
                 // a_h += Σ_j p_j · val_{b0+j}                           "rj,jd->rd"
@@ -302,6 +331,29 @@ public final class CoreKernels implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** p_j = exp(score_j − m) in float32 lanes (VectorOperators.EXP), written back to the scores; returns Σ p_j. */
+    private static double expBlockVector(State state, int offset, int n, double max) {
+        float[] buffer = state.exp32;
+        for (int j = 0; j < n; j++) {
+            buffer[j] = (float) (state.scores[offset + j] - max);
+        }
+        double sum = 0;
+        int j = 0;
+        for (; j + F.length() <= n; j += F.length()) {
+            FloatVector p = FloatVector.fromArray(F, buffer, j).lanewise(VectorOperators.EXP);
+            p.intoArray(buffer, j);
+            sum += p.reduceLanes(VectorOperators.ADD);
+        }
+        for (; j < n; j++) {
+            buffer[j] = (float) Math.exp(buffer[j]);
+            sum += buffer[j];
+        }
+        for (int k = 0; k < n; k++) {
+            state.scores[offset + k] = buffer[k];
+        }
+        return sum;
     }
 
     private static void rescale(State state, int h, int dv, double factor) {
@@ -348,33 +400,42 @@ public final class CoreKernels implements AutoCloseable {
         int width = cache.shape().keyWidth();
         int q = cache.queryOffset(t, h);
         boolean rope = cache.shape().layout() == CoreShape.Layout.KEY_REUSE;
-        if (engine.float64()) {
-            double[] keys = rope ? state.rotated64 : cache.keys64;
-            int k = rope ? j * width : cache.keyOffset(g, s);
-            double sum = 0;
-            for (int d = 0; d < width; d++) {
-                sum += cache.queries64[q + d] * keys[k + d];
-            }
-            return sum;
-        }
-        float[] keys = rope ? state.rotated32 : cache.keys32;
         int k = rope ? j * width : cache.keyOffset(g, s);
-        float[] queries = cache.queries32;
-        if (engine == Engine.F32_LOOPS) {
-            float sum = 0;
-            for (int d = 0; d < width; d++) {
-                sum += queries[q + d] * keys[k + d];
-            }
-            return sum;
+        return switch (engine) {
+            case F64_LOOPS -> dot64(cache.queries64, q, rope ? state.rotated64 : cache.keys64, k, width);
+            case F32_LOOPS -> dot32(cache.queries32, q, rope ? state.rotated32 : cache.keys32, k, width);
+            case F32_VECTOR -> dotVector(cache.queries32, q, rope ? state.rotated32 : cache.keys32, k, width);
+        };
+    }
+
+    /** Σ_d a[ao+d]·b[bo+d] in float64. */
+    private static double dot64(double[] a, int ao, double[] b, int bo, int n) {
+        double sum = 0;
+        for (int d = 0; d < n; d++) {
+            sum += a[ao + d] * b[bo + d];
         }
+        return sum;
+    }
+
+    /** Σ_d a[ao+d]·b[bo+d] in float32, one lane. */
+    private static float dot32(float[] a, int ao, float[] b, int bo, int n) {
+        float sum = 0;
+        for (int d = 0; d < n; d++) {
+            sum += a[ao + d] * b[bo + d];
+        }
+        return sum;
+    }
+
+    /** Σ_d a[ao+d]·b[bo+d] in float32 lanes (FMA), reduced once. */
+    private static float dotVector(float[] a, int ao, float[] b, int bo, int n) {
         FloatVector acc = FloatVector.zero(F);
         int d = 0;
-        for (; d + F.length() <= width; d += F.length()) {
-            acc = FloatVector.fromArray(F, queries, q + d).fma(FloatVector.fromArray(F, keys, k + d), acc);
+        for (; d + F.length() <= n; d += F.length()) {
+            acc = FloatVector.fromArray(F, a, ao + d).fma(FloatVector.fromArray(F, b, bo + d), acc);
         }
         float sum = acc.reduceLanes(VectorOperators.ADD);
-        for (; d < width; d++) {
-            sum += queries[q + d] * keys[k + d];
+        for (; d < n; d++) {
+            sum += a[ao + d] * b[bo + d];
         }
         return sum;
     }
@@ -382,25 +443,36 @@ public final class CoreKernels implements AutoCloseable {
     private void axpy(CoreCache cache, double p, int g, int s, int accOffset, State state) {
         int dv = cache.shape().valueWidth();
         int v = cache.valueOffset(g, s);
-        if (engine.float64()) {
-            double[] values = cache.values64;
-            for (int d = 0; d < dv; d++) {
-                state.acc64[accOffset + d] += p * values[v + d];
-            }
-            return;
+        switch (engine) {
+            case F64_LOOPS -> axpy64(p, cache.values64, v, state.acc64, accOffset, dv);
+            case F32_LOOPS -> axpy32((float) p, cache.values32, v, state.acc32, accOffset, dv);
+            case F32_VECTOR -> axpyVector((float) p, cache.values32, v, state.acc32, accOffset, dv);
         }
-        float[] values = cache.values32;
-        float pf = (float) p;
+    }
+
+    /** acc[ao+d] += p·v[vo+d], float64. */
+    private static void axpy64(double p, double[] v, int vo, double[] acc, int ao, int n) {
+        for (int d = 0; d < n; d++) {
+            acc[ao + d] += p * v[vo + d];
+        }
+    }
+
+    /** acc[ao+d] += p·v[vo+d], float32, one lane. */
+    private static void axpy32(float p, float[] v, int vo, float[] acc, int ao, int n) {
+        for (int d = 0; d < n; d++) {
+            acc[ao + d] += p * v[vo + d];
+        }
+    }
+
+    /** acc[ao+d] += p·v[vo+d], float32 lanes (FMA). */
+    private static void axpyVector(float p, float[] v, int vo, float[] acc, int ao, int n) {
+        FloatVector pv = FloatVector.broadcast(F, p);
         int d = 0;
-        if (engine == Engine.F32_VECTOR) {
-            FloatVector pv = FloatVector.broadcast(F, pf);
-            for (; d + F.length() <= dv; d += F.length()) {
-                FloatVector.fromArray(F, values, v + d).fma(pv, FloatVector.fromArray(F, state.acc32, accOffset + d))
-                        .intoArray(state.acc32, accOffset + d);
-            }
+        for (; d + F.length() <= n; d += F.length()) {
+            FloatVector.fromArray(F, v, vo + d).fma(pv, FloatVector.fromArray(F, acc, ao + d)).intoArray(acc, ao + d);
         }
-        for (; d < dv; d++) {
-            state.acc32[accOffset + d] += pf * values[v + d];
+        for (; d < n; d++) {
+            acc[ao + d] += p * v[vo + d];
         }
     }
 }

@@ -103,6 +103,9 @@ public final class DecodeExperiment implements Experiment {
         for (Spec shapeSpec : shapeSpecs) {
             CoreShape shape = CoreShape.fromSpec(shapeSpec);
             for (CoreKernels.Engine engine : engines) {
+                if (shapeSpec == shapeSpecs.get(0)) {
+                    CoreKernels.warmUp(engine, threads, spec.number("jitWarmupSeconds"));
+                }
                 int bytesPerValue = engine.float64() ? 8 : 4;
                 double peak = engine.float64() ? machine.fmaF64() : machine.fmaF32();
                 CoreCache cache = CoreCache.random(shape, maxLength, 1, engine.float64(), SEED);

@@ -90,6 +90,7 @@ public final class PrefillExperiment implements Experiment {
         double fitFrom = spec.number("fitFrom");
         int threads = context.threads();
 
+        CoreKernels.warmUp(engine, threads, spec.number("jitWarmupSeconds"));
         Results measured = Results.of("prefill_measured", "variant:s", "shape:s", "engine:s", "length:i", "median_ms:d",
                 "min_ms:d", "repeats:i", "flops:d", "gflop_per_s:d");
         Results fits = Results.of("prefill_fit", "variant:s", "shape:s", "what:s", "fit_from:d", "points:i",

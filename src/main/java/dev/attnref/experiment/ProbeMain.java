@@ -53,6 +53,7 @@ public final class ProbeMain {
             CoreShape shape = CoreShape.gqa(heads, kvHeads, headDim);
             double scale = 1 / Math.sqrt(headDim);
             for (CoreKernels.Engine engine : CoreKernels.Engine.values()) {
+                CoreKernels.warmUp(engine, threads, warmup);
                 CoreCache cache = CoreCache.random(shape, length, 1, engine.float64(), 4L);
                 double[] out = new double[heads * headDim];
                 try (CoreKernels kernels = new CoreKernels(engine, threads)) {
