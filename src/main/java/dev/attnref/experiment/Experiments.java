@@ -11,7 +11,8 @@ public final class Experiments {
 
     public static List<Experiment> all() {
         return List.of(new KvCacheExperiment(), new DecodeExperiment(), new PrefillExperiment(),
-                new HardwareSweepExperiment(), new NumericsExperiment(), new ScalingExperiment(), new ConversionExperiment());
+                new HardwareSweepExperiment(), new NumericsExperiment(), new ScalingExperiment(), new SeedBugExperiment(),
+                new ConversionExperiment());
     }
 
     /** The experiment with this id or folder name, case-insensitive. */

@@ -204,10 +204,12 @@ final class MeasuredSections {
         }
         List<List<String>> rows = new ArrayList<>();
         for (int r = 0; r < effects.rowCount(); r++) {
-            rows.add(List.of(text(effects, "bug", r), text(effects, "measure", r), text(effects, "value", r),
-                    text(effects, "source", r)));
+            rows.add(List.of(text(effects, "bug", r), text(effects, "case", r), text(effects, "measure", r),
+                    text(effects, "value", r), text(effects, "source", r)));
         }
-        return new Section(ReportBuilder.stamp(effects), Markdown.table(List.of("bug", "measure", "value", "source"), rows),
+        return new Section(ReportBuilder.stamp(effects), "Published code against the fixed code, per bug: PyTorch's "
+                + "own runs of the seeds (read from `reference-data/seeds/seed_outputs.json`) and two sweeps over T "
+                + "computed here.\n\n" + Markdown.table(List.of("bug", "case", "measure", "value", "source"), rows),
                 List.of("seed_bug_effects"));
     }
 
