@@ -29,6 +29,11 @@ import java.util.Map;
  *       (per-head keys {@code [W_UK,h c | k_R]} and values {@code W_UV,h c} formed in float32) and the
  *       absorbed form ({@code q̂ = W_UK,hᵀ q} in float32, latent cache, {@code W_UV,h} after the sum),
  *       both against the float64 naive form.</li>
+ *   <li><b>Rank of MLA's per-head bilinear form.</b> Without RoPE, head i scores
+ *       {@code q_inᵀ (W_UQ,iᵀ W_UK,i) c_kv}: a [Q_in, C] matrix of rank ≤ min(D_nope, Q_in, C). Its numerical
+ *       rank (singular values above 1e-6 of the largest, from the eigenvalues of BᵀB, whose rounding
+ *       noise sits near 1e-16 of the largest eigenvalue) is measured on random
+ *       weights as C grows past D_nope (claim C-MLA-RANK).</li>
  *   <li><b>Mask fill values.</b> Causal attention in the float64 oracle with the hidden logits set to
  *       −∞, −1e9, −1e20, −1e-9 (seed 000's constant) and −65504 (float16's lowest): the largest
  *       attention mass any query puts on future keys, the output change against −∞, and what a row
@@ -72,6 +77,7 @@ public final class NumericsExperiment implements Experiment {
         Map<String, double[][]> precisionSeries = precisionVsLength(context);
         Map<String, double[][]> mlaSeries = mlaForms(context);
         maskFills(context);
+        Map<String, double[][]> rankSeries = mlaRank(context);
 
         XYChart precision = Charts.lines("Decode step: float32 error against float64 vs cache length",
                 "cache length S", "max relative error (log)", true, true);
@@ -85,6 +91,11 @@ public final class NumericsExperiment implements Experiment {
                 "sequence / cache length S", "max relative difference (log)", true, true);
         mlaSeries.forEach((k, v) -> Charts.series(mla, k, v[0], v[1]));
         context.chart(mla, "mla_absorbed_vs_naive");
+
+        XYChart rank = Charts.lines("MLA: numerical rank of a head's no-RoPE bilinear form vs latent width C",
+                "latent width C", "rank", true, false);
+        rankSeries.forEach((k, v) -> Charts.series(rank, k, v[0], v[1]));
+        context.chart(rank, "mla_head_rank");
         context.log("mask fills: %s", spec.numbers("maskFills"));
     }
 
@@ -201,6 +212,60 @@ public final class NumericsExperiment implements Experiment {
         context.write(table, "mla_absorbed_vs_naive");
         context.log("MLA absorbed vs naive: float64 %.1e, float32 %.1e (absorbed) / %.1e (naive) at S=%d",
                 absorbed64[1][lengths.size() - 1], absorbed32[1][lengths.size() - 1], naive32[1][lengths.size() - 1], max);
+        return series;
+    }
+
+    private Map<String, double[][]> mlaRank(ExperimentContext context) {
+        Spec spec = context.spec();
+        Spec r = spec.object("rank");
+        Results table = Results.of("mla_head_rank", "nope_dim:i", "latent_width:i", "query_input_width:i",
+                "max_rank_over_heads:i", "bound_min_dnope_qin_c:i");
+        Map<String, double[][]> series = new LinkedHashMap<>();
+        List<Integer> latents = r.integers("latentWidths");
+        for (int nope : r.integers("nopeDims")) {
+            double[][] s = new double[2][latents.size()];
+            for (int i = 0; i < latents.size(); i++) {
+                int c = latents.get(i);
+                MlaShape shape = new MlaShape(r.integer("modelWidth"), r.integer("heads"), r.integer("qLoraRank"), c,
+                        nope, r.integer("ropeDim"), r.integer("valueDim"));
+                MlaWeights weights = MlaWeights.random(shape, MlaWeights.Settings.deepSeek(), new SeededRandom(SEED + c + 1000L * nope));
+                int qin = weights.queryInputWidth();
+                double[] wuq = weights.queryNopeUp().contiguous().toArray();   // [H, D_nope, Q_in]
+                double[] wuk = weights.keyUp().contiguous().toArray();         // [H, D_nope, C]
+                int maxRank = 0;
+                for (int h = 0; h < shape.numHeads(); h++) {
+                    // B = W_UQ,hᵀ W_UK,h [Q_in, C]; BᵀB [C, C]                  "dq,dc->qc"
+                    double[] b = new double[qin * c];
+                    for (int q = 0; q < qin; q++) {
+                        for (int k = 0; k < c; k++) {
+                            double sum = 0;
+                            for (int d = 0; d < nope; d++) {
+                                sum += wuq[(h * nope + d) * qin + q] * wuk[(h * nope + d) * c + k];
+                            }
+                            b[q * c + k] = sum;
+                        }
+                    }
+                    double[] gram = ConversionExperiment.gram(b, qin, c);
+                    double[] ev = SymmetricEigen.of(gram, c).values();
+                    int rank = 0;
+                    for (double e : ev) {
+                        // σ² > 1e-12 σ²_max, i.e. σ > 1e-6 σ_max: BᵀB squares the condition number, so its
+                        // eigenvalues carry rounding noise near 1e-16·σ²_max; a tighter cut would count noise
+                        if (e > 1e-12 * ev[0]) {
+                            rank++;
+                        }
+                    }
+                    maxRank = Math.max(maxRank, rank);
+                }
+                int bound = Math.min(nope, Math.min(qin, c));
+                table.add(nope, c, qin, maxRank, bound);
+                s[0][i] = c;
+                s[1][i] = maxRank;
+            }
+            series.put("D_nope = " + nope, s);
+            context.log("MLA head rank, D_nope=%d: %s for C = %s", nope, java.util.Arrays.toString(s[1]), latents);
+        }
+        context.write(table, "mla_head_rank");
         return series;
     }
 

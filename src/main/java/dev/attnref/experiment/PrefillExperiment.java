@@ -28,7 +28,10 @@ import java.util.Map;
  *   fit       : log time = log a + k · log S  over the points with S ≥ fitFrom
  * </pre>
  *
- * Evidence for claim C-MLA-LINEAR (the seed says MLA is linear or near-linear in the sequence
+ * <p>{@code clock}: {@code wall} (the spec's threads) or {@code thread-cpu} (one thread, its CPU time — on
+ * shared cores wall time of a long run is inflated by whoever else runs, which bends a fitted exponent).
+ *
+ * <p>Evidence for claim C-MLA-LINEAR (the seed says MLA is linear or near-linear in the sequence
  * length): an exponent near 2 for MLA, as for MHA. Checked by {@code ExperimentCommandTest} (fit on
  * synthetic points) and {@code ExperimentFrameworkTest}.
  */
@@ -88,10 +91,16 @@ public final class PrefillExperiment implements Experiment {
         int maxLength = lengths.stream().mapToInt(Integer::intValue).max().orElseThrow();
         CoreKernels.Engine engine = CoreKernels.Engine.valueOf(spec.text("engine"));
         double fitFrom = spec.number("fitFrom");
-        int threads = context.threads();
+        // thread CPU time of a one-thread prefill: immune to other processes on the shared cores
+        boolean threadCpu = spec.text("clock").equals("thread-cpu");
+        if (!threadCpu && !spec.text("clock").equals("wall")) {
+            throw new IllegalArgumentException("clock (" + spec.text("clock") + ") must be wall or thread-cpu");
+        }
+        int threads = threadCpu ? 1 : context.threads();
 
         CoreKernels.warmUp(engine, threads, spec.number("jitWarmupSeconds"));
-        Results measured = Results.of("prefill_measured", "variant:s", "shape:s", "engine:s", "length:i", "median_ms:d",
+        Results measured = Results.of("prefill_measured", "variant:s", "shape:s", "engine:s", "clock:s", "length:i",
+                "median_ms:d",
                 "min_ms:d", "repeats:i", "flops:d", "gflop_per_s:d");
         Results fits = Results.of("prefill_fit", "variant:s", "shape:s", "what:s", "fit_from:d", "points:i",
                 "exponent:d", "r_squared:d");
@@ -110,10 +119,12 @@ public final class PrefillExperiment implements Experiment {
                     int s = lengths.get(i);
                     double[] out = new double[s * shape.numHeads() * shape.valueWidth()];
                     Timing.Result t = Timing.measure(() -> kernels.prefill(cache, s, scale, out), spec.integer("warmups"),
-                            i == 0 ? spec.number("warmupSeconds") : 0, spec.integer("minRepeats"), spec.number("minSeconds"));
+                            i == 0 ? spec.number("warmupSeconds") : 0, spec.integer("minRepeats"), spec.number("minSeconds"),
+                            threadCpu);
                     double pairs = (double) s * (s + 1) / 2;
                     double flops = pairs * shape.flopsPerPair() + (double) s * shape.flopsPerKeyRead() * (s + 1) / 2;
-                    measured.add(shape.label(), shape.describe(), engine.label(), s, t.medianSeconds() * 1e3,
+                    measured.add(shape.label(), shape.describe(), engine.label(), spec.text("clock"), s,
+                            t.medianSeconds() * 1e3,
                             t.minSeconds() * 1e3, t.repeats(), flops, flops / t.medianSeconds() / 1e9);
                     xs[i] = s;
                     ys[i] = t.medianSeconds() * 1e3;
@@ -126,7 +137,7 @@ public final class PrefillExperiment implements Experiment {
             fits.add(shape.label(), shape.describe(), "core, " + engine.label(), fitFrom, fit.points(), fit.exponent(),
                     fit.rSquared());
             context.log("%s: time ∝ S^%.2f (R² %.3f)", shape.label(), fit.exponent(), fit.rSquared());
-            series.put(shape.label(), new double[][] {xs, ys});
+            series.put(shape.describe(), new double[][] {xs, ys});
         }
 
         Map<String, double[][]> moduleSeries = timeModules(context, measured, fits);
@@ -135,7 +146,8 @@ public final class PrefillExperiment implements Experiment {
         context.write(rooflineTable(spec.integers("catalogueLengths")), "roofline_prefill");
 
         XYChart time = Charts.lines("Causal prefill: attention core time vs S (" + engine.label() + ", " + threads
-                + " threads)", "sequence length S", "ms (log)", true, true);
+                + " thread" + (threads == 1 ? "" : "s") + ", " + spec.text("clock") + " time)", "sequence length S",
+                "ms (log)", true, true);
         for (Map.Entry<String, double[][]> e : series.entrySet()) {
             Charts.series(time, e.getKey(), e.getValue()[0], e.getValue()[1]);
         }
@@ -185,8 +197,9 @@ public final class PrefillExperiment implements Experiment {
                             LatentCache cache = absorbed.newCache(1, 0);
                             absorbed.forward(x, cache);
                         };
-                Timing.Result t = Timing.measure(call, 1, 0, spec.integer("minRepeats"), spec.number("minSeconds"));
-                measured.add(form, describe, "float64 reference module", s, t.medianSeconds() * 1e3, t.minSeconds() * 1e3,
+                Timing.Result t = Timing.measure(call, 1, 0, spec.integer("minRepeats"), spec.number("minSeconds"),
+                        spec.text("clock").equals("thread-cpu"));
+                measured.add(form, describe, "float64 reference module", spec.text("clock"), s, t.medianSeconds() * 1e3, t.minSeconds() * 1e3,
                         t.repeats(), Double.NaN, Double.NaN);
                 xs[i] = s;
                 ys[i] = t.medianSeconds() * 1e3;

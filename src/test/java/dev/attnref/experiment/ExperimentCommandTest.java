@@ -74,7 +74,7 @@ class ExperimentCommandTest {
     void everyOtherExperimentRunsOnATinySpec(@TempDir Path dir) throws IOException {
         runTiny(dir, "E01", "{\"precisions\": [\"bf16\"], \"contexts\": [1024]}", "kv_per_token");
         Table fits = runTiny(dir, "E03", """
-                {"lengths": [16, 32], "engine": "F32_LOOPS", "fitFrom": 16, "jitWarmupSeconds": 0.01, "warmups": 1,
+                {"lengths": [16, 32], "engine": "F32_LOOPS", "fitFrom": 16, "clock": "thread-cpu", "jitWarmupSeconds": 0.01, "warmups": 1,
                  "warmupSeconds": 0, "minRepeats": 1, "minSeconds": 0, "catalogueLengths": [512],
                  "shapes": [{"kind": "mfa-kr", "heads": 2, "headDim": 8}],
                  "moduleShape": {"modelWidth": 16, "heads": 2, "qLoraRank": 0, "kvLoraRank": 8, "nopeDim": 4,
@@ -84,13 +84,18 @@ class ExperimentCommandTest {
         runTiny(dir, "E04", """
                 {"jdks": ["current"], "threads": [1], "probeMiB": 1, "probeRepeats": 1, "cacheLength": 64, "heads": 2,
                  "kvHeads": 1, "headDim": 8, "warmupSeconds": 0, "minSeconds": 0}""", "sweep");
-        runTiny(dir, "E05", """
+        Table rank = runTiny(dir, "E05", """
                 {"precisionShape": {"kind": "gqa", "heads": 2, "kvHeads": 1, "headDim": 8}, "precisionLengths": [8, 16],
                  "moduleShape": {"modelWidth": 16, "heads": 2, "qLoraRank": 8, "kvLoraRank": 8, "nopeDim": 4,
                                  "ropeDim": 2, "valueDim": 4},
                  "moduleLengths": [4], "coreShape": {"heads": 2, "latentDim": 8, "ropeDim": 2, "nopeDim": 4, "valueDim": 4},
                  "coreLengths": [8], "maskHeads": 1, "maskLength": 4, "maskHeadDim": 4, "maskLogitStds": [1],
-                 "maskFills": ["-Infinity", -1e-9]}""", "mask_fill");
+                 "maskFills": ["-Infinity", -1e-9],
+                 "rank": {"modelWidth": 16, "heads": 1, "qLoraRank": 6, "ropeDim": 2, "valueDim": 2, "nopeDims": [2],
+                          "latentWidths": [1, 4]}}""", "mla_head_rank");
+        // rank of W_UQᵀ W_UK [Q_in 6, C] with D_nope 2: min(2, 6, 1) = 1 at C = 1, min(2, 6, 4) = 2 at C = 4
+        assertEquals(1.0, Results.number(rank, "max_rank_over_heads", 0));
+        assertEquals(2.0, Results.number(rank, "max_rank_over_heads", 1));
         Table saturation = runTiny(dir, "E06", "{\"headDims\": [4, 64], \"keys\": 16, \"samples\": 4}", "saturation");
         assertEquals(4, saturation.rowCount());
         runTiny(dir, "E07", """
