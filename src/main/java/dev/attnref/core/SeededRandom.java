@@ -32,7 +32,9 @@ package dev.attnref.core;
  *       vectors store their inputs rather than only their seeds.</li>
  * </ul>
  *
- * <p>Not thread-safe; not for cryptography. Checked by {@code SeededRandomTest}.
+ * <p>Not thread-safe; not for cryptography. Checked by {@code SeededRandomTest}, against a Python
+ * port written from this Javadoc ({@code src/test/resources/dev/attnref/core/seeded_random.py})
+ * and against {@link java.util.SplittableRandom}.
  */
 public final class SeededRandom {
     private static final long GOLDEN_GAMMA = 0x9E3779B97F4A7C15L;
