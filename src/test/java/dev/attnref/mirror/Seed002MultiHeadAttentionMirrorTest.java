@@ -1,0 +1,151 @@
+package dev.attnref.mirror;
+
+import static dev.attnref.mirror.MirrorTolerances.FLOAT64_REORDERED;
+import static dev.attnref.mirror.MirrorTolerances.VISIBLE_EFFECT;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.attnref.core.Masks;
+import dev.attnref.core.SeededRandom;
+import dev.attnref.core.Tensor;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Seed 002's MHA and its example: the published bugs' effects, and the fixed mirror against a loop reference. */
+class Seed002MultiHeadAttentionMirrorTest {
+
+    /** A stream that swallows the published prints of tests that are not about them. */
+    private static final PrintStream QUIET = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+
+    static double[] reference(Map<String, Tensor> w, Tensor x, int heads, double scale, LoopReference.Keep keep,
+            LoopReference.Fill fill) {
+        int headDim = w.get("q_proj.weight").size(0) / heads;
+        return LoopReference.groupedAttention(x, heads, heads, headDim, scale,
+                w.get("q_proj.weight"), w.get("q_proj.bias"), w.get("k_proj.weight"), w.get("k_proj.bias"),
+                w.get("v_proj.weight"), w.get("v_proj.bias"), w.get("o_proj.weight"), w.get("o_proj.bias"), keep, fill);
+    }
+
+    @Test
+    void fixedInEvalModeMatchesTheLoopReferenceWithRandomKeepMasks() {
+        for (long seed = 1; seed <= 5; seed++) {
+            SeededRandom random = new SeededRandom(seed);
+            int heads = 1 + random.nextInt(4);
+            int hidden = heads * (1 + random.nextInt(3));
+            int len = 1 + random.nextInt(4);
+            Seed002MultiHeadAttention mha = new Seed002MultiHeadAttention(hidden, heads, Fidelity.FIXED, random);
+            mha.eval();
+            Tensor x = Tensor.randn(random, 1.0, 2, len, hidden);
+            Tensor keep = Tensor.uniform(random, 0, 1, 2, 1, len, len).lt(0.6);          // 1 = keep
+            double[] expected = reference(mha.stateDict(), x, heads, 1 / Math.sqrt(hidden / heads),
+                    (b, h, t, s) -> keep.get(b, 0, t, s) != 0, LoopReference.Fill.MINUS_INFINITY_ZERO_ROWS);
+            double diff = LoopReference.maxRelativeDiff(mha.forward(x, keep).toArray(), expected);
+            assertTrue(diff <= FLOAT64_REORDERED, "seed " + seed + " H " + heads + " M " + hidden + " T " + len
+                    + ": diff " + diff);
+        }
+    }
+
+    /** S002-PRINT: every published call prints the mask's type and the whole [B, H, T, T] weight tensor. */
+    @Test
+    void publishedForwardPrintsTheMaskTypeAndEveryAttentionWeight() {
+        for (Fidelity fidelity : Fidelity.values()) {
+            ByteArrayOutputStream captured = new ByteArrayOutputStream();
+            Seed002MultiHeadAttention mha = new Seed002MultiHeadAttention(8, 2, fidelity, new SeededRandom(11))
+                    .printTo(new PrintStream(captured, true, StandardCharsets.UTF_8));
+            mha.eval();
+            Tensor x = Tensor.randn(new SeededRandom(12), 1.0, 2, 3, 8);
+            mha.forward(x, Masks.causal(3, 3, 0).view(1, 1, 3, 3));
+            mha.forward(x, null);
+            String printed = captured.toString(StandardCharsets.UTF_8);
+            if (fidelity == Fidelity.FIXED) {
+                assertEquals("", printed);
+                continue;
+            }
+            assertTrue(printed.startsWith("<class 'torch.Tensor'>\ntensor([[[["), printed);
+            assertTrue(printed.contains("<class 'NoneType'>"), printed);
+            // Two calls × B·H·T·T = 2·2·3·3 = 36 weights each, every one printed with four decimals.
+            assertEquals(72, printed.split("\\d\\.\\d{4}", -1).length - 1, printed);
+        }
+    }
+
+    /** S002-DROPOUT: the example's module stays in training mode, so the same call gives a new output each time. */
+    @Test
+    void exampleOutputIsRandomInTrainingModeAndDeterministicWhenFixed() {
+        Seed002MultiHeadAttention.Example published = Seed002MultiHeadAttention.example(Fidelity.AS_PUBLISHED,
+                new SeededRandom(21), QUIET);
+        assertTrue(published.net().isTraining());
+        Tensor again = published.net().forward(published.x(), published.attentionMask());
+        assertTrue(again.maxAbsDiff(published.output()) > VISIBLE_EFFECT, "published: dropout redraws");
+
+        Seed002MultiHeadAttention.Example fixed = Seed002MultiHeadAttention.example(Fidelity.FIXED,
+                new SeededRandom(21), QUIET);
+        assertFalse(fixed.net().isTraining());
+        assertTrue(fixed.net().forward(fixed.x(), fixed.attentionMask()).bitwiseEquals(fixed.output()));
+    }
+
+    /**
+     * S002-FULLMASK: the example's batch row 1 has mask [0, 0]. With the −1e20 fill both logits are
+     * equal, so the row attends uniformly (the loop reference at scale 0, every key kept); fixed, the row
+     * has zero attention and the output is o_proj's bias exactly. Rows 0 and 2 agree.
+     */
+    @Test
+    void fullyMaskedBatchRowAttendsUniformlyAsPublishedAndGivesTheBiasWhenFixed() {
+        Seed002MultiHeadAttention.Example published = Seed002MultiHeadAttention.example(Fidelity.AS_PUBLISHED,
+                new SeededRandom(31), QUIET);
+        Seed002MultiHeadAttention.Example fixed = Seed002MultiHeadAttention.example(Fidelity.FIXED,
+                new SeededRandom(31), QUIET);
+        published.net().eval();
+        Tensor publishedOut = published.net().forward(published.x(), published.attentionMask());   // [3, 2, 128]
+        Map<String, Tensor> w = published.net().stateDict();
+        double[] uniform = reference(w, published.x(), 8, 0.0, LoopReference.Keep.ALL,
+                LoopReference.Fill.MINUS_INFINITY_ZERO_ROWS);
+        double[] row1 = publishedOut.narrow(0, 1, 1).toArray();
+        double[] uniformRow1 = java.util.Arrays.copyOfRange(uniform, 2 * 128, 4 * 128);
+        assertTrue(LoopReference.maxRelativeDiff(row1, uniformRow1) <= FLOAT64_REORDERED, "published row 1 is uniform");
+
+        Tensor bias = fixed.net().stateDict().get("o_proj.bias");
+        for (int t = 0; t < 2; t++) {
+            for (int m = 0; m < 128; m++) {
+                assertEquals(bias.get(m), fixed.output().get(1, t, m), "fixed row 1, t " + t + ", m " + m);
+            }
+        }
+        for (int b : new int[] {0, 2}) {
+            double diff = LoopReference.maxRelativeDiff(publishedOut.narrow(0, b, 1).toArray(),
+                    fixed.output().narrow(0, b, 1).toArray());
+            assertTrue(diff <= FLOAT64_REORDERED, "row " + b + " diff " + diff);
+        }
+    }
+
+    /**
+     * S002-MASK-SHAPE: a (batch, seq) key mask, as the comment documents, broadcasts as (seq_q, seq_k):
+     * with B = T = 3 the published call runs and hides the wrong keys; with B ≠ T it fails. Fixed, a mask
+     * without four axes is rejected.
+     */
+    @Test
+    void aBatchBySeqMaskAsDocumentedIsMisalignedAsPublishedAndRejectedWhenFixed() {
+        int[] lengths = {3, 2, 1};
+        Tensor keyMask = Masks.keyPadding(lengths, 3).reshape(3, 3);                    // (batch, seq)
+        Tensor x = Tensor.randn(new SeededRandom(41), 1.0, 3, 3, 8);
+        Seed002MultiHeadAttention published = new Seed002MultiHeadAttention(8, 2, Fidelity.AS_PUBLISHED,
+                new SeededRandom(42)).printTo(QUIET);
+        published.eval();
+        double[] keyPadded = reference(published.stateDict(), x, 2, 1 / Math.sqrt(4),
+                (b, h, t, s) -> s < lengths[b], LoopReference.Fill.MINUS_INFINITY_ZERO_ROWS);
+        double[] asDocumented = published.forward(x, keyMask).toArray();
+        assertTrue(LoopReference.maxRelativeDiff(asDocumented, keyPadded) > VISIBLE_EFFECT,
+                "a (batch, seq) mask does not mask keys per batch row");
+        double[] as4d = published.forward(x, Masks.keyPadding(lengths, 3)).toArray();   // (batch, 1, 1, seq)
+        assertTrue(LoopReference.maxRelativeDiff(as4d, keyPadded) <= FLOAT64_REORDERED);
+
+        Tensor x2 = Tensor.randn(new SeededRandom(43), 1.0, 2, 3, 8);
+        assertThrows(IllegalArgumentException.class, () -> published.forward(x2, Tensor.ones(2, 3)));
+
+        Seed002MultiHeadAttention fixed = new Seed002MultiHeadAttention(8, 2, Fidelity.FIXED, new SeededRandom(42));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> fixed.forward(x, keyMask));
+        assertTrue(e.getMessage().startsWith("attention_mask has shape [3, 3]; expected 4 axes"), e.getMessage());
+    }
+}
