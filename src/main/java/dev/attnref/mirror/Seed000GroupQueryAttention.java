@@ -151,7 +151,7 @@ public final class Seed000GroupQueryAttention extends MirrorModule {
         // py: value = self.split_head(value, self.group_num)
         value = splitHead(value, groupNum);                              // [B, H, T, D]
         // py: attention_scores = torch.matmul(query, key.transpose(-1, -2)) / torch.sqrt(torch.tensor(self.head_dim))
-        Tensor attentionScores = query.matmul(key.transpose(-1, -2)).div(sqrtHeadDim());   // [B, H, T, T]
+        Tensor attentionScores = query.matmul(key.transpose(-1, -2)).div(sqrtHeadDim());   // FIX-4; [B, H, T, T]
         // py: if attention_mask != None:
         if (attentionMask != null) {                                     // FIX-5: `is not None`, same truth value
             if (fidelity == Fidelity.AS_PUBLISHED) {
@@ -207,7 +207,7 @@ public final class Seed000GroupQueryAttention extends MirrorModule {
     private double sqrtHeadDim() {
         double root = Math.sqrt(headDim);
         // float64 root rounded to float32 = the correctly rounded float32 root (double rounding is exact for sqrt).
-        return fidelity == Fidelity.AS_PUBLISHED ? (double) (float) root : root;
+        return fidelity == Fidelity.AS_PUBLISHED ? (double) (float) root : root;   // FIX-4: float64 √D
     }
 
     /** {@code target += addend}: the broadcast may not enlarge {@code target}, as for PyTorch's in-place add. */

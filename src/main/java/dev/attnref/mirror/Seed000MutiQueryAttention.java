@@ -118,7 +118,7 @@ public final class Seed000MutiQueryAttention extends MirrorModule {
         // py: value = self.split_head(value, 1)
         value = splitHead(value, 1);                                     // [B, 1, T, D]
         // py: attention_scores = torch.matmul(query, key.transpose(-1, -2)) / torch.sqrt(torch.tensor(self.head_dim))
-        Tensor attentionScores = query.matmul(key.transpose(-1, -2)).div(sqrtHeadDim());   // [B, H, T, T]
+        Tensor attentionScores = query.matmul(key.transpose(-1, -2)).div(sqrtHeadDim());   // FIX-3; [B, H, T, T]
         // py: if attention_mask != None:
         if (attentionMask != null) {                                     // FIX-4: `is not None`, same truth value
             if (fidelity == Fidelity.AS_PUBLISHED) {
@@ -165,7 +165,7 @@ public final class Seed000MutiQueryAttention extends MirrorModule {
         double root = Math.sqrt(headDim);
         // An int64 tensor's sqrt is taken in the default dtype, float32; the float64 square root rounded
         // to float32 is the correctly rounded float32 root (double rounding is exact for sqrt).
-        return fidelity == Fidelity.AS_PUBLISHED ? (double) (float) root : root;
+        return fidelity == Fidelity.AS_PUBLISHED ? (double) (float) root : root;   // FIX-3: float64 √D
     }
 
     /** {@code target += addend}: the broadcast may not enlarge {@code target}, as for PyTorch's in-place add. */

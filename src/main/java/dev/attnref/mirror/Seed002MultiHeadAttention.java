@@ -130,7 +130,7 @@ public final class Seed002MultiHeadAttention extends MirrorModule {
         Tensor vState = v.view(batchSize, seqLen, numsHead, headDim).transpose(1, 2);       // [B, H, T, D]
         // py: attention_weight = (q_state @ k_state.transpose(-1, -2) / math.sqrt(self.head_dim))
         Tensor attentionWeight = qState.matmul(kState.transpose(-1, -2)).div(Math.sqrt(headDim));   // [B, H, T, T]
-        if (fidelity == Fidelity.AS_PUBLISHED) {
+        if (fidelity == Fidelity.AS_PUBLISHED) {                         // FIX-1: no print when FIXED
             // py: print(type(attention_mask))
             out.println(attentionMask == null ? "<class 'NoneType'>" : "<class 'torch.Tensor'>");
         }
@@ -148,7 +148,7 @@ public final class Seed002MultiHeadAttention extends MirrorModule {
             Tensor rowHidden = hidden.sum(-1, true).eq(attentionWeight.size(-1));           // [B, H, T, 1]
             attentionWeight = attentionWeight.maskedFill(rowHidden, 0.0);
         }
-        if (fidelity == Fidelity.AS_PUBLISHED) {
+        if (fidelity == Fidelity.AS_PUBLISHED) {                         // FIX-1: no print when FIXED
             // py: print(attention_weight)
             out.println(pythonRepr(attentionWeight));
         }

@@ -174,6 +174,7 @@ public final class Seed003MultiHeadAttention extends MirrorModule {
         // py: output = self.W_O(output) # (batch_size, seq_len_q, d_model)
         output = wO.forward(output);                                     // [B, T, M]
         // py: return output, attention_weights
+        // FIX-2: attention_weights are every head's, [B, H, T, S], not "from one of the heads".
         return new Result(output, attentionWeights);
     }
 
