@@ -1,0 +1,102 @@
+package dev.attnref.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** {@code attnref trace} and {@code attnref generate}, run through Main as the launcher runs them. */
+class ModelCommandsTest {
+    private record Run(int exitCode, String out, String err) {
+        List<String> lines() {
+            return Arrays.asList(out.split("\n"));
+        }
+    }
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cli = new CommandLine(new Main());
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        int code = cli.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    private static String lineContaining(Run run, String text) {
+        return run.lines().stream().filter(l -> l.contains(text)).findFirst()
+                .orElseThrow(() -> new AssertionError("no line contains '" + text + "' in:\n" + run.out()));
+    }
+
+    @Test
+    void traceGoesFromTokenIdsToLogitsThroughSeed001sStages() {
+        Run run = run("trace", "--variant", "GQA", "--batch", "2", "--seq-len", "5");
+        assertEquals(0, run.exitCode(), run.err());
+        // M = 16, H = 4 → D = 4; GQA default G = 2; V = 32.
+        assertTrue(lineContaining(run, "token ids").contains("(B, T)") && lineContaining(run, "token ids").contains("[2, 5]"));
+        assertTrue(lineContaining(run, "embedding").contains("[2, 5, 16]"));
+        assertTrue(lineContaining(run, "K = x·W_Kᵀ").contains("[2, 5, 8]"));
+        assertTrue(lineContaining(run, "scores").contains("(B, H, T, S)") && lineContaining(run, "scores").contains("[2, 4, 5, 5]"));
+        String last = run.lines().get(run.lines().size() - 1);
+        assertTrue(last.contains("LM head") && last.contains("(B, T, V)") && last.contains("[2, 5, 32]"), last);
+    }
+
+    @Test
+    void traceVariantsSetTheNumberOfKvHeads() {
+        assertTrue(lineContaining(run("trace", "--variant", "MQA"), "K = x·W_Kᵀ").contains("[2, 5, 4]"));
+        assertTrue(lineContaining(run("trace", "--variant", "MHA"), "K = x·W_Kᵀ").contains("[2, 5, 16]"));
+        Run learned = run("trace", "--position", "LEARNED", "--ffn", "GELU", "--norm", "LAYER", "--placement", "POST");
+        assertEquals(0, learned.exitCode(), learned.err());
+        assertTrue(learned.out().contains("+ learned positions") && !learned.out().contains("RoPE(Q)"), learned.out());
+        assertTrue(lineContaining(learned, "gelu(·)").contains("[2, 5, 64]"), learned.out());
+    }
+
+    @Test
+    void traceRejectsVariantsOutsideTheKvSharingFamilyAsAUsageError() {
+        Run mla = run("trace", "--variant", "MLA");
+        assertEquals(2, mla.exitCode());
+        assertTrue(mla.err().contains("variant MLA") && mla.err().contains("Usage: attnref trace"), mla.err());
+        Run badHeads = run("trace", "--variant", "GQA", "--heads", "6", "--kv-heads", "4", "--model-width", "12");
+        assertEquals(2, badHeads.exitCode());
+        assertTrue(badHeads.err().contains("numKvHeads (4) must divide numHeads (6)"), badHeads.err());
+    }
+
+    @Test
+    void generatePrintsEachTokenWithItsProbabilityAndAgreesWithoutTheCache() {
+        Run run = run("generate", "--steps", "6", "--temperature", "0.8", "--top-k", "8", "--top-p", "0.95",
+                "--penalty", "1.2", "--seed", "3", "--check-cache");
+        assertEquals(0, run.exitCode(), run.err());
+        List<String> stepLines = run.lines().stream().filter(l -> l.matches("\\s+\\d+\\s+\\d+\\s+\\d+\\s+[0-9.E-]+")).toList();
+        assertEquals(6, stepLines.size(), run.out());
+        for (String line : stepLines) {
+            double p = Double.parseDouble(line.trim().split("\\s+")[3]);
+            assertTrue(p > 0 && p <= 1, line);
+        }
+        assertTrue(lineContaining(run, "cache check").contains("tokens identical"), run.out());
+    }
+
+    @Test
+    void generateIsReproducibleForASeedAndVariesAcrossSeeds() {
+        Run first = run("generate", "--steps", "10", "--seed", "11");
+        Run again = run("generate", "--steps", "10", "--seed", "11");
+        Run other = run("generate", "--steps", "10", "--seed", "12");
+        assertEquals(first.out(), again.out());
+        assertNotEquals(lineContaining(first, "tokens:"), lineContaining(other, "tokens:"));
+    }
+
+    @Test
+    void generateRejectsANonPositiveTemperature() {
+        Run run = run("generate", "--temperature", "0");
+        assertEquals(2, run.exitCode(), "a bad option value is a usage error");
+        assertTrue(run.err().contains("temperature (0.0)") && run.err().contains("greedy"), run.err());
+        Run greedy = run("generate", "--greedy", "--steps", "3");
+        assertEquals(0, greedy.exitCode(), greedy.err());
+        assertTrue(greedy.out().contains("decoding: greedy"), greedy.out());
+    }
+}

@@ -1,0 +1,124 @@
+package dev.attnref.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.attnref.core.Linear;
+import dev.attnref.core.Rope;
+import dev.attnref.core.RopePairing;
+import dev.attnref.core.SeededRandom;
+import dev.attnref.core.Tensor;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Seed 001's tensor walk-through attention against {@link LoopAttention}, the same equations in
+ * plain loops, over MHA (G = H), MQA (G = 1) and proper GQA (1 &lt; G &lt; H), with and without
+ * RoPE, fed in one call or in chunks through the cache.
+ */
+class WalkthroughAttentionTest {
+    // Both sides sum O(M·D·S) products of O(1) values in different orders.
+    private static final double TOLERANCE = 1e-12;
+
+    /** Law: walkthrough(x) = loop(x) for every chunking of x through the two caches. */
+    static void walkthroughMatchesLoops(int batch, int length, int numHeads, int numKvHeads, int headDim,
+            int modelWidth, RopePairing pairing, SeededRandom random) {
+        Rope rope = pairing == null ? null : new Rope(headDim, 10000.0, pairing);
+        WalkthroughAttention walkthrough = WalkthroughAttention.random(modelWidth, numHeads, numKvHeads, headDim, rope, random);
+        LoopAttention loops = LoopAttention.sameWeightsAs(walkthrough);
+        Tensor x = Tensor.randn(random, 1.0, batch, length, modelWidth);
+        AttentionCache walkCache = walkthrough.newCache(batch);
+        AttentionCache loopCache = loops.newCache(batch);
+        int done = 0;
+        while (done < length) {
+            int chunk = random.intBetween(1, length - done);
+            Tensor part = x.narrow(1, done, chunk);
+            Tensor actual = walkthrough.forward(part, walkCache, ShapeTrace.off());
+            Tensor expected = loops.forward(part, loopCache, ShapeTrace.off());
+            assertTrue(actual.maxAbsDiff(expected) <= TOLERANCE, "positions " + done + "…" + (done + chunk - 1)
+                    + ": max diff " + actual.maxAbsDiff(expected));
+            done += chunk;
+            assertEquals(done, walkCache.length());
+        }
+    }
+
+    @Test
+    void walkthroughAttentionMatchesTheLoopDefinitionForMhaMqaAndGqa() {
+        int[] regimes = new int[3];
+        Law.check("walkthrough attention = loop attention", 6000, 45, t -> {
+            // Regimes in turn: MHA (G = H), MQA (G = 1, H ≥ 2), proper GQA (1 < G < H).
+            int regime = (int) (t.seed % 3);
+            int numHeads;
+            int numKvHeads;
+            if (regime == 0) {
+                numHeads = t.size("H", 1, 4);
+                numKvHeads = numHeads;
+            } else if (regime == 1) {
+                numHeads = t.size("H", 2, 4);
+                numKvHeads = 1;
+            } else {
+                numKvHeads = t.size("G", 2, 3);
+                numHeads = numKvHeads * t.size("R", 2, 3);
+            }
+            regimes[regime]++;
+            int headDim = 2 * t.size("D/2", 1, 3);
+            RopePairing pairing = switch (t.size("rope", 0, 2)) {
+                case 0 -> null;
+                case 1 -> RopePairing.INTERLEAVED;
+                default -> RopePairing.SPLIT_HALVES;
+            };
+            walkthroughMatchesLoops(t.size("B", 1, 2), t.size("T", 1, 6), numHeads, numKvHeads, headDim,
+                    t.size("M", 1, 9), pairing, t.random);
+        });
+        assertTrue(regimes[0] > 0 && regimes[1] > 0 && regimes[2] > 0,
+                "regimes covered (MHA, MQA, GQA): " + Arrays.toString(regimes));
+    }
+
+    @Test
+    void queryHeadsShareKvHeadsInContiguousGroups() {
+        // H = 4, G = 2, zero W_Q: every logit is 0, so head h outputs the mean of kv head g(h)'s values.
+        // With contiguous groups heads (0, 1) read kv head 0 and heads (2, 3) kv head 1; a tiled map
+        // (g = h mod 2) would give heads (0, 2) and (1, 3). W_O = identity exposes the per-head outputs.
+        SeededRandom random = new SeededRandom(17);
+        WalkthroughAttention base = WalkthroughAttention.random(4, 4, 2, 1, null, random);
+        Tensor identity = Tensor.of(new double[] {1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1}, 4, 4);
+        WalkthroughAttention a = new WalkthroughAttention(4, 2, 1, new Linear(Tensor.zeros(4, 4), null),
+                base.keyProj(), base.valueProj(), new Linear(identity, null), null);
+        Tensor x = Tensor.randn(random, 1.0, 1, 1, 4);
+        Tensor out = a.forward(x, a.newCache(1), ShapeTrace.off());
+        // One position: the output of head h is v_{g(h)} = W_V[g]·x.
+        Tensor v = base.valueProj().forward(x);   // [1, 1, 2]
+        assertEquals(v.get(0, 0, 0), out.get(0, 0, 0), 1e-15);
+        assertEquals(v.get(0, 0, 0), out.get(0, 0, 1), 1e-15);
+        assertEquals(v.get(0, 0, 1), out.get(0, 0, 2), 1e-15);
+        assertEquals(v.get(0, 0, 1), out.get(0, 0, 3), 1e-15);
+    }
+
+    @Test
+    void futureTokensDoNotChangePastOutputs() {
+        SeededRandom random = new SeededRandom(23);
+        WalkthroughAttention a = WalkthroughAttention.random(6, 4, 2, 2, Rope.standard(2, RopePairing.SPLIT_HALVES), random);
+        Tensor x = Tensor.randn(random, 1.0, 1, 5, 6);
+        Tensor changedFuture = Tensor.cat(List.of(x.narrow(1, 0, 3), Tensor.randn(random, 1.0, 1, 2, 6)), 1);
+        Tensor first = a.forward(x, a.newCache(1), ShapeTrace.off()).narrow(1, 0, 3);
+        Tensor second = a.forward(changedFuture, a.newCache(1), ShapeTrace.off()).narrow(1, 0, 3);
+        assertTrue(first.bitwiseEquals(second), "positions 0…2 changed when positions 3, 4 changed");
+    }
+
+    @Test
+    void aForeignOrMismatchedCacheIsRejected() {
+        SeededRandom random = new SeededRandom(29);
+        WalkthroughAttention a = WalkthroughAttention.random(4, 2, 1, 2, null, random);
+        WalkthroughAttention b = WalkthroughAttention.random(4, 2, 1, 2, null, random);
+        Tensor x = Tensor.zeros(2, 1, 4);
+        assertThrows(IllegalArgumentException.class, () -> a.forward(x, b.newCache(2), ShapeTrace.off()));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> a.forward(x, a.newCache(3), ShapeTrace.off()));
+        assertTrue(e.getMessage().contains("3 sequences") && e.getMessage().contains("batch 2"), e.getMessage());
+        IllegalArgumentException heads = assertThrows(IllegalArgumentException.class,
+                () -> WalkthroughAttention.random(4, 6, 4, 2, null, random));
+        assertTrue(heads.getMessage().contains("numKvHeads (4) must divide numHeads (6)"), heads.getMessage());
+    }
+}
