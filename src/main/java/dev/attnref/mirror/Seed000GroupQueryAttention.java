@@ -31,24 +31,26 @@ import java.util.Arrays;
  * {@code super(MutiQueryAttention, self).__init__()}. Run after §2.1 in one file, Python raises
  * {@code TypeError: super(type, obj): obj must be an instance or subtype of type}; run alone it raises
  * {@code NameError} ({@code MutiQueryAttention} is undefined). The mirror raises the first, as a
- * {@link MirroredPythonError}. {@link #withOnlySuperCallFixed} builds the published code with FIX-1
- * alone, to show that the MQA bugs it copies (FIX-2, FIX-3, FIX-4) live on in it.
+ * {@link MirroredPythonError}. {@link #withOnlySuperCallFixed} builds the published code with FIX-11
+ * alone, to show that the MQA bugs it copies (FIX-12, FIX-14, FIX-15) live on in it.
  *
  * <p>Lines marked {@code // guard:} reject, with a clear message, input on which the published code
  * fails as well; they change no result.
  *
- * <p><b>Differs from source</b> ({@code grep FIX- }):
+ * <p><b>Differs from source</b> ({@code grep FIX- }; numbers and ids as in the bug catalogue
+ * {@code dev/attnref/mirror/bugs.json} and {@code reference-data/seeds/fixed_code.py}):
  * <ul>
- *   <li>FIX-1 (FIXED; S000-GQA-SUPER): {@code super().__init__()}.</li>
- *   <li>FIX-2 (FIXED; S000-MQA-MASK): hidden logits become {@code −∞} instead of moving by
+ *   <li>FIX-11 (FIXED, and {@link #withOnlySuperCallFixed}; S000-GQA-SUPER): {@code super().__init__()}.</li>
+ *   <li>FIX-12 (FIXED; S000-GQA-MASK): hidden logits become {@code −∞} instead of moving by
  *       {@code −1e-9}; a row with every key hidden gives zeros.</li>
- *   <li>FIX-3 (FIXED; S000-MQA-TRANSPOSE): {@code output.transpose(1, 2)} instead of
- *       {@code transpose(-1, -2)} before merging heads.</li>
- *   <li>FIX-4 (FIXED; S000-SQRT-DTYPE): {@code math.sqrt(self.head_dim)} in float64 instead of
- *       {@code torch.sqrt(torch.tensor(self.head_dim))}, which is float32.</li>
- *   <li>FIX-5 (both fidelities, no change of behaviour; S000-NEQ-NONE): {@code attention_mask != None}
+ *   <li>FIX-13 (both fidelities, no change of behaviour; S000-GQA-NEQ-NONE): {@code attention_mask != None}
  *       read as {@code is not None} (Python's identity fallback makes them agree on tensors).</li>
- *   <li>FIX-6 (FIXED; S000-HEAD-DIVISIBILITY): {@code num_heads} must divide {@code hidden_size} and
+ *   <li>FIX-14 (FIXED; S000-GQA-TRANSPOSE): {@code output.transpose(1, 2)} instead of
+ *       {@code transpose(-1, -2)} before merging heads.</li>
+ *   <li>FIX-15 (FIXED; S000-GQA-SCALE-DTYPE): {@code math.sqrt(self.head_dim)} in float64 instead of
+ *       {@code torch.sqrt(torch.tensor(self.head_dim))}, which is float32 under PyTorch's default dtype
+ *       ({@link #torchDefaultDtype}).</li>
+ *   <li>FIX-16 (FIXED; S000-GQA-DIVIDES): {@code num_heads} must divide {@code hidden_size} and
  *       {@code group_num} must divide {@code num_heads}; as published a bad pair fails later with a
  *       shape error (or, for the first, infers a wrong sequence length).</li>
  * </ul>
@@ -65,6 +67,7 @@ public final class Seed000GroupQueryAttention extends MirrorModule {
     private final NnLinear kLinear;
     private final NnLinear vLinear;
     private final NnLinear oLinear;
+    private TorchDefaultDtype torchDefaultDtype = TorchDefaultDtype.FLOAT32;
 
     /**
      * {@code GroupQueryAttention(hidden_size, num_heads, group_num)}. As published this throws
@@ -77,7 +80,7 @@ public final class Seed000GroupQueryAttention extends MirrorModule {
     }
 
     /**
-     * The published class with only FIX-1 (the {@code super} call) applied: the forward pass is
+     * The published class with only FIX-11 (the {@code super} call) applied: the forward pass is
      * AS_PUBLISHED. This is what the article's author could have run; it carries the MQA bugs.
      */
     public static Seed000GroupQueryAttention withOnlySuperCallFixed(int hiddenSize, int numHeads, int groupNum,
@@ -93,13 +96,13 @@ public final class Seed000GroupQueryAttention extends MirrorModule {
         if (!superCallFixed) {
             throw new MirroredPythonError("TypeError", "super(type, obj): obj must be an instance or subtype of type");
         }
-        // FIX-1: super().__init__()
+        // FIX-11 (S000-GQA-SUPER): super().__init__()
         // guard: non-positive sizes fail in Python too (ZeroDivisionError, or a negative nn.Linear size).
         Checks.positive("num_heads", numHeads);
         Checks.positive("group_num", groupNum);
         if (fidelity == Fidelity.FIXED) {
-            Checks.divides("num_heads", numHeads, "hidden_size", hiddenSize);    // FIX-6
-            Checks.divides("group_num", groupNum, "num_heads", numHeads);        // FIX-6
+            Checks.divides("num_heads", numHeads, "hidden_size", hiddenSize);    // FIX-16 (S000-GQA-DIVIDES)
+            Checks.divides("group_num", groupNum, "num_heads", numHeads);        // FIX-16 (S000-GQA-DIVIDES)
         }
         // py: self.num_heads = num_heads
         this.numHeads = numHeads;
@@ -151,21 +154,21 @@ public final class Seed000GroupQueryAttention extends MirrorModule {
         // py: value = self.split_head(value, self.group_num)
         value = splitHead(value, groupNum);                              // [B, H, T, D]
         // py: attention_scores = torch.matmul(query, key.transpose(-1, -2)) / torch.sqrt(torch.tensor(self.head_dim))
-        Tensor attentionScores = query.matmul(key.transpose(-1, -2)).div(sqrtHeadDim());   // FIX-4; [B, H, T, T]
+        Tensor attentionScores = query.matmul(key.transpose(-1, -2)).div(sqrtHeadDim());   // FIX-15; [B, H, T, T]
         // py: if attention_mask != None:
-        if (attentionMask != null) {                                     // FIX-5: `is not None`, same truth value
+        if (attentionMask != null) {                                     // FIX-13 (S000-GQA-NEQ-NONE): `is not None`, same truth value
             if (fidelity == Fidelity.AS_PUBLISHED) {
                 // py: attention_scores += attention_mask * -1e-9
                 attentionScores = addInPlace(attentionScores, attentionMask.mul(-1e-9));
             } else {
-                // FIX-2: attention_scores = attention_scores.masked_fill(attention_mask != 0, float('-inf'))
+                // FIX-12 (S000-GQA-MASK): attention_scores = attention_scores.masked_fill(attention_mask != 0, float('-inf'))
                 attentionScores = attentionScores.maskedFill(attentionMask.eq(0).eq(0), Double.NEGATIVE_INFINITY);
             }
         }
         // py: attention_probs = torch.softmax(attention_scores, dim=-1)
         Tensor attentionProbs = attentionScores.softmax(-1);             // [B, H, T, T]
         if (attentionMask != null && fidelity == Fidelity.FIXED) {
-            // FIX-2: a row with every key hidden gives zeros, not NaN.
+            // FIX-12 (S000-GQA-MASK): a row with every key hidden gives zeros, not NaN.
             Tensor hidden = attentionMask.eq(0).eq(0).expand(attentionProbs.shape());     // [B, H, T, T]
             Tensor rowHidden = hidden.sum(-1, true).eq(attentionProbs.size(-1));          // [B, H, T, 1]
             attentionProbs = attentionProbs.maskedFill(rowHidden, 0.0);
@@ -174,7 +177,7 @@ public final class Seed000GroupQueryAttention extends MirrorModule {
         Tensor output = attentionProbs.matmul(value);                    // [B, H, T, D]
         // py: output = output.transpose(-1, -2).contiguous().view(batch_size, -1, self.head_dim * self.num_heads)
         output = (fidelity == Fidelity.AS_PUBLISHED ? output.transpose(-1, -2)  // [B, H, D, T]
-                : output.transpose(1, 2))                                        // FIX-3: [B, T, H, D]
+                : output.transpose(1, 2))                                        // FIX-14 (S000-GQA-TRANSPOSE): [B, T, H, D]
                 .contiguous().view(batchSize, -1, headDim * numHeads);          // [B, T, H·D]
         // py: output = self.o_linear(output)
         output = oLinear.forward(output);                                // [B, T, M]
@@ -203,11 +206,24 @@ public final class Seed000GroupQueryAttention extends MirrorModule {
         }
     }
 
-    /** {@code torch.sqrt(torch.tensor(self.head_dim))}: float32 as published (FIX-4: float64 when FIXED). */
+    /**
+     * {@code torch.sqrt(torch.tensor(self.head_dim))}: an int64 tensor's root, taken in the default dtype.
+     * FIX-15 (S000-GQA-SCALE-DTYPE): {@code math.sqrt(self.head_dim)} in float64 when FIXED.
+     */
     private double sqrtHeadDim() {
         double root = Math.sqrt(headDim);
+        boolean float32 = fidelity == Fidelity.AS_PUBLISHED && torchDefaultDtype == TorchDefaultDtype.FLOAT32;
         // float64 root rounded to float32 = the correctly rounded float32 root (double rounding is exact for sqrt).
-        return fidelity == Fidelity.AS_PUBLISHED ? (double) (float) root : root;   // FIX-4: float64 √D
+        return float32 ? (double) (float) root : root;                   // FIX-15 (S000-GQA-SCALE-DTYPE)
+    }
+
+    /**
+     * Sets PyTorch's default dtype under which the published forward runs (default
+     * {@link TorchDefaultDtype#FLOAT32}, PyTorch's own); only the published scale depends on it (FIX-15).
+     */
+    public Seed000GroupQueryAttention torchDefaultDtype(TorchDefaultDtype dtype) {
+        this.torchDefaultDtype = Checks.notNull("dtype", dtype);
+        return this;
     }
 
     /** {@code target += addend}: the broadcast may not enlarge {@code target}, as for PyTorch's in-place add. */

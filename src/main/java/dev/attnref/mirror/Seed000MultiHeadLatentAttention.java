@@ -25,26 +25,30 @@ import dev.attnref.core.Tensor;
  *
  * <p><b>State dict as published</b> (drawn in this order): {@code Wq_d.* [C_q, M]}, {@code W_qk.* [H·C, C_q]},
  * {@code Wkv_d.* [C, M]}, {@code Wv_u.* [H·hd, C]}, {@code Wo.* [M, H·hd]}, all with biases.
- * <b>FIXED</b> replaces {@code W_qk} by {@code Wq_u.weight [H·hd, C_q]} and {@code Wk_u.weight [H·hd, C]}
- * (no biases), in that place of the order.
+ * <b>FIXED</b> replaces {@code W_qk} by {@code Wq_u.weight [H·hd, C_q]}, {@code Wq_u.bias [H·hd]} and
+ * {@code Wk_u.weight [H·hd, C]} (no bias), in that place of the order.
  *
- * <p><b>Conventions:</b> no mask and no positions as published. FIXED is causal (query {@code t} sees
- * keys {@code s ≤ t}) and still position-free: the decoupled RoPE of DeepSeek's MLA needs weights the
- * snippet does not have, so this mirror states its absence instead of inventing them.
- * The published defaults ({@code d_model=128*128}, {@code num_heads=128}, {@code q_latent_dim=12},
- * {@code kv_latent_dim=4}) are not offered: {@code Wo} alone would hold 2.7·10⁸ weights.
+ * <p><b>Conventions:</b> as published there is no mask and no position information. FIXED takes
+ * {@code causal} (query {@code t} sees keys {@code s ≤ t}) and {@code absorbed} (false: per-head
+ * {@code q} and {@code k} formed explicitly, the naive form the absorbed one must equal) and stays
+ * position-free: the decoupled RoPE of DeepSeek's MLA needs weights the snippet does not have.
  *
- * <p><b>Differs from source</b> ({@code grep FIX- }):
+ * <p><b>Differs from source</b> ({@code grep FIX- }; numbers and ids as in the bug catalogue
+ * {@code dev/attnref/mirror/bugs.json} and {@code reference-data/seeds/fixed_code.py}):
  * <ul>
- *   <li>FIX-1 (FIXED; S000-MLA-FREE-WQK): the comment calls {@code W_qk} the "precomputed" product of
- *       {@code W_q^U} and {@code W_k^U}, but it is a free {@code nn.Linear} with a bias, so its per-head
- *       block {@code [C, C_q]} can have rank up to {@code min(C, C_q)}, above {@code hd} when
- *       {@code hd < min(C, C_q)}: a different model from any naive MLA. Fixed: explicit factors
- *       {@code Wq_u}, {@code Wk_u} and {@code W_qk,h = Wk_u,hᵀ·Wq_u,h} computed from them, so that
- *       {@code u_h·c_kv = (Wq_u,h c_q)·(Wk_u,h c_kv)} is the naive per-head logit.</li>
- *   <li>FIX-2 (FIXED; S000-MLA-SCALE): logits divided by {@code √hd}, the naive form's head dimension,
+ *   <li>FIX-17 (FIXED; S000-MLA-SCALE): logits divided by {@code √hd}, the naive form's head dimension,
  *       not {@code √kv_latent_dim}.</li>
- *   <li>FIX-3 (FIXED; S000-MLA-NOMASK): causal mask, hidden logits {@code −∞}.</li>
+ *   <li>FIX-18 (FIXED; S000-MLA-FREE-WQK): the comment calls {@code W_qk} the "precomputed" product of
+ *       {@code W_q^U} and {@code W_k^U}, but it is a free {@code nn.Linear}, so its per-head block
+ *       {@code [C, C_q]} can have rank up to {@code min(C, C_q)}, above {@code hd} when
+ *       {@code hd < min(C, C_q)}: then no naive MLA has these logits. Fixed: explicit factors
+ *       {@code Wq_u} (with bias) and {@code Wk_u}; {@code W_qk,h = Wk_u,hᵀ·Wq_u,h} and
+ *       {@code b_qk,h = Wk_u,hᵀ·b_q,h} are computed from them, so that
+ *       {@code u_h·c_kv = (Wq_u,h c_q + b_q,h)·(Wk_u,h c_kv)}, the naive per-head logit.</li>
+ *   <li>FIX-19 (FIXED; S000-MLA-NOMASK): causal masking on request ({@code −∞} above the diagonal).</li>
+ *   <li>FIX-20 (both fidelities; S000-MLA-DEFAULTS): the published defaults ({@code d_model=128*128},
+ *       {@code num_heads=128}, {@code q_latent_dim=12}, {@code kv_latent_dim=4}) are not offered:
+ *       {@code Wo} alone would hold 2.7·10⁸ weights.</li>
  * </ul>
  *
  * <p><b>Source:</b> seed 000 §4.1. <b>Checked by</b> {@code Seed000MultiHeadLatentAttentionMirrorTest},
@@ -67,6 +71,7 @@ public final class Seed000MultiHeadLatentAttention extends MirrorModule {
 
     /** {@code MultiHeadLatentAttention(d_model, num_heads, q_latent_dim, kv_latent_dim)}, weights from {@code random}. */
     // py: def __init__(self, d_model=128*128, num_heads=128, q_latent_dim=12, kv_latent_dim=4):
+    // FIX-20 (S000-MLA-DEFAULTS): no 16384-wide defaults.
     public Seed000MultiHeadLatentAttention(int dModel, int numHeads, int qLatentDim, int kvLatentDim,
             Fidelity fidelity, SeededRandom random) {
         this.fidelity = Checks.notNull("fidelity", fidelity);
@@ -99,9 +104,9 @@ public final class Seed000MultiHeadLatentAttention extends MirrorModule {
             this.wkU = null;
         } else {
             this.wQk = null;
-            // FIX-1: self.Wq_u = nn.Linear(q_latent_dim, num_heads * head_dim, bias=False)
-            this.wqU = register("Wq_u", new NnLinear(qLatentDim, numHeads * headDim, false, random));
-            // FIX-1: self.Wk_u = nn.Linear(kv_latent_dim, num_heads * head_dim, bias=False)
+            // FIX-18 (S000-MLA-FREE-WQK): self.Wq_u = nn.Linear(q_latent_dim, num_heads * head_dim)
+            this.wqU = register("Wq_u", new NnLinear(qLatentDim, numHeads * headDim, true, random));
+            // FIX-18 (S000-MLA-FREE-WQK): self.Wk_u = nn.Linear(kv_latent_dim, num_heads * head_dim, bias=False)
             this.wkU = register("Wk_u", new NnLinear(kvLatentDim, numHeads * headDim, false, random));
         }
         // py: self.Wkv_d = nn.Linear(d_model, kv_latent_dim)
@@ -112,14 +117,27 @@ public final class Seed000MultiHeadLatentAttention extends MirrorModule {
         this.wo = register("Wo", new NnLinear(numHeads * headDim, dModel, true, random));
     }
 
+    /** {@code forward(x)}: as published, and FIXED with its defaults ({@code causal=False, absorbed=True}). */
+    public Tensor forward(Tensor x) {
+        return forward(x, false, true);
+    }
+
     /**
-     * {@code forward(x)}.
+     * FIXED's {@code forward(x, causal=False, absorbed=True)} (FIX-19, FIX-18). The published
+     * {@code forward(x)} takes neither argument: asking it for a causal or naive pass raises Python's
+     * {@code TypeError} as a {@link MirroredPythonError}.
      *
-     * @param x [B, T, M]
+     * @param x        [B, T, M]
+     * @param causal   hide key {@code s} from query {@code t} when {@code s > t}
+     * @param absorbed true: logits through {@code W_qk}; false: per-head {@code q·k} from the factors
      * @return [B, T, M]
      */
     // py: def forward(self, x):
-    public Tensor forward(Tensor x) {
+    public Tensor forward(Tensor x, boolean causal, boolean absorbed) {
+        if (fidelity == Fidelity.AS_PUBLISHED && (causal || !absorbed)) {
+            throw new MirroredPythonError("TypeError", "forward() got an unexpected keyword argument '"
+                    + (causal ? "causal" : "absorbed") + "'");
+        }
         // guard: Python fails on these too (ValueError unpacking x.shape).
         Checks.notNull("x", x);
         if (x.dim() != 3) {
@@ -132,16 +150,25 @@ public final class Seed000MultiHeadLatentAttention extends MirrorModule {
         Tensor cQ = wqD.forward(x);                                      // [B, T, C_q]
         // py: C_kv = self.Wkv_d(x) # shape: (batch_size, seq_len, kv_latent_dim)
         Tensor cKv = wkvD.forward(x);                                    // [B, T, C]
-        // py: C_qW_qk = self.W_qk(C_q).view(batch_size, seq_len, self.num_heads, self.kv_latent_dim)
-        Linear qk = fidelity == Fidelity.AS_PUBLISHED ? wQk.linear() : precomputedWqk();   // FIX-1 when FIXED
-        Tensor cQWQk = qk.forward(cQ).view(batchSize, seqLen, numHeads, kvLatentDim);       // [B, T, H, C]
-        // py: scores = torch.matmul(C_qW_qk.transpose(1, 2), C_kv.transpose(-2, -1)[:, None, ...]) / math.sqrt(self.kv_latent_dim)
-        double scaleDim = fidelity == Fidelity.AS_PUBLISHED ? kvLatentDim : headDim;         // FIX-2: √head_dim
-        Tensor scores = cQWQk.transpose(1, 2)                            // [B, H, T, C]
-                .matmul(cKv.transpose(-2, -1).unsqueeze(1))              // [B, 1, C, T]
-                .div(Math.sqrt(scaleDim));                               // [B, H, T, T]
-        if (fidelity == Fidelity.FIXED) {
-            // FIX-3: scores = scores.masked_fill(causal_mask == 0, float('-inf')), key s visible iff s ≤ t
+        double scaleDim = fidelity == Fidelity.AS_PUBLISHED ? kvLatentDim : headDim;   // FIX-17 (S000-MLA-SCALE): √head_dim
+        Tensor scores;
+        if (absorbed) {
+            // py: C_qW_qk = self.W_qk(C_q).view(batch_size, seq_len, self.num_heads, self.kv_latent_dim)
+            Tensor cQWQk = qkLinear().forward(cQ).view(batchSize, seqLen, numHeads, kvLatentDim);   // [B, T, H, C]
+            // py: scores = torch.matmul(C_qW_qk.transpose(1, 2), C_kv.transpose(-2, -1)[:, None, ...]) / math.sqrt(self.kv_latent_dim)
+            scores = cQWQk.transpose(1, 2)                               // [B, H, T, C]
+                    .matmul(cKv.transpose(-2, -1).unsqueeze(1))          // [B, 1, C, T]
+                    .div(Math.sqrt(scaleDim));                           // [B, H, T, T]
+        } else {
+            // FIX-18: q = self.Wq_u(C_q).view(batch_size, seq_len, self.num_heads, self.head_dim).transpose(1, 2)
+            Tensor q = wqU.forward(cQ).view(batchSize, seqLen, numHeads, headDim).transpose(1, 2);    // [B, H, T, hd]
+            // FIX-18: k = self.Wk_u(C_kv).view(batch_size, seq_len, self.num_heads, self.head_dim).transpose(1, 2)
+            Tensor k = wkU.forward(cKv).view(batchSize, seqLen, numHeads, headDim).transpose(1, 2);   // [B, H, T, hd]
+            // FIX-18, FIX-17: scores = torch.matmul(q, k.transpose(-2, -1)) / math.sqrt(self.head_dim)
+            scores = q.matmul(k.transpose(-2, -1)).div(Math.sqrt(scaleDim));                          // [B, H, T, T]
+        }
+        if (causal) {
+            // FIX-19 (S000-MLA-NOMASK): scores = scores.masked_fill(future, float('-inf')), key s hidden when s > t
             scores = scores.maskedFill(Masks.causal(seqLen, seqLen, 0).eq(0), Double.NEGATIVE_INFINITY);
         }
         // py: attn_weight = torch.softmax(scores, dim=-1)
@@ -157,24 +184,22 @@ public final class Seed000MultiHeadLatentAttention extends MirrorModule {
     }
 
     /**
-     * FIX-1: {@code W_qk} as the product of its factors, one block per head:
-     * {@code W_qk,h = Wk_u,hᵀ · Wq_u,h}, {@code [C, hd]·[hd, C_q] → [C, C_q]}; stacked {@code [H·C, C_q]}, no bias.
+     * The layer {@code self.W_qk} applies, weight {@code [H·C, C_q]} and bias {@code [H·C]}: the free
+     * parameter as published; when FIXED (FIX-18) computed from the factors, one block per head,
+     * {@code W_qk,h = Wk_u,hᵀ · Wq_u,h} ({@code [C, hd]·[hd, C_q]}) and {@code b_qk,h = Wk_u,hᵀ · b_q,h}.
+     * Row block {@code h} is head {@code h}'s bilinear form {@code logit ∝ (W_qk,h c_q + b_qk,h)·c_kv}.
      */
-    private Linear precomputedWqk() {
+    public Linear qkLinear() {
+        if (fidelity == Fidelity.AS_PUBLISHED) {
+            return wQk.linear();
+        }
         Tensor qUp = wqU.linear().weight().view(numHeads, headDim, qLatentDim);            // [H, hd, C_q]
-        Tensor kUp = wkU.linear().weight().view(numHeads, headDim, kvLatentDim);           // [H, hd, C]
-        // hdc,hdq->hcq as [H, C, hd] @ [H, hd, C_q]
-        Tensor product = kUp.transpose(1, 2).matmul(qUp);                                  // [H, C, C_q]
-        return new Linear(product.reshape(numHeads * kvLatentDim, qLatentDim), null);      // [H·C, C_q]
-    }
-
-    /**
-     * The weight that {@code self.W_qk} applies, {@code [H·C, C_q]}: the free parameter as published,
-     * the product of the factors when FIXED. Row block {@code h} is head {@code h}'s bilinear form
-     * {@code logit ∝ c_qᵀ W_qk,hᵀ c_kv}.
-     */
-    public Tensor qkWeight() {
-        return fidelity == Fidelity.AS_PUBLISHED ? wQk.linear().weight() : precomputedWqk().weight();
+        Tensor qBias = wqU.linear().bias().view(numHeads, headDim, 1);                     // [H, hd, 1]
+        Tensor kUpT = wkU.linear().weight().view(numHeads, headDim, kvLatentDim).transpose(1, 2);   // [H, C, hd]
+        // hdc,hdq->hcq and hdc,hd1->hc1 as batched products over h
+        Tensor weight = kUpT.matmul(qUp).reshape(numHeads * kvLatentDim, qLatentDim);       // [H·C, C_q]
+        Tensor bias = kUpT.matmul(qBias).reshape(-1);                                      // [H·C]
+        return new Linear(weight, bias);
     }
 
     /** {@code head_dim = d_model // num_heads}. */

@@ -29,22 +29,24 @@ import java.util.Arrays;
  * <p>Lines marked {@code // guard:} reject, with a clear message, input on which the published code
  * fails as well; they change no result.
  *
- * <p><b>Differs from source</b> ({@code grep FIX- }):
+ * <p><b>Differs from source</b> ({@code grep FIX- }; numbers and ids as in the bug catalogue
+ * {@code dev/attnref/mirror/bugs.json} and {@code reference-data/seeds/fixed_code.py}):
  * <ul>
- *   <li>FIX-1 (FIXED; S000-MQA-MASK): {@code attention_scores += attention_mask * -1e-9} moves a hidden
+ *   <li>FIX-6 (FIXED; S000-MQA-MASK): {@code attention_scores += attention_mask * -1e-9} moves a hidden
  *       logit by 1e-9, which hides nothing. Fixed: hidden logits become {@code −∞}
  *       ({@code masked_fill(attention_mask != 0, -inf)}), and a row with every key hidden gives zeros.</li>
- *   <li>FIX-2 (FIXED; S000-MQA-TRANSPOSE): {@code output.transpose(-1, -2)} swaps positions and
- *       features before the heads are merged, scrambling positions whenever T &gt; 1. Fixed:
- *       {@code transpose(1, 2)}.</li>
- *   <li>FIX-3 (FIXED; S000-SQRT-DTYPE): {@code torch.sqrt(torch.tensor(self.head_dim))} is computed in
- *       PyTorch's default dtype, float32: a float64 model divides by {@code √D} rounded to float32
- *       (relative error up to 6e-8, zero when D is a perfect square). Mirrored as
- *       {@code (double) (float) √D}. Fixed: {@code math.sqrt(self.head_dim)} in float64.</li>
- *   <li>FIX-4 (both fidelities, no change of behaviour; S000-NEQ-NONE): {@code attention_mask != None}
+ *   <li>FIX-7 (both fidelities, no change of behaviour; S000-NEQ-NONE): {@code attention_mask != None}
  *       is read as {@code is not None}. On a tensor PyTorch's {@code __ne__} rejects {@code None},
  *       Python falls back to identity and the test is true for every tensor, so the two agree.</li>
- *   <li>FIX-5 (FIXED; S000-HEAD-DIVISIBILITY): {@code num_heads} must divide {@code hidden_size}; as
+ *   <li>FIX-8 (FIXED; S000-MQA-TRANSPOSE): {@code output.transpose(-1, -2)} swaps positions and
+ *       features before the heads are merged, scrambling positions whenever T &gt; 1. Fixed:
+ *       {@code transpose(1, 2)}.</li>
+ *   <li>FIX-9 (FIXED; S000-MQA-SCALE-DTYPE): {@code torch.sqrt(torch.tensor(self.head_dim))} is computed
+ *       in PyTorch's default dtype: under the out-of-the-box float32 default a float64 model divides by
+ *       {@code √D} rounded to float32 (relative error up to 6e-8, none when D is a perfect square).
+ *       Mirrored as {@code (double) (float) √D} when {@link #torchDefaultDtype} is
+ *       {@link TorchDefaultDtype#FLOAT32} (the default). Fixed: {@code math.sqrt(self.head_dim)}.</li>
+ *   <li>FIX-10 (FIXED; S000-MQA-DIVIDES): {@code num_heads} must divide {@code hidden_size}; as
  *       published the query split infers a wrong length and the call fails later with a shape error.</li>
  * </ul>
  *
@@ -59,6 +61,7 @@ public final class Seed000MutiQueryAttention extends MirrorModule {
     private final NnLinear kLinear;
     private final NnLinear vLinear;
     private final NnLinear oLinear;
+    private TorchDefaultDtype torchDefaultDtype = TorchDefaultDtype.FLOAT32;
 
     /** {@code MutiQueryAttention(hidden_size, num_heads)} with weights drawn from {@code random}. */
     // py: def __init__(self, hidden_size, num_heads):
@@ -67,7 +70,7 @@ public final class Seed000MutiQueryAttention extends MirrorModule {
         // guard: num_heads ≤ 0 fails in Python too (ZeroDivisionError, or a negative nn.Linear size).
         Checks.positive("num_heads", numHeads);
         if (fidelity == Fidelity.FIXED) {
-            Checks.divides("num_heads", numHeads, "hidden_size", hiddenSize);    // FIX-5
+            Checks.divides("num_heads", numHeads, "hidden_size", hiddenSize);    // FIX-10 (S000-MQA-DIVIDES)
         }
         // py: super(MutiQueryAttention, self).__init__()
         // py: self.num_heads = num_heads
@@ -118,27 +121,27 @@ public final class Seed000MutiQueryAttention extends MirrorModule {
         // py: value = self.split_head(value, 1)
         value = splitHead(value, 1);                                     // [B, 1, T, D]
         // py: attention_scores = torch.matmul(query, key.transpose(-1, -2)) / torch.sqrt(torch.tensor(self.head_dim))
-        Tensor attentionScores = query.matmul(key.transpose(-1, -2)).div(sqrtHeadDim());   // FIX-3; [B, H, T, T]
+        Tensor attentionScores = query.matmul(key.transpose(-1, -2)).div(sqrtHeadDim());   // FIX-9; [B, H, T, T]
         // py: if attention_mask != None:
-        if (attentionMask != null) {                                     // FIX-4: `is not None`, same truth value
+        if (attentionMask != null) {                                     // FIX-7 (S000-NEQ-NONE): `is not None`, same truth value
             if (fidelity == Fidelity.AS_PUBLISHED) {
                 // py: attention_scores += attention_mask * -1e-9
                 attentionScores = addInPlace(attentionScores, attentionMask.mul(-1e-9));
             } else {
-                // FIX-1: attention_scores = attention_scores.masked_fill(attention_mask != 0, float('-inf'))
+                // FIX-6 (S000-MQA-MASK): attention_scores = attention_scores.masked_fill(attention_mask != 0, float('-inf'))
                 attentionScores = hideWithMinusInfinity(attentionScores, attentionMask);
             }
         }
         // py: attention_probs = torch.softmax(attention_scores, dim=-1)
         Tensor attentionProbs = attentionScores.softmax(-1);             // [B, H, T, T]
         if (attentionMask != null && fidelity == Fidelity.FIXED) {
-            attentionProbs = zeroFullyHiddenRows(attentionProbs, attentionMask);    // FIX-1
+            attentionProbs = zeroFullyHiddenRows(attentionProbs, attentionMask);    // FIX-6 (S000-MQA-MASK)
         }
         // py: output = torch.matmul(attention_probs, value)
         Tensor output = attentionProbs.matmul(value);                    // [B, H, T, D]
         // py: output = output.transpose(-1, -2).contiguous().view(batch_size, -1, self.head_dim * self.num_heads)
         output = (fidelity == Fidelity.AS_PUBLISHED ? output.transpose(-1, -2)  // [B, H, D, T]
-                : output.transpose(1, 2))                                        // FIX-2: [B, T, H, D]
+                : output.transpose(1, 2))                                        // FIX-8 (S000-MQA-TRANSPOSE): [B, T, H, D]
                 .contiguous().view(batchSize, -1, headDim * numHeads);          // [B, T, H·D]
         // py: output = self.o_linear(output)
         output = oLinear.forward(output);                                // [B, T, M]
@@ -160,12 +163,25 @@ public final class Seed000MutiQueryAttention extends MirrorModule {
         }
     }
 
-    /** {@code torch.sqrt(torch.tensor(self.head_dim))}: float32 as published (FIX-3: float64 when FIXED). */
+    /**
+     * {@code torch.sqrt(torch.tensor(self.head_dim))}: an int64 tensor's root, taken in the default dtype.
+     * FIX-9 (S000-MQA-SCALE-DTYPE): {@code math.sqrt(self.head_dim)} in float64 when FIXED.
+     */
     private double sqrtHeadDim() {
         double root = Math.sqrt(headDim);
-        // An int64 tensor's sqrt is taken in the default dtype, float32; the float64 square root rounded
-        // to float32 is the correctly rounded float32 root (double rounding is exact for sqrt).
-        return fidelity == Fidelity.AS_PUBLISHED ? (double) (float) root : root;   // FIX-3: float64 √D
+        boolean float32 = fidelity == Fidelity.AS_PUBLISHED && torchDefaultDtype == TorchDefaultDtype.FLOAT32;
+        // The float64 root rounded to float32 is the correctly rounded float32 root (double rounding is
+        // exact for sqrt), i.e. what torch.sqrt returns in float32.
+        return float32 ? (double) (float) root : root;                   // FIX-9 (S000-MQA-SCALE-DTYPE)
+    }
+
+    /**
+     * Sets PyTorch's default dtype under which the published forward runs (default
+     * {@link TorchDefaultDtype#FLOAT32}, PyTorch's own); only the published scale depends on it (FIX-9).
+     */
+    public Seed000MutiQueryAttention torchDefaultDtype(TorchDefaultDtype dtype) {
+        this.torchDefaultDtype = Checks.notNull("dtype", dtype);
+        return this;
     }
 
     /** {@code target += addend}: the broadcast may not enlarge {@code target}, as for PyTorch's in-place add. */

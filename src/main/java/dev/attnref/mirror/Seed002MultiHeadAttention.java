@@ -4,7 +4,6 @@ import dev.attnref.core.Checks;
 import dev.attnref.core.SeededRandom;
 import dev.attnref.core.Tensor;
 import java.io.PrintStream;
-import java.util.Arrays;
 import java.util.Locale;
 
 /**
@@ -19,8 +18,8 @@ import java.util.Locale;
  *   <caption>Shapes</caption>
  *   <tr><th>argument</th><th>shape</th><th>contract</th></tr>
  *   <tr><td>X</td><td>[B, T, M]</td><td>M = hidden_dim</td></tr>
- *   <tr><td>attention_mask</td><td>broadcastable to [B, H, T, T], or null</td>
- *       <td>1 = keep, 0 = hide; FIXED requires rank 4 (FIX-3)</td></tr>
+ *   <tr><td>attention_mask</td><td>broadcastable to [B, H, T, T], or null; FIXED also (batch, seq)</td>
+ *       <td>1 = keep, 0 = hide</td></tr>
  *   <tr><td>result</td><td>[B, T, M]</td><td>new tensor</td></tr>
  * </table>
  *
@@ -34,17 +33,24 @@ import java.util.Locale;
  * <p>Lines marked {@code // guard:} reject, with a clear message, input on which the published code
  * fails as well; they change no result.
  *
- * <p><b>Differs from source</b> ({@code grep FIX- }):
+ * <p><b>Differs from source</b> ({@code grep FIX- }; numbers and ids as in the bug catalogue
+ * {@code dev/attnref/mirror/bugs.json} and {@code reference-data/seeds/fixed_code.py}):
  * <ul>
- *   <li>FIX-1 (FIXED; S002-PRINT): both {@code print} calls in {@code forward} removed.</li>
- *   <li>FIX-2 (FIXED; S002-FULLMASK): hidden logits are {@code −∞}, not {@code −1e20}, and a row with
+ *   <li>FIX-21 (FIXED; S002-PRINT): both {@code print} calls in {@code forward} removed.</li>
+ *   <li>FIX-22 (FIXED example; S002-DROPOUT): the example's module is left in training mode, so its
+ *       output is random on every call; the fixed example calls {@code net.eval()} first.</li>
+ *   <li>FIX-23 (FIXED; S002-FULLMASK): hidden logits are {@code −∞}, not {@code −1e20}, and a row with
  *       every key hidden gives zeros; with {@code −1e20} such a row attends uniformly to every key.</li>
- *   <li>FIX-3 (FIXED; S002-MASK-SHAPE): the comment says {@code attention_mask shape is (batch, seq)},
+ *   <li>FIX-24 (FIXED; S002-FP16-FILL): the same {@code −∞} fill; {@code −1e20} overflows half precision,
+ *       where {@code masked_fill} raises. No effect in float64.</li>
+ *   <li>FIX-25 (FIXED; S002-MASK-DOC): the comment says {@code attention_mask shape is (batch, seq)},
  *       but {@code masked_fill} broadcasts a mask against {@code [B, H, T, T]} from the right, so a
  *       {@code (batch, seq)} mask lines batch rows up with query positions: silently wrong when
- *       {@code B = T}, an error otherwise. Fixed: the mask must have four axes.</li>
- *   <li>FIX-4 (FIXED example; S002-DROPOUT): the example's module is left in training mode, so its
- *       output is random on every call; the fixed example calls {@code net.eval()} first.</li>
+ *       {@code B = T}, an error otherwise. Fixed: a 2-D mask is a key-padding mask, viewed as
+ *       {@code (batch, 1, 1, seq)}.</li>
+ *   <li>FIX-26 (FIXED; S002-MHA-DIVIDES): {@code nums_head} must divide {@code hidden_dim}.</li>
+ *   <li>FIX-27 (documentation; S002-VIEW-DOC): the comment says {@code view} works only on contiguous
+ *       memory; it needs strides compatible with the new shape, which the transposed tensor lacks.</li>
  * </ul>
  *
  * <p><b>Source:</b> seed 002, "multi-head self-attention". <b>Checked by</b>
@@ -70,6 +76,9 @@ public final class Seed002MultiHeadAttention extends MirrorModule {
         // guard: nums_head ≤ 0 fails in Python too (ZeroDivisionError, or a view with a negative size).
         Checks.positive("nums_head", numsHead);
         // py: super().__init__()
+        if (fidelity == Fidelity.FIXED) {
+            Checks.divides("nums_head", numsHead, "hidden_dim", hiddenDim);    // FIX-26 (S002-MHA-DIVIDES)
+        }
         // py: self.nums_head = nums_head
         this.numsHead = numsHead;
         // py: self.head_dim = hidden_dim // nums_head
@@ -108,11 +117,6 @@ public final class Seed002MultiHeadAttention extends MirrorModule {
         if (x.dim() != 3) {
             throw new IllegalArgumentException("X has " + x.dim() + " axes; expected (batch, seq, hidden_dim)");
         }
-        if (fidelity == Fidelity.FIXED && attentionMask != null && attentionMask.dim() != 4) {
-            // FIX-3: a (batch, seq) mask would be broadcast as (seq_q, seq_k).
-            throw new IllegalArgumentException("attention_mask has shape " + Arrays.toString(attentionMask.shape())
-                    + "; expected 4 axes broadcastable to (batch, nums_head, seq, seq), e.g. a key mask as (batch, 1, 1, seq)");
-        }
         // py: batch_size, seq_len, _ = X.size()
         int batchSize = x.size(0);
         int seqLen = x.size(1);
@@ -130,25 +134,28 @@ public final class Seed002MultiHeadAttention extends MirrorModule {
         Tensor vState = v.view(batchSize, seqLen, numsHead, headDim).transpose(1, 2);       // [B, H, T, D]
         // py: attention_weight = (q_state @ k_state.transpose(-1, -2) / math.sqrt(self.head_dim))
         Tensor attentionWeight = qState.matmul(kState.transpose(-1, -2)).div(Math.sqrt(headDim));   // [B, H, T, T]
-        if (fidelity == Fidelity.AS_PUBLISHED) {                         // FIX-1: no print when FIXED
+        if (fidelity == Fidelity.AS_PUBLISHED) {                         // FIX-21 (S002-PRINT): no print when FIXED
             // py: print(type(attention_mask))
             out.println(attentionMask == null ? "<class 'NoneType'>" : "<class 'torch.Tensor'>");
         }
         // py: if attention_mask is not None:
         if (attentionMask != null) {
+            if (fidelity == Fidelity.FIXED && attentionMask.dim() == 2) {
+                // FIX-25 (S002-MASK-DOC): attention_mask = attention_mask[:, None, None, :], a key-padding mask
+                attentionMask = attentionMask.unsqueeze(1).unsqueeze(2);     // [B, 1, 1, S]
+            }
             // py: attention_weight = attention_weight.masked_fill(attention_mask == 0, float("-1e20"))
-            double fill = fidelity == Fidelity.AS_PUBLISHED ? -1e20 : Double.NEGATIVE_INFINITY;    // FIX-2: −∞
+            double fill = fidelity == Fidelity.AS_PUBLISHED ? -1e20 : Double.NEGATIVE_INFINITY;    // FIX-23, FIX-24: −∞
             attentionWeight = attentionWeight.maskedFill(attentionMask.eq(0), fill);
         }
         // py: attention_weight = torch.softmax(attention_weight, dim=3)
         attentionWeight = attentionWeight.softmax(3);                    // [B, H, T, T]
         if (attentionMask != null && fidelity == Fidelity.FIXED) {
-            // FIX-2: a row with every key hidden gives zeros, not NaN.
-            Tensor hidden = attentionMask.eq(0).expand(attentionWeight.shape());           // [B, H, T, T]
-            Tensor rowHidden = hidden.sum(-1, true).eq(attentionWeight.size(-1));           // [B, H, T, 1]
+            // FIX-23 (S002-FULLMASK): masked_fill((attention_mask == 0).all(dim=-1, keepdim=True), 0.0)
+            Tensor rowHidden = attentionMask.eq(0).sum(-1, true).eq(attentionMask.size(-1));   // [.., 1]
             attentionWeight = attentionWeight.maskedFill(rowHidden, 0.0);
         }
-        if (fidelity == Fidelity.AS_PUBLISHED) {                         // FIX-1: no print when FIXED
+        if (fidelity == Fidelity.AS_PUBLISHED) {                         // FIX-21 (S002-PRINT): no print when FIXED
             // py: print(attention_weight)
             out.println(pythonRepr(attentionWeight));
         }
@@ -156,6 +163,8 @@ public final class Seed002MultiHeadAttention extends MirrorModule {
         attentionWeight = attDropout.forward(attentionWeight);
         // py: output_mid = attention_weight @ v_state
         Tensor outputMid = attentionWeight.matmul(vState);               // [B, H, T, D]
+        // py: # 如果后面用 Reshape 就可以不用这个 contiguous(),因为 view 只能在连续内存中操作
+        // FIX-27 (S002-VIEW-DOC): view needs strides compatible with the new shape; after transpose they are not.
         // py: output_mid = output_mid.transpose(1, 2).contiguous()
         outputMid = outputMid.transpose(1, 2).contiguous();              // [B, T, H, D]
         // py: output = output_mid.view(batch_size, seq_len, -1)
@@ -173,7 +182,7 @@ public final class Seed002MultiHeadAttention extends MirrorModule {
     /**
      * The example after the class: a {@code [3, 2, 128]} input, a mask whose second batch row hides
      * every key, one call. {@code torch.rand} is drawn from {@code random} ({@code U[0, 1)}), then the
-     * weights. FIXED calls {@code net.eval()} before the call (FIX-4).
+     * weights. FIXED calls {@code net.eval()} before the call (FIX-22).
      */
     public static Example example(Fidelity fidelity, SeededRandom random, PrintStream stream) {
         // py: attention_mask = (torch.tensor([[0, 1], [0, 0], [1, 0]]).unsqueeze(1).unsqueeze(2).expand(3, 8, 2, 2))
@@ -184,34 +193,116 @@ public final class Seed002MultiHeadAttention extends MirrorModule {
         // py: net = MultiHeadAttention(128, 8)
         Seed002MultiHeadAttention net = new Seed002MultiHeadAttention(128, 8, fidelity, random).printTo(stream);
         if (fidelity == Fidelity.FIXED) {
-            net.eval();                                                  // FIX-4: inference without dropout
+            net.eval();                                                  // FIX-22 (S002-DROPOUT): inference without dropout
         }
         // py: net(x, attention_mask).shape
         Tensor output = net.forward(x, attentionMask);
         return new Example(x, attentionMask, net, output);
     }
 
-    /** Approximately {@code repr} of a PyTorch float64 tensor: nested rows, four decimals. */
+    /**
+     * {@code repr} of the printed weight tensor as PyTorch 1.13 writes it when the default dtype is
+     * float64 and the module's parameters require grad: PyTorch's formatter (four decimals; whole numbers
+     * as {@code 1.}; scientific {@code 1.2345e-05} when the non-zero magnitudes span more than 10³, exceed
+     * 10⁸ or fall below 10⁻⁴; right-aligned to a common width), rows wrapped at 80 characters, blocks of
+     * rank r separated by r − 1 blank lines, then {@code grad_fn=<SoftmaxBackward0>}. Tensors of more
+     * than 1000 elements are printed in full (PyTorch would abbreviate them with "...").
+     */
     private static String pythonRepr(Tensor t) {
+        double[] values = t.toArray();
+        TorchFormatter formatter = new TorchFormatter(values);
         StringBuilder sb = new StringBuilder("tensor(");
-        appendNested(sb, t.toArray(), t.shape(), 0, 0, "       ");
-        return sb.append(", dtype=torch.float64, grad_fn=<SoftmaxBackward0>)").toString();
+        appendBlock(sb, values, 0, t.shape(), 0, "tensor(".length(), formatter);
+        return sb.append(", grad_fn=<SoftmaxBackward0>)").toString();
     }
 
-    private static int appendNested(StringBuilder sb, double[] values, int[] shape, int axis, int at, String indent) {
+    /** {@code _tensor_str_with_formatter}: one block of {@code shape[axis:]} starting at flat index {@code at}. */
+    private static void appendBlock(StringBuilder sb, double[] values, int at, int[] shape, int axis, int indent,
+            TorchFormatter formatter) {
+        int rank = shape.length - axis;
+        if (rank == 1) {
+            // _vector_str: as many "x, " as fit in 80 − indent characters per line.
+            int perLine = Math.max(1, (80 - indent) / (formatter.width + 2));
+            sb.append('[');
+            for (int i = 0; i < shape[axis]; i++) {
+                if (i > 0) {
+                    sb.append(i % perLine == 0 ? ",\n" + " ".repeat(indent + 1) : ", ");
+                }
+                sb.append(formatter.format(values[at + i]));
+            }
+            sb.append(']');
+            return;
+        }
+        int block = 1;
+        for (int d = axis + 1; d < shape.length; d++) {
+            block *= shape[d];
+        }
         sb.append('[');
         for (int i = 0; i < shape[axis]; i++) {
             if (i > 0) {
-                sb.append(axis == shape.length - 1 ? ", " : ",\n" + indent + " ".repeat(axis + 1));
+                sb.append(',').append("\n".repeat(rank - 1)).append(" ".repeat(indent + 1));
             }
-            if (axis == shape.length - 1) {
-                sb.append(String.format(Locale.ROOT, "%.4f", values[at++]));
-            } else {
-                at = appendNested(sb, values, shape, axis + 1, at, indent);
-            }
+            appendBlock(sb, values, at + i * block, shape, axis + 1, indent + 1, formatter);
         }
         sb.append(']');
-        return at;
+    }
+
+    /** PyTorch 1.13's {@code _Formatter} for a floating tensor with the default print options. */
+    private static final class TorchFormatter {
+        private boolean intMode = true;
+        private boolean sciMode;
+        private int width = 1;
+
+        TorchFormatter(double[] values) {
+            double min = Double.POSITIVE_INFINITY;
+            double max = 0;
+            boolean any = false;
+            for (double v : values) {
+                if (Double.isFinite(v) && v != 0) {
+                    any = true;
+                    min = Math.min(min, Math.abs(v));
+                    max = Math.max(max, Math.abs(v));
+                    intMode &= v == Math.ceil(v);
+                }
+            }
+            if (!any) {
+                return;
+            }
+            sciMode = max / min > 1000 || max > 1e8 || (!intMode && min < 1e-4);
+            for (double v : values) {
+                if (Double.isFinite(v) && v != 0) {
+                    int length = sciMode ? sci(v).length() : intMode ? String.format(Locale.ROOT, "%.0f", v).length() + 1
+                            : String.format(Locale.ROOT, "%.4f", v).length();
+                    width = Math.max(width, length);
+                }
+            }
+        }
+
+        String format(double v) {
+            String text;
+            if (Double.isNaN(v)) {
+                text = "nan";
+            } else if (Double.isInfinite(v)) {
+                text = v > 0 ? "inf" : "-inf";
+            } else if (sciMode) {
+                text = sci(v);
+            } else if (intMode) {
+                text = String.format(Locale.ROOT, "%.0f", v) + ".";
+            } else {
+                text = String.format(Locale.ROOT, "%.4f", v);
+            }
+            return " ".repeat(Math.max(0, width - text.length())) + text;
+        }
+
+        /** Python's {@code '{:.4e}'}: mantissa with four decimals, exponent with sign and at least two digits. */
+        private static String sci(double v) {
+            return String.format(Locale.ROOT, "%.4e", v);
+        }
+    }
+
+    /** {@code self.att_dropout}, e.g. to {@link NnDropout#replayKeep replay} a dropout recorded in PyTorch. */
+    public NnDropout attDropout() {
+        return attDropout;
     }
 
     /** {@code self.hidden_dim}. */

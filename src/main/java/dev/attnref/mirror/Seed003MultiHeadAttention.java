@@ -29,13 +29,16 @@ import dev.attnref.core.Tensor;
  * <p>Lines marked {@code // guard:} reject, with a clear message, input on which the published code
  * fails as well; they change no result.
  *
- * <p><b>Differs from source</b> ({@code grep FIX- }):
+ * <p><b>Differs from source</b> ({@code grep FIX- }; numbers and ids as in the bug catalogue
+ * {@code dev/attnref/mirror/bugs.json} and {@code reference-data/seeds/fixed_code.py}):
  * <ul>
- *   <li>FIX-1 (FIXED; S003-FULLMASK): hidden logits are {@code −∞}, not {@code −1e9}, and a row with
+ *   <li>FIX-30 (documentation; S003-DOC): {@code forward}'s docstring says the weights come "from one
+ *       of the heads"; they are those of every head, {@code [B, H, T, S]}, as the same docstring's shape
+ *       says. {@link #forward} documents what is returned.</li>
+ *   <li>FIX-31 (FIXED; S003-FULLMASK): hidden logits are {@code −∞}, not {@code −1e9}, and a row with
  *       every key hidden gives zeros; with {@code −1e9} such a row attends uniformly to every key.</li>
- *   <li>FIX-2 (both fidelities, documentation only; S003-DOC): {@code forward}'s docstring says the
- *       weights come "from one of the heads"; they are those of every head, {@code [B, H, T, S]}, as the
- *       same docstring's shape says. {@link #forward} documents what is returned.</li>
+ *   <li>FIX-32 (FIXED; S003-FP16-FILL): the same {@code −∞} fill; {@code −1e9} overflows half precision,
+ *       where {@code masked_fill} raises. No effect in float64.</li>
  * </ul>
  *
  * <p><b>Source:</b> seed 003 §3. <b>Checked by</b> {@code Seed003MultiHeadAttentionMirrorTest},
@@ -100,15 +103,14 @@ public final class Seed003MultiHeadAttention extends MirrorModule {
         // py: if mask is not None:
         if (mask != null) {
             // py: attn_scores = attn_scores.masked_fill(mask == 0, -1e9) # Mask out invalid positions
-            double fill = fidelity == Fidelity.AS_PUBLISHED ? -1e9 : Double.NEGATIVE_INFINITY;  // FIX-1: −∞
+            double fill = fidelity == Fidelity.AS_PUBLISHED ? -1e9 : Double.NEGATIVE_INFINITY;  // FIX-31, FIX-32: −∞
             attnScores = attnScores.maskedFill(mask.eq(0), fill);
         }
         // py: attention_weights = F.softmax(attn_scores, dim=-1) # (batch_size, num_heads, seq_len_q, seq_len_k)
         Tensor attentionWeights = attnScores.softmax(-1);               // [B, H, T, S]
         if (mask != null && fidelity == Fidelity.FIXED) {
-            // FIX-1: a row with every key hidden gives zeros, not NaN.
-            Tensor hidden = mask.eq(0).expand(attentionWeights.shape());                   // [B, H, T, S]
-            Tensor rowHidden = hidden.sum(-1, true).eq(attentionWeights.size(-1));          // [B, H, T, 1]
+            // FIX-31 (S003-FULLMASK): masked_fill((mask == 0).all(dim=-1, keepdim=True), 0.0), a row with no visible key
+            Tensor rowHidden = mask.eq(0).sum(-1, true).eq(mask.size(-1));                 // [.., 1]
             attentionWeights = attentionWeights.maskedFill(rowHidden, 0.0);
         }
         // py: output = torch.matmul(attention_weights, V) # (batch_size, num_heads, seq_len_q, d_k)
@@ -149,7 +151,7 @@ public final class Seed003MultiHeadAttention extends MirrorModule {
      * {@code forward(Q, K, V, mask=None)}.
      *
      * @return the output {@code [B, T, M]} and the attention weights of <em>every</em> head
-     *         {@code [B, H, T, S]} (FIX-2: the published docstring says "from one of the heads")
+     *         {@code [B, H, T, S]} (FIX-30: the published docstring says "from one of the heads")
      */
     // py: def forward(self, Q, K, V, mask=None):
     public Result forward(Tensor q, Tensor k, Tensor v, Tensor mask) {
@@ -174,7 +176,7 @@ public final class Seed003MultiHeadAttention extends MirrorModule {
         // py: output = self.W_O(output) # (batch_size, seq_len_q, d_model)
         output = wO.forward(output);                                     // [B, T, M]
         // py: return output, attention_weights
-        // FIX-2: attention_weights are every head's, [B, H, T, S], not "from one of the heads".
+        // FIX-30 (S003-DOC): attention_weights are every head's, [B, H, T, S], not "from one of the heads".
         return new Result(output, attentionWeights);
     }
 

@@ -27,12 +27,15 @@ import dev.attnref.core.Tensor;
  * {@code T > 1}, {@code B > 1} and {@code H > 1}; a size-1 axis merges with anything, so a batch of one
  * or a single head passes. It works on freshly allocated (contiguous) inputs.
  *
- * <p><b>Differs from source</b> ({@code grep FIX- }):
+ * <p><b>Differs from source</b> ({@code grep FIX- }; numbers and ids as in the bug catalogue
+ * {@code dev/attnref/mirror/bugs.json} and {@code reference-data/seeds/fixed_code.py}):
  * <ul>
- *   <li>FIX-1 (FIXED; S003-BMM-VIEW): {@code Q}, {@code K}, {@code V} merged with {@code reshape}, which
+ *   <li>FIX-33 (FIXED; S003-BMM-VIEW): {@code Q}, {@code K}, {@code V} merged with {@code reshape}, which
  *       copies when a view is impossible.</li>
- *   <li>FIX-2 (FIXED; S003-FULLMASK): hidden logits are {@code −∞}, not {@code −1e9}, and a row with
+ *   <li>FIX-34 (FIXED; S003-BMM-FULLMASK): hidden logits are {@code −∞}, not {@code −1e9}, and a row with
  *       every key hidden gives zeros.</li>
+ *   <li>FIX-35 (FIXED; S003-BMM-FP16-FILL): the same {@code −∞} fill; {@code −1e9} overflows half
+ *       precision. No effect in float64.</li>
  * </ul>
  *
  * <p><b>Source:</b> seed 003 §7. <b>Checked by</b> {@code Seed003ScaledDotProductAttentionOptimizedMirrorTest},
@@ -74,30 +77,29 @@ public final class Seed003ScaledDotProductAttentionOptimized {
         // py: attn_scores = torch.bmm(Q.view(batch_size * num_heads, seq_len_q, d_k),
         // py:                         K.view(batch_size * num_heads, seq_len_k, d_k).transpose(1, 2)) # (batch_size * num_heads, seq_len_q, seq_len_k)
         Tensor q3 = published ? q.view(batchSize * numHeads, seqLenQ, dK)
-                : q.reshape(batchSize * numHeads, seqLenQ, dK);                          // FIX-1: [B·H, T, d_k]
+                : q.reshape(batchSize * numHeads, seqLenQ, dK);                          // FIX-33 (S003-BMM-VIEW): [B·H, T, d_k]
         Tensor k3 = published ? k.view(batchSize * numHeads, seqLenK, dK)
-                : k.reshape(batchSize * numHeads, seqLenK, dK);                          // FIX-1: [B·H, S, d_k]
+                : k.reshape(batchSize * numHeads, seqLenK, dK);                          // FIX-33 (S003-BMM-VIEW): [B·H, S, d_k]
         Tensor attnScores = q3.bmm(k3.transpose(1, 2));                                   // [B·H, T, S]
         // py: attn_scores = attn_scores.view(batch_size, num_heads, seq_len_q, seq_len_k) / math.sqrt(d_k)
         attnScores = attnScores.view(batchSize, numHeads, seqLenQ, seqLenK).div(Math.sqrt(dK));   // [B, H, T, S]
         // py: if mask is not None:
         if (mask != null) {
             // py: attn_scores = attn_scores.masked_fill(mask == 0, -1e9)
-            double fill = published ? -1e9 : Double.NEGATIVE_INFINITY;                   // FIX-2: −∞
+            double fill = published ? -1e9 : Double.NEGATIVE_INFINITY;                   // FIX-34, FIX-35: −∞
             attnScores = attnScores.maskedFill(mask.eq(0), fill);
         }
         // py: attention_weights = F.softmax(attn_scores, dim=-1)
         Tensor attentionWeights = attnScores.softmax(-1);                                 // [B, H, T, S]
         if (mask != null && !published) {
-            // FIX-2: a row with every key hidden gives zeros, not NaN.
-            Tensor hidden = mask.eq(0).expand(attentionWeights.shape());                  // [B, H, T, S]
-            Tensor rowHidden = hidden.sum(-1, true).eq(seqLenK);                          // [B, H, T, 1]
+            // FIX-34 (S003-BMM-FULLMASK): masked_fill((mask == 0).all(dim=-1, keepdim=True), 0.0)
+            Tensor rowHidden = mask.eq(0).sum(-1, true).eq(mask.size(-1));                // [.., 1]
             attentionWeights = attentionWeights.maskedFill(rowHidden, 0.0);
         }
         // py: output = torch.bmm(attention_weights.view(batch_size * num_heads, seq_len_q, seq_len_k),
         // py:                    V.view(batch_size * num_heads, seq_len_k, d_k)) # (batch_size * num_heads, seq_len_q, d_k)
         Tensor v3 = published ? v.view(batchSize * numHeads, seqLenK, dK)
-                : v.reshape(batchSize * numHeads, seqLenK, dK);                          // FIX-1: [B·H, S, d_k]
+                : v.reshape(batchSize * numHeads, seqLenK, dK);                          // FIX-33 (S003-BMM-VIEW): [B·H, S, d_k]
         Tensor output = attentionWeights.view(batchSize * numHeads, seqLenQ, seqLenK).bmm(v3);   // [B·H, T, d_k]
         // py: output = output.view(batch_size, num_heads, seq_len_q, d_k)
         output = output.view(batchSize, numHeads, seqLenQ, dK);                          // [B, H, T, d_k]

@@ -20,7 +20,7 @@ class MirrorModuleTest {
 
     @Test
     void modulesStartInTrainingModeAndEvalReachesEverySubModule() {
-        Seed000LabmlMultiHeadAttention mha = new Seed000LabmlMultiHeadAttention(2, 4, Fidelity.FIXED, new SeededRandom(1));
+        Seed000MultiHeadAttention mha = new Seed000MultiHeadAttention(2, 4, Fidelity.FIXED, new SeededRandom(1));
         assertTrue(mha.isTraining(), "nn.Module starts in training mode");
         mha.eval();
         assertFalse(mha.isTraining());
@@ -35,11 +35,11 @@ class MirrorModuleTest {
 
     @Test
     void stateDictUsesPyTorchNamesInRegistrationOrder() {
-        Seed000LabmlMultiHeadAttention mha = new Seed000LabmlMultiHeadAttention(2, 4, 0.1, false, Fidelity.FIXED,
+        Seed000MultiHeadAttention mha = new Seed000MultiHeadAttention(2, 4, 0.1, false, Fidelity.FIXED,
                 new SeededRandom(3));
         assertEquals(List.of("query.linear.weight", "key.linear.weight", "value.linear.weight", "output.weight",
                 "output.bias"), List.copyOf(mha.stateDict().keySet()));
-        Seed002GroupQueryAttention gqa = new Seed002GroupQueryAttention(8, 4, 2, new SeededRandom(4));
+        Seed002GroupQueryAttention gqa = new Seed002GroupQueryAttention(8, 4, 2, Fidelity.FIXED, new SeededRandom(4));
         Map<String, Tensor> state = gqa.stateDict();
         assertEquals(List.of("q_proj.weight", "q_proj.bias", "k_proj.weight", "k_proj.bias", "v_proj.weight",
                 "v_proj.bias", "o_proj.weight", "o_proj.bias"), List.copyOf(state.keySet()));
@@ -49,8 +49,8 @@ class MirrorModuleTest {
 
     @Test
     void loadStateDictReplacesEveryParameter() {
-        Seed002GroupQueryAttention source = new Seed002GroupQueryAttention(8, 4, 2, new SeededRandom(5));
-        Seed002GroupQueryAttention target = new Seed002GroupQueryAttention(8, 4, 2, new SeededRandom(6));
+        Seed002GroupQueryAttention source = new Seed002GroupQueryAttention(8, 4, 2, Fidelity.FIXED, new SeededRandom(5));
+        Seed002GroupQueryAttention target = new Seed002GroupQueryAttention(8, 4, 2, Fidelity.FIXED, new SeededRandom(6));
         Tensor x = Tensor.randn(new SeededRandom(7), 1.0, 2, 3, 8);
         assertFalse(source.forward(x).bitwiseEquals(target.forward(x)));
         target.loadStateDict(source.stateDict());
@@ -59,7 +59,7 @@ class MirrorModuleTest {
 
     @Test
     void loadStateDictIsStrictAndAllOrNothing() {
-        Seed002GroupQueryAttention gqa = new Seed002GroupQueryAttention(8, 4, 2, new SeededRandom(8));
+        Seed002GroupQueryAttention gqa = new Seed002GroupQueryAttention(8, 4, 2, Fidelity.FIXED, new SeededRandom(8));
         Map<String, Tensor> before = gqa.stateDict();
 
         Map<String, Tensor> missing = new LinkedHashMap<>(before);

@@ -4,6 +4,7 @@ import static dev.attnref.mirror.MirrorTolerances.FLOAT64_REORDERED;
 import static dev.attnref.mirror.MirrorTolerances.VISIBLE_EFFECT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.attnref.core.SeededRandom;
@@ -21,7 +22,7 @@ class Seed000MultiHeadLatentAttentionMirrorTest {
 
     /**
      * The naive MLA from explicit factors, by loops: latents {@code c_q = Wq_d x + b}, {@code c_kv = Wkv_d x + b};
-     * per-head {@code q = Wq_u c_q}, {@code k = Wk_u c_kv}, {@code v = Wv_u c_kv + b}; attention with
+     * per-head {@code q = Wq_u c_q + b}, {@code k = Wk_u c_kv}, {@code v = Wv_u c_kv + b}; attention with
      * {@code scale}; {@code Wo}. Weights are those of a FIXED mirror's state dict.
      */
     private static double[] naive(Map<String, Tensor> w, Tensor x, int heads, double scale, LoopReference.Keep keep) {
@@ -31,7 +32,7 @@ class Seed000MultiHeadLatentAttentionMirrorTest {
         int headDim = w.get("Wq_u.weight").size(0) / heads;
         double[] cq = LoopReference.linear(x.toArray(), rows, w.get("Wq_d.weight"), w.get("Wq_d.bias"));
         double[] ckv = LoopReference.linear(x.toArray(), rows, w.get("Wkv_d.weight"), w.get("Wkv_d.bias"));
-        double[] q = LoopReference.linear(cq, rows, w.get("Wq_u.weight"), null);           // [B, T, H·hd]
+        double[] q = LoopReference.linear(cq, rows, w.get("Wq_u.weight"), w.get("Wq_u.bias"));   // [B, T, H·hd]
         double[] k = LoopReference.linear(ckv, rows, w.get("Wk_u.weight"), null);          // [B, T, H·hd]
         double[] v = LoopReference.linear(ckv, rows, w.get("Wv_u.weight"), w.get("Wv_u.bias"));
         double[] merged = LoopReference.attend(q, k, v, batch, len, len, heads, heads, headDim, scale, keep,
@@ -39,21 +40,25 @@ class Seed000MultiHeadLatentAttentionMirrorTest {
         return LoopReference.linear(merged, rows, w.get("Wo.weight"), w.get("Wo.bias"));
     }
 
-    /** The published module loaded with W_qk = the fixed module's factor product and a zero bias. */
+    /** The published module loaded with W_qk = the fixed module's factor product (weight and bias). */
     private static Seed000MultiHeadLatentAttention publishedWithFactoredWqk(Seed000MultiHeadLatentAttention fixed,
             int dModel, int heads, int qLatent, int kvLatent) {
         Seed000MultiHeadLatentAttention published = new Seed000MultiHeadLatentAttention(dModel, heads, qLatent, kvLatent,
                 Fidelity.AS_PUBLISHED, new SeededRandom(0));
         Map<String, Tensor> state = new LinkedHashMap<>(fixed.stateDict());
         state.remove("Wq_u.weight");
+        state.remove("Wq_u.bias");
         state.remove("Wk_u.weight");
-        state.put("W_qk.weight", fixed.qkWeight());
-        state.put("W_qk.bias", Tensor.zeros(heads * kvLatent));
+        state.put("W_qk.weight", fixed.qkLinear().weight());
+        state.put("W_qk.bias", fixed.qkLinear().bias());
         published.loadStateDict(state);
         return published;
     }
 
-    /** The absorbed fixed form equals the naive form from the same factors, causal, at 1/√hd. */
+    /**
+     * The absorbed fixed form equals the naive form from the same factors at 1/√hd, bidirectional and
+     * causal, both against the loop computation and against the mirror's own naive path.
+     */
     @Test
     void fixedAbsorbedMlaMatchesTheNaiveFactorComputation() {
         int[][] configs = {{8, 2, 3, 2}, {12, 3, 5, 4}, {6, 6, 2, 3}, {9, 2, 4, 1}};
@@ -65,10 +70,16 @@ class Seed000MultiHeadLatentAttentionMirrorTest {
                     Fidelity.FIXED, random);
             int len = 1 + random.nextInt(5);
             Tensor x = Tensor.randn(random, 1.0, 2, len, c[0]);
-            double[] expected = naive(mla.stateDict(), x, c[1], 1 / Math.sqrt(mla.headDim()), (b, h, t, s) -> s <= t);
-            double diff = LoopReference.maxRelativeDiff(mla.forward(x).toArray(), expected);
-            assertTrue(diff <= FLOAT64_REORDERED, "seed " + seed + " d_model " + c[0] + " heads " + c[1] + " C_q "
-                    + c[2] + " C " + c[3] + " T " + len + ": diff " + diff);
+            double scale = 1 / Math.sqrt(mla.headDim());
+            String where = "seed " + seed + " d_model " + c[0] + " heads " + c[1] + " C_q " + c[2] + " C " + c[3]
+                    + " T " + len;
+            double[] all = naive(mla.stateDict(), x, c[1], scale, LoopReference.Keep.ALL);
+            double[] causal = naive(mla.stateDict(), x, c[1], scale, (b, h, t, s) -> s <= t);
+            assertTrue(LoopReference.maxRelativeDiff(mla.forward(x).toArray(), all) <= FLOAT64_REORDERED, where);
+            assertTrue(LoopReference.maxRelativeDiff(mla.forward(x, false, false).toArray(), all) <= FLOAT64_REORDERED,
+                    where + " naive path");
+            assertTrue(LoopReference.maxRelativeDiff(mla.forward(x, true, true).toArray(), causal) <= FLOAT64_REORDERED,
+                    where + " causal");
         }
     }
 
@@ -104,7 +115,7 @@ class Seed000MultiHeadLatentAttentionMirrorTest {
             Seed000MultiHeadLatentAttention mla = new Seed000MultiHeadLatentAttention(8, heads, qLatent, kvLatent,
                     fidelity, new SeededRandom(21));
             assertEquals(2, mla.headDim());
-            Tensor qk = mla.qkWeight();                                                  // [H·C, C_q]
+            Tensor qk = mla.qkLinear().weight();                                         // [H·C, C_q]
             for (int h = 0; h < heads; h++) {
                 int rank = numericalRank(qk.narrow(0, h * kvLatent, kvLatent).toArray(), kvLatent, qLatent);
                 assertEquals(fidelity == Fidelity.AS_PUBLISHED ? 4 : 2, rank, fidelity + " head " + h);
@@ -112,7 +123,7 @@ class Seed000MultiHeadLatentAttentionMirrorTest {
         }
     }
 
-    /** S000-MLA-NOMASK: as published every position attends to the future; fixed is causal. */
+    /** S000-MLA-NOMASK: as published every position attends to the future; fixed, causal on request. */
     @Test
     void futureTokensChangePastOutputsAsPublishedButNotWhenFixed() {
         int len = 4;
@@ -125,11 +136,15 @@ class Seed000MultiHeadLatentAttentionMirrorTest {
         for (Fidelity fidelity : Fidelity.values()) {
             Seed000MultiHeadLatentAttention mla = new Seed000MultiHeadLatentAttention(8, 2, 3, 2, fidelity,
                     new SeededRandom(32));
-            double moved = mla.forward(x).narrow(1, 0, len - 1).maxAbsDiff(mla.forward(x2).narrow(1, 0, len - 1));
+            boolean causal = fidelity == Fidelity.FIXED;
+            double moved = mla.forward(x, causal, true).narrow(1, 0, len - 1)
+                    .maxAbsDiff(mla.forward(x2, causal, true).narrow(1, 0, len - 1));
             if (fidelity == Fidelity.AS_PUBLISHED) {
                 assertTrue(moved > VISIBLE_EFFECT, "published: earlier positions moved " + moved);
+                MirroredPythonError e = assertThrows(MirroredPythonError.class, () -> mla.forward(x, true, true));
+                assertEquals("forward() got an unexpected keyword argument 'causal'", e.pythonMessage());
             } else {
-                assertEquals(0.0, moved, "fixed: positions 0..T−2 cannot see token T−1");
+                assertEquals(0.0, moved, "fixed, causal: positions 0..T−2 cannot see token T−1");
             }
         }
     }
@@ -142,8 +157,8 @@ class Seed000MultiHeadLatentAttentionMirrorTest {
                 new SeededRandom(41));
         assertEquals("[Wq_d.weight, Wq_d.bias, W_qk.weight, W_qk.bias, Wkv_d.weight, Wkv_d.bias, Wv_u.weight, "
                 + "Wv_u.bias, Wo.weight, Wo.bias]", published.stateDict().keySet().toString());
-        assertEquals("[Wq_d.weight, Wq_d.bias, Wq_u.weight, Wk_u.weight, Wkv_d.weight, Wkv_d.bias, Wv_u.weight, "
-                + "Wv_u.bias, Wo.weight, Wo.bias]", fixed.stateDict().keySet().toString());
+        assertEquals("[Wq_d.weight, Wq_d.bias, Wq_u.weight, Wq_u.bias, Wk_u.weight, Wkv_d.weight, Wkv_d.bias, "
+                + "Wv_u.weight, Wv_u.bias, Wo.weight, Wo.bias]", fixed.stateDict().keySet().toString());
         assertFalse(fixed.stateDict().containsKey("W_qk.bias"));
     }
 

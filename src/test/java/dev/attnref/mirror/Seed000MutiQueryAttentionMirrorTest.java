@@ -204,7 +204,7 @@ class Seed000MutiQueryAttentionMirrorTest {
     @Test
     void fixedMqaEqualsSeed002GqaWithOneKeyValueHead() {
         Seed000MutiQueryAttention mqa = new Seed000MutiQueryAttention(12, 3, Fidelity.FIXED, new SeededRandom(81));
-        Seed002GroupQueryAttention gqa = new Seed002GroupQueryAttention(12, 3, 1, new SeededRandom(82));
+        Seed002GroupQueryAttention gqa = new Seed002GroupQueryAttention(12, 3, 1, Fidelity.FIXED, new SeededRandom(82));
         Map<String, Tensor> renamed = new LinkedHashMap<>();
         mqa.stateDict().forEach((name, t) -> renamed.put(name.replace("_linear", "_proj"), t));
         gqa.loadStateDict(renamed);

@@ -24,7 +24,7 @@ class Seed002GroupQueryAttentionMirrorTest {
             int headDim = 1 + random.nextInt(3);
             int hidden = hg[0] * headDim;
             int len = 1 + random.nextInt(5);
-            Seed002GroupQueryAttention gqa = new Seed002GroupQueryAttention(hidden, hg[0], hg[1], random);
+            Seed002GroupQueryAttention gqa = new Seed002GroupQueryAttention(hidden, hg[0], hg[1], Fidelity.FIXED, random);
             Tensor x = Tensor.randn(random, 1.0, 2, len, hidden);
             Map<String, Tensor> w = gqa.stateDict();
             double[] expected = LoopReference.groupedAttention(x, hg[0], hg[1], headDim, 1 / Math.sqrt(headDim),
@@ -40,7 +40,7 @@ class Seed002GroupQueryAttentionMirrorTest {
     /** The article: MHA is GQA with nums_key_value_head = nums_head (checked against seed 002's own MHA). */
     @Test
     void gqaWithAsManyKvHeadsAsHeadsIsSeed002Mha() {
-        Seed002GroupQueryAttention gqa = new Seed002GroupQueryAttention(12, 3, 3, new SeededRandom(11));
+        Seed002GroupQueryAttention gqa = new Seed002GroupQueryAttention(12, 3, 3, Fidelity.FIXED, new SeededRandom(11));
         Seed002MultiHeadAttention mha = new Seed002MultiHeadAttention(12, 3, Fidelity.FIXED, new SeededRandom(12));
         mha.loadStateDict(gqa.stateDict());
         mha.eval();
@@ -52,17 +52,39 @@ class Seed002GroupQueryAttentionMirrorTest {
     @Test
     void theTwoAssertsFailAsPython() {
         MirroredPythonError heads = assertThrows(MirroredPythonError.class,
-                () -> new Seed002GroupQueryAttention(10, 3, 1, new SeededRandom(1)));
+                () -> new Seed002GroupQueryAttention(10, 3, 1, Fidelity.FIXED, new SeededRandom(1)));
         assertEquals("AssertionError", heads.pythonType());
         assertEquals("assert hidden_dim % nums_head == 0 (hidden_dim 10, nums_head 3)", heads.pythonMessage());
         MirroredPythonError groups = assertThrows(MirroredPythonError.class,
-                () -> new Seed002GroupQueryAttention(8, 4, 3, new SeededRandom(1)));
+                () -> new Seed002GroupQueryAttention(8, 4, 3, Fidelity.FIXED, new SeededRandom(1)));
         assertEquals("assert nums_head % nums_key_value_head == 0 (nums_head 4, nums_key_value_head 3)",
                 groups.pythonMessage());
     }
 
     @Test
     void theExampleReturnsShapeThreeByTwoBy128() {
-        assertArrayEquals(new int[] {3, 2, 128}, Seed002GroupQueryAttention.example(new SeededRandom(5)).shape());
+        assertArrayEquals(new int[] {3, 2, 128},
+                Seed002GroupQueryAttention.example(Fidelity.AS_PUBLISHED, new SeededRandom(5)).shape());
+    }
+
+    /**
+     * S002-GQA-MASK-IGNORED: the published forward takes attention_mask and drops it, so a causal mask
+     * leaves position 0 looking at the future; fixed, the mask is applied (loop reference, causal).
+     */
+    @Test
+    void publishedForwardIgnoresTheMaskItAccepts() {
+        Tensor x = Tensor.randn(new SeededRandom(31), 1.0, 2, 4, 8);
+        Tensor causal = dev.attnref.core.Masks.causal(4, 4, 0);                          // 1 = keep
+        Seed002GroupQueryAttention published = new Seed002GroupQueryAttention(8, 4, 2, Fidelity.AS_PUBLISHED,
+                new SeededRandom(32));
+        assertTrue(published.forward(x, causal).bitwiseEquals(published.forward(x)), "the mask changes nothing");
+        Seed002GroupQueryAttention fixed = new Seed002GroupQueryAttention(8, 4, 2, Fidelity.FIXED, new SeededRandom(32));
+        Map<String, Tensor> w = fixed.stateDict();
+        double[] expected = LoopReference.groupedAttention(x, 4, 2, 2, 1 / Math.sqrt(2),
+                w.get("q_proj.weight"), w.get("q_proj.bias"), w.get("k_proj.weight"), w.get("k_proj.bias"),
+                w.get("v_proj.weight"), w.get("v_proj.bias"), w.get("o_proj.weight"), w.get("o_proj.bias"),
+                (b, h, t, s) -> s <= t, LoopReference.Fill.MINUS_INFINITY_ZERO_ROWS);
+        double diff = LoopReference.maxRelativeDiff(fixed.forward(x, causal).toArray(), expected);
+        assertTrue(diff <= FLOAT64_REORDERED, "diff " + diff);
     }
 }

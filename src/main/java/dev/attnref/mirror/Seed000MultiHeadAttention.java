@@ -27,37 +27,43 @@ import java.util.function.UnaryOperator;
  *
  * <p><b>State dict</b> (PyTorch names): {@code query.linear.weight [H·d_k, M]}, {@code query.linear.bias}
  * (when {@code bias}), {@code key.linear.*} likewise, {@code value.linear.weight},
- * {@code value.linear.bias} (always as published, only when {@code bias} with FIX-2),
+ * {@code value.linear.bias} (always as published, only when {@code bias} with FIX-1),
  * {@code output.weight [M, M]}, {@code output.bias [M]}. Weights are drawn in that order.
  *
  * <p><b>Conventions:</b> starts in training mode, so dropout ({@code dropout_prob}, default 0.1)
- * is active until {@link #eval()}; {@link #attn()} holds the last attention after dropout, as
- * labml's {@code self.attn}.
+ * is active until {@link #eval()}; {@link #attn()} holds the last attention, as labml's
+ * {@code self.attn}.
  *
  * <p>Lines marked {@code // guard:} reject, with a clear message, input on which the published code
  * fails as well; they change no result.
  *
- * <p><b>Differs from source</b> ({@code grep FIX- }):
+ * <p><b>Differs from source</b> ({@code grep FIX- }; numbers and ids as in the bug catalogue
+ * {@code dev/attnref/mirror/bugs.json} and {@code reference-data/seeds/fixed_code.py}):
  * <ul>
- *   <li>FIX-1 (both fidelities): {@code from labml import tracker} and {@code tracker.debug('attn', attn)}
- *       dropped; labml's logging has no effect on the result.</li>
- *   <li>FIX-2 (FIXED; S000-MHA-VBIAS): the value projection is built with {@code bias=bias}; as
+ *   <li>FIX-0 (both fidelities; not a bug): {@code from labml import tracker} and
+ *       {@code tracker.debug('attn', attn)} dropped; labml's logging has no effect on the result.</li>
+ *   <li>FIX-1 (FIXED; S000-MHA-VBIAS): the value projection is built with {@code bias=bias}; as
  *       published it always has a bias, so {@code bias=False} is silently ignored for V.</li>
- *   <li>FIX-3 (FIXED; S000-HEAD-DIVISIBILITY): {@code heads} must divide {@code d_model}; as published
+ *   <li>FIX-2 (FIXED; S000-MHA-NANROW): a query row whose keys are all hidden gives zeros; as
+ *       published the softmax over a row of {@code −∞} gives NaN.</li>
+ *   <li>FIX-3 (FIXED; S000-MHA-ATTN-DROPPED): {@code self.attn} is saved before dropout; as published
+ *       the "attentions kept for logging" are the dropped-out, rescaled ones in training mode.</li>
+ *   <li>FIX-4 (documentation; S000-MHA-DOC-SHAPE): {@code PrepareForMultiHeadAttention}'s output comment
+ *       says {@code [batch_size, heads, d_model]} for a 2-D input; it is {@code [batch_size, heads, d_k]}.</li>
+ *   <li>FIX-5 (FIXED; S000-MHA-DIVIDES): {@code heads} must divide {@code d_model}; as published
  *       {@code d_k = d_model // heads} truncates and the call fails only later, in {@code self.output},
  *       with a matrix-shape error.</li>
- *   <li>FIX-4 (FIXED; S000-MHA-NANROW): a query row whose keys are all hidden gives zeros; as
- *       published the softmax over a row of {@code −∞} gives NaN.</li>
  * </ul>
  *
  * <p><b>Source:</b> seed 000 §1.1 (labml {@code labml_nn/transformers/mha.py}).
- * <b>Checked by</b> {@code Seed000LabmlMultiHeadAttentionMirrorTest}, {@code SeedPyTorchAgreementTest}.
+ * <b>Checked by</b> {@code Seed000MultiHeadAttentionMirrorTest}, {@code SeedPyTorchAgreementTest}.
  */
-public final class Seed000LabmlMultiHeadAttention extends MirrorModule {
+public final class Seed000MultiHeadAttention extends MirrorModule {
 
     /**
      * Mirror of labml's {@code PrepareForMultiHeadAttention}: a linear map {@code [..., M] → [..., H·d_k]}
-     * split into heads {@code [..., H, d_k]}.
+     * split into heads {@code [..., H, d_k]}: {@code [T, B, M] → [T, B, H, d_k]} or
+     * {@code [B, M] → [B, H, d_k]}. State dict: {@code linear.weight [H·d_k, M]}, {@code linear.bias}.
      */
     public static final class PrepareForMultiHeadAttention extends MirrorModule {
         private final NnLinear linear;
@@ -86,6 +92,8 @@ public final class Seed000LabmlMultiHeadAttention extends MirrorModule {
             viewShape[headShape.length] = heads;
             viewShape[headShape.length + 1] = dK;
             x = x.view(viewShape);                                        // [..., H, d_k]
+            // py: # Output has shape `[seq_len, batch_size, heads, d_k]` or `[batch_size, heads, d_model]`
+            // FIX-4 (S000-MHA-DOC-SHAPE): the 2-D case gives [batch_size, heads, d_k].
             // py: return x
             return x;
         }
@@ -104,7 +112,7 @@ public final class Seed000LabmlMultiHeadAttention extends MirrorModule {
     private Tensor attn;
 
     /** {@code MultiHeadAttention(heads, d_model)} with the defaults {@code dropout_prob=0.1, bias=True}. */
-    public Seed000LabmlMultiHeadAttention(int heads, int dModel, Fidelity fidelity, SeededRandom random) {
+    public Seed000MultiHeadAttention(int heads, int dModel, Fidelity fidelity, SeededRandom random) {
         this(heads, dModel, 0.1, true, fidelity, random);
     }
 
@@ -113,13 +121,13 @@ public final class Seed000LabmlMultiHeadAttention extends MirrorModule {
      * which also drives dropout afterwards.
      */
     // py: def __init__(self, heads: int, d_model: int, dropout_prob: float = 0.1, bias: bool = True):
-    public Seed000LabmlMultiHeadAttention(int heads, int dModel, double dropoutProb, boolean bias, Fidelity fidelity,
+    public Seed000MultiHeadAttention(int heads, int dModel, double dropoutProb, boolean bias, Fidelity fidelity,
             SeededRandom random) {
         this.fidelity = Checks.notNull("fidelity", fidelity);
         // guard: heads ≤ 0 fails in Python too (ZeroDivisionError, or a negative nn.Linear size).
         Checks.positive("heads", heads);
         if (fidelity == Fidelity.FIXED) {
-            Checks.divides("heads", heads, "d_model", dModel);    // FIX-3
+            Checks.divides("heads", heads, "d_model", dModel);    // FIX-5 (S000-MHA-DIVIDES)
         }
         // py: super().__init__()
         // py: self.d_k = d_model // heads
@@ -131,7 +139,7 @@ public final class Seed000LabmlMultiHeadAttention extends MirrorModule {
         // py: self.key = PrepareForMultiHeadAttention(d_model, heads, self.d_k, bias=bias)
         this.key = register("key", new PrepareForMultiHeadAttention(dModel, heads, dK, bias, random));
         // py: self.value = PrepareForMultiHeadAttention(d_model, heads, self.d_k, bias=True)
-        boolean valueBias = fidelity == Fidelity.FIXED ? bias : true;   // FIX-2: bias=bias
+        boolean valueBias = fidelity == Fidelity.FIXED ? bias : true;   // FIX-1 (S000-MHA-VBIAS): bias=bias
         this.value = register("value", new PrepareForMultiHeadAttention(dModel, heads, dK, valueBias, random));
         // py: self.softmax = nn.Softmax(dim=1)
         this.softmax = scores -> scores.softmax(1);
@@ -225,29 +233,42 @@ public final class Seed000LabmlMultiHeadAttention extends MirrorModule {
         // py: attn = self.softmax(scores)
         Tensor attn = softmax.apply(scores);                             // [T, S, B, H], softmax over S
         if (mask != null && fidelity == Fidelity.FIXED) {
-            // FIX-4: a row with no visible key (all of mask[i, :, b] zero) becomes zeros, not NaN.
-            Tensor hidden = mask.eq(0).expand(attn.shape());             // [T, S, B, H]
-            Tensor rowHidden = hidden.sum(1, true).eq(attn.size(1));      // [T, 1, B, H]
+            // FIX-2 (S000-MHA-NANROW): attn = attn.masked_fill((mask == 0).all(dim=1, keepdim=True), 0.0)
+            Tensor hidden = mask.eq(0);                                  // [T|1, S, B|1, 1]
+            Tensor rowHidden = hidden.sum(1, true).eq(hidden.size(1));   // [T|1, 1, B|1, 1]
             attn = attn.maskedFill(rowHidden, 0.0);
         }
         // py: tracker.debug('attn', attn)
-        // FIX-1: labml logging dropped (no effect on the result).
+        // FIX-0: labml logging dropped (no effect on the result).
+        if (fidelity == Fidelity.FIXED) {
+            this.attn = attn;                                            // FIX-3 (S000-MHA-ATTN-DROPPED): before dropout
+        }
         // py: attn = self.dropout(attn)
         attn = dropout.forward(attn);
         // py: x = torch.einsum("ijbh,jbhd->ibhd", attn, value)
         // ijbh,jbhd->ibhd as a batched product over (b, h): [b,h,i,j] @ [b,h,j,d] → [b,h,i,d] → [i,b,h,d].
         Tensor x = attn.permute(2, 3, 0, 1).matmul(value.permute(1, 2, 0, 3)).permute(2, 0, 1, 3);
         // py: self.attn = attn.detach()
-        this.attn = attn;
+        if (fidelity == Fidelity.AS_PUBLISHED) {
+            this.attn = attn;                                            // FIX-3 (S000-MHA-ATTN-DROPPED): moved up when FIXED
+        }
         // py: x = x.reshape(seq_len, batch_size, -1)
         x = x.reshape(seqLen, batchSize, -1);                            // [T, B, H·d_k]
         // py: return self.output(x)
         return output.forward(x);                                        // [T, B, M]
     }
 
-    /** labml's {@code self.attn}: the attention of the last call after dropout, {@code [T, S, B, H]}; null before. */
+    /**
+     * labml's {@code self.attn}: the attention of the last call, {@code [T, S, B, H]}, after dropout as
+     * published, before it when FIXED (FIX-3); null before the first call.
+     */
     public Tensor attn() {
         return attn;
+    }
+
+    /** {@code self.dropout}, e.g. to {@link NnDropout#replayKeep replay} a dropout recorded in PyTorch. */
+    public NnDropout dropout() {
+        return dropout;
     }
 
     /** {@code self.heads}. */

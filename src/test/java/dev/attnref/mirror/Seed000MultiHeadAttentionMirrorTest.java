@@ -15,7 +15,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Seed 000 §1.1 (labml MHA): the published bugs' effects, and the fixed mirror against a loop reference. */
-class Seed000LabmlMultiHeadAttentionMirrorTest {
+class Seed000MultiHeadAttentionMirrorTest {
 
     /** labml layout [T, B, M] → [B, T, M], the loop reference's layout. */
     private static Tensor batchFirst(Tensor sequenceFirst) {
@@ -40,7 +40,7 @@ class Seed000LabmlMultiHeadAttentionMirrorTest {
             int dModel = heads * (1 + random.nextInt(3));
             int len = 1 + random.nextInt(4);
             int batch = 1 + random.nextInt(3);
-            Seed000LabmlMultiHeadAttention mha = new Seed000LabmlMultiHeadAttention(heads, dModel, Fidelity.FIXED, random);
+            Seed000MultiHeadAttention mha = new Seed000MultiHeadAttention(heads, dModel, Fidelity.FIXED, random);
             mha.eval();
             Tensor x = Tensor.randn(random, 1.0, len, batch, dModel);                  // [T, B, M]
             Tensor causal = Masks.causal(len, len, 0).unsqueeze(-1);                     // [T, S, 1]
@@ -56,7 +56,7 @@ class Seed000LabmlMultiHeadAttentionMirrorTest {
     /** S000-MHA-VBIAS: {@code bias=False} still builds V with a bias, and that bias reaches the output. */
     @Test
     void biasFalseIsIgnoredForValueAsPublished() {
-        Seed000LabmlMultiHeadAttention published = new Seed000LabmlMultiHeadAttention(2, 4, 0.1, false,
+        Seed000MultiHeadAttention published = new Seed000MultiHeadAttention(2, 4, 0.1, false,
                 Fidelity.AS_PUBLISHED, new SeededRandom(11));
         published.eval();
         Map<String, Tensor> state = published.stateDict();
@@ -71,7 +71,7 @@ class Seed000LabmlMultiHeadAttentionMirrorTest {
         assertTrue(published.forward(x, x, x, null).maxAbsDiff(before) > VISIBLE_EFFECT,
                 "the value bias that bias=False should have removed changes the output");
 
-        Seed000LabmlMultiHeadAttention fixed = new Seed000LabmlMultiHeadAttention(2, 4, 0.1, false, Fidelity.FIXED,
+        Seed000MultiHeadAttention fixed = new Seed000MultiHeadAttention(2, 4, 0.1, false, Fidelity.FIXED,
                 new SeededRandom(11));
         assertFalse(fixed.stateDict().containsKey("value.linear.bias"), "fixed: bias=False reaches V");
     }
@@ -90,7 +90,7 @@ class Seed000LabmlMultiHeadAttentionMirrorTest {
         Tensor mask = Tensor.of(keep, len, len, 1);
         Tensor x = Tensor.randn(new SeededRandom(13), 1.0, len, 1, 4);
         for (Fidelity fidelity : Fidelity.values()) {
-            Seed000LabmlMultiHeadAttention mha = new Seed000LabmlMultiHeadAttention(2, 4, fidelity, new SeededRandom(14));
+            Seed000MultiHeadAttention mha = new Seed000MultiHeadAttention(2, 4, fidelity, new SeededRandom(14));
             mha.eval();
             Tensor out = mha.forward(x, x, x, mask);
             Tensor attn = mha.attn();                                                   // [T, S, B, H]
@@ -117,7 +117,7 @@ class Seed000LabmlMultiHeadAttentionMirrorTest {
     /** S000-HEAD-DIVISIBILITY: d_model = 10, heads = 3 builds as published and fails only in {@code self.output}. */
     @Test
     void headsNotDividingDModelFailLateAsPublishedAndAtConstructionWhenFixed() {
-        Seed000LabmlMultiHeadAttention published = new Seed000LabmlMultiHeadAttention(3, 10, Fidelity.AS_PUBLISHED,
+        Seed000MultiHeadAttention published = new Seed000MultiHeadAttention(3, 10, Fidelity.AS_PUBLISHED,
                 new SeededRandom(15));
         assertEquals(3, published.dK(), "d_k = 10 // 3");
         Tensor x = Tensor.randn(new SeededRandom(16), 1.0, 2, 1, 10);
@@ -126,7 +126,7 @@ class Seed000LabmlMultiHeadAttentionMirrorTest {
         // The heads concatenate to 3·3 = 9 features; the output layer expects 10.
         assertTrue(late.getMessage().contains("Linear(10 → 10) got input of shape [2, 1, 9]"), late.getMessage());
         IllegalArgumentException early = assertThrows(IllegalArgumentException.class,
-                () -> new Seed000LabmlMultiHeadAttention(3, 10, Fidelity.FIXED, new SeededRandom(15)));
+                () -> new Seed000MultiHeadAttention(3, 10, Fidelity.FIXED, new SeededRandom(15)));
         assertEquals("heads (3) must divide d_model (10)", early.getMessage());
     }
 
@@ -134,7 +134,7 @@ class Seed000LabmlMultiHeadAttentionMirrorTest {
     @Test
     void outputIsRandomInTrainingModeAndDeterministicInEval() {
         for (Fidelity fidelity : Fidelity.values()) {
-            Seed000LabmlMultiHeadAttention mha = new Seed000LabmlMultiHeadAttention(2, 4, fidelity, new SeededRandom(17));
+            Seed000MultiHeadAttention mha = new Seed000MultiHeadAttention(2, 4, fidelity, new SeededRandom(17));
             Tensor x = Tensor.randn(new SeededRandom(18), 1.0, 4, 2, 4);
             assertTrue(mha.forward(x, x, x, null).maxAbsDiff(mha.forward(x, x, x, null)) > VISIBLE_EFFECT, fidelity.name());
             mha.eval();
@@ -144,7 +144,7 @@ class Seed000LabmlMultiHeadAttentionMirrorTest {
 
     @Test
     void aMaskWhoseKeyAxisDoesNotMatchFailsLabmlsAssert() {
-        Seed000LabmlMultiHeadAttention mha = new Seed000LabmlMultiHeadAttention(2, 4, Fidelity.AS_PUBLISHED,
+        Seed000MultiHeadAttention mha = new Seed000MultiHeadAttention(2, 4, Fidelity.AS_PUBLISHED,
                 new SeededRandom(19));
         Tensor x = Tensor.randn(new SeededRandom(20), 1.0, 3, 1, 4);
         MirroredPythonError e = assertThrows(MirroredPythonError.class,
@@ -153,9 +153,31 @@ class Seed000LabmlMultiHeadAttentionMirrorTest {
         assertTrue(e.getMessage().contains("mask.shape[1] == key_shape[0]"), e.getMessage());
     }
 
+    /**
+     * S000-MHA-ATTN-DROPPED: in training mode the published {@code self.attn} holds the dropped-out,
+     * rescaled weights (entries 0 or p/(1 − p)-inflated, rows not summing to 1); fixed, the softmax itself.
+     */
+    @Test
+    void savedAttentionIsTheDroppedOutOneAsPublished() {
+        Tensor x = Tensor.randn(new SeededRandom(23), 1.0, 5, 2, 4);
+        for (Fidelity fidelity : Fidelity.values()) {
+            Seed000MultiHeadAttention mha = new Seed000MultiHeadAttention(2, 4, 0.5, true, fidelity, new SeededRandom(24));
+            mha.forward(x, x, x, null);
+            double worst = 0;
+            for (double s : mha.attn().sum(1, false).toArray()) {
+                worst = Math.max(worst, Math.abs(s - 1));
+            }
+            if (fidelity == Fidelity.AS_PUBLISHED) {
+                assertTrue(worst > VISIBLE_EFFECT, "published: rows of the saved attention do not sum to 1");
+            } else {
+                assertTrue(worst <= FLOAT64_REORDERED, "fixed: saved before dropout, rows sum to 1");
+            }
+        }
+    }
+
     @Test
     void attnIsSoftmaxOverTheKeyAxis() {
-        Seed000LabmlMultiHeadAttention mha = new Seed000LabmlMultiHeadAttention(2, 4, Fidelity.AS_PUBLISHED,
+        Seed000MultiHeadAttention mha = new Seed000MultiHeadAttention(2, 4, Fidelity.AS_PUBLISHED,
                 new SeededRandom(21));
         mha.eval();
         Tensor x = Tensor.randn(new SeededRandom(22), 1.0, 3, 2, 4);
