@@ -9,7 +9,7 @@ final class MirrorTolerances {
      * Same formula in float64, different summation order (a mirror's tensor ops vs a loop reference or
      * PyTorch's BLAS): at these sizes (≤ 128 terms per dot product, values O(1)) the rounding
      * differences stay near 1e-15 relative; 1e-12 leaves three orders of margin and still fails on any
-     * real difference (the smallest published bug effect, the float32 scale of S000-SQRT-DTYPE, is 1e-8).
+     * real difference (the smallest published bug effect, the float32 scale of S000-MQA-SCALE-DTYPE, is 1e-8).
      */
     static final double FLOAT64_REORDERED = 1e-12;
 

@@ -1,5 +1,6 @@
 package dev.attnref.mirror;
 
+import java.util.List;
 import static dev.attnref.mirror.MirrorTolerances.FLOAT64_REORDERED;
 import static dev.attnref.mirror.MirrorTolerances.VISIBLE_EFFECT;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -18,7 +19,7 @@ class Seed000GroupQueryAttentionMirrorTest {
 
     /** S000-GQA-SUPER: {@code super(MutiQueryAttention, self).__init__()} makes construction fail. */
     @Test
-    void constructionFailsWithPythonsTypeErrorAsPublished() {
+    void constructorFailsAsPublished() {
         MirroredPythonError e = assertThrows(MirroredPythonError.class,
                 () -> new Seed000GroupQueryAttention(8, 4, 2, Fidelity.AS_PUBLISHED, new SeededRandom(1)));
         assertEquals("TypeError", e.pythonType());
@@ -60,7 +61,7 @@ class Seed000GroupQueryAttentionMirrorTest {
     /**
      * With only the super call repaired, the published forward follows its own rules (float32 scale,
      * additive −1e-9 "mask", scrambled merge): the MQA bugs S000-MQA-MASK, S000-MQA-TRANSPOSE and
-     * S000-SQRT-DTYPE live on in GQA. D = 3, so the float32 scale matters.
+     * S000-GQA-SCALE-DTYPE live on in GQA. D = 3, so the float32 scale matters.
      */
     @Test
     void publishedPastTheSuperCallMatchesTheLoopReferenceOfItsOwnRules() {
@@ -74,9 +75,9 @@ class Seed000GroupQueryAttentionMirrorTest {
         assertTrue(diff <= FLOAT64_REORDERED, "diff " + diff);
     }
 
-    /** S000-MQA-MASK in §3.1: once constructible, the published GQA lets position 0 see the last token. */
+    /** S000-GQA-MASK: once constructible, the published GQA lets position 0 see the last token. */
     @Test
-    void futureTokensChangePastOutputsPastTheSuperCallButNotWhenFixed() {
+    void causalMaskLeavesFutureTokensVisible() {
         int len = 4;
         Tensor x = Tensor.randn(new SeededRandom(31), 1.0, 1, len, 8);
         double[] changed = x.toArray();
@@ -119,9 +120,9 @@ class Seed000GroupQueryAttentionMirrorTest {
         assertTrue(diff <= FLOAT64_REORDERED, "diff " + diff);
     }
 
-    /** S000-HEAD-DIVISIBILITY: group_num 3 with 4 heads repeats each kv head once and fails in matmul. */
+    /** S000-GQA-DIVIDES: group_num 3 with 4 heads repeats each kv head once and fails in matmul. */
     @Test
-    void groupNumNotDividingHeadsFailsLatePastTheSuperCallAndAtConstructionWhenFixed() {
+    void groupNumNotDividingHeadsFailsOnlyAtForward() {
         Seed000GroupQueryAttention published = Seed000GroupQueryAttention.withOnlySuperCallFixed(8, 4, 3,
                 new SeededRandom(61));
         IllegalArgumentException late = assertThrows(IllegalArgumentException.class,
@@ -131,5 +132,59 @@ class Seed000GroupQueryAttentionMirrorTest {
         IllegalArgumentException early = assertThrows(IllegalArgumentException.class,
                 () -> new Seed000GroupQueryAttention(8, 4, 3, Fidelity.FIXED, new SeededRandom(61)));
         assertEquals("group_num (3) must divide num_heads (4)", early.getMessage());
+    }
+
+    /** S000-GQA-NEQ-NONE: {@code != None} on a tensor is Python's identity test, so it acts as {@code is not None}. */
+    @Test
+    void absentMaskIsDetectedAsNull() {
+        Tensor x = Tensor.randn(new SeededRandom(71), 1.0, 1, 3, 8);
+        Seed000GroupQueryAttention published = Seed000GroupQueryAttention.withOnlySuperCallFixed(8, 4, 2,
+                new SeededRandom(72));
+        Seed000GroupQueryAttention fixed = new Seed000GroupQueryAttention(8, 4, 2, Fidelity.FIXED, new SeededRandom(72));
+        for (Seed000GroupQueryAttention gqa : List.of(published, fixed)) {
+            Tensor unmasked = gqa.forward(x, null);
+            assertTrue(gqa.forward(x, Tensor.zeros(3, 3)).bitwiseEquals(unmasked), "a mask hiding nothing");
+            assertTrue(gqa.forward(x, Seed000MutiQueryAttentionMirrorTest.causalHideMask(3)).maxAbsDiff(unmasked) > 0,
+                    "a present mask is applied");
+        }
+    }
+
+    /**
+     * S000-GQA-TRANSPOSE: the published merge (past the super call) is the scrambled layout; with one
+     * token it is the identity, so published and fixed agree exactly (D = 4: the float32 scale is exact).
+     */
+    @Test
+    void mergingHeadsScramblesPositionsOnlyWhenMoreThanOneToken() {
+        Seed000GroupQueryAttention published = Seed000GroupQueryAttention.withOnlySuperCallFixed(16, 4, 2,
+                new SeededRandom(81));
+        Seed000GroupQueryAttention fixed = new Seed000GroupQueryAttention(16, 4, 2, Fidelity.FIXED, new SeededRandom(81));
+        Tensor one = Tensor.randn(new SeededRandom(82), 1.0, 2, 1, 16);
+        assertTrue(published.forward(one).bitwiseEquals(fixed.forward(one)), "T = 1: identical");
+        Tensor many = Tensor.randn(new SeededRandom(83), 1.0, 2, 3, 16);
+        assertTrue(published.forward(many).maxAbsDiff(fixed.forward(many)) > VISIBLE_EFFECT, "T = 3: scrambled");
+        double[] expected = reference(published.stateDict(), many, 4, 2, 0.5, LoopReference.Keep.ALL,
+                LoopReference.LogitBias.NONE, true);
+        assertTrue(LoopReference.maxRelativeDiff(published.forward(many).toArray(), expected) <= FLOAT64_REORDERED);
+    }
+
+    /**
+     * S000-GQA-SCALE-DTYPE: past the super call, D = 3: under PyTorch's float32 default the scale is
+     * float32(√3); under a float64 default it is √3, which is also what the fixed module uses.
+     */
+    @Test
+    void scaleIsRoundedToFloat32UnderDefaultFloat32() {
+        Seed000GroupQueryAttention published = Seed000GroupQueryAttention.withOnlySuperCallFixed(12, 4, 2,
+                new SeededRandom(91));
+        Tensor x = Tensor.randn(new SeededRandom(92), 1.0, 1, 3, 12);
+        Map<String, Tensor> w = published.stateDict();
+        double[] float32 = reference(w, x, 4, 2, 1 / Seed000MutiQueryAttentionMirrorTest.FLOAT32_SQRT_3,
+                LoopReference.Keep.ALL, LoopReference.LogitBias.NONE, true);
+        double[] float64 = reference(w, x, 4, 2, 1 / Math.sqrt(3), LoopReference.Keep.ALL,
+                LoopReference.LogitBias.NONE, true);
+        double[] underFloat32 = published.forward(x).toArray();
+        assertTrue(LoopReference.maxRelativeDiff(underFloat32, float32) <= FLOAT64_REORDERED);
+        assertTrue(LoopReference.maxRelativeDiff(underFloat32, float64) > 1e-11);
+        double[] underFloat64 = published.torchDefaultDtype(TorchDefaultDtype.FLOAT64).forward(x).toArray();
+        assertTrue(LoopReference.maxRelativeDiff(underFloat64, float64) <= FLOAT64_REORDERED);
     }
 }

@@ -1,5 +1,6 @@
 package dev.attnref.mirror;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static dev.attnref.mirror.MirrorTolerances.FLOAT64_REORDERED;
 import static dev.attnref.mirror.MirrorTolerances.VISIBLE_EFFECT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -55,7 +56,7 @@ class Seed000MultiHeadAttentionMirrorTest {
 
     /** S000-MHA-VBIAS: {@code bias=False} still builds V with a bias, and that bias reaches the output. */
     @Test
-    void biasFalseIsIgnoredForValueAsPublished() {
+    void biasFalseStillGivesValueProjectionABias() {
         Seed000MultiHeadAttention published = new Seed000MultiHeadAttention(2, 4, 0.1, false,
                 Fidelity.AS_PUBLISHED, new SeededRandom(11));
         published.eval();
@@ -78,7 +79,7 @@ class Seed000MultiHeadAttentionMirrorTest {
 
     /** S000-MHA-NANROW: a query whose keys are all hidden gets NaN as published, zeros when fixed. */
     @Test
-    void fullyMaskedQueryRowIsNanAsPublishedAndZerosWhenFixed() {
+    void queryRowWithNoVisibleKeyGivesNaN() {
         int len = 3;
         // mask[i, j, b]: query 1 sees no key; the others see every key.
         double[] keep = new double[len * len];
@@ -114,9 +115,9 @@ class Seed000MultiHeadAttentionMirrorTest {
         }
     }
 
-    /** S000-HEAD-DIVISIBILITY: d_model = 10, heads = 3 builds as published and fails only in {@code self.output}. */
+    /** S000-MHA-DIVIDES: d_model = 10, heads = 3 builds as published and fails only in {@code self.output}. */
     @Test
-    void headsNotDividingDModelFailLateAsPublishedAndAtConstructionWhenFixed() {
+    void headsNotDividingModelWidthFailsOnlyAtForward() {
         Seed000MultiHeadAttention published = new Seed000MultiHeadAttention(3, 10, Fidelity.AS_PUBLISHED,
                 new SeededRandom(15));
         assertEquals(3, published.dK(), "d_k = 10 // 3");
@@ -158,7 +159,7 @@ class Seed000MultiHeadAttentionMirrorTest {
      * rescaled weights (entries 0 or p/(1 − p)-inflated, rows not summing to 1); fixed, the softmax itself.
      */
     @Test
-    void savedAttentionIsTheDroppedOutOneAsPublished() {
+    void savedAttentionInTrainingModeIsAfterDropout() {
         Tensor x = Tensor.randn(new SeededRandom(23), 1.0, 5, 2, 4);
         for (Fidelity fidelity : Fidelity.values()) {
             Seed000MultiHeadAttention mha = new Seed000MultiHeadAttention(2, 4, 0.5, true, fidelity, new SeededRandom(24));
@@ -187,5 +188,23 @@ class Seed000MultiHeadAttentionMirrorTest {
         for (double s : sums.toArray()) {
             assertEquals(1.0, s, FLOAT64_REORDERED);
         }
+    }
+
+    /**
+     * S000-MHA-DOC-SHAPE: the comment says a 2-D input {@code [batch_size, d_model]} comes out as
+     * {@code [batch_size, heads, d_model]}; it comes out as {@code [batch_size, heads, d_k]}, here
+     * {@code [5, 2, 3]} for d_model 6, and each head holds its d_k rows of the linear map.
+     */
+    @Test
+    void prepareOnTwoDimensionalInputGivesHeadsByDk() {
+        Seed000MultiHeadAttention.PrepareForMultiHeadAttention prepare =
+                new Seed000MultiHeadAttention.PrepareForMultiHeadAttention(6, 2, 3, true, new SeededRandom(25));
+        Tensor x = Tensor.randn(new SeededRandom(26), 1.0, 5, 6);
+        Tensor y = prepare.forward(x);
+        assertArrayEquals(new int[] {5, 2, 3}, y.shape());
+        Map<String, Tensor> w = prepare.stateDict();
+        double[] flat = LoopReference.linear(x.toArray(), 5, w.get("linear.weight"), w.get("linear.bias"));
+        // y[b, h, d] is output feature h·d_k + d of the linear map.
+        assertTrue(LoopReference.maxRelativeDiff(y.toArray(), flat) <= FLOAT64_REORDERED);
     }
 }

@@ -88,7 +88,7 @@ class Seed000MultiHeadLatentAttentionMirrorTest {
      * its temperature: it matches the naive form at 1/√kv_latent_dim, not at the head dimension's 1/√hd.
      */
     @Test
-    void publishedScaleIsOneOverRootKvLatentNotRootHeadDim() {
+    void logitsAreScaledByLatentWidthNotHeadDim() {
         // d_model 8, 2 heads → hd = 4; kv_latent_dim 2: √4 ≠ √2.
         Seed000MultiHeadLatentAttention fixed = new Seed000MultiHeadLatentAttention(8, 2, 3, 2, Fidelity.FIXED,
                 new SeededRandom(11));
@@ -107,7 +107,7 @@ class Seed000MultiHeadLatentAttentionMirrorTest {
      * With hd = 2 < min(C = 4, C_q = 6), the published free W_qk has per-head rank 4; the fixed product has 2.
      */
     @Test
-    void publishedPerHeadLogitFormExceedsTheHeadDimRank() {
+    void freeWqkBlockCanExceedHeadDimRank() {
         int heads = 4;
         int kvLatent = 4;
         int qLatent = 6;
@@ -125,7 +125,7 @@ class Seed000MultiHeadLatentAttentionMirrorTest {
 
     /** S000-MLA-NOMASK: as published every position attends to the future; fixed, causal on request. */
     @Test
-    void futureTokensChangePastOutputsAsPublishedButNotWhenFixed() {
+    void everyPositionSeesEveryTokenWithoutMask() {
         int len = 4;
         Tensor x = Tensor.randn(new SeededRandom(31), 1.0, 1, len, 8);
         double[] changed = x.toArray();
@@ -203,5 +203,35 @@ class Seed000MultiHeadLatentAttentionMirrorTest {
             }
         }
         return rank;
+    }
+
+    /**
+     * S000-MLA-DEFAULTS: nn.Linear(i, o) holds i·o + o parameters (checked on the mirror's own state dict
+     * at a small size). At the published defaults (d_model 16384, 128 heads, head_dim 128, C_q 12, C 4):
+     * Wq_d 16384·12 + 12 = 196,620; W_qk 12·512 + 512 = 6,656; Wkv_d 16384·4 + 4 = 65,540;
+     * Wv_u 4·16384 + 16384 = 81,920; Wo 16384·16384 + 16384 = 268,451,840; total 268,802,576, about a
+     * quarter billion, 2.15 GB in float64, for a "simple" example.
+     */
+    @Test
+    void defaultConfigurationHoldsQuarterBillionParameters() {
+        Seed000MultiHeadLatentAttention small = new Seed000MultiHeadLatentAttention(8, 2, 3, 2, Fidelity.AS_PUBLISHED,
+                new SeededRandom(51));
+        long counted = small.stateDict().values().stream().mapToLong(Tensor::numel).sum();
+        assertEquals(parameters(8, 2, 3, 2), counted);
+        long defaults = parameters(128 * 128, 128, 12, 4);
+        assertEquals(268_802_576L, defaults);
+        assertEquals(268_451_840L, (long) 16384 * 16384 + 16384, "Wo alone");
+    }
+
+    /** Σ (i·o + o) over the published layers Wq_d, W_qk, Wkv_d, Wv_u, Wo. */
+    private static long parameters(long dModel, long heads, long qLatent, long kvLatent) {
+        long headDim = dModel / heads;
+        long[][] layers = {{dModel, qLatent}, {qLatent, heads * kvLatent}, {dModel, kvLatent},
+                {kvLatent, heads * headDim}, {heads * headDim, dModel}};
+        long total = 0;
+        for (long[] io : layers) {
+            total += io[0] * io[1] + io[1];
+        }
+        return total;
     }
 }

@@ -77,7 +77,7 @@ class Seed000MutiQueryAttentionMirrorTest {
 
     /** S000-MQA-MASK: with the published "causal mask" the first position still sees the last token. */
     @Test
-    void futureTokensChangePastOutputsAsPublishedButNotWhenFixed() {
+    void causalMaskLeavesFutureTokensVisible() {
         int len = 4;
         int hidden = 8;
         Tensor x = Tensor.randn(new SeededRandom(31), 1.0, 1, len, hidden);
@@ -115,7 +115,7 @@ class Seed000MutiQueryAttentionMirrorTest {
     /**
      * S000-MQA-TRANSPOSE: without a mask, attention is permutation-equivariant (permute the tokens,
      * the outputs permute the same way). The published head merge breaks that; the fixed one keeps it.
-     * D = 4 so that the float32 scale (S000-SQRT-DTYPE) is exact and only the merge differs.
+     * D = 4 so that the float32 scale (S000-MQA-SCALE-DTYPE) is exact and only the merge differs.
      */
     @Test
     void permutingTokensPermutesOutputsOnlyWhenFixed() {
@@ -142,7 +142,7 @@ class Seed000MutiQueryAttentionMirrorTest {
 
     /** S000-MQA-TRANSPOSE: with one position the scrambled merge is the identity, so decode-style tests pass. */
     @Test
-    void publishedAndFixedAgreeExactlyWhenTIsOneAndDiffersWhenTIsLarger() {
+    void mergingHeadsScramblesPositionsOnlyWhenMoreThanOneToken() {
         Seed000MutiQueryAttention published = new Seed000MutiQueryAttention(8, 2, Fidelity.AS_PUBLISHED,
                 new SeededRandom(43));
         Seed000MutiQueryAttention fixed = new Seed000MutiQueryAttention(8, 2, Fidelity.FIXED, new SeededRandom(43));
@@ -152,9 +152,12 @@ class Seed000MutiQueryAttentionMirrorTest {
         assertTrue(published.forward(many).maxAbsDiff(fixed.forward(many)) > VISIBLE_EFFECT, "T = 3: scrambled");
     }
 
-    /** S000-SQRT-DTYPE: the published scale is float32(√D); it differs from float64 √D unless D is a square. */
+    /**
+     * S000-MQA-SCALE-DTYPE: under PyTorch's float32 default the published scale is float32(√D), which
+     * differs from float64 √D unless D is a square; under a float64 default it is √D.
+     */
     @Test
-    void publishedScaleIsRoundedToFloat32() {
+    void scaleIsRoundedToFloat32UnderDefaultFloat32() {
         SeededRandom random = new SeededRandom(51);
         Seed000MutiQueryAttention published = new Seed000MutiQueryAttention(6, 2, Fidelity.AS_PUBLISHED, random);
         Tensor x = Tensor.randn(random, 1.0, 1, 3, 6);
@@ -168,6 +171,9 @@ class Seed000MutiQueryAttentionMirrorTest {
         // A 1.8e-8 relative change of every logit moves the outputs far beyond float64 rounding.
         assertTrue(LoopReference.maxRelativeDiff(out, withFloat64Scale) > 1e-11,
                 "diff " + LoopReference.maxRelativeDiff(out, withFloat64Scale));
+        // After torch.set_default_dtype(torch.float64) the published scale is √3 itself.
+        double[] underFloat64 = published.torchDefaultDtype(TorchDefaultDtype.FLOAT64).forward(x).toArray();
+        assertTrue(LoopReference.maxRelativeDiff(underFloat64, withFloat64Scale) <= FLOAT64_REORDERED);
     }
 
     /**
@@ -176,7 +182,7 @@ class Seed000MutiQueryAttentionMirrorTest {
      * and a mask that hides something is applied, in both fidelities.
      */
     @Test
-    void neNoneActsAsIsNotNoneOnAMaskTensor() {
+    void absentMaskIsDetectedAsNull() {
         Tensor x = Tensor.randn(new SeededRandom(61), 1.0, 1, 3, 8);
         for (Fidelity fidelity : Fidelity.values()) {
             Seed000MutiQueryAttention mqa = new Seed000MutiQueryAttention(8, 2, fidelity, new SeededRandom(62));
@@ -186,9 +192,9 @@ class Seed000MutiQueryAttentionMirrorTest {
         }
     }
 
-    /** S000-HEAD-DIVISIBILITY: hidden 10 with 4 heads (D = 2) infers 5 "positions" and fails in o_linear. */
+    /** S000-MQA-DIVIDES: hidden 10 with 4 heads (D = 2) infers 5 "positions" and fails in o_linear. */
     @Test
-    void headsNotDividingHiddenSizeFailLateAsPublishedAndAtConstructionWhenFixed() {
+    void headsNotDividingHiddenSizeFailsOnlyAtForward() {
         Seed000MutiQueryAttention published = new Seed000MutiQueryAttention(10, 4, Fidelity.AS_PUBLISHED,
                 new SeededRandom(71));
         Tensor x = Tensor.randn(new SeededRandom(72), 1.0, 1, 4, 10);

@@ -72,7 +72,7 @@ class Seed002GroupQueryAttentionMirrorTest {
      * leaves position 0 looking at the future; fixed, the mask is applied (loop reference, causal).
      */
     @Test
-    void publishedForwardIgnoresTheMaskItAccepts() {
+    void maskArgumentIsIgnored() {
         Tensor x = Tensor.randn(new SeededRandom(31), 1.0, 2, 4, 8);
         Tensor causal = dev.attnref.core.Masks.causal(4, 4, 0);                          // 1 = keep
         Seed002GroupQueryAttention published = new Seed002GroupQueryAttention(8, 4, 2, Fidelity.AS_PUBLISHED,
@@ -86,5 +86,25 @@ class Seed002GroupQueryAttentionMirrorTest {
                 (b, h, t, s) -> s <= t, LoopReference.Fill.MINUS_INFINITY_ZERO_ROWS);
         double diff = LoopReference.maxRelativeDiff(fixed.forward(x, causal).toArray(), expected);
         assertTrue(diff <= FLOAT64_REORDERED, "diff " + diff);
+    }
+
+    /**
+     * S002-GQA-REPEAT-COPY: the comment calls the repeat a broadcast; repeat_interleave materialises R
+     * copies of each kv head (a new tensor, no zero stride), where a broadcast (expand) would be a
+     * stride-0 view of the same storage. Both give head h the values of kv head ⌊h/R⌋.
+     */
+    @Test
+    void repeatInterleaveCopiesKeysAndValues() {
+        Tensor k = Tensor.randn(new SeededRandom(41), 1.0, 2, 2, 3, 4);                  // [B, G, T, D]
+        Tensor repeated = k.repeatInterleave(3, 1);                                     // [B, 6, T, D]
+        Tensor broadcast = k.unsqueeze(2).expand(2, 2, 3, 3, 4);                        // [B, G, R, T, D]
+        assertTrue(repeated.isContiguous());
+        assertEquals(3 * k.numel(), repeated.numel());
+        for (int stride : repeated.strides()) {
+            assertTrue(stride > 0, "a copy has no zero stride");
+        }
+        assertEquals(0, broadcast.strides()[2], "a broadcast is a stride-0 view");
+        assertTrue(repeated.bitwiseEquals(broadcast.reshape(2, 6, 3, 4)));
+        assertEquals(k.get(1, 1, 2, 3), repeated.get(1, 5, 2, 3), "head 5 reads kv head ⌊5/3⌋ = 1");
     }
 }

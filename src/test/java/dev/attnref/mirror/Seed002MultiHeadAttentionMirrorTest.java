@@ -1,5 +1,7 @@
 package dev.attnref.mirror;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import dev.attnref.golden.Float16;
 import static dev.attnref.mirror.MirrorTolerances.FLOAT64_REORDERED;
 import static dev.attnref.mirror.MirrorTolerances.VISIBLE_EFFECT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -51,7 +53,7 @@ class Seed002MultiHeadAttentionMirrorTest {
 
     /** S002-PRINT: every published call prints the mask's type and the whole [B, H, T, T] weight tensor. */
     @Test
-    void publishedForwardPrintsTheMaskTypeAndEveryAttentionWeight() {
+    void forwardPrintsMaskTypeAndAttentionWeights() {
         for (Fidelity fidelity : Fidelity.values()) {
             ByteArrayOutputStream captured = new ByteArrayOutputStream();
             Seed002MultiHeadAttention mha = new Seed002MultiHeadAttention(8, 2, fidelity, new SeededRandom(11))
@@ -74,7 +76,7 @@ class Seed002MultiHeadAttentionMirrorTest {
 
     /** S002-DROPOUT: the example's module stays in training mode, so the same call gives a new output each time. */
     @Test
-    void exampleOutputIsRandomInTrainingModeAndDeterministicWhenFixed() {
+    void trainingModeOutputDependsOnDropoutDraw() {
         Seed002MultiHeadAttention.Example published = Seed002MultiHeadAttention.example(Fidelity.AS_PUBLISHED,
                 new SeededRandom(21), QUIET);
         assertTrue(published.net().isTraining());
@@ -93,7 +95,7 @@ class Seed002MultiHeadAttentionMirrorTest {
      * has zero attention and the output is o_proj's bias exactly. Rows 0 and 2 agree.
      */
     @Test
-    void fullyMaskedBatchRowAttendsUniformlyAsPublishedAndGivesTheBiasWhenFixed() {
+    void fullyMaskedRowAttendsUniformly() {
         Seed002MultiHeadAttention.Example published = Seed002MultiHeadAttention.example(Fidelity.AS_PUBLISHED,
                 new SeededRandom(31), QUIET);
         Seed002MultiHeadAttention.Example fixed = Seed002MultiHeadAttention.example(Fidelity.FIXED,
@@ -126,7 +128,7 @@ class Seed002MultiHeadAttentionMirrorTest {
      * mask is a key-padding mask and gives the loop reference's key-padded result.
      */
     @Test
-    void aBatchBySeqMaskAsDocumentedIsMisalignedAsPublishedAndKeyPaddingWhenFixed() {
+    void batchBySeqMaskIsAppliedPerQueryWhenBatchEqualsSeq() {
         int[] lengths = {3, 2, 1};
         Tensor keyMask = Masks.keyPadding(lengths, 3).reshape(3, 3);                    // (batch, seq)
         Tensor x = Tensor.randn(new SeededRandom(41), 1.0, 3, 3, 8);
@@ -148,5 +150,50 @@ class Seed002MultiHeadAttentionMirrorTest {
                 assertTrue(diff <= FLOAT64_REORDERED, "fixed: key padding, diff " + diff);
             }
         }
+    }
+
+    /**
+     * S002-FP16-FILL: the published fill {@code float("-1e20")} is far beyond binary16's largest finite
+     * value (2 − 2⁻¹⁰)·2¹⁵ = 65504, so it overflows half precision (PyTorch's masked_fill on a half tensor
+     * raises); the fix's −∞ is a binary16 value.
+     */
+    @Test
+    void fillValueOverflowsHalfPrecision() {
+        double publishedFill = -1e20;                                   // masked_fill(attention_mask == 0, float("-1e20"))
+        assertEquals(65504.0, (2 - Math.pow(2, -10)) * Math.pow(2, 15));
+        assertTrue(Math.abs(publishedFill) > 65504.0);
+        assertEquals(Double.NEGATIVE_INFINITY, Float16.round(publishedFill), "overflows to −∞");
+        assertEquals(Double.NEGATIVE_INFINITY, Float16.round(Double.NEGATIVE_INFINITY), "−∞ is representable");
+        assertEquals(-65504.0, Float16.round(-65504.0), "the largest finite magnitude survives");
+    }
+
+    /** S002-MHA-DIVIDES: hidden_dim 10 with 4 heads builds as published and fails at Q.view(B, T, 4, 2). */
+    @Test
+    void headsNotDividingHiddenDimFailsOnlyAtForward() {
+        Seed002MultiHeadAttention published = new Seed002MultiHeadAttention(10, 4, Fidelity.AS_PUBLISHED,
+                new SeededRandom(51)).printTo(QUIET);
+        IllegalArgumentException late = assertThrows(IllegalArgumentException.class,
+                () -> published.forward(Tensor.zeros(1, 3, 10), null));
+        // [1, 3, 10] holds 30 values; (1, 3, 4, 2) needs 24.
+        assertTrue(late.getMessage().contains("shape [1, 3, 4, 2] is invalid for input of size 30"), late.getMessage());
+        IllegalArgumentException early = assertThrows(IllegalArgumentException.class,
+                () -> new Seed002MultiHeadAttention(10, 4, Fidelity.FIXED, new SeededRandom(51)));
+        assertEquals("nums_head (4) must divide hidden_dim (10)", early.getMessage());
+    }
+
+    /**
+     * S002-VIEW-DOC: the comment says view works only on contiguous memory. View needs compatible strides:
+     * output_mid.transpose(1, 2) is not contiguous, yet splitting its last axis is a view; merging its
+     * head and feature axes is not (stride T·D ≠ D when T &gt; 1), which is why the code copies first.
+     */
+    @Test
+    void viewOfTransposedTensorWorksWhenStridesAllow() {
+        Tensor outputMid = Tensor.randn(new SeededRandom(61), 1.0, 2, 4, 3, 6);          // [B, H, T, D]
+        Tensor transposed = outputMid.transpose(1, 2);                                   // [B, T, H, D]
+        assertFalse(transposed.isContiguous());
+        Tensor split = transposed.view(2, 3, 4, 3, 2);                                   // D → (3, 2): a view
+        assertEquals(transposed.get(1, 2, 3, 5), split.get(1, 2, 3, 2, 1));
+        assertThrows(Tensor.ViewException.class, () -> transposed.view(2, 3, -1));
+        assertArrayEquals(new int[] {2, 3, 24}, transposed.contiguous().view(2, 3, -1).shape());
     }
 }

@@ -1,5 +1,6 @@
 package dev.attnref.mirror;
 
+import dev.attnref.golden.Float16;
 import static dev.attnref.mirror.MirrorTolerances.FLOAT64_REORDERED;
 import static dev.attnref.mirror.MirrorTolerances.VISIBLE_EFFECT;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -53,7 +54,7 @@ class Seed003MultiHeadAttentionMirrorTest {
      * [B, H, T, S], each row a distribution, and different heads give different rows.
      */
     @Test
-    void returnedWeightsBelongToEveryHead() {
+    void returnsAttentionWeightsOfEveryHead() {
         Seed003MultiHeadAttention mha = new Seed003MultiHeadAttention(8, 4, Fidelity.AS_PUBLISHED, new SeededRandom(11));
         Tensor x = Tensor.randn(new SeededRandom(12), 1.0, 2, 3, 8);
         Tensor weights = mha.forward(x, x, x, null).attentionWeights();
@@ -68,7 +69,7 @@ class Seed003MultiHeadAttentionMirrorTest {
 
     /** S003-FULLMASK: a query row with every key hidden gets weights 1/S (the −1e9 fill); fixed, zeros. */
     @Test
-    void fullyMaskedRowIsUniformAsPublishedAndZerosWhenFixed() {
+    void fullyMaskedRowAttendsUniformly() {
         int len = 4;
         double[] keep = new double[len * len];
         for (int t = 0; t < len; t++) {
@@ -96,5 +97,17 @@ class Seed003MultiHeadAttentionMirrorTest {
                 () -> new Seed003MultiHeadAttention(10, 3, Fidelity.AS_PUBLISHED, new SeededRandom(1)));
         assertEquals("AssertionError", e.pythonType());
         assertEquals("d_model must be divisible by num_heads (d_model 10, num_heads 3)", e.pythonMessage());
+    }
+
+    /**
+     * S003-FP16-FILL: the published fill −1e9 is beyond binary16's largest finite value 65504
+     * ((2 − 2⁻¹⁰)·2¹⁵), so masked_fill on a half tensor raises; −∞ is a binary16 value.
+     */
+    @Test
+    void fillValueOverflowsHalfPrecision() {
+        double publishedFill = -1e9;                                    // masked_fill(mask == 0, -1e9)
+        assertTrue(Math.abs(publishedFill) > 65504.0);
+        assertEquals(Double.NEGATIVE_INFINITY, Float16.round(publishedFill), "overflows to −∞");
+        assertEquals(Double.NEGATIVE_INFINITY, Float16.round(Double.NEGATIVE_INFINITY), "−∞ is representable");
     }
 }

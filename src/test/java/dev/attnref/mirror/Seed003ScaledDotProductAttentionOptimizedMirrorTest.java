@@ -1,5 +1,7 @@
 package dev.attnref.mirror;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import dev.attnref.golden.Float16;
 import static dev.attnref.mirror.MirrorTolerances.FLOAT64_REORDERED;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -36,7 +38,7 @@ class Seed003ScaledDotProductAttentionOptimizedMirrorTest {
 
     /** S003-BMM-VIEW: on split_heads output with B, H, T all above 1, Q.view(B·H, T, d_k) fails as in PyTorch. */
     @Test
-    void viewFailsOnSplitHeadsOutputAsPublishedAndReshapeWorksWhenFixed() {
+    void viewFailsOnSplitHeadsOutputWhenBatchHeadsAndTokensExceedOne() {
         Seed003MultiHeadAttention mha = new Seed003MultiHeadAttention(8, 2, Fidelity.FIXED, new SeededRandom(1));
         Tensor[] qkv = splitInputs(mha, 2, 3, 2);
         assertFalse(qkv[0].isContiguous());
@@ -70,5 +72,36 @@ class Seed003ScaledDotProductAttentionOptimizedMirrorTest {
         }
         Tensor keep = Tensor.uniform(new SeededRandom(7), 0, 1, 2, 1, 3, 3).lt(0.7);
         assertSameAsMatmulVersion(mha, qkv, keep, Fidelity.AS_PUBLISHED, "contiguous");
+    }
+
+    /** S003-BMM-FULLMASK: a query row with every key hidden gets weights 1/S with −1e9; fixed, zeros. */
+    @Test
+    void fullyMaskedRowAttendsUniformly() {
+        Tensor[] qkv = new Tensor[3];
+        SeededRandom random = new SeededRandom(11);
+        for (int i = 0; i < 3; i++) {
+            qkv[i] = Tensor.randn(random, 1.0, 2, 2, 3, 4);
+        }
+        double[] keep = {1, 0, 0, 1, 1, 0, 1, 1, 1, 1, 0, 0, 1, 1, 0, 0, 0, 0};       // batch 1, query 2 sees nothing
+        Tensor mask = Tensor.of(keep, 2, 1, 3, 3);
+        for (Fidelity fidelity : Fidelity.values()) {
+            Tensor weights = Seed003ScaledDotProductAttentionOptimized.apply(qkv[0], qkv[1], qkv[2], mask, fidelity)
+                    .attentionWeights();
+            double expected = fidelity == Fidelity.AS_PUBLISHED ? 1.0 / 3 : 0.0;
+            for (int h = 0; h < 2; h++) {
+                for (int s = 0; s < 3; s++) {
+                    assertEquals(expected, weights.get(1, h, 2, s), FLOAT64_REORDERED, fidelity + " h " + h + " s " + s);
+                }
+            }
+        }
+    }
+
+    /** S003-BMM-FP16-FILL: −1e9 overflows binary16 (largest finite 65504); −∞ does not. */
+    @Test
+    void fillValueOverflowsHalfPrecision() {
+        double publishedFill = -1e9;                                    // attn_scores.masked_fill(mask == 0, -1e9)
+        assertTrue(Math.abs(publishedFill) > 65504.0);
+        assertEquals(Double.NEGATIVE_INFINITY, Float16.round(publishedFill), "overflows to −∞");
+        assertEquals(Double.NEGATIVE_INFINITY, Float16.round(Double.NEGATIVE_INFINITY), "−∞ is representable");
     }
 }
