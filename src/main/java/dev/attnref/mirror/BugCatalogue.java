@@ -1,0 +1,215 @@
+package dev.attnref.mirror;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * The catalogue of every bug published in the seeds' code and code comments, as data.
+ *
+ * <p>One {@link Bug} per occurrence: a bug copied from one snippet into another (seed 000's mask
+ * line is in both §2.1 and §3.1) has its own id, fix tag and witness, and shares its
+ * {@link Bug#family() family}. Each bug was reproduced in PyTorch by
+ * {@code reference-data/seeds/run_seeds.py}; {@link Bug#pythonEvidence()} points into the
+ * {@code seed_outputs.json} it writes.
+ *
+ * <table>
+ *   <caption>Fields of a bug</caption>
+ *   <tr><th>field</th><th>contract</th></tr>
+ *   <tr><td>id</td><td>{@code S<seed>-<SNIPPET>-<WHAT>}, unique</td></tr>
+ *   <tr><td>fixTag</td><td>{@code FIX-n}, unique; tags the changed lines in
+ *       {@code reference-data/seeds/fixed_code.py} and in the Java mirror</td></tr>
+ *   <tr><td>kind</td><td>{@link Kind}</td></tr>
+ *   <tr><td>witness</td><td>{@code dev.attnref.mirror.<snippet>MirrorTest#<method>}: the test that
+ *       shows the bug's effect</td></tr>
+ *   <tr><td>every other field</td><td>non-empty text</td></tr>
+ * </table>
+ *
+ * <p>Source: {@value #RESOURCE}. Seed files in {@code shared/seeds}; the floor of known bugs in
+ * {@code shared/design/SEED_BUGS.md}. Checked by {@code BugCatalogueTest}.
+ */
+public final class BugCatalogue {
+    /** Classpath location of the catalogue. */
+    public static final String RESOURCE = "/dev/attnref/mirror/bugs.json";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** What kind of damage a bug does. */
+    public enum Kind {
+        /** The published code raises as published. */
+        CRASH("crash"),
+        /** The published code returns wrong numbers as published. */
+        WRONG_RESULT("wrong-result"),
+        /** Output or resources nobody asked for (prints, randomness, huge defaults). */
+        NOISE("noise"),
+        /** Text or a comment contradicts what the code does. */
+        DOC("doc"),
+        /** Bites only outside the published example: other inputs, dtypes or modes. */
+        LATENT("latent");
+
+        private final String label;
+
+        Kind(String label) {
+            this.label = label;
+        }
+
+        /** The label used in {@code bugs.json}. */
+        public String label() {
+            return label;
+        }
+
+        /** The kind whose label is {@code label}. */
+        public static Kind fromLabel(String label) {
+            for (Kind k : values()) {
+                if (k.label.equals(label)) {
+                    return k;
+                }
+            }
+            throw new IllegalArgumentException("kind (" + label + ") must be one of "
+                    + Arrays.stream(values()).map(Kind::label).collect(Collectors.joining(", ")));
+        }
+    }
+
+    /**
+     * One published bug.
+     *
+     * @param id             unique id, e.g. {@code S000-MQA-TRANSPOSE}
+     * @param family         shared by the occurrences of one bug in several snippets
+     * @param seedFile       seed file name in {@code shared/seeds}
+     * @param section        section of the seed the snippet is in
+     * @param snippet        snippet name, also the mirror class name ({@code Seed000MutiQueryAttention})
+     * @param publishedLines the published line(s), line breaks restored
+     * @param does           what those lines do
+     * @param effect         what that does to results, with the measured numbers
+     * @param fix            the fix
+     * @param fixTag         {@code FIX-n}
+     * @param kind           the kind of damage
+     * @param witness        fully qualified JUnit method that shows the effect
+     * @param pythonEvidence where {@code seed_outputs.json} shows it, {@code ; }-separated
+     */
+    public record Bug(String id, String family, String seedFile, String section, String snippet,
+                      String publishedLines, String does, String effect, String fix, String fixTag,
+                      Kind kind, String witness, String pythonEvidence) {
+    }
+
+    private final List<Bug> bugs;
+
+    private BugCatalogue(List<Bug> bugs) {
+        this.bugs = List.copyOf(bugs);
+    }
+
+    /** Loads {@value #RESOURCE} from the classpath. */
+    public static BugCatalogue load() {
+        try (InputStream in = BugCatalogue.class.getResourceAsStream(RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException("resource " + RESOURCE + " is not on the classpath");
+            }
+            return parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading " + RESOURCE, e);
+        }
+    }
+
+    /**
+     * Parses a catalogue: an object whose {@code bugs} array holds one object per bug. Every field
+     * must be a non-empty string, ids and fix tags unique, kinds known; otherwise
+     * {@link IllegalArgumentException} naming the entry and the field.
+     */
+    public static BugCatalogue parse(String json) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("bug catalogue is not valid JSON: " + e.getOriginalMessage(), e);
+        }
+        JsonNode array = root == null ? null : root.get("bugs");
+        if (array == null || !array.isArray()) {
+            throw new IllegalArgumentException("bug catalogue must be an object with a 'bugs' array");
+        }
+        List<Bug> bugs = new ArrayList<>();
+        Set<String> ids = new HashSet<>();
+        Set<String> tags = new HashSet<>();
+        for (int i = 0; i < array.size(); i++) {
+            JsonNode node = array.get(i);
+            String where = "bug " + i + (node.hasNonNull("id") ? " (" + node.get("id").asText() + ")" : "");
+            Bug bug = new Bug(text(node, "id", where), text(node, "family", where),
+                    text(node, "seedFile", where), text(node, "section", where), text(node, "snippet", where),
+                    text(node, "publishedLines", where), text(node, "does", where), text(node, "effect", where),
+                    text(node, "fix", where), text(node, "fixTag", where),
+                    Kind.fromLabel(text(node, "kind", where)), text(node, "witness", where),
+                    text(node, "pythonEvidence", where));
+            if (!ids.add(bug.id())) {
+                throw new IllegalArgumentException("bug id (" + bug.id() + ") appears more than once; ids must be unique");
+            }
+            if (!tags.add(bug.fixTag())) {
+                throw new IllegalArgumentException(where + ": fixTag (" + bug.fixTag()
+                        + ") is already used; each bug has its own fix tag");
+            }
+            bugs.add(bug);
+        }
+        return new BugCatalogue(bugs);
+    }
+
+    private static String text(JsonNode node, String field, String where) {
+        JsonNode value = node.get(field);
+        if (value == null || !value.isTextual() || value.asText().isBlank()) {
+            throw new IllegalArgumentException(where + ": field '" + field
+                    + "' is missing or empty; expected non-empty text");
+        }
+        return value.asText();
+    }
+
+    /** Every bug, in catalogue order (by seed, snippet, fix tag). */
+    public List<Bug> bugs() {
+        return bugs;
+    }
+
+    /** The bug with this id. */
+    public Bug get(String id) {
+        return bugs.stream().filter(b -> b.id().equals(id)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("bug id (" + id + ") is not in the catalogue"));
+    }
+
+    /** The bug fixed by {@code fixTag} ({@code FIX-n}). */
+    public Bug byFixTag(String fixTag) {
+        return bugs.stream().filter(b -> b.fixTag().equals(fixTag)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("fix tag (" + fixTag + ") is not in the catalogue"));
+    }
+
+    /** The bugs of one snippet, in catalogue order. */
+    public List<Bug> forSnippet(String snippet) {
+        return bugs.stream().filter(b -> b.snippet().equals(snippet)).toList();
+    }
+
+    /** The catalogue as pretty-printed JSON, fields in record order. */
+    public String toJson() {
+        ObjectNode root = JSON.createObjectNode();
+        ArrayNode array = root.putArray("bugs");
+        for (Bug b : bugs) {
+            array.addObject()
+                    .put("id", b.id()).put("family", b.family()).put("seedFile", b.seedFile())
+                    .put("section", b.section()).put("snippet", b.snippet())
+                    .put("publishedLines", b.publishedLines()).put("does", b.does()).put("effect", b.effect())
+                    .put("fix", b.fix()).put("fixTag", b.fixTag()).put("kind", b.kind().label())
+                    .put("witness", b.witness()).put("pythonEvidence", b.pythonEvidence());
+        }
+        try {
+            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("serialising the bug catalogue", e);
+        }
+    }
+}
