@@ -53,9 +53,17 @@ public final class Seed003MultiHeadAttention extends MirrorModule {
     private final NnLinear wK;
     private final NnLinear wV;
     private final NnLinear wO;
+    private AttentionStep attentionStep = this::scaledDotProductAttention;
 
     /** The pair {@code (output, attention_weights)} that {@code forward} and the attention function return. */
     public record Result(Tensor output, Tensor attentionWeights) {
+    }
+
+    /** The signature of {@code scaled_dot_product_attention(Q, K, V, mask)}, for {@link #replaceScaledDotProductAttention}. */
+    @FunctionalInterface
+    public interface AttentionStep {
+        /** {@code (Q, K, V, mask) → (output, attention_weights)}, heads split as {@code [B, H, ·, d_k]}. */
+        Result apply(Tensor q, Tensor k, Tensor v, Tensor mask);
     }
 
     /** {@code MultiHeadAttention(d_model, num_heads)}, weights from {@code random}. */
@@ -168,7 +176,7 @@ public final class Seed003MultiHeadAttention extends MirrorModule {
         // py: V = self.split_heads(V) # (batch_size, num_heads, seq_len_k, d_k)
         v = splitHeads(v);                                               // [B, H, S, d_k]
         // py: output, attention_weights = self.scaled_dot_product_attention(Q, K, V, mask) # (batch_size, num_heads, seq_len_q, d_k)
-        Result attended = scaledDotProductAttention(q, k, v, mask);
+        Result attended = attentionStep.apply(q, k, v, mask);
         Tensor output = attended.output();                               // [B, H, T, d_k]
         Tensor attentionWeights = attended.attentionWeights();           // [B, H, T, S]
         // py: output = self.combine_heads(output) # (batch_size, seq_len_q, d_model)
@@ -178,6 +186,16 @@ public final class Seed003MultiHeadAttention extends MirrorModule {
         // py: return output, attention_weights
         // FIX-30 (S003-DOC): attention_weights are every head's, [B, H, T, S], not "from one of the heads".
         return new Result(output, attentionWeights);
+    }
+
+    /**
+     * {@code module.scaled_dot_product_attention = f}: what §7 proposes, putting its {@code torch.bmm}
+     * version in place of the method. Python looks the attribute up on the instance, so {@link #forward}
+     * calls {@code f} from then on. Returns this module.
+     */
+    public Seed003MultiHeadAttention replaceScaledDotProductAttention(AttentionStep step) {
+        this.attentionStep = Checks.notNull("step", step);
+        return this;
     }
 
     /** {@code self.num_heads}. */
