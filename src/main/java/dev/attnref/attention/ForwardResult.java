@@ -1,0 +1,19 @@
+package dev.attnref.attention;
+
+import dev.attnref.core.Tensor;
+
+/**
+ * One forward call of a cached attention module: the output and, for checking, the logits and
+ * probabilities it attended with.
+ *
+ * <table>
+ *   <caption>Shapes</caption>
+ *   <tr><th>component</th><th>shape</th><th>contract</th></tr>
+ *   <tr><td>output</td><td>[B, T, M]</td><td>new tensor</td></tr>
+ *   <tr><td>logits</td><td>[B, H, T, S]</td><td>scaled scores, −∞ where the causal mask hides a key</td></tr>
+ *   <tr><td>probabilities</td><td>[B, H, T, S]</td><td>softmax over S; exactly 0 where hidden</td></tr>
+ * </table>
+ * S counts every key the call saw: the cached ones plus the T new ones.
+ */
+public record ForwardResult(Tensor output, Tensor logits, Tensor probabilities) {
+}

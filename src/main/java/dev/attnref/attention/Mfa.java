@@ -1,0 +1,191 @@
+package dev.attnref.attention;
+
+import static dev.attnref.attention.LatentSteps.causalSoftmax;
+import static dev.attnref.attention.LatentSteps.checkInput;
+import static dev.attnref.attention.LatentSteps.gaussianLinear;
+import static dev.attnref.attention.LatentSteps.mergeHeads;
+import static dev.attnref.attention.LatentSteps.weight;
+
+import dev.attnref.core.Checks;
+import dev.attnref.core.Rope;
+import dev.attnref.core.SeededRandom;
+import dev.attnref.core.Tensor;
+
+/**
+ * Multi-matrix factorization attention in Step-3's shape (MATH.md, "MFA and MFA-KR"): H query
+ * heads of width C from a low-rank, normalised query path, against one shared key/value head of
+ * width C. It is MQA with a wide head and a factorized query projection.
+ *
+ * <h2>Equation (per token x, head i)</h2>
+ * <pre>
+ *   c_q  = RMSNorm(S_Q x) ⊙ w_q                   [C_q]
+ *   q_i  = RoPE(Q_c,i c_q)                        [C]      every pair of the C dims rotates
+ *   k    = RoPE(S_K x),   v = S_V x               [C]      one head, cached (k after rotation)
+ *   logit_i[t,s] = q_i[t]·k[s] / √C,  −∞ for s &gt; S₀ + t;   p_i = softmax_s(logit_i)
+ *   out  = W_O [o_1; …; o_H],   o_i[t] = Σ_s p_i[t,s] v[s]
+ * </pre>
+ *
+ * <table>
+ *   <caption>Weights (PyTorch {@code Linear} layout [out, in], no biases; the layout of {@code OracleMfa}) and shapes</caption>
+ *   <tr><th>name</th><th>shape</th><th>contract</th></tr>
+ *   <tr><td>S_Q ({@code sQ})</td><td>[C_q, M]</td><td>query down-projection</td></tr>
+ *   <tr><td>w_q ({@code qNorm})</td><td>[C_q]</td><td>RMSNorm weight</td></tr>
+ *   <tr><td>Q_c ({@code qC})</td><td>[H·C, C_q]</td><td>rows [i·C, (i+1)·C) make head i</td></tr>
+ *   <tr><td>S_K ({@code sK}), S_V ({@code sV})</td><td>[C, M]</td><td>the shared key and value</td></tr>
+ *   <tr><td>W_O ({@code wO})</td><td>[M, H·C]</td><td>input column i·C + d reads o_i[d]</td></tr>
+ *   <tr><td>x</td><td>[B, T, M]</td><td>read only, finite, T ≥ 1</td></tr>
+ *   <tr><td>cache</td><td>{@link MfaCache}</td><td>2·C values per token, independent of H</td></tr>
+ *   <tr><td>result</td><td>{@link ForwardResult}</td><td>output [B, T, M]; logits, probabilities [B, H, T, S]</td></tr>
+ * </table>
+ *
+ * <p>Conventions: causal, positions absolute ({@link CachedAttention}); scale 1/√C; masked logits −∞.
+ * Source: Hu et al., "Multi-matrix Factorization Attention", arXiv:2412.19255; Step-3's
+ * {@code config.json} ({@code num_attention_groups 1}, {@code head_dim 256}, {@code share_q_dim 2048}).
+ *
+ * <p>Checked by {@code MlaOracleAgreementTest} (against {@code OracleMfa}), {@code MfaLawTest}
+ * (equals an independently written MQA of head width C), {@code LatentModulesCrosscheckTest},
+ * {@code CachedAttentionLawTest}, {@code CacheSizeLawTest}.
+ */
+public final class Mfa implements CachedAttention<MfaCache> {
+    private final MfaShape shape;
+    private final MfaSettings settings;
+    private final Tensor sQ;
+    private final Tensor qNorm;
+    private final Tensor qC;
+    private final Tensor sK;
+    private final Tensor sV;
+    private final Tensor wO;
+    private final Rope rope;
+    private final FactorizedQuery query;
+
+    private Mfa(MfaShape shape, MfaSettings settings, Tensor sQ, Tensor qNorm, Tensor qC, Tensor sK, Tensor sV, Tensor wO) {
+        this.shape = shape;
+        this.settings = settings;
+        this.sQ = sQ;
+        this.qNorm = qNorm;
+        this.qC = qC;
+        this.sK = sK;
+        this.sV = sV;
+        this.wO = wO;
+        this.rope = new Rope(shape.headDim(), settings.ropeTheta(), settings.pairing());
+        this.query = new FactorizedQuery(shape.numHeads(), shape.headDim(), sQ, qNorm, qC, settings.rmsEps(), rope);
+    }
+
+    /** From explicit weights in the layout of the class table; {@code shape.keyReuse()} must be false. */
+    public static Mfa of(MfaShape shape, MfaSettings settings, Tensor sQ, Tensor qNorm, Tensor qC, Tensor sK, Tensor sV,
+            Tensor wO) {
+        Checks.notNull("shape", shape);
+        Checks.notNull("settings", settings);
+        if (shape.keyReuse()) {
+            throw new IllegalArgumentException("Mfa got a key-reuse shape (" + shape + "); expected keyReuse false "
+                    + "(MfaKeyReuse is the key-reuse module)");
+        }
+        int m = shape.modelWidth();
+        int c = shape.headDim();
+        return new Mfa(shape, settings,
+                weight("S_Q (sQ)", sQ, shape.queryRank(), m),
+                weight("q RMSNorm weight (qNorm)", qNorm, shape.queryRank()),
+                weight("Q_c (qC)", qC, shape.numHeads() * c, shape.queryRank()),
+                weight("S_K (sK)", sK, c, m),
+                weight("S_V (sV)", sV, c, m),
+                weight("W_O (wO)", wO, m, shape.numHeads() * c));
+    }
+
+    /**
+     * Seeded weights, drawn in the order S_Q, w_q, Q_c, S_K, S_V, W_O, each row-major: projections
+     * {@code N(0, 1)/√(fan-in)}, w_q {@code U(0.5, 1.5)}.
+     */
+    public static Mfa random(MfaShape shape, MfaSettings settings, SeededRandom random) {
+        Checks.notNull("shape", shape);
+        Checks.notNull("random", random);
+        int m = shape.modelWidth();
+        int c = shape.headDim();
+        int cq = shape.queryRank();
+        Tensor sQ = gaussianLinear(random, cq, m);
+        Tensor qNorm = Tensor.uniform(random, 0.5, 1.5, cq);
+        Tensor qC = gaussianLinear(random, shape.numHeads() * c, cq);
+        Tensor sK = gaussianLinear(random, c, m);
+        Tensor sV = gaussianLinear(random, c, m);
+        Tensor wO = gaussianLinear(random, m, shape.numHeads() * c);
+        return of(shape, settings, sQ, qNorm, qC, sK, sV, wO);
+    }
+
+    public MfaShape shape() {
+        return shape;
+    }
+
+    public MfaSettings settings() {
+        return settings;
+    }
+
+    public Tensor sQ() {
+        return sQ;
+    }
+
+    public Tensor qNorm() {
+        return qNorm;
+    }
+
+    public Tensor qC() {
+        return qC;
+    }
+
+    public Tensor sK() {
+        return sK;
+    }
+
+    public Tensor sV() {
+        return sV;
+    }
+
+    public Tensor wO() {
+        return wO;
+    }
+
+    /** The rotary embedding over all C dims of q and k. */
+    public Rope rope() {
+        return rope;
+    }
+
+    @Override
+    public int modelWidth() {
+        return shape.modelWidth();
+    }
+
+    @Override
+    public int numHeads() {
+        return shape.numHeads();
+    }
+
+    @Override
+    public MfaCache newCache(int batchSize, int firstPosition) {
+        return new MfaCache(batchSize, firstPosition, shape.headDim());
+    }
+
+    @Override
+    public ForwardResult forward(Tensor x, MfaCache cache) {
+        checkInput("Mfa", x, modelWidth(), cache);
+        cache.requireHeadDim(shape.headDim());
+        int cachedBefore = cache.length();
+        int start = cache.nextPosition();
+
+        // Step 1. q_i = RoPE(Q_c,i · RMSNorm(S_Q x) ⊙ w_q).
+        Tensor q = query.heads(x, start);                                                 // [B, H, T, C]
+
+        // Step 2. The shared head: k = RoPE(S_K x), v = S_V x, appended to the cache.
+        Tensor key = rope.apply(x.matmul(sK.transpose(0, 1)), start);                   // [B, T, C]
+        Tensor value = x.matmul(sV.transpose(0, 1));                                     // [B, T, C]
+        cache.append(key, value);
+        Tensor keys = cache.keys().unsqueeze(1);                                          // [B, 1, S, C]
+        Tensor values = cache.values().unsqueeze(1);                                      // [B, 1, S, C]
+
+        // Step 3. logit = q_i·k / √C, −∞ for s > S₀ + t; p = softmax_s.   einsum bhtc,bsc->bhts
+        Tensor scores = q.matmul(keys.transpose(2, 3)).mul(1.0 / Math.sqrt(shape.headDim()));   // [B, H, T, S]
+        LatentSteps.Attention attention = causalSoftmax(scores, cachedBefore);
+
+        // Step 4. o_i = Σ_s p_i[t,s] v[s]; out = W_O [o_1; …; o_H].   einsum bhts,bsc->bhtc
+        Tensor heads = attention.probabilities().matmul(values);                         // [B, H, T, C]
+        Tensor output = mergeHeads(heads).matmul(wO.transpose(0, 1));                    // [B, T, M]
+        return new ForwardResult(output, attention.logits(), attention.probabilities());
+    }
+}

@@ -1,0 +1,231 @@
+package dev.attnref.attention;
+
+import static dev.attnref.attention.LatentSteps.causalSoftmax;
+import static dev.attnref.attention.LatentSteps.checkInput;
+import static dev.attnref.attention.LatentSteps.gaussianLinear;
+import static dev.attnref.attention.LatentSteps.mergeHeads;
+import static dev.attnref.attention.LatentSteps.weight;
+
+import dev.attnref.core.Checks;
+import dev.attnref.core.Rope;
+import dev.attnref.core.SeededRandom;
+import dev.attnref.core.Tensor;
+
+/**
+ * MFA with key reuse (MFA-KR, MATH.md "MFA and MFA-KR"): the value is derived from the shared key
+ * before RoPE, {@code v = (I + diag(α) N) k̄}, so only {@code k̄} is cached (C values per token per
+ * layer). Because that map is linear and the same for every head, it is folded into the output
+ * projection: the weighted sum runs over the cached {@code k̄} directly.
+ *
+ * <h2>Equation (per token x, head i)</h2>
+ * <pre>
+ *   q_i  = RoPE(Q_c,i · RMSNorm(S_Q x) ⊙ w_q)            [C]      as {@link Mfa}
+ *   k̄    = S_K x                                         [C]      cached, not rotated
+ *   k    = RoPE(k̄)                                       [C]      formed when logits are formed
+ *   logit_i[t,s] = q_i[t]·k[s] / √C,  −∞ for s &gt; S₀ + t;   p_i = softmax_s(logit_i)
+ *   v    = (I + diag(α) N) k̄                             [C]      never formed:
+ *   o_i  = Σ_s p_i[t,s] v[s] = (I + diag(α) N) ō_i,   ō_i = Σ_s p_i[t,s] k̄[s]
+ *   out  = W_O [o_1; …; o_H] = W_O^fold [ō_1; …; ō_H],   W_O^fold,i = W_O,i (I + diag(α) N)
+ * </pre>
+ *
+ * <table>
+ *   <caption>Weights and shapes (PyTorch layout [out, in], no biases)</caption>
+ *   <tr><th>name</th><th>shape</th><th>contract</th></tr>
+ *   <tr><td>S_Q, w_q, Q_c, S_K, W_O</td><td>as {@link Mfa}</td><td></td></tr>
+ *   <tr><td>α ({@code alpha})</td><td>[C]</td><td>zero-initialised ({@link #random}), so v = k̄ at initialisation</td></tr>
+ *   <tr><td>N ({@code n})</td><td>[C, C]</td><td>{@code v_c = k̄_c + α_c Σ_j N[c,j] k̄_j}</td></tr>
+ *   <tr><td>W_O^fold ({@link #foldedOutput()})</td><td>[M, H·C]</td><td>formed once at construction</td></tr>
+ *   <tr><td>x</td><td>[B, T, M]</td><td>read only, finite, T ≥ 1</td></tr>
+ *   <tr><td>cache</td><td>{@link KeyReuseCache}</td><td>C values per token: k̄ only</td></tr>
+ *   <tr><td>result</td><td>{@link ForwardResult}</td><td>output [B, T, M]; logits, probabilities [B, H, T, S]</td></tr>
+ * </table>
+ *
+ * <p>Conventions: causal, positions absolute ({@link CachedAttention}); scale 1/√C. How the paper
+ * combines key reuse with RoPE is not public in a form we could read: this module caches the
+ * pre-RoPE {@code k̄}, rotates it when forming logits, and takes values from the unrotated
+ * {@code k̄} (MATH.md says so).
+ *
+ * <p>Source: Hu et al., "Multi-matrix Factorization Attention", arXiv:2412.19255 (MFA-Key-Reuse).
+ *
+ * <p>Checked by {@code MlaOracleAgreementTest} (against {@code OracleMfa}, which forms v
+ * explicitly), {@code LatentModulesCrosscheckTest}, {@code MfaLawTest}, {@code CachedAttentionLawTest},
+ * {@code CacheSizeLawTest}.
+ */
+public final class MfaKeyReuse implements CachedAttention<KeyReuseCache> {
+    private final MfaShape shape;
+    private final MfaSettings settings;
+    private final Tensor sQ;
+    private final Tensor qNorm;
+    private final Tensor qC;
+    private final Tensor sK;
+    private final Tensor alpha;
+    private final Tensor n;
+    private final Tensor wO;
+    private final Tensor foldedOutput;
+    private final Rope rope;
+    private final FactorizedQuery query;
+
+    private MfaKeyReuse(MfaShape shape, MfaSettings settings, Tensor sQ, Tensor qNorm, Tensor qC, Tensor sK, Tensor alpha,
+            Tensor n, Tensor wO) {
+        this.shape = shape;
+        this.settings = settings;
+        this.sQ = sQ;
+        this.qNorm = qNorm;
+        this.qC = qC;
+        this.sK = sK;
+        this.alpha = alpha;
+        this.n = n;
+        this.wO = wO;
+        this.rope = new Rope(shape.headDim(), settings.ropeTheta(), settings.pairing());
+        this.query = new FactorizedQuery(shape.numHeads(), shape.headDim(), sQ, qNorm, qC, settings.rmsEps(), rope);
+        int c = shape.headDim();
+        // I + diag(α) N:  mix[c, j] = δ_cj + α_c N[c, j]
+        Tensor valueMix = Tensor.of(identity(c), c, c).add(alpha.unsqueeze(1).mul(n));         // [C, C]
+        // W_O^fold,i = W_O,i (I + diag(α) N) for every head.   einsum mhc,cj->mhj
+        this.foldedOutput = wO.view(shape.modelWidth(), shape.numHeads(), c).matmul(valueMix)   // [M, H, C]
+                .reshape(shape.modelWidth(), shape.numHeads() * c);                             // [M, H·C]
+    }
+
+    private static double[] identity(int size) {
+        double[] eye = new double[size * size];
+        for (int d = 0; d < size; d++) {
+            eye[d * size + d] = 1.0;
+        }
+        return eye;
+    }
+
+    /** From explicit weights; {@code shape.keyReuse()} must be true. */
+    public static MfaKeyReuse of(MfaShape shape, MfaSettings settings, Tensor sQ, Tensor qNorm, Tensor qC, Tensor sK,
+            Tensor alpha, Tensor n, Tensor wO) {
+        Checks.notNull("shape", shape);
+        Checks.notNull("settings", settings);
+        if (!shape.keyReuse()) {
+            throw new IllegalArgumentException("MfaKeyReuse got a shape without key reuse (" + shape
+                    + "); expected keyReuse true (Mfa is the module with a separate value)");
+        }
+        int m = shape.modelWidth();
+        int c = shape.headDim();
+        return new MfaKeyReuse(shape, settings,
+                weight("S_Q (sQ)", sQ, shape.queryRank(), m),
+                weight("q RMSNorm weight (qNorm)", qNorm, shape.queryRank()),
+                weight("Q_c (qC)", qC, shape.numHeads() * c, shape.queryRank()),
+                weight("S_K (sK)", sK, c, m),
+                weight("MFA-KR α (alpha)", alpha, c),
+                weight("MFA-KR N (n)", n, c, c),
+                weight("W_O (wO)", wO, m, shape.numHeads() * c));
+    }
+
+    /**
+     * Seeded weights at initialisation: α = 0 (so v = k̄); S_Q, w_q, Q_c, S_K, N, W_O drawn in that
+     * order, each row-major: projections {@code N(0, 1)/√(fan-in)}, w_q {@code U(0.5, 1.5)}.
+     */
+    public static MfaKeyReuse random(MfaShape shape, MfaSettings settings, SeededRandom random) {
+        Checks.notNull("shape", shape);
+        Checks.notNull("random", random);
+        int m = shape.modelWidth();
+        int c = shape.headDim();
+        int cq = shape.queryRank();
+        Tensor sQ = gaussianLinear(random, cq, m);
+        Tensor qNorm = Tensor.uniform(random, 0.5, 1.5, cq);
+        Tensor qC = gaussianLinear(random, shape.numHeads() * c, cq);
+        Tensor sK = gaussianLinear(random, c, m);
+        Tensor n = gaussianLinear(random, c, c);
+        Tensor wO = gaussianLinear(random, m, shape.numHeads() * c);
+        return of(shape, settings, sQ, qNorm, qC, sK, Tensor.zeros(c), n, wO);
+    }
+
+    /** The same module with α replaced (as training would move it away from 0). */
+    public MfaKeyReuse withAlpha(Tensor newAlpha) {
+        return of(shape, settings, sQ, qNorm, qC, sK, newAlpha, n, wO);
+    }
+
+    public MfaShape shape() {
+        return shape;
+    }
+
+    public MfaSettings settings() {
+        return settings;
+    }
+
+    public Tensor sQ() {
+        return sQ;
+    }
+
+    public Tensor qNorm() {
+        return qNorm;
+    }
+
+    public Tensor qC() {
+        return qC;
+    }
+
+    public Tensor sK() {
+        return sK;
+    }
+
+    public Tensor alpha() {
+        return alpha;
+    }
+
+    public Tensor n() {
+        return n;
+    }
+
+    public Tensor wO() {
+        return wO;
+    }
+
+    /** W_O^fold = W_O with each head's block multiplied by {@code I + diag(α) N}: {@code [M, H·C]}. */
+    public Tensor foldedOutput() {
+        return foldedOutput;
+    }
+
+    /** The rotary embedding over all C dims of q and k. */
+    public Rope rope() {
+        return rope;
+    }
+
+    @Override
+    public int modelWidth() {
+        return shape.modelWidth();
+    }
+
+    @Override
+    public int numHeads() {
+        return shape.numHeads();
+    }
+
+    @Override
+    public KeyReuseCache newCache(int batchSize, int firstPosition) {
+        return new KeyReuseCache(batchSize, firstPosition, shape.headDim());
+    }
+
+    @Override
+    public ForwardResult forward(Tensor x, KeyReuseCache cache) {
+        checkInput("MfaKeyReuse", x, modelWidth(), cache);
+        cache.requireHeadDim(shape.headDim());
+        int cachedBefore = cache.length();
+        int start = cache.nextPosition();
+
+        // Step 1. q_i = RoPE(Q_c,i · RMSNorm(S_Q x) ⊙ w_q).
+        Tensor q = query.heads(x, start);                                                 // [B, H, T, C]
+
+        // Step 2. k̄ = S_K x joins the cache unrotated: C values per token.
+        cache.append(x.matmul(sK.transpose(0, 1)));
+        Tensor keysBeforeRope = cache.keysBeforeRope();                                   // [B, S, C]
+
+        // Step 3. Rotate at read: k[s] = RoPE(k̄[s]) at absolute position firstPosition + s.
+        Tensor keys = rope.apply(keysBeforeRope, cache.firstPosition()).unsqueeze(1);   // [B, 1, S, C]
+
+        // Step 4. logit = q_i·k / √C, −∞ for s > S₀ + t; p = softmax_s.   einsum bhtc,bsc->bhts
+        Tensor scores = q.matmul(keys.transpose(2, 3)).mul(1.0 / Math.sqrt(shape.headDim()));   // [B, H, T, S]
+        LatentSteps.Attention attention = causalSoftmax(scores, cachedBefore);
+
+        // Step 5. ō_i = Σ_s p_i[t,s] k̄[s] over the unrotated keys.   einsum bhts,bsc->bhtc
+        Tensor heads = attention.probabilities().matmul(keysBeforeRope.unsqueeze(1));    // [B, H, T, C]
+
+        // Step 6. out = W_O^fold [ō_1; …; ō_H] = W_O [(I + diag(α) N) ō_i]_i.
+        Tensor output = mergeHeads(heads).matmul(foldedOutput.transpose(0, 1));          // [B, T, M]
+        return new ForwardResult(output, attention.logits(), attention.probabilities());
+    }
+}

@@ -1,0 +1,154 @@
+package dev.attnref.attention;
+
+import static dev.attnref.attention.LatentCompare.assertClose;
+import static dev.attnref.attention.LatentTolerances.SAME_MATH;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.attnref.core.SeededRandom;
+import dev.attnref.core.Tensor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Law 3 for every cached module ({@link NaiveMla}, {@link AbsorbedMla} in both realisations,
+ * {@link Mfa}, {@link MfaKeyReuse}):
+ * <ul>
+ *   <li>decode with a cache = full prefill = any chunking: one call over T tokens equals a prefill
+ *       of k tokens followed by T − k single-token decode steps, and equals a random split into
+ *       chunks, position for position (outputs, logits, probabilities, and the cache left
+ *       behind), within {@link LatentTolerances#SAME_MATH}; the cache starts at a random absolute
+ *       position, so chunks start at any offset;</li>
+ *   <li>causality: changing the tokens from position k on leaves every output, logit and
+ *       probability of the positions before k, and their cache entries, bitwise unchanged.</li>
+ * </ul>
+ */
+class CachedAttentionLawTest {
+
+    private static final int TRIES = 25;
+
+    @Test
+    void decodeAndAnyChunkingEqualOneFullPrefillForEveryVariant() {
+        LatentLaw.check("decode = prefill = any chunking", 5000, TRIES, CachedAttentionLawTest::chunkingLaw);
+    }
+
+    @Test
+    void futureTokensLeavePastOutputsBitwiseUnchangedForEveryVariant() {
+        LatentLaw.check("causality", 5100, TRIES, CachedAttentionLawTest::causalityLaw);
+    }
+
+    /** One module of each kind, with random shapes and weights. */
+    static List<CachedAttention<?>> everyVariant(LatentLaw.Try t) {
+        MlaShape mla = LatentCases.mlaShape(t, t.flag("queryCompression"));
+        MlaWeights weights = MlaWeights.random(mla, LatentCases.mlaSettings(t), t.random);
+        MfaShape mfa = LatentCases.mfaShape(t, false, "MFA ");
+        MfaShape keyReuse = new MfaShape(mfa.modelWidth(), mfa.numHeads(), mfa.queryRank(), mfa.headDim(), true);
+        MfaSettings mfaSettings = LatentCases.mfaSettings(t, "MFA ");
+        return List.of(new NaiveMla(weights),
+                new AbsorbedMla(weights, MlaAbsorption.RUN_TIME_REASSOCIATION),
+                new AbsorbedMla(weights, MlaAbsorption.PRECOMPUTED_PRODUCTS),
+                Mfa.random(mfa, mfaSettings, t.random),
+                LatentCases.trainedKeyReuse(keyReuse, mfaSettings, t.random));
+    }
+
+    /** Law 3a on one random case. */
+    static void chunkingLaw(LatentLaw.Try t) {
+        List<CachedAttention<?>> modules = everyVariant(t);
+        int batch = t.size("B", 1, 2);
+        int seqLen = t.size("T", 2, 7);
+        int start = t.size("start", 0, 30);
+        int prefill = t.size("prefill before decode", 1, seqLen - 1);
+        int[] randomChunks = randomChunks(t.random, seqLen);
+        t.note("chunks", Arrays.toString(randomChunks));
+        int[] decodeChunks = new int[seqLen - prefill + 1];
+        Arrays.fill(decodeChunks, 1);
+        decodeChunks[0] = prefill;
+        for (CachedAttention<?> module : modules) {
+            Tensor x = LatentCases.input(t.random, batch, seqLen, module.modelWidth());
+            chunkingMatchesFullPrefill(module, x, start, decodeChunks);
+            chunkingMatchesFullPrefill(module, x, start, randomChunks);
+        }
+    }
+
+    private static int[] randomChunks(SeededRandom random, int seqLen) {
+        List<Integer> sizes = new ArrayList<>();
+        int left = seqLen;
+        while (left > 0) {
+            int size = random.intBetween(1, left);
+            sizes.add(size);
+            left -= size;
+        }
+        return sizes.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    private static <C extends LayerCache> void chunkingMatchesFullPrefill(CachedAttention<C> module, Tensor x, int start,
+            int[] chunks) {
+        String name = module.getClass().getSimpleName() + describe(module) + " chunks " + Arrays.toString(chunks);
+        int batch = x.size(0);
+        C fullCache = module.newCache(batch, start);
+        ForwardResult full = module.forward(x, fullCache);
+        C chunkedCache = module.newCache(batch, start);
+        int position = 0;
+        for (int chunk : chunks) {
+            ForwardResult part = module.forward(x.narrow(1, position, chunk), chunkedCache);
+            int seen = position + chunk;
+            assertEquals(seen, chunkedCache.length(), name + ": cache length after a chunk");
+            assertClose(name + " output at " + position, part.output(), full.output().narrow(1, position, chunk), SAME_MATH);
+            assertClose(name + " logits at " + position, part.logits(),
+                    full.logits().narrow(2, position, chunk).narrow(3, 0, seen), SAME_MATH);
+            assertClose(name + " probabilities at " + position, part.probabilities(),
+                    full.probabilities().narrow(2, position, chunk).narrow(3, 0, seen), SAME_MATH);
+            position = seen;
+        }
+        List<Tensor> fullStored = fullCache.storedTensors();
+        List<Tensor> chunkedStored = chunkedCache.storedTensors();
+        for (int i = 0; i < fullStored.size(); i++) {
+            assertClose(name + " cached tensor " + i, chunkedStored.get(i), fullStored.get(i), SAME_MATH);
+        }
+    }
+
+    /** Law 3b on one random case. */
+    static void causalityLaw(LatentLaw.Try t) {
+        List<CachedAttention<?>> modules = everyVariant(t);
+        int batch = t.size("B", 1, 2);
+        int seqLen = t.size("T", 2, 7);
+        int start = t.size("start", 0, 30);
+        int changedFrom = t.size("changed from", 1, seqLen - 1);
+        for (CachedAttention<?> module : modules) {
+            Tensor x = LatentCases.input(t.random, batch, seqLen, module.modelWidth());
+            Tensor future = LatentCases.input(t.random, batch, seqLen - changedFrom, module.modelWidth());
+            Tensor changed = Tensor.cat(List.of(x.narrow(1, 0, changedFrom), future), 1);   // [B, T, M]
+            pastIsBitwiseUnchanged(module, x, changed, start, changedFrom);
+        }
+    }
+
+    private static <C extends LayerCache> void pastIsBitwiseUnchanged(CachedAttention<C> module, Tensor x, Tensor changed,
+            int start, int changedFrom) {
+        String name = module.getClass().getSimpleName() + describe(module);
+        C cache = module.newCache(x.size(0), start);
+        C changedCache = module.newCache(x.size(0), start);
+        ForwardResult original = module.forward(x, cache);
+        ForwardResult other = module.forward(changed, changedCache);
+        assertTrue(original.output().narrow(1, changedFrom, 1).maxAbsDiff(other.output().narrow(1, changedFrom, 1)) > 0,
+                name + ": the changed token must change its own output (else the check below proves nothing)");
+        assertTrue(original.output().narrow(1, 0, changedFrom).bitwiseEquals(other.output().narrow(1, 0, changedFrom)),
+                name + ": outputs before the change moved");
+        assertTrue(original.logits().narrow(2, 0, changedFrom).bitwiseEquals(other.logits().narrow(2, 0, changedFrom)),
+                name + ": logits before the change moved");
+        assertTrue(original.probabilities().narrow(2, 0, changedFrom)
+                .bitwiseEquals(other.probabilities().narrow(2, 0, changedFrom)), name + ": probabilities before the change moved");
+        for (int i = 0; i < cache.storedTensors().size(); i++) {
+            Tensor before = cache.storedTensors().get(i);
+            Tensor after = changedCache.storedTensors().get(i);
+            int positionAxis = before.dim() - 2;   // [B, S, ·] or [B, H, S, ·]
+            assertTrue(before.narrow(positionAxis, 0, changedFrom).bitwiseEquals(after.narrow(positionAxis, 0, changedFrom)),
+                    name + ": cached tensor " + i + " before the change moved");
+        }
+    }
+
+    private static String describe(CachedAttention<?> module) {
+        return module instanceof AbsorbedMla absorbed ? " (" + absorbed.absorption() + ")" : "";
+    }
+}

@@ -1,0 +1,240 @@
+package dev.attnref.attention;
+
+import static dev.attnref.attention.LatentCompare.relativeError;
+import static dev.attnref.attention.LatentTolerances.MUTANT_VISIBLE;
+import static dev.attnref.attention.LatentTolerances.SAME_MATH;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.attnref.core.Rope;
+import dev.attnref.core.Tensor;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Law 1: the absorbed form equals the naive form (logits, probabilities, outputs), with and
+ * without query compression, in both realisations, within {@link LatentTolerances#SAME_MATH}
+ * relative in float64, over a prefill and the decode step after it.
+ *
+ * <p>Law 2 (mutation): the law above must catch (a) a wrong softmax scale in one path,
+ * 1/√(C + P) instead of 1/√(D_nope + P), and (b) RoPE applied to the compressed part, which puts
+ * a position-dependent rotation between W_UQ and W_UK: neither the production absorbed form nor an
+ * absorbed form that rotates the latents can then equal the naive one. The mutants are built here
+ * from the production steps with exactly one change, and each is first shown to equal production
+ * where its change cannot act.
+ *
+ * <p>The largest naive-vs-absorbed error seen per realisation is printed once after the tries.
+ */
+class MlaAbsorptionLawTest {
+
+    private static final int TRIES = 30;
+    private static final Map<MlaAbsorption, Double> WORST = new EnumMap<>(MlaAbsorption.class);
+
+    @Test
+    void runTimeReassociationEqualsNaiveWithQueryCompression() {
+        LatentLaw.check("absorbed (run-time) = naive, C_q > 0", 4000, TRIES,
+                t -> absorbedEqualsNaive(t, true, MlaAbsorption.RUN_TIME_REASSOCIATION));
+    }
+
+    @Test
+    void runTimeReassociationEqualsNaiveWithoutQueryCompression() {
+        LatentLaw.check("absorbed (run-time) = naive, C_q = 0", 4100, TRIES,
+                t -> absorbedEqualsNaive(t, false, MlaAbsorption.RUN_TIME_REASSOCIATION));
+    }
+
+    @Test
+    void precomputedProductsEqualNaiveWithQueryCompression() {
+        LatentLaw.check("absorbed (precomputed) = naive, C_q > 0", 4200, TRIES,
+                t -> absorbedEqualsNaive(t, true, MlaAbsorption.PRECOMPUTED_PRODUCTS));
+    }
+
+    @Test
+    void precomputedProductsEqualNaiveWithoutQueryCompression() {
+        LatentLaw.check("absorbed (precomputed) = naive, C_q = 0", 4300, TRIES,
+                t -> absorbedEqualsNaive(t, false, MlaAbsorption.PRECOMPUTED_PRODUCTS));
+    }
+
+    @Test
+    void latentWidthInTheScaleOfOnePathBreaksAbsorption() {
+        LatentLaw.check("wrong-scale mutant is caught", 4400, TRIES, MlaAbsorptionLawTest::wrongScaleIsCaught);
+    }
+
+    @Test
+    void ropeOnTheCompressedPartBreaksAbsorption() {
+        LatentLaw.check("RoPE-on-compressed mutant is caught", 4500, TRIES, MlaAbsorptionLawTest::compressedRopeIsCaught);
+    }
+
+    @AfterAll
+    static void printWorstErrors() {
+        StringBuilder line = new StringBuilder("MLA naive vs absorbed, max normwise relative error (float64):");
+        WORST.forEach((absorption, error) -> line.append(' ').append(absorption).append(' ')
+                .append(String.format(Locale.ROOT, "%.3e", error)));
+        System.out.println(line);
+    }
+
+    // ---------------------------------------------------------------- law 1
+
+    /** Law 1 on one random case: prefill of T tokens from a random start, then one decode step. */
+    static void absorbedEqualsNaive(LatentLaw.Try t, boolean queryCompression, MlaAbsorption absorption) {
+        MlaShape shape = LatentCases.mlaShape(t, queryCompression);
+        MlaWeights.Settings settings = LatentCases.mlaSettings(t);
+        int batch = t.size("B", 1, 2);
+        int seqLen = t.size("T", 1, 6);
+        int start = t.size("start", 0, 20);
+        MlaWeights weights = MlaWeights.random(shape, settings, t.random);
+        Tensor prompt = LatentCases.input(t.random, batch, seqLen, shape.modelWidth());
+        Tensor next = LatentCases.input(t.random, batch, 1, shape.modelWidth());
+
+        NaiveMla naive = new NaiveMla(weights);
+        AbsorbedMla absorbed = new AbsorbedMla(weights, absorption);
+        NaiveMlaCache naiveCache = naive.newCache(batch, start);
+        LatentCache latentCache = absorbed.newCache(batch, start);
+        double error = assertAbsorbedEqualsNaive("prefill", naive.forward(prompt, naiveCache),
+                absorbed.forward(prompt, latentCache));
+        error = Math.max(error, assertAbsorbedEqualsNaive("decode", naive.forward(next, naiveCache),
+                absorbed.forward(next, latentCache)));
+        synchronized (WORST) {
+            WORST.merge(absorption, error, Math::max);
+        }
+    }
+
+    /** The largest normwise relative error over logits, probabilities and outputs. */
+    static double absorptionError(ForwardResult naive, ForwardResult absorbed) {
+        return Math.max(relativeError(absorbed.logits(), naive.logits()),
+                Math.max(relativeError(absorbed.probabilities(), naive.probabilities()),
+                        relativeError(absorbed.output(), naive.output())));
+    }
+
+    /** Law 1's check: fails when the absorbed form is more than SAME_MATH away from the naive one. */
+    static double assertAbsorbedEqualsNaive(String step, ForwardResult naive, ForwardResult absorbed) {
+        double error = absorptionError(naive, absorbed);
+        if (!(error <= SAME_MATH)) {
+            throw new AssertionError(step + ": absorbed differs from naive by " + error + " relative (> " + SAME_MATH + ")");
+        }
+        return error;
+    }
+
+    // ---------------------------------------------------------------- law 2: mutants
+
+    /** A shape where the mutants can act: C &gt; D_nope (so the scales differ), D_nope and C even (so they rotate). */
+    private static MlaShape mutantShape(LatentLaw.Try t) {
+        int nopeDim = 2 * t.size("D_nope/2", 1, 2);
+        int latentWidth = nopeDim + 2 * t.size("(C − D_nope)/2", 1, 2);
+        t.note("C", latentWidth);
+        boolean queryCompression = t.flag("queryCompression");
+        return new MlaShape(t.size("M", 3, 9), t.size("H", 1, 3), queryCompression ? t.size("C_q", 2, 6) : 0,
+                latentWidth, nopeDim, 2 * t.size("P/2", 1, 2), t.size("Dv", 1, 4));
+    }
+
+    /** Law 2(a): the absorbed form with scale 1/√(C + P) (seed 000's kind of mistake) fails law 1. */
+    static void wrongScaleIsCaught(LatentLaw.Try t) {
+        MlaShape shape = mutantShape(t);
+        MlaWeights weights = MlaWeights.random(shape, LatentCases.mlaSettings(t), t.random);
+        int batch = t.size("B", 1, 2);
+        int seqLen = t.size("T", 2, 5);
+        int start = t.size("start", 0, 20);
+        Tensor x = LatentCases.input(t.random, batch, seqLen, shape.modelWidth());
+        ForwardResult naive = new NaiveMla(weights).forward(x, new NaiveMla(weights).newCache(batch, start));
+
+        // The mutant's plumbing with the right scale is production's absorbed form.
+        ForwardResult faithful = absorbedWithScale(weights, x, start, weights.softmaxScale());
+        assertAbsorbedEqualsNaive("mutant plumbing with the right scale", naive, faithful);
+
+        double wrongScale = weights.settings().yarnMultiplier() / Math.sqrt(shape.kvLoraRank() + shape.qkRopeHeadDim());
+        ForwardResult mutant = absorbedWithScale(weights, x, start, wrongScale);
+        assertCaught("scale 1/√(C + P) in the absorbed path", naive, mutant);
+    }
+
+    /**
+     * Law 2(b): RoPE on the compressed part. The naive mutant rotates q_C,i and k_C,i at their
+     * positions; neither production's absorbed form nor an absorbed mutant that rotates q̂_i and
+     * c_kv can equal it. At T = 1 every query meets only its own position, the rotations cancel,
+     * and the naive mutant equals production: the failure comes from the rotation alone.
+     */
+    static void compressedRopeIsCaught(LatentLaw.Try t) {
+        MlaShape shape = mutantShape(t);
+        MlaWeights weights = MlaWeights.random(shape, LatentCases.mlaSettings(t), t.random);
+        int batch = t.size("B", 1, 2);
+        int seqLen = t.size("T", 2, 5);
+        int start = t.size("start", 0, 20);
+        Tensor x = LatentCases.input(t.random, batch, seqLen, shape.modelWidth());
+        AbsorbedMla absorbed = new AbsorbedMla(weights, MlaAbsorption.RUN_TIME_REASSOCIATION);
+
+        Tensor oneToken = x.narrow(1, 0, 1);
+        assertAbsorbedEqualsNaive("rotated-compressed mutant at T = 1",
+                naiveWithRopeOnCompressed(weights, oneToken, start),
+                absorbed.forward(oneToken, absorbed.newCache(batch, start)));
+
+        ForwardResult mutant = naiveWithRopeOnCompressed(weights, x, start);
+        assertCaught("RoPE on q_C, k_C vs production absorbed", mutant, absorbed.forward(x, absorbed.newCache(batch, start)));
+        assertCaught("RoPE on q_C, k_C vs absorbed with rotated latents", mutant,
+                absorbedWithRotatedLatents(weights, x, start));
+    }
+
+    private static void assertCaught(String mutant, ForwardResult naive, ForwardResult absorbed) {
+        double error = absorptionError(naive, absorbed);
+        assertThrows(AssertionError.class, () -> assertAbsorbedEqualsNaive(mutant, naive, absorbed),
+                mutant + " passed law 1");
+        assertTrue(error > MUTANT_VISIBLE, mutant + " moved values by only " + error);
+    }
+
+    /** Production's run-time absorbed steps on a fresh cache, with the softmax scale replaced. */
+    private static ForwardResult absorbedWithScale(MlaWeights w, Tensor x, int start, double scale) {
+        MlaWeights.QueryHeads q = w.queryHeads(w.queryInput(x), start);
+        MlaWeights.Compressed c = w.compress(x, start);
+        Tensor latents = c.latent().unsqueeze(1);                                         // [B, 1, S, C]
+        Tensor latentQuery = q.nope().matmul(w.keyUp());                                  // [B, H, T, C]
+        Tensor scores = latentQuery.matmul(latents.transpose(2, 3))
+                .add(q.rotated().matmul(c.ropeKey().unsqueeze(1).transpose(2, 3))).mul(scale);   // [B, H, T, S]
+        return absorbedOutput(w, scores, latents);
+    }
+
+    /** The "absorb anyway" attempt at RoPE on the compressed part: q̂_i and c_kv rotated at their positions (C dims). */
+    private static ForwardResult absorbedWithRotatedLatents(MlaWeights w, Tensor x, int start) {
+        Rope latentRope = new Rope(w.shape().kvLoraRank(), w.settings().ropeTheta(), w.settings().pairing());
+        MlaWeights.QueryHeads q = w.queryHeads(w.queryInput(x), start);
+        MlaWeights.Compressed c = w.compress(x, start);
+        Tensor latents = c.latent().unsqueeze(1);                                         // [B, 1, S, C]
+        Tensor latentQuery = latentRope.apply(q.nope().matmul(w.keyUp()), start);        // [B, H, T, C]
+        Tensor rotatedLatents = latentRope.apply(latents, start);                         // [B, 1, S, C]
+        Tensor scores = latentQuery.matmul(rotatedLatents.transpose(2, 3))
+                .add(q.rotated().matmul(c.ropeKey().unsqueeze(1).transpose(2, 3)))
+                .mul(w.softmaxScale());                                                  // [B, H, T, S]
+        return absorbedOutput(w, scores, latents);
+    }
+
+    private static ForwardResult absorbedOutput(MlaWeights w, Tensor scores, Tensor latents) {
+        LatentSteps.Attention attention = LatentSteps.causalSoftmax(scores, 0);
+        Tensor latentHeads = attention.probabilities().matmul(latents);                   // [B, H, T, C]
+        Tensor heads = latentHeads.matmul(w.valueUp().transpose(1, 2));                   // [B, H, T, Dv]
+        Tensor output = LatentSteps.mergeHeads(heads).matmul(w.wO().transpose(0, 1));    // [B, T, M]
+        return new ForwardResult(output, attention.logits(), attention.probabilities());
+    }
+
+    /** Production's naive steps on a fresh cache, with q_C,i and k_C,i also rotated (D_nope dims). */
+    private static ForwardResult naiveWithRopeOnCompressed(MlaWeights w, Tensor x, int start) {
+        MlaShape shape = w.shape();
+        int batch = x.size(0);
+        int seqLen = x.size(1);
+        int nopeDim = shape.qkNopeHeadDim();
+        Rope compressedRope = new Rope(nopeDim, w.settings().ropeTheta(), w.settings().pairing());
+        MlaWeights.QueryHeads q = w.queryHeads(w.queryInput(x), start);
+        MlaWeights.Compressed c = w.compress(x, start);
+        Tensor upProjected = c.latent().matmul(w.wUkv().transpose(0, 1))
+                .view(batch, seqLen, shape.numHeads(), nopeDim + shape.vHeadDim()).transpose(1, 2);   // [B, H, T, D_nope + Dv]
+        Tensor keyNope = compressedRope.apply(upProjected.narrow(-1, 0, nopeDim), start);              // [B, H, T, D_nope]
+        Tensor value = upProjected.narrow(-1, nopeDim, shape.vHeadDim());                              // [B, H, T, Dv]
+        Tensor query = Tensor.cat(List.of(compressedRope.apply(q.nope(), start), q.rotated()), -1);   // [B, H, T, D_nope + P]
+        Tensor key = Tensor.cat(List.of(keyNope,
+                c.ropeKey().unsqueeze(1).expand(batch, shape.numHeads(), seqLen, shape.qkRopeHeadDim())), -1);
+        Tensor scores = query.matmul(key.transpose(2, 3)).mul(w.softmaxScale());                      // [B, H, T, S]
+        LatentSteps.Attention attention = LatentSteps.causalSoftmax(scores, 0);
+        Tensor heads = attention.probabilities().matmul(value);                                      // [B, H, T, Dv]
+        Tensor output = LatentSteps.mergeHeads(heads).matmul(w.wO().transpose(0, 1));                // [B, T, M]
+        return new ForwardResult(output, attention.logits(), attention.probabilities());
+    }
+}

@@ -1,0 +1,29 @@
+/**
+ * attnref's own seeded property harness on JUnit 5 (DECISIONS.md D1: no jqwik).
+ *
+ * <p>A property is a generator of small <em>shapes</em> (not raw arrays), a {@link
+ * dev.attnref.property.Law} that draws its data from a seeded stream, and a number of tries:
+ *
+ * <pre>{@code
+ * @Test
+ * void gqaWithOneKvHeadIsMqa() {
+ *     Property.of("gqaWithOneKvHeadIsMqa", AttentionShapes.selfAttention())
+ *             .tries(80)
+ *             .coverage(AttentionShapes.regimes())
+ *             .check(GqaLaws::gqaWithOneKvHeadIsMqa);     // static void law(AttnShape s, SeededRandom data)
+ * }
+ * }</pre>
+ *
+ * <p>Every try has a seed; a failure is shrunk (smaller heads, lengths, widths, batch) and reported
+ * with the seed, the shrunk and original shapes and a replay command:
+ *
+ * <pre>
+ *   mvn test -Dtest=GqaLawsTest -Dattnref.replay=gqaWithOneKvHeadIsMqa:-4532110948873105337
+ * </pre>
+ *
+ * <p>{@code -Dattnref.replay=name:seed} runs exactly that try of the property with that name
+ * (other properties run as usual); {@code -Dattnref.seed=N} changes the base seed of every
+ * property, to explore beyond the fixed default stream. Laws are plain static methods, so another
+ * engine could run them unchanged.
+ */
+package dev.attnref.property;
