@@ -52,7 +52,7 @@ import dev.attnref.core.Tensor;
  * </ul>
  *
  * <p><b>Source:</b> seed 000 §4.1. <b>Checked by</b> {@code Seed000MultiHeadLatentAttentionMirrorTest},
- * {@code SeedPyTorchAgreementTest}.
+ * {@code SeedPyTorchAgreementTest}, {@code MirrorCanonicalAgreementTest} (FIXED = {@code SimplifiedMla}).
  */
 public final class Seed000MultiHeadLatentAttention extends MirrorModule {
     private final Fidelity fidelity;

@@ -195,5 +195,11 @@ class Seed002MultiHeadAttentionMirrorTest {
         assertEquals(transposed.get(1, 2, 3, 5), split.get(1, 2, 3, 2, 1));
         assertThrows(Tensor.ViewException.class, () -> transposed.view(2, 3, -1));
         assertArrayEquals(new int[] {2, 3, 24}, transposed.contiguous().view(2, 3, -1).shape());
+        // Probe view_on_split_heads: x.view(B, T, H, D).transpose(1, 2).view(B·H, T, D) with H 2, T 3, D 4.
+        Tensor oneBatch = Tensor.randn(new SeededRandom(62), 1.0, 1, 3, 2, 4).transpose(1, 2);   // [1, 2, 3, 4]
+        assertFalse(oneBatch.isContiguous());
+        assertEquals(oneBatch.get(0, 1, 2, 3), oneBatch.view(2, 3, 4).get(1, 2, 3), "B = 1: viewable");
+        Tensor twoBatches = Tensor.randn(new SeededRandom(63), 1.0, 2, 3, 2, 4).transpose(1, 2);  // [2, 2, 3, 4]
+        assertThrows(Tensor.ViewException.class, () -> twoBatches.view(4, 3, 4), "B = 2: not viewable");
     }
 }
