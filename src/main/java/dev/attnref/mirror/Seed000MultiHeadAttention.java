@@ -56,7 +56,8 @@ import java.util.function.UnaryOperator;
  * </ul>
  *
  * <p><b>Source:</b> seed 000 §1.1 (labml {@code labml_nn/transformers/mha.py}).
- * <b>Checked by</b> {@code Seed000MultiHeadAttentionMirrorTest}, {@code SeedPyTorchAgreementTest}.
+ * <b>Checked by</b> {@code Seed000MultiHeadAttentionMirrorTest}, {@code SeedPyTorchAgreementTest},
+ * {@code MirrorOracleAgreementTest}.
  */
 public final class Seed000MultiHeadAttention extends MirrorModule {
 

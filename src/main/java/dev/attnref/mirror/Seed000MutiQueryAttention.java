@@ -51,7 +51,7 @@ import java.util.Arrays;
  * </ul>
  *
  * <p><b>Source:</b> seed 000 §2.1. <b>Checked by</b> {@code Seed000MutiQueryAttentionMirrorTest},
- * {@code SeedPyTorchAgreementTest}, {@code MirrorCanonicalAgreementTest}.
+ * {@code SeedPyTorchAgreementTest}, {@code MirrorOracleAgreementTest}.
  */
 public final class Seed000MutiQueryAttention extends MirrorModule {
     private final Fidelity fidelity;

@@ -42,7 +42,7 @@ import dev.attnref.core.Tensor;
  *
  * <p><b>Source:</b> seed 002, "Group Query Attention". <b>Checked by</b>
  * {@code Seed002GroupQueryAttentionMirrorTest}, {@code SeedPyTorchAgreementTest},
- * {@code MirrorCanonicalAgreementTest}.
+ * {@code MirrorOracleAgreementTest}.
  */
 public final class Seed002GroupQueryAttention extends MirrorModule {
     private final Fidelity fidelity;

@@ -55,7 +55,7 @@ import java.util.Locale;
  *
  * <p><b>Source:</b> seed 002, "multi-head self-attention". <b>Checked by</b>
  * {@code Seed002MultiHeadAttentionMirrorTest}, {@code SeedPyTorchAgreementTest},
- * {@code MirrorCanonicalAgreementTest}.
+ * {@code MirrorOracleAgreementTest}.
  */
 public final class Seed002MultiHeadAttention extends MirrorModule {
     private final Fidelity fidelity;

@@ -42,7 +42,7 @@ import dev.attnref.core.Tensor;
  * </ul>
  *
  * <p><b>Source:</b> seed 003 §3. <b>Checked by</b> {@code Seed003MultiHeadAttentionMirrorTest},
- * {@code SeedPyTorchAgreementTest}, {@code MirrorCanonicalAgreementTest}.
+ * {@code SeedPyTorchAgreementTest}, {@code MirrorOracleAgreementTest}.
  */
 public final class Seed003MultiHeadAttention extends MirrorModule {
     private final Fidelity fidelity;
