@@ -56,7 +56,8 @@ import java.util.Arrays;
  * </ul>
  *
  * <p><b>Source:</b> seed 000 §3.1. <b>Checked by</b> {@code Seed000GroupQueryAttentionMirrorTest},
- * {@code SeedPyTorchAgreementTest}, {@code MirrorOracleAgreementTest}.
+ * {@code SeedPyTorchAgreementTest}, {@code MirrorOracleAgreementTest},
+ * {@code MirrorCanonicalAgreementTest}.
  */
 public final class Seed000GroupQueryAttention extends MirrorModule {
     private final Fidelity fidelity;

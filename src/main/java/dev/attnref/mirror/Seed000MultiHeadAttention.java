@@ -57,7 +57,8 @@ import java.util.function.UnaryOperator;
  *
  * <p><b>Source:</b> seed 000 §1.1 (labml {@code labml_nn/transformers/mha.py}).
  * <b>Checked by</b> {@code Seed000MultiHeadAttentionMirrorTest}, {@code SeedPyTorchAgreementTest},
- * {@code MirrorOracleAgreementTest}.
+ * {@code MirrorOracleAgreementTest},
+ * {@code MirrorCanonicalAgreementTest}.
  */
 public final class Seed000MultiHeadAttention extends MirrorModule {
 

@@ -51,7 +51,8 @@ import java.util.Arrays;
  * </ul>
  *
  * <p><b>Source:</b> seed 000 §2.1. <b>Checked by</b> {@code Seed000MutiQueryAttentionMirrorTest},
- * {@code SeedPyTorchAgreementTest}, {@code MirrorOracleAgreementTest}.
+ * {@code SeedPyTorchAgreementTest}, {@code MirrorOracleAgreementTest},
+ * {@code MirrorCanonicalAgreementTest}.
  */
 public final class Seed000MutiQueryAttention extends MirrorModule {
     private final Fidelity fidelity;

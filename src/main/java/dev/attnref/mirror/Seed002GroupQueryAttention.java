@@ -42,7 +42,8 @@ import dev.attnref.core.Tensor;
  *
  * <p><b>Source:</b> seed 002, "Group Query Attention". <b>Checked by</b>
  * {@code Seed002GroupQueryAttentionMirrorTest}, {@code SeedPyTorchAgreementTest},
- * {@code MirrorOracleAgreementTest}.
+ * {@code MirrorOracleAgreementTest},
+ * {@code MirrorCanonicalAgreementTest}.
  */
 public final class Seed002GroupQueryAttention extends MirrorModule {
     private final Fidelity fidelity;

@@ -55,7 +55,8 @@ import java.util.Locale;
  *
  * <p><b>Source:</b> seed 002, "multi-head self-attention". <b>Checked by</b>
  * {@code Seed002MultiHeadAttentionMirrorTest}, {@code SeedPyTorchAgreementTest},
- * {@code MirrorOracleAgreementTest}.
+ * {@code MirrorOracleAgreementTest},
+ * {@code MirrorCanonicalAgreementTest}.
  */
 public final class Seed002MultiHeadAttention extends MirrorModule {
     private final Fidelity fidelity;

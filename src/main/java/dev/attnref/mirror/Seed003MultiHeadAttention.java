@@ -42,7 +42,8 @@ import dev.attnref.core.Tensor;
  * </ul>
  *
  * <p><b>Source:</b> seed 003 §3. <b>Checked by</b> {@code Seed003MultiHeadAttentionMirrorTest},
- * {@code SeedPyTorchAgreementTest}, {@code MirrorOracleAgreementTest}.
+ * {@code SeedPyTorchAgreementTest}, {@code MirrorOracleAgreementTest},
+ * {@code MirrorCanonicalAgreementTest}.
  */
 public final class Seed003MultiHeadAttention extends MirrorModule {
     private final Fidelity fidelity;
