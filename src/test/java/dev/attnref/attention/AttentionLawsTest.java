@@ -168,6 +168,22 @@ class AttentionLawsTest {
         return module.forward(GqaLawSupport.input(s, r), null, AttentionOptions.none()).output();
     }
 
+    /** Law 8 (MLA/MFA issue), GQA family: a cache holds exactly the catalogue's KV values per token per layer. */
+    static void cacheHoldsTheCatalogueValuesPerToken(AttnShape s, SeededRandom r) {
+        AttentionConfig c = GqaLawSupport.config(s, r, true, r.nextInt(2) == 0);
+        SelfAttention module = GqaLawSupport.natural(c, AttentionWeights.init(c, r));
+        KvCache cache = KvCache.forConfig(c, s.batch());
+        module.forward(GqaLawSupport.input(s, r), cache, AttentionOptions.none());
+        module.forward(Tensor.randn(r, 1.0, s.batch(), 1, s.modelWidth()), cache, AttentionOptions.none());
+        long stored = cache.keys().numel() + cache.values().numel();
+        long tokens = (long) s.batch() * (s.qLen() + 1);
+        // G·D keys + G·Dv values per token: 2·H·D for MHA, 2·G·D for GQA, 2·D for MQA when Dv = D.
+        long expected = new GqaShape(s.modelWidth(), s.numHeads(), s.numKvHeads(), s.headDim(), s.valueDim())
+                .kvValuesPerTokenPerLayer();
+        assertEquals(expected * tokens, stored, "values cached for " + tokens + " tokens");
+        assertEquals((long) s.numKvHeads() * (s.headDim() + s.valueDim()) * tokens, stored, "G·(D + Dv) per token");
+    }
+
     private static Tensor permute(Tensor x, int[] perm) {
         return permuteAxis(x, 1, perm);
     }
@@ -214,6 +230,12 @@ class AttentionLawsTest {
     void batchRowsAreIndependent() {
         Property.of("batchRowsAreIndependent", AttentionShapes.selfAttention()).tries(60)
                 .coverage(AttentionShapes.regimes()).check(AttentionLawsTest::batchRowsAreIndependent);
+    }
+
+    @Test
+    void cacheHoldsTheCatalogueValuesPerToken() {
+        Property.of("cacheHoldsTheCatalogueValuesPerToken", AttentionShapes.selfAttention()).tries(40)
+                .coverage(AttentionShapes.regimes()).check(AttentionLawsTest::cacheHoldsTheCatalogueValuesPerToken);
     }
 
     @Test
