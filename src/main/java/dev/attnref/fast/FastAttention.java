@@ -29,7 +29,7 @@ import dev.attnref.core.RopePairing;
  *
  * <h2>Work split and determinism</h2>
  * {@link #prefill} splits over (query block of ≈ 64 rows of one group, b, g): Kᵀ is packed once per
- * call ([B·G, D, S rounded up to {@value TileEngine#TILE}], in parallel) so the logits kernel
+ * call ([B·G, S/{@value TileEngine#TILE}, D, {@value TileEngine#TILE}], zero-padded, in parallel) so the logits kernel
  * broadcasts q and reads contiguous key columns; causal blocks are handed out largest first.
  * {@link #decode} also splits the keys into chunks of {@value #DECODE_CHUNK} and merges the partial
  * softmax states in chunk order. The split is a function of the shape only, and each output element
@@ -285,11 +285,11 @@ public final class FastAttention implements AutoCloseable {
             ws.ensure(rows, dvPad, p.ropeCos == null ? 0 : TileEngine.TILE * p.headDim);
         }
 
-        // Kᵀ once per call:  [B, G, S, D] → [B·G, D, S padded]
+        // Kᵀ once per call:  [B, G, S, D] → [B·G, S/TILE, D, TILE]
         if (transposeKeys && kernels == Kernels.VECTOR) {
             int tiles = (p.kvLen + TileEngine.TILE - 1) / TileEngine.TILE;
-            p.keysTStride = tiles * TileEngine.TILE;
-            long size = (long) batch * groups * p.headDim * p.keysTStride;
+            p.keyTiles = tiles;
+            long size = (long) batch * groups * tiles * p.headDim * TileEngine.TILE;
             if (size > Integer.MAX_VALUE - 16) {
                 throw new IllegalArgumentException("B·G·D·S (" + size + ") is too large for one float array");
             }

@@ -42,9 +42,14 @@ final class Problem {
     int maskBatch;
     int maskHead;
 
-    /** K transposed, [B·G, D, keysTStride], zero beyond S, or null when the direct kernels read k. */
+    /**
+     * K transposed tile by tile, [B·G, S/TILE rounded up, D, TILE], zero beyond S, or null when the
+     * direct kernels read k. Tile-major so that one tile's Kᵀ (D·TILE floats, 32 KiB at D = 128) is
+     * contiguous: a [D, S] layout puts its rows 4·S bytes apart, which for S a multiple of 1024 maps
+     * them all onto the same few L1 sets.
+     */
     float[] keysT;
-    int keysTStride;
+    int keyTiles;
 
     /** MFA-KR: keys for the logits are RoPE(k̄) made on the fly from tables [S, D/2]; null otherwise. */
     float[] ropeCos;

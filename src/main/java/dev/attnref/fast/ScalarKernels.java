@@ -29,12 +29,15 @@ final class ScalarKernels {
     }
 
     /**
-     * One row of the online softmax over a prepared tile x (base-2 logits, −∞ where hidden):
-     * m' = max(m, max x), α = 2^(m − m'), x ← 2^(x − m'), ℓ ← α·ℓ + Σ x, m ← m'.
+     * One row of the online softmax over a prepared tile (−∞ where hidden): x ← x·logitScale (base-2
+     * logits), m' = max(m, max x), α = 2^(m − m'), x ← 2^(x − m'), ℓ ← α·ℓ + Σ x, m ← m'.
+     * ℓ of row i lives at rowSum[i·SUM_LANES].
      */
-    static void softmaxUpdate(float[] logits, int offset, float[] rowMax, float[] rowSum, float[] alpha, int i) {
+    static void softmaxUpdate(float[] logits, int offset, float logitScale, float[] rowMax, float[] rowSum,
+            float[] alpha, int i) {
         float tileMax = Float.NEGATIVE_INFINITY;
         for (int j = 0; j < TILE; j++) {
+            logits[offset + j] *= logitScale;
             tileMax = Math.max(tileMax, logits[offset + j]);
         }
         float oldMax = rowMax[i];
@@ -48,7 +51,7 @@ final class ScalarKernels {
         }
         float a = Exp2.exp2(oldMax - shift);
         alpha[i] = a;
-        rowSum[i] = rowSum[i] * a + sum;
+        rowSum[i * TileEngine.SUM_LANES] = rowSum[i * TileEngine.SUM_LANES] * a + sum;
         rowMax[i] = newMax;
     }
 

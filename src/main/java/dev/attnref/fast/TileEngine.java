@@ -33,6 +33,8 @@ final class TileEngine {
     static final int TILE = 64;
     /** Rows per kernel call. */
     static final int PANEL = 4;
+    /** Room per row for ℓ: the vector kernels keep one partial sum per lane (reduced once, at the end). */
+    static final int SUM_LANES = 16;
 
     private final boolean vector;
 
@@ -50,7 +52,7 @@ final class TileEngine {
         final float[] logits = new float[PANEL * TILE];   // [PANEL, TILE]: x, then p
         float[] acc = new float[0];                        // [rows, Dv padded]
         float[] rowMax = new float[0];                     // [rows] m
-        float[] rowSum = new float[0];                     // [rows] ℓ
+        float[] rowSum = new float[0];                     // [rows, SUM_LANES] ℓ, as lane-wise partial sums
         float[] alpha = new float[0];                      // [rows] α of the current tile
         int[] rowQuery = new int[0];                       // [rows] offset of q[b, h, t, 0]
         int[] rowMask = new int[0];                        // [rows] offset of mask[b, h, t, 0]
@@ -60,7 +62,7 @@ final class TileEngine {
         void ensure(int rows, int valueDimPadded, int keyTileSize) {
             if (rowMax.length < rows) {
                 rowMax = new float[rows];
-                rowSum = new float[rows];
+                rowSum = new float[rows * SUM_LANES];
                 alpha = new float[rows];
                 rowQuery = new int[rows];
                 rowMask = new int[rows];
@@ -104,13 +106,13 @@ final class TileEngine {
             ws.rowLimit[i] = limit;
             maxLimit = Math.max(maxLimit, limit);
             ws.rowMax[i] = Float.NEGATIVE_INFINITY;
-            ws.rowSum[i] = 0f;
         }
+        Arrays.fill(ws.rowSum, 0, rows * SUM_LANES, 0f);
         Arrays.fill(ws.acc, 0, rows * dvPad, 0f);
 
         final int keyBase = b * p.kBatch + g * p.kGroup;
         final int valueBase = b * p.vBatch + g * p.vGroup;
-        final int transposedBase = (b * p.numKvHeads + g) * p.headDim * p.keysTStride;
+        final int transposedBase = (b * p.numKvHeads + g) * p.keyTiles * p.headDim * TILE;
         for (int s0 = c0; s0 < maxLimit; s0 += TILE) {
             int width = Math.min(TILE, maxLimit - s0);
             float[] keys = p.k;
@@ -137,7 +139,7 @@ final class TileEngine {
                             width, ws.logits);
                 } else if (p.keysT != null) {
                     VectorKernels.logitsTransposed(p.q, ws.rowQuery, i0, panelRows, p.headDim, p.keysT,
-                            transposedBase + s0, p.keysTStride, ws.logits);
+                            transposedBase + s0 * p.headDim, TILE, ws.logits);
                 } else {
                     VectorKernels.logitsDirect(p.q, ws.rowQuery, i0, panelRows, p.headDim, keys, keyOffset, keyRow,
                             width, ws.logits);
@@ -146,11 +148,11 @@ final class TileEngine {
                 for (int r = 0; r < panelRows; r++) {
                     int i = i0 + r;
                     int valid = Math.min(TILE, ws.rowLimit[i] - s0);
-                    prepareLogits(ws.logits, r * TILE, valid, p.logitScale, p.mask, ws.rowMask[i] + s0);
+                    float scale = prepareLogits(ws.logits, r * TILE, valid, p.logitScale, p.mask, ws.rowMask[i] + s0);
                     if (vector) {
-                        VectorKernels.softmaxUpdate(ws.logits, r * TILE, ws.rowMax, ws.rowSum, ws.alpha, i);
+                        VectorKernels.softmaxUpdate(ws.logits, r * TILE, scale, ws.rowMax, ws.rowSum, ws.alpha, i);
                     } else {
-                        ScalarKernels.softmaxUpdate(ws.logits, r * TILE, ws.rowMax, ws.rowSum, ws.alpha, i);
+                        ScalarKernels.softmaxUpdate(ws.logits, r * TILE, scale, ws.rowMax, ws.rowSum, ws.alpha, i);
                     }
                 }
                 // acc = α·acc + p·v:  rs,se->re
@@ -169,13 +171,13 @@ final class TileEngine {
             if (partialBase < 0) {
                 int t = t0 + i / groupSize;
                 int h = g * groupSize + i % groupSize;
-                float sum = ws.rowSum[i];
+                float sum = rowSum(ws, i);
                 scaleCopy(p.out, b * p.oBatch + h * p.oHead + t * p.oToken, ws.acc, i * dvPad, p.valueHeadDim,
                         sum > 0f ? 1f / sum : 0f);
             } else {
                 int base = partialBase + i * p.partialRowStride;
                 p.partial[base] = ws.rowMax[i];
-                p.partial[base + 1] = ws.rowSum[i];
+                p.partial[base + 1] = rowSum(ws, i);
                 System.arraycopy(ws.acc, i * dvPad, p.partial, base + 2, p.valueHeadDim);
             }
         }
@@ -218,13 +220,13 @@ final class TileEngine {
         }
     }
 
-    /** Writes Kᵀ for keys [s0, s0 + TILE) of (b, g) into {@code p.keysT}, zeros beyond S:  sd->ds */
+    /** Writes Kᵀ of the tile of keys [s0, s0 + TILE) of (b, g) into {@code p.keysT}, zeros beyond S:  sd->ds */
     static void packKeysTransposed(Problem p, int b, int g, int s0) {
         int source = b * p.kBatch + g * p.kGroup;
-        int target = (b * p.numKvHeads + g) * p.headDim * p.keysTStride;
+        int target = (b * p.numKvHeads + g) * p.keyTiles * p.headDim * TILE + s0 * p.headDim;   // tile s0/TILE
         int end = Math.min(p.kvLen, s0 + TILE);
         for (int d = 0; d < p.headDim; d++) {
-            int row = target + d * p.keysTStride;
+            int row = target + d * TILE - s0;
             for (int s = s0; s < end; s++) {
                 p.keysT[row + s] = p.k[source + s * p.kRow + d];
             }
@@ -234,20 +236,23 @@ final class TileEngine {
         }
     }
 
-    /** x ← x·scale·log₂e (+ mask·log₂e) for the first {@code valid} columns, −∞ for the rest. */
-    private static void prepareLogits(float[] logits, int offset, int valid, float logitScale, float[] mask,
+    /**
+     * −∞ for the columns from {@code valid} on. Without a mask the scale·log₂e is left to the softmax
+     * kernel (returned); with one, x ← x·scale·log₂e + mask·log₂e here and the kernel scales by 1.
+     */
+    private static float prepareLogits(float[] logits, int offset, int valid, float logitScale, float[] mask,
             int maskOffset) {
         int shown = Math.max(valid, 0);
-        if (mask == null) {
-            for (int j = 0; j < shown; j++) {
-                logits[offset + j] *= logitScale;
-            }
-        } else {
-            for (int j = 0; j < shown; j++) {
-                logits[offset + j] = logits[offset + j] * logitScale + mask[maskOffset + j] * Exp2.LOG2E;
-            }
+        if (shown < TILE) {
+            Arrays.fill(logits, offset + shown, offset + TILE, Float.NEGATIVE_INFINITY);
         }
-        Arrays.fill(logits, offset + shown, offset + TILE, Float.NEGATIVE_INFINITY);
+        if (mask == null) {
+            return logitScale;
+        }
+        for (int j = 0; j < shown; j++) {
+            logits[offset + j] = logits[offset + j] * logitScale + mask[maskOffset + j] * Exp2.LOG2E;
+        }
+        return 1f;
     }
 
     /** MFA-KR: keyTile[j] = RoPE(k̄[s0 + j]) at position s0 + j, from the cos/sin tables [S, D/2]. */
@@ -269,6 +274,11 @@ final class TileEngine {
                 keyTile[target + c] = y * cos + x * sin;
             }
         }
+    }
+
+    /** ℓ of row i: the lane-wise partial sums added up (vector), or the one running sum (scalar). */
+    private float rowSum(Workspace ws, int i) {
+        return vector ? VectorKernels.sumLanes(ws.rowSum, i * SUM_LANES) : ws.rowSum[i * SUM_LANES];
     }
 
     private void scaleCopy(float[] target, int targetOffset, float[] source, int sourceOffset, int count, float factor) {

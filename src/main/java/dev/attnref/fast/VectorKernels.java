@@ -32,23 +32,55 @@ final class VectorKernels {
     static final int LANES = SPECIES.length();
     private static final int BLOCK = 4 * LANES;
 
-    /** 2^x lane-wise for x ≤ 0, the steps and error of {@link Exp2} (bit-identical to {@link Exp2#exp2}). */
-    static FloatVector exp2(FloatVector x) {
-        FloatVector clamped = x.max(Exp2.LOWEST);
-        FloatVector shifted = clamped.add(Exp2.ROUND_MAGIC);
-        FloatVector n = shifted.sub(Exp2.ROUND_MAGIC);
-        FloatVector r = clamped.sub(n);
-        FloatVector poly = FloatVector.broadcast(SPECIES, Exp2.C7);
-        poly = poly.fma(r, FloatVector.broadcast(SPECIES, Exp2.C6));
-        poly = poly.fma(r, FloatVector.broadcast(SPECIES, Exp2.C5));
-        poly = poly.fma(r, FloatVector.broadcast(SPECIES, Exp2.C4));
-        poly = poly.fma(r, FloatVector.broadcast(SPECIES, Exp2.C3));
-        poly = poly.fma(r, FloatVector.broadcast(SPECIES, Exp2.C2));
-        poly = poly.fma(r, FloatVector.broadcast(SPECIES, Exp2.C1));
-        poly = poly.fma(r, FloatVector.broadcast(SPECIES, Exp2.C0));
-        IntVector bits = shifted.reinterpretAsInts();
-        FloatVector twoToN = bits.add(Exp2.EXPONENT_OFFSET).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        return poly.mul(twoToN);
+    /**
+     * x[offset + j] ← 2^(x[offset + j] − shift) for j &lt; count (a multiple of {@link #LANES}), the
+     * steps and error of {@link Exp2} lane-wise (bit-identical to {@link Exp2#exp2}); returns the sum
+     * of the results. Arrays in and out, not vectors: on JDK 17 a vector passed to or returned from a
+     * method that C2 does not inline is boxed, which costs more than the arithmetic.
+     */
+    static float exp2Shifted(float[] x, int offset, int count, float shift) {
+        float[] sums = new float[LANES];
+        exp2Shifted(x, offset, count, shift, 1f, sums, 0);
+        return sumLanes(sums, 0);
+    }
+
+    /**
+     * As {@link #exp2Shifted(float[], int, int, float)}, adding the results lane-wise into
+     * sums[sumOffset, +LANES) after scaling those by {@code sumScale}: ℓ ← α·ℓ + Σ p without a lane
+     * reduction per tile (a float ADD reduction is a chain of 16 dependent adds).
+     */
+    static void exp2Shifted(float[] x, int offset, int count, float shift, float sumScale, float[] sums,
+            int sumOffset) {
+        FloatVector magic = FloatVector.broadcast(SPECIES, Exp2.ROUND_MAGIC);
+        FloatVector lowest = FloatVector.broadcast(SPECIES, Exp2.LOWEST);
+        FloatVector shiftVector = FloatVector.broadcast(SPECIES, shift);
+        FloatVector sum = FloatVector.zero(SPECIES);
+        for (int j = 0; j < count; j += LANES) {
+            FloatVector clamped = FloatVector.fromArray(SPECIES, x, offset + j).sub(shiftVector).max(lowest);
+            FloatVector shifted = clamped.add(magic);
+            FloatVector r = clamped.sub(shifted.sub(magic));
+            FloatVector poly = FloatVector.broadcast(SPECIES, Exp2.C7);
+            poly = poly.fma(r, FloatVector.broadcast(SPECIES, Exp2.C6));
+            poly = poly.fma(r, FloatVector.broadcast(SPECIES, Exp2.C5));
+            poly = poly.fma(r, FloatVector.broadcast(SPECIES, Exp2.C4));
+            poly = poly.fma(r, FloatVector.broadcast(SPECIES, Exp2.C3));
+            poly = poly.fma(r, FloatVector.broadcast(SPECIES, Exp2.C2));
+            poly = poly.fma(r, FloatVector.broadcast(SPECIES, Exp2.C1));
+            poly = poly.fma(r, FloatVector.broadcast(SPECIES, Exp2.C0));
+            FloatVector twoToN = shifted.reinterpretAsInts()
+                    .add(IntVector.broadcast(IntVector.SPECIES_PREFERRED, Exp2.EXPONENT_OFFSET))
+                    .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector p = poly.mul(twoToN);
+            p.intoArray(x, offset + j);
+            sum = sum.add(p);
+        }
+        FloatVector.fromArray(SPECIES, sums, sumOffset).fma(FloatVector.broadcast(SPECIES, sumScale), sum)
+                .intoArray(sums, sumOffset);
+    }
+
+    /** Σ of sums[offset, +LANES). */
+    static float sumLanes(float[] sums, int offset) {
+        return FloatVector.fromArray(SPECIES, sums, offset).reduceLanes(VectorOperators.ADD);
     }
 
     /**
@@ -233,24 +265,25 @@ final class VectorKernels {
         return sum;
     }
 
-    /** The online-softmax update of one prepared row, as {@link ScalarKernels#softmaxUpdate}. */
-    static void softmaxUpdate(float[] logits, int offset, float[] rowMax, float[] rowSum, float[] alpha, int i) {
-        FloatVector maxVector = FloatVector.fromArray(SPECIES, logits, offset);
-        for (int j = LANES; j < TILE; j += LANES) {
-            maxVector = maxVector.max(FloatVector.fromArray(SPECIES, logits, offset + j));
+    /**
+     * The online-softmax update of one prepared row, as {@link ScalarKernels#softmaxUpdate}, except that
+     * ℓ is kept as LANES partial sums at rowSum[i·SUM_LANES, +LANES).
+     */
+    static void softmaxUpdate(float[] logits, int offset, float logitScale, float[] rowMax, float[] rowSum,
+            float[] alpha, int i) {
+        FloatVector scale = FloatVector.broadcast(SPECIES, logitScale);
+        FloatVector maxVector = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
+        for (int j = 0; j < TILE; j += LANES) {
+            FloatVector x = FloatVector.fromArray(SPECIES, logits, offset + j).mul(scale);
+            x.intoArray(logits, offset + j);
+            maxVector = maxVector.max(x);
         }
         float oldMax = rowMax[i];
         float newMax = Math.max(oldMax, maxVector.reduceLanes(VectorOperators.MAX));
         float shift = newMax == Float.NEGATIVE_INFINITY ? 0f : newMax;
-        FloatVector sumVector = FloatVector.zero(SPECIES);
-        for (int j = 0; j < TILE; j += LANES) {
-            FloatVector p = exp2(FloatVector.fromArray(SPECIES, logits, offset + j).sub(shift));
-            p.intoArray(logits, offset + j);
-            sumVector = sumVector.add(p);
-        }
         float a = Exp2.exp2(oldMax - shift);
+        exp2Shifted(logits, offset, TILE, shift, a, rowSum, i * TileEngine.SUM_LANES);
         alpha[i] = a;
-        rowSum[i] = rowSum[i] * a + sumVector.reduceLanes(VectorOperators.ADD);
         rowMax[i] = newMax;
     }
 

@@ -3,7 +3,6 @@ package dev.attnref.fast;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
 
 /** The polynomial 2^x of {@link Exp2} and its lane-wise twin in {@link VectorKernels}. */
@@ -50,7 +49,8 @@ class Exp2Test {
                 x[lane] = -127f + (float) (i + lane) / STEPS_PER_UNIT;
             }
             x[0] = i == 0 ? Float.NEGATIVE_INFINITY : x[0];
-            VectorKernels.exp2(FloatVector.fromArray(VectorKernels.SPECIES, x, 0)).intoArray(y, 0);
+            System.arraycopy(x, 0, y, 0, lanes);
+            VectorKernels.exp2Shifted(y, 0, lanes, 0f);
             for (int lane = 0; lane < lanes; lane++) {
                 assertEquals(Float.floatToRawIntBits(Exp2.exp2(x[lane])), Float.floatToRawIntBits(y[lane]),
                         "exp2(" + x[lane] + ")");
