@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
                 GenerateCommand.class,
                 BugsCommand.class,
                 ClaimsCommand.class,
+                RaceCommand.class,
         })
 public final class Main {
     public static void main(String[] args) {
