@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
                 GenerateCommand.class,
                 BugsCommand.class,
                 ClaimsCommand.class,
+                RaceCommand.class,
                 ExperimentCommand.class,
                 ReportCommand.class,
         })

@@ -6,6 +6,7 @@ import java.util.Arrays;
  * Argument checks whose messages name the value and what was expected, e.g.
  * {@code numKvHeads (3) must divide numHeads (8)}. Every public entry point validates with these
  * so that bad input fails at the boundary, never as an index error deep inside a loop.
+ * Checked by {@code ChecksTest}.
  */
 public final class Checks {
     private Checks() {

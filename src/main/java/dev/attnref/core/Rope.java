@@ -110,6 +110,10 @@ public final class Rope {
      * Permuting q and k this way turns an interleaved rotation into a split-halves one.
      */
     public static int[] interleavedToSplitHalves(int rotaryDim) {
+        Checks.positive("rotaryDim", rotaryDim);
+        if (rotaryDim % 2 != 0) {
+            throw new IllegalArgumentException("rotaryDim (" + rotaryDim + ") must be even: dimensions rotate in pairs");
+        }
         int half = rotaryDim / 2;
         int[] perm = new int[rotaryDim];
         for (int i = 0; i < half; i++) {

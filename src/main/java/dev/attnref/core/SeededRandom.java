@@ -23,6 +23,8 @@ package dev.attnref.core;
  *   <li>{@link #uniform(double, double)} = {@code lo + (hi − lo) · nextDouble()}.</li>
  *   <li>{@link #nextInt(int) nextInt(n)}: draw {@code r = nextLong()} as unsigned; reject and
  *       redraw while {@code r ≥ 2⁶⁴ − (2⁶⁴ mod n)}; return {@code r mod n}. Unbiased.</li>
+ *   <li>{@link #intBetween(int, int) intBetween(lo, hi)} = {@code lo + } the same law with
+ *       {@code n = hi − lo + 1} (computed in 64 bits, so the full int range works).</li>
  *   <li>{@link #nextGaussian()}: Box–Muller, one normal per call, no cached second value:
  *       {@code u1 = 1 − nextDouble()} (in (0, 1]), {@code u2 = nextDouble()},
  *       {@code z = √(−2 ln u1) · cos(2π u2)}. Computed with {@link StrictMath} (fdlibm), so it is
@@ -30,7 +32,9 @@ package dev.attnref.core;
  *       vectors store their inputs rather than only their seeds.</li>
  * </ul>
  *
- * <p>Not thread-safe; not for cryptography. Checked by {@code SeededRandomTest}.
+ * <p>Not thread-safe; not for cryptography. Checked by {@code SeededRandomTest}, against a Python
+ * port written from this Javadoc ({@code src/test/resources/dev/attnref/core/seeded_random.py})
+ * and against {@link java.util.SplittableRandom}.
  */
 public final class SeededRandom {
     private static final long GOLDEN_GAMMA = 0x9E3779B97F4A7C15L;
@@ -66,13 +70,18 @@ public final class SeededRandom {
         if (n <= 0) {
             throw new IllegalArgumentException("bound n (" + n + ") must be positive");
         }
+        return (int) nextBelow(n);
+    }
+
+    /** Uniform in [0, n) for 1 ≤ n ≤ 2³², by the rejection law of {@link #nextInt(int)}. */
+    private long nextBelow(long n) {
         // 2⁶⁴ mod n, computed as (2⁶⁴ − n) mod n in unsigned arithmetic.
         long excess = Long.remainderUnsigned(-n, n);
         while (true) {
             long r = nextLong();
             // Accept r < 2⁶⁴ − excess, i.e. r ≤ −excess − 1 unsigned.
             if (excess == 0 || Long.compareUnsigned(r, -excess) < 0) {
-                return (int) Long.remainderUnsigned(r, n);
+                return Long.remainderUnsigned(r, n);
             }
         }
     }
@@ -82,7 +91,8 @@ public final class SeededRandom {
         if (hi < lo) {
             throw new IllegalArgumentException("empty range [" + lo + ", " + hi + "]");
         }
-        return lo + nextInt(hi - lo + 1);
+        // hi − lo + 1 can exceed Integer.MAX_VALUE (at most 2³²), so the span is a long.
+        return (int) (lo + nextBelow((long) hi - lo + 1));
     }
 
     /** A standard normal draw by Box–Muller (see class Javadoc); consumes two {@link #nextLong()}. */

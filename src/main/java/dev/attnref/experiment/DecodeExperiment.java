@@ -5,6 +5,7 @@ import dev.attnref.attention.ModelConfig;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategorySeries;
 import org.knowm.xchart.XYChart;
+import dev.attnref.fast.FastAttention;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -13,7 +14,8 @@ import java.util.Map;
 
 /**
  * E02 — decode: measured time per decode step against the cache length on this CPU, for every
- * variant's attention core ({@link CoreShape}, {@link CoreKernels}), set against the bytes each step
+ * variant's attention core ({@link CoreShape}; engines: this package's {@link CoreKernels} and the project's
+ * fast kernels through {@link FastCore}, spec name {@code FAST}), set against the bytes each step
  * reads and the FLOPs it does; arithmetic intensity per variant; roofline predictions per layer for
  * the model catalogue on the hardware catalogue.
  *
@@ -29,6 +31,9 @@ import java.util.Map;
  */
 public final class DecodeExperiment implements Experiment {
     private static final long SEED = 0xE02L;
+    /** Spec name of the project's fast kernels ({@link FastCore}) among the engines. */
+    static final String FAST = "FAST";
+    static final String FAST_LABEL = "fast float32 (dev.attnref.fast)";
 
     @Override
     public String id() {
@@ -78,12 +83,18 @@ public final class DecodeExperiment implements Experiment {
         Spec spec = context.spec();
         List<Integer> lengths = spec.integers("cacheLengths");
         int maxLength = lengths.stream().mapToInt(Integer::intValue).max().orElseThrow();
-        List<CoreKernels.Engine> engines = spec.texts("engines").stream().map(CoreKernels.Engine::valueOf).toList();
-        CoreKernels.Engine chartEngine = CoreKernels.Engine.valueOf(spec.text("chartEngine"));
+        List<String> engines = spec.texts("engines");
+        String chartEngine = spec.text("chartEngine");
+        for (String engine : engines) {
+            if (!engine.equals(FAST) && java.util.Arrays.stream(CoreKernels.Engine.values()).noneMatch(e -> e.name().equals(engine))) {
+                throw new IllegalArgumentException("engine (" + engine + ") must be FAST or one of "
+                        + java.util.Arrays.toString(CoreKernels.Engine.values()));
+            }
+        }
         int threads = context.threads();
 
         context.log("probing this machine (%d threads)", threads);
-        MachineProbe.Measurement machine = MachineProbe.measure(threads, (long) spec.integer("probeMiB") << 20,
+        CpuProbe.Measurement machine = CpuProbe.measure(threads, (long) spec.integer("probeMiB") << 20,
                 spec.integer("probeRepeats"));
         context.log("%s", machine.describe());
         Results machineTable = Results.of("machine", "fma_f32_gflops:d", "fma_f64_gflops:d", "read_gb_per_s:d",
@@ -102,27 +113,39 @@ public final class DecodeExperiment implements Experiment {
         Map<String, double[]> modelledSeries = new LinkedHashMap<>();
         for (Spec shapeSpec : shapeSpecs) {
             CoreShape shape = CoreShape.fromSpec(shapeSpec);
-            for (CoreKernels.Engine engine : engines) {
-                if (shapeSpec == shapeSpecs.get(0)) {
-                    CoreKernels.warmUp(engine, threads, spec.number("jitWarmupSeconds"));
+            for (String engine : engines) {
+                boolean fast = engine.equals(FAST);
+                boolean float64 = !fast && CoreKernels.Engine.valueOf(engine).float64();
+                String engineLabel = fast ? FAST_LABEL : CoreKernels.Engine.valueOf(engine).label();
+                if (shapeSpec == shapeSpecs.get(0) && !fast) {
+                    CoreKernels.warmUp(CoreKernels.Engine.valueOf(engine), threads, spec.number("jitWarmupSeconds"));
                 }
-                int bytesPerValue = engine.float64() ? 8 : 4;
-                double peak = engine.float64() ? machine.fmaF64() : machine.fmaF32();
-                CoreCache cache = CoreCache.random(shape, maxLength, 1, engine.float64(), SEED);
-                double[] out = new double[shape.numHeads() * shape.valueWidth()];
+                int bytesPerValue = float64 ? 8 : 4;
+                double peak = float64 ? machine.fmaF64() : machine.fmaF32();
                 double scale = 1 / Math.sqrt(shape.keyWidth());
                 double[][] series = new double[5][lengths.size()];
                 double[] modelled = new double[lengths.size()];
-                try (CoreKernels kernels = new CoreKernels(engine, threads)) {
+                // this package's kernels reuse one cache of the largest length; the fast kernels take exact sizes
+                CoreCache shared = fast ? null : CoreCache.random(shape, maxLength, 1, float64, SEED);
+                double[] out = new double[shape.numHeads() * shape.valueWidth()];
+                try (CoreKernels kernels = fast ? null : new CoreKernels(CoreKernels.Engine.valueOf(engine), threads);
+                     FastAttention fastKernels = fast ? new FastAttention(threads) : null) {
                     for (int i = 0; i < lengths.size(); i++) {
                         int s = lengths.get(i);
-                        Timing.Result t = Timing.measure(() -> kernels.decode(cache, 0, s, scale, out),
-                                spec.integer("warmups"), spec.number("warmupSeconds"), spec.integer("minRepeats"),
+                        Runnable call;
+                        if (fast) {
+                            FastCore step = FastCore.prepare(fastKernels, CoreCache.random(shape, s, 1, false, SEED), scale);
+                            call = step::run;
+                        } else {
+                            call = () -> kernels.decode(shared, 0, s, scale, out);
+                        }
+                        Timing.Result t = Timing.measure(call, spec.integer("warmups"),
+                                i == 0 || fast ? spec.number("warmupSeconds") : 0, spec.integer("minRepeats"),
                                 spec.number("minSeconds"));
                         double bytes = (double) s * shape.cacheValuesPerToken() * bytesPerValue;
                         double flops = (double) s * (shape.flopsPerPair() + shape.flopsPerKeyRead());
                         double roofline = Math.max(flops / peak, bytes / machine.readBandwidth());
-                        measured.add(shape.label(), shape.describe(), engine.label(), s, t.medianSeconds() * 1e3,
+                        measured.add(shape.label(), shape.describe(), engineLabel, s, t.medianSeconds() * 1e3,
                                 t.minSeconds() * 1e3, t.repeats(), bytes, flops, bytes / t.medianSeconds() / 1e9,
                                 flops / t.medianSeconds() / 1e9, flops / bytes, roofline * 1e3);
                         series[0][i] = s;
@@ -133,11 +156,11 @@ public final class DecodeExperiment implements Experiment {
                         modelled[i] = roofline * 1e3;
                         done++;
                         context.log("%d/%d %s %s S=%d: %.3f ms (%.1f GB/s, %.1f GFLOP/s)", done, total, shape.label(),
-                                engine.label(), s, t.medianSeconds() * 1e3, bytes / t.medianSeconds() / 1e9,
+                                engineLabel, s, t.medianSeconds() * 1e3, bytes / t.medianSeconds() / 1e9,
                                 flops / t.medianSeconds() / 1e9);
                     }
                 }
-                if (engine == chartEngine) {
+                if (engine.equals(chartEngine)) {
                     chartSeries.put(shape.label(), series);
                     modelledSeries.put(shape.label(), modelled);
                 }
@@ -150,7 +173,8 @@ public final class DecodeExperiment implements Experiment {
         Results roofline = rooflineTable(devices, spec.integers("catalogueCacheLengths"), spec.integers("batches"));
         context.write(roofline, "roofline_decode");
 
-        String engineNote = " (" + chartEngine.label() + ", " + threads + " threads)";
+        String engineNote = " (" + (chartEngine.equals(FAST) ? FAST_LABEL : CoreKernels.Engine.valueOf(chartEngine).label())
+                + ", " + threads + " threads)";
         XYChart time = Charts.lines("Decode step: attention core time vs cache length" + engineNote,
                 "cache length S (tokens)", "ms per step (log)", true, true);
         XYChart vsBytes = Charts.lines("Decode step time vs cache bytes read" + engineNote, "MB read per step (log)",
@@ -170,7 +194,8 @@ public final class DecodeExperiment implements Experiment {
         double[] xs = chartSeries.values().iterator().next()[0];
         Charts.modelled(bandwidth, "read loop (measured)", new double[] {xs[0], xs[xs.length - 1]},
                 new double[] {machine.readBandwidth() / 1e9, machine.readBandwidth() / 1e9});
-        double peak = chartEngine.float64() ? machine.fmaF64() : machine.fmaF32();
+        double peak = !chartEngine.equals(FAST) && CoreKernels.Engine.valueOf(chartEngine).float64() ? machine.fmaF64()
+                : machine.fmaF32();
         Charts.modelled(gflops, "FMA peak (measured)", new double[] {xs[0], xs[xs.length - 1]},
                 new double[] {peak / 1e9, peak / 1e9});
         for (Imported.Series s : Imported.forChart(context.experimentDir(), "decode_time")) {

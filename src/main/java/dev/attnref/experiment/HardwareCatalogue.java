@@ -53,7 +53,7 @@ public final class HardwareCatalogue {
     }
 
     /** This machine from a probe's measurements: the fp32 FMA peak stands for matrix FLOP/s (no tensor units). */
-    public static Hardware thisMachine(MachineProbe.Measurement m) {
+    public static Hardware thisMachine(CpuProbe.Measurement m) {
         return new Hardware("this CPU (" + m.threads() + " threads)", m.fmaF32(), m.fmaF32(), m.readBandwidth(),
                 m.memoryBytes(), true, "measured: " + m.describe());
     }

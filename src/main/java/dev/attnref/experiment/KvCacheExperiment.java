@@ -123,7 +123,7 @@ public final class KvCacheExperiment implements Experiment {
         }
         List<Integer> contexts = spec.integers("contexts");
         List<Hardware> devices = new ArrayList<>(HardwareCatalogue.accelerators());
-        double ram = MachineProbe.memoryBytes();
+        double ram = CpuProbe.memoryBytes();
         devices.add(new Hardware("this machine (RAM)", 1, 1, 1, ram, true, "total memory reported by the OS"));
 
         Results perToken = Results.of("kv_per_token", "model:s", "form:s", "layers:i", "values_per_token_per_layer:l",

@@ -20,7 +20,8 @@ import java.util.Locale;
  *   <tr><th>measure</th><th>variants</th><th>unit</th></tr>
  *   <tr><td>fma_fp32, fma_fp64</td><td>vector, scalar</td><td>GFLOP/s</td></tr>
  *   <tr><td>read_bandwidth</td><td>vector, scalar</td><td>GB/s</td></tr>
- *   <tr><td>decode_gqa</td><td>float64 loops, float32 loops, float32 Vector API, OracleAttention (float64 reference, 1 thread)</td><td>ms per step</td></tr>
+ *   <tr><td>decode_gqa</td><td>float64 loops, float32 loops, float32 Vector API, the project's fast kernels
+ *       ({@link FastCore}), OracleAttention (float64 reference, 1 thread)</td><td>ms per step</td></tr>
  * </table>
  */
 public final class ProbeMain {
@@ -45,9 +46,9 @@ public final class ProbeMain {
             int threads = Integer.parseInt(args[a]);
             for (boolean vector : new boolean[] {true, false}) {
                 String v = vector ? "vector" : "scalar";
-                row("fma_fp32", v, threads, MachineProbe.fmaPeak(threads, true, vector, repeats) / 1e9, "GFLOP/s");
-                row("fma_fp64", v, threads, MachineProbe.fmaPeak(threads, false, vector, repeats) / 1e9, "GFLOP/s");
-                row("read_bandwidth", v, threads, MachineProbe.readBandwidth(threads, probeBytes, vector, repeats) / 1e9,
+                row("fma_fp32", v, threads, CpuProbe.fmaPeak(threads, true, vector, repeats) / 1e9, "GFLOP/s");
+                row("fma_fp64", v, threads, CpuProbe.fmaPeak(threads, false, vector, repeats) / 1e9, "GFLOP/s");
+                row("read_bandwidth", v, threads, CpuProbe.readBandwidth(threads, probeBytes, vector, repeats) / 1e9,
                         "GB/s");
             }
             CoreShape shape = CoreShape.gqa(heads, kvHeads, headDim);
@@ -61,6 +62,11 @@ public final class ProbeMain {
                             minSeconds);
                     row("decode_gqa", engine.label(), threads, t.medianSeconds() * 1e3, "ms");
                 }
+            }
+            try (dev.attnref.fast.FastAttention fast = new dev.attnref.fast.FastAttention(threads)) {
+                FastCore step = FastCore.prepare(fast, CoreCache.random(shape, length, 1, false, 4L), scale);
+                Timing.Result t = Timing.measure(step::run, 2, warmup, 3, minSeconds);
+                row("decode_gqa", DecodeExperiment.FAST_LABEL, threads, t.medianSeconds() * 1e3, "ms");
             }
             if (threads == 1) {
                 row("decode_gqa", "OracleAttention (float64 reference)", 1, oracleDecode(heads, kvHeads, headDim, length,

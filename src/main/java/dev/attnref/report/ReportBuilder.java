@@ -3,7 +3,7 @@ package dev.attnref.report;
 import dev.attnref.experiment.Charts;
 import dev.attnref.experiment.Experiment;
 import dev.attnref.experiment.Experiments;
-import dev.attnref.experiment.MachineProbe;
+import dev.attnref.experiment.CpuProbe;
 import dev.attnref.experiment.Results;
 import dev.attnref.experiment.Stamp;
 import tech.tablesaw.api.Table;
@@ -233,7 +233,7 @@ public final class ReportBuilder {
                 List.of("JDK", Stamp.thisJdk()),
                 List.of("CPU", Stamp.cpuModel()),
                 List.of("cores", Integer.toString(Runtime.getRuntime().availableProcessors())),
-                List.of("RAM", Markdown.bytes(MachineProbe.memoryBytes())),
+                List.of("RAM", Markdown.bytes(CpuProbe.memoryBytes())),
                 List.of("SVG charts", Charts.svgAvailable() ? "yes" : "no (VectorGraphics2D not on the class path: PNG only)"),
                 List.of("report mode", preferQuick ? "quick results preferred (`report --quick`)"
                         : "committed full results preferred"));

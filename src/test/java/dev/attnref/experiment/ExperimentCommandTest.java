@@ -60,14 +60,16 @@ class ExperimentCommandTest {
     @Test
     void decodeOnATinySpecWritesOneRowPerShapeEngineAndLength(@TempDir Path dir) throws IOException {
         Table t = runTiny(dir, "E02", """
-                {"cacheLengths": [64, 128], "engines": ["F64_LOOPS", "F32_VECTOR"], "chartEngine": "F32_VECTOR",
+                {"cacheLengths": [64, 128], "engines": ["F64_LOOPS", "F32_VECTOR", "FAST"], "chartEngine": "FAST",
                  "jitWarmupSeconds": 0.01, "warmups": 1, "warmupSeconds": 0, "minRepeats": 1, "minSeconds": 0,
                  "probeMiB": 1, "probeRepeats": 1, "catalogueCacheLengths": [1024], "batches": [1],
                  "shapes": [{"kind": "gqa", "heads": 2, "kvHeads": 1, "headDim": 8},
                             {"kind": "mla-absorbed", "heads": 2, "latentDim": 8, "ropeDim": 4}]}""", "decode_measured");
-        assertEquals(2 * 2 * 2, t.rowCount());
-        // bytes read by the MQA core at S = 128 in float64: 128 · 1·(8 + 8) · 8 = 16,384
+        assertEquals(2 * 3 * 2, t.rowCount());
+        // bytes read by the MQA core at S = 128 in float64: 128 · 1·(8 + 8) · 8 = 16,384; in float32 half of it
         assertEquals(16_384.0, Results.number(t, "bytes_read", 1));
+        assertEquals(8_192.0, Results.number(t, "bytes_read", 5));
+        assertEquals("fast float32 (dev.attnref.fast)", Results.text(t, "engine", 5));
     }
 
     @Test

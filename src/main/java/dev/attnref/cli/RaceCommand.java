@@ -1,0 +1,69 @@
+package dev.attnref.cli;
+
+import dev.attnref.experiment.AttentionRace;
+import dev.attnref.experiment.RaceCsv;
+import dev.attnref.experiment.RunStamp;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code attnref race}: the fast float32 kernels against ONNX Runtime in one process
+ * ({@link AttentionRace}); options only.
+ */
+@Command(name = "race", mixinStandardHelpOptions = true,
+        description = "Race the fast float32 attention kernels against ONNX Runtime (same process, same inputs).")
+public final class RaceCommand implements Callable<Integer> {
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--quick", description = "One configuration per kind, fewer runs (about a minute).")
+    private boolean quick;
+
+    @Option(names = "--threads", split = ",", defaultValue = "1,2", description = "Thread counts (default: ${DEFAULT-VALUE}).")
+    private List<Integer> threads;
+
+    @Option(names = "--runs", description = "Timed rounds per configuration (default 5 quick, 11 full).")
+    private Integer runs;
+
+    @Option(names = "--warmups", description = "Warm-up rounds per configuration (default 3 quick, 5 full).")
+    private Integer warmups;
+
+    @Option(names = "--only", description = "Only configurations whose id contains this text (e.g. prefill-gqa).")
+    private String only;
+
+    @Option(names = "--seed", defaultValue = "20240601", description = "Seed of the inputs (default: ${DEFAULT-VALUE}).")
+    private long seed;
+
+    @Option(names = "--out", description = "CSV file (default: experiments/fast-race/results/race.csv, race-quick.csv with --quick).")
+    private Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter log = spec.commandLine().getOut();
+        Path root = Path.of(System.getProperty("attnref.root", "."));
+        AttentionRace.Settings settings = new AttentionRace.Settings(quick, threads,
+                warmups != null ? warmups : quick ? 3 : 5, runs != null ? runs : quick ? 5 : 11, seed);
+        List<AttentionRace.Config> configs = AttentionRace.configs(quick).stream()
+                .filter(c -> only == null || c.id().contains(only)).toList();
+        if (configs.isEmpty()) {
+            throw new IllegalArgumentException("--only " + only + " matches no configuration of "
+                    + AttentionRace.configs(quick).stream().map(AttentionRace.Config::id).toList());
+        }
+        RunStamp stamp = RunStamp.of(root);
+        log.printf("attnref race: commit %s, %s, %s (%d cores)%n", stamp.commit(), stamp.jdk(), stamp.cpu(), stamp.cores());
+        AttentionRace.Report report = AttentionRace.run(settings, configs, log);
+        Path file = out != null ? out
+                : root.resolve("experiments/fast-race/results/" + (quick ? "race-quick.csv" : "race.csv"));
+        RaceCsv.write(file, stamp, settings, report);
+        log.println("wrote " + file);
+        log.flush();
+        return 0;
+    }
+}

@@ -1,0 +1,345 @@
+package dev.attnref.fast;
+
+import dev.attnref.core.Checks;
+import dev.attnref.core.RopePairing;
+
+/**
+ * Float32 scaled-dot-product attention on the Vector API, multi-threaded: GQA-family prefill and
+ * decode, absorbed-MLA decode and MFA / MFA-KR decode. It must match the float64 reference
+ * (MATH.md, "Scaled dot-product attention, GQA family"; ARCHITECTURE.md, "Numerics") to a small
+ * multiple of a plain float32 loop's own error.
+ *
+ * <h2>Equation</h2>
+ * <pre>
+ *   logit[b,h,t,s] = scale · q[b,h,t,·]·k[b,g(h),s,·] + mask[b,h,t,s]     g(h) = ⌊h / R⌋
+ *   out[b,h,t,·]   = Σ_s softmax_s(logit[b,h,t,·]) · v[b,g(h),s,·]         no visible key → 0
+ * </pre>
+ * computed tile by tile with an online softmax ({@link TileEngine}); the S×S matrix never exists.
+ *
+ * <h2>Shapes (float32, row-major; inputs read only, {@code out} overwritten)</h2>
+ * <table>
+ *   <caption>Arguments of {@link #prefill} and {@link #decode}</caption>
+ *   <tr><th>name</th><th>shape</th></tr>
+ *   <tr><td>q</td><td>[B, H, T, D]</td></tr>
+ *   <tr><td>k</td><td>[B, G, S, D]</td></tr>
+ *   <tr><td>v</td><td>[B, G, S, Dv]</td></tr>
+ *   <tr><td>out</td><td>[B, H, T, Dv]</td></tr>
+ * </table>
+ * Masks, key lengths, causal alignment and scale: {@link AttentionOptions}.
+ *
+ * <h2>Work split and determinism</h2>
+ * {@link #prefill} splits over (query block of ≈ 64 rows of one group, b, g): Kᵀ is packed once per
+ * call ([B·G, S/{@value TileEngine#TILE}, D, {@value TileEngine#TILE}], zero-padded, in parallel) so the logits kernel
+ * broadcasts q and reads contiguous key columns; causal blocks are handed out largest first.
+ * {@link #decode} also splits the keys into chunks of {@value #DECODE_CHUNK} and merges the partial
+ * softmax states in chunk order. The split is a function of the shape only, and each output element
+ * is computed by one thread in a fixed order, so the result is bit-identical for every thread count.
+ * An instance owns its pool and scratch: use it from one thread at a time, and close it.
+ *
+ * <h2>Differs from the reference</h2>
+ * Float32 throughout; logits in base 2 (scale·log₂e folded in) with {@link Exp2}, whose relative
+ * error is below 3.6·10⁻⁷; masked keys whose logit is more than 126.5 below the row max contribute
+ * 0 instead of a subnormal.
+ *
+ * <p>Checked by {@code FastAttentionAccuracyTest}, {@code FastAttentionDeterminismTest},
+ * {@code LatentDecodeTest}, {@code Exp2Test} and {@code OnnxRuntimePeerTest}.
+ */
+public final class FastAttention implements AutoCloseable {
+    /** Keys per decode chunk: a multiple of the tile, fixed so the split does not depend on threads. */
+    public static final int DECODE_CHUNK = 512;
+    /** Rows (query heads × positions of one group) per prefill work item. */
+    private static final int TARGET_ROWS = 64;
+
+    private final Kernels kernels;
+    private final TileEngine engine;
+    private final WorkerPool pool;
+    private final TileEngine.Workspace[] workspaces;
+    private float[] keysT = new float[0];
+    private float[] partial = new float[0];
+    private float[] latentQuery = new float[0];
+
+    /** {@code threads} workers (the caller included) and {@link Kernels#defaultKernels()}. */
+    public FastAttention(int threads) {
+        this(threads, Kernels.defaultKernels());
+    }
+
+    public FastAttention(int threads, Kernels kernels) {
+        Checks.positive("threads", threads);
+        this.kernels = Checks.notNull("kernels", kernels);
+        if (kernels == Kernels.VECTOR && !Kernels.vectorApiPresent()) {
+            throw new IllegalArgumentException("kernels (VECTOR) need the module jdk.incubator.vector; "
+                    + "run with --add-modules jdk.incubator.vector or use Kernels.SCALAR");
+        }
+        this.engine = new TileEngine(kernels);
+        this.pool = new WorkerPool(threads);
+        this.workspaces = new TileEngine.Workspace[threads];
+        for (int w = 0; w < threads; w++) {
+            workspaces[w] = new TileEngine.Workspace();
+        }
+    }
+
+    public int threads() {
+        return pool.threads();
+    }
+
+    public Kernels kernels() {
+        return kernels;
+    }
+
+    /** Prefill (any T): one pass over the keys per query block, Kᵀ packed once. */
+    public void prefill(AttentionDims dims, float[] q, float[] k, float[] v, AttentionOptions options, float[] out) {
+        execute(standardProblem(dims, q, k, v, options, out), false, true);
+    }
+
+    /** Decode (meant for small T over a long cache): keys split into chunks, partial softmax states merged. */
+    public void decode(AttentionDims dims, float[] q, float[] k, float[] v, AttentionOptions options, float[] out) {
+        execute(standardProblem(dims, q, k, v, options, out), true, false);
+    }
+
+    /**
+     * Absorbed-MLA decode over the latent cache (MATH.md, "MLA", absorption): one query token per
+     * head, every cached token visible.
+     * <pre>
+     *   logit[b,h,s] = scale · (q_latent[b,h]·c_kv[b,s] + q_rope[b,h]·k_rope[b,s])
+     *   out[b,h]     = Σ_s softmax_s(logit[b,h,·]) · c_kv[b,s]                    (W_UV is applied by the caller)
+     * </pre>
+     * qLatent {@code [B, H, C]}, qRope {@code [B, H, P]}, cache {@code [B, S, C + P]} with rows
+     * {@code [c_kv | k_rope]}, out {@code [B, H, C]}. It is MQA with D = C + P and the values being the
+     * first C columns of each key row.
+     */
+    public void mlaDecode(int batch, int numHeads, int latentDim, int ropeDim, int kvLen, float[] qLatent,
+            float[] qRope, float[] cache, float scale, float[] out) {
+        Checks.positive("batch", batch);
+        Checks.positive("numHeads", numHeads);
+        Checks.positive("latentDim", latentDim);
+        Checks.nonNegative("ropeDim", ropeDim);
+        Checks.positive("kvLen", kvLen);
+        Checks.positiveFinite("scale", scale);
+        int row = latentDim + ropeDim;
+        length("qLatent", qLatent, (long) batch * numHeads * latentDim);
+        length("qRope", qRope, (long) batch * numHeads * ropeDim);
+        length("cache", cache, (long) batch * kvLen * row);
+        length("out", out, (long) batch * numHeads * latentDim);
+        // q = [q_latent | q_rope] per head:  [B, H, C + P]
+        int queries = batch * numHeads;
+        if (latentQuery.length < queries * row) {
+            latentQuery = new float[queries * row];
+        }
+        for (int i = 0; i < queries; i++) {
+            System.arraycopy(qLatent, i * latentDim, latentQuery, i * row, latentDim);
+            System.arraycopy(qRope, i * ropeDim, latentQuery, i * row + latentDim, ropeDim);
+        }
+        Problem p = sharedHeadProblem(batch, numHeads, row, latentDim, kvLen, latentQuery, cache, row, cache, row,
+                scale, out);
+        execute(p, true, false);
+    }
+
+    /**
+     * MFA decode (MATH.md, "MFA and MFA-KR"): H query heads against one shared key/value head of width
+     * C, one query token, every cached token visible. q {@code [B, H, C]} and k {@code [B, S, C]} already
+     * rotated, v {@code [B, S, C]}, out {@code [B, H, C]}.
+     */
+    public void mfaDecode(int batch, int numHeads, int headDim, int kvLen, float[] q, float[] k, float[] v,
+            float scale, float[] out) {
+        checkShared(batch, numHeads, headDim, kvLen, scale);
+        length("q", q, (long) batch * numHeads * headDim);
+        length("k", k, (long) batch * kvLen * headDim);
+        length("v", v, (long) batch * kvLen * headDim);
+        length("out", out, (long) batch * numHeads * headDim);
+        execute(sharedHeadProblem(batch, numHeads, headDim, headDim, kvLen, q, k, headDim, v, headDim, scale, out),
+                true, false);
+    }
+
+    /**
+     * MFA-KR decode: the cache holds only k̄ (the key before RoPE). Logits use RoPE(k̄_s) at position
+     * s, rotated tile by tile from the tables; the weighted sum is over k̄ itself:
+     * <pre>
+     *   logit[b,h,s] = scale · q[b,h]·RoPE_s(k̄[b,s]),   out[b,h] = Σ_s p[b,h,s] · k̄[b,s]
+     * </pre>
+     * The value map v = k̄ + α ⊙ (N k̄) is linear and shared by the heads, so the caller applies it to
+     * {@code out} (out_v = out + α ⊙ (N out)). q {@code [B, H, C]} already rotated, keyBeforeRope
+     * {@code [B, S, C]}, ropeCos / ropeSin {@code [S, C/2]} (cos and sin of the angle of pair j at
+     * position s, as {@code dev.attnref.core.Rope} defines it), out {@code [B, H, C]}.
+     */
+    public void mfaKeyReuseDecode(int batch, int numHeads, int headDim, int kvLen, float[] q, float[] keyBeforeRope,
+            float[] ropeCos, float[] ropeSin, RopePairing pairing, float scale, float[] out) {
+        checkShared(batch, numHeads, headDim, kvLen, scale);
+        Checks.notNull("pairing", pairing);
+        if (headDim % 2 != 0) {
+            throw new IllegalArgumentException("headDim (" + headDim + ") must be even: RoPE rotates pairs");
+        }
+        length("q", q, (long) batch * numHeads * headDim);
+        length("keyBeforeRope", keyBeforeRope, (long) batch * kvLen * headDim);
+        length("ropeCos", ropeCos, (long) kvLen * headDim / 2);
+        length("ropeSin", ropeSin, (long) kvLen * headDim / 2);
+        length("out", out, (long) batch * numHeads * headDim);
+        Problem p = sharedHeadProblem(batch, numHeads, headDim, headDim, kvLen, q, keyBeforeRope, headDim,
+                keyBeforeRope, headDim, scale, out);
+        p.ropeCos = ropeCos;
+        p.ropeSin = ropeSin;
+        p.ropeInterleaved = pairing == RopePairing.INTERLEAVED;
+        execute(p, true, false);
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+
+    private static void checkShared(int batch, int numHeads, int headDim, int kvLen, float scale) {
+        Checks.positive("batch", batch);
+        Checks.positive("numHeads", numHeads);
+        Checks.positive("headDim", headDim);
+        Checks.positive("kvLen", kvLen);
+        Checks.positiveFinite("scale", scale);
+    }
+
+    private static Problem standardProblem(AttentionDims dims, float[] q, float[] k, float[] v,
+            AttentionOptions options, float[] out) {
+        Checks.notNull("dims", dims);
+        Checks.notNull("options", options);
+        length("q", q, dims.queryCount());
+        length("k", k, dims.keyCount());
+        length("v", v, dims.valueCount());
+        length("out", out, dims.outputCount());
+        options.validate(dims);
+        int t = dims.qLen();
+        int s = dims.kvLen();
+        int d = dims.headDim();
+        int dv = dims.valueHeadDim();
+        Problem p = new Problem();
+        p.batch = dims.batch();
+        p.numHeads = dims.numHeads();
+        p.numKvHeads = dims.numKvHeads();
+        p.groupSize = dims.groupSize();
+        p.qLen = t;
+        p.kvLen = s;
+        p.headDim = d;
+        p.valueHeadDim = dv;
+        p.q = q;
+        p.qToken = d;
+        p.qHead = t * d;
+        p.qBatch = dims.numHeads() * t * d;
+        p.k = k;
+        p.kRow = d;
+        p.kGroup = s * d;
+        p.kBatch = dims.numKvHeads() * s * d;
+        p.v = v;
+        p.vRow = dv;
+        p.vGroup = s * dv;
+        p.vBatch = dims.numKvHeads() * s * dv;
+        p.out = out;
+        p.oToken = dv;
+        p.oHead = t * dv;
+        p.oBatch = dims.numHeads() * t * dv;
+        p.logitScale = options.effectiveScale(dims) * Exp2.LOG2E;
+        p.causal = options.causal();
+        p.queryStart = options.queryStart();
+        p.keyLengths = options.keyLengths();
+        if (options.additiveMask() != null) {
+            p.mask = options.additiveMask();
+            p.maskHead = options.maskHeads() == 1 ? 0 : t * s;
+            p.maskBatch = options.maskBatch() == 1 ? 0 : options.maskHeads() * t * s;
+        }
+        return p;
+    }
+
+    /** H query heads, one token each, against one shared key/value head (MQA layout, G = 1, T = 1). */
+    private static Problem sharedHeadProblem(int batch, int numHeads, int headDim, int valueDim, int kvLen,
+            float[] q, float[] k, int keyRow, float[] v, int valueRow, float scale, float[] out) {
+        Problem p = new Problem();
+        p.batch = batch;
+        p.numHeads = numHeads;
+        p.numKvHeads = 1;
+        p.groupSize = numHeads;
+        p.qLen = 1;
+        p.kvLen = kvLen;
+        p.headDim = headDim;
+        p.valueHeadDim = valueDim;
+        p.q = q;
+        p.qHead = headDim;
+        p.qBatch = numHeads * headDim;
+        p.k = k;
+        p.kRow = keyRow;
+        p.kBatch = kvLen * keyRow;
+        p.v = v;
+        p.vRow = valueRow;
+        p.vBatch = kvLen * valueRow;
+        p.out = out;
+        p.oHead = valueDim;
+        p.oBatch = numHeads * valueDim;
+        p.logitScale = scale * Exp2.LOG2E;
+        return p;
+    }
+
+    private void execute(Problem p, boolean splitKeys, boolean transposeKeys) {
+        int batch = p.batch;
+        int groups = p.numKvHeads;
+        p.queryBlock = Math.min(p.qLen, Math.max(1, (TARGET_ROWS + p.groupSize - 1) / p.groupSize));
+        p.numQueryBlocks = (p.qLen + p.queryBlock - 1) / p.queryBlock;
+        p.keyChunk = splitKeys ? DECODE_CHUNK : p.kvLen;
+        p.numKeyChunks = splitKeys ? (p.kvLen + DECODE_CHUNK - 1) / DECODE_CHUNK : 1;
+        int rows = p.rowsPerItem();
+        int dvPad = p.valueDimPadded();
+        for (TileEngine.Workspace ws : workspaces) {
+            ws.ensure(rows, dvPad, p.ropeCos == null ? 0 : TileEngine.TILE * p.headDim);
+        }
+
+        // Kᵀ once per call:  [B, G, S, D] → [B·G, S/TILE, D, TILE]
+        if (transposeKeys && kernels == Kernels.VECTOR) {
+            int tiles = (p.kvLen + TileEngine.TILE - 1) / TileEngine.TILE;
+            p.keyTiles = tiles;
+            long size = (long) batch * groups * tiles * p.headDim * TileEngine.TILE;
+            if (size > Integer.MAX_VALUE - 16) {
+                throw new IllegalArgumentException("B·G·D·S (" + size + ") is too large for one float array");
+            }
+            if (keysT.length < size) {
+                keysT = new float[(int) size];
+            }
+            p.keysT = keysT;
+            pool.run(batch * groups * tiles, (worker, item) -> TileEngine.packKeysTransposed(p,
+                    item / (groups * tiles), item / tiles % groups, item % tiles * TileEngine.TILE));
+        }
+
+        int perBlock = batch * groups * p.numKeyChunks;
+        int items = p.numQueryBlocks * perBlock;
+        if (p.numKeyChunks == 1) {
+            // Later query blocks see more keys under a causal mask: hand them out first.
+            pool.run(items, (worker, item) -> {
+                int order = item / perBlock;
+                int block = p.causal ? p.numQueryBlocks - 1 - order : order;
+                int rest = item % perBlock;
+                engine.runItem(workspaces[worker], p, block, rest / groups, rest % groups, 0, -1);
+            });
+            return;
+        }
+        p.partialRowStride = 2 + dvPad;
+        p.partialItemStride = rows * p.partialRowStride;
+        long size = (long) items * p.partialItemStride;
+        if (size > Integer.MAX_VALUE - 16) {
+            throw new IllegalArgumentException("decode partial states (" + size + " floats) are too large");
+        }
+        if (partial.length < size) {
+            partial = new float[(int) size];
+        }
+        p.partial = partial;
+        int chunks = p.numKeyChunks;
+        // Item ((block·B + b)·G + g)·chunks + c covers key chunk c of (block, b, g).
+        pool.run(items, (worker, item) -> {
+            int group = item / chunks;
+            engine.runItem(workspaces[worker], p, group / (batch * groups), group / groups % batch, group % groups,
+                    item % chunks, item * p.partialItemStride);
+        });
+        pool.run(items / chunks, (worker, group) -> engine.merge(workspaces[worker], p, group / (batch * groups),
+                group / groups % batch, group % groups, group * chunks));
+    }
+
+    private static void length(String name, float[] array, long expected) {
+        if (array == null) {
+            throw new IllegalArgumentException(name + " is null; expected " + expected + " floats");
+        }
+        if (array.length != expected) {
+            throw new IllegalArgumentException(name + " has " + array.length + " floats; expected " + expected);
+        }
+    }
+}

@@ -1,0 +1,291 @@
+package dev.attnref.fast;
+
+import java.util.Arrays;
+
+/**
+ * The flash-attention loop shared by every {@link FastAttention} entry point. One work item is
+ * (query block, batch row b, key/value head g, key chunk): its rows are the {@code R} query heads of
+ * group g at each position of the block (t-major: row i is t = t₀ + ⌊i/R⌋, h = g·R + i mod R), so
+ * every key/value tile is loaded once and used by all R heads of its group.
+ *
+ * <h2>Online softmax (per row, base 2)</h2>
+ * <pre>
+ *   x_s  = (q·k_s) · scale · log₂e + mask_s · log₂e           −∞ where hidden
+ *   per tile:  m' = max(m, max_s x_s),  α = 2^(m − m'),  p_s = 2^(x_s − m')
+ *              ℓ  ← α·ℓ + Σ_s p_s,      acc ← α·acc + Σ_s p_s v_s,   m ← m'
+ *   end:       out = acc / ℓ            (ℓ = 0: the row saw no key, out = 0)
+ * </pre>
+ * A row whose running max is still −∞ shifts by 0 instead of m' (so 2^(−∞ − 0) = 0, not NaN).
+ * Tiles are {@link #TILE} keys; rows go through the kernels in panels of {@link #PANEL}. A panel
+ * whose rows all end before the tile (causal) skips it, and an item stops at the last key any of
+ * its rows can see, so fully masked causal tiles cost nothing.
+ *
+ * <h2>Decode split</h2>
+ * With more than one key chunk each item leaves its (m, ℓ, acc) per row in {@link Problem#partial};
+ * {@link #merge} combines the chunks of a row in ascending chunk order:
+ * {@code M = max_c m_c, ℓ = Σ_c ℓ_c·2^(m_c − M), out = Σ_c acc_c·2^(m_c − M) / ℓ}.
+ *
+ * <p>Every output element is computed inside one item, by one thread, in a fixed order, and the
+ * split depends on the shape only: results are identical for every thread count.
+ */
+final class TileEngine {
+    /** Keys per tile (a multiple of 4 vectors of up to 16 lanes). */
+    static final int TILE = 64;
+    /** Rows per kernel call. */
+    static final int PANEL = 4;
+    /** Room per row for ℓ: the vector kernels keep one partial sum per lane (reduced once, at the end). */
+    static final int SUM_LANES = 16;
+
+    private final boolean vector;
+
+    TileEngine(Kernels kernels) {
+        this.vector = kernels == Kernels.VECTOR;
+    }
+
+    /** {@code n} rounded up to a multiple of 16 floats (the widest float vector). */
+    static int padded(int n) {
+        return (n + 15) & ~15;
+    }
+
+    /** Per-thread scratch, grown on demand and reused across calls (no allocation in the hot loop). */
+    static final class Workspace {
+        final float[] logits = new float[PANEL * TILE];   // [PANEL, TILE]: x, then p
+        float[] acc = new float[0];                        // [rows, Dv padded]
+        float[] rowMax = new float[0];                     // [rows] m
+        float[] rowSum = new float[0];                     // [rows, SUM_LANES] ℓ, as lane-wise partial sums
+        float[] alpha = new float[0];                      // [rows] α of the current tile
+        int[] rowQuery = new int[0];                       // [rows] offset of q[b, h, t, 0]
+        int[] rowMask = new int[0];                        // [rows] offset of mask[b, h, t, 0]
+        int[] rowLimit = new int[0];                       // [rows] keys s < limit are visible
+        float[] keyTile = new float[0];                    // [TILE, D] rotated keys (MFA-KR)
+
+        void ensure(int rows, int valueDimPadded, int keyTileSize) {
+            if (rowMax.length < rows) {
+                rowMax = new float[rows];
+                rowSum = new float[rows * SUM_LANES];
+                alpha = new float[rows];
+                rowQuery = new int[rows];
+                rowMask = new int[rows];
+                rowLimit = new int[rows];
+            }
+            if (acc.length < rows * valueDimPadded) {
+                acc = new float[rows * valueDimPadded];
+            }
+            if (keyTile.length < keyTileSize) {
+                keyTile = new float[keyTileSize];
+            }
+        }
+    }
+
+    /**
+     * Runs one work item. With one key chunk the rows are finished into {@code p.out}; otherwise
+     * their (m, ℓ, acc) go to {@code p.partial} at {@code partialBase}.
+     */
+    void runItem(Workspace ws, Problem p, int queryBlock, int b, int g, int chunk, int partialBase) {
+        final int groupSize = p.groupSize;
+        final int t0 = queryBlock * p.queryBlock;
+        final int tCount = Math.min(p.queryBlock, p.qLen - t0);
+        final int rows = groupSize * tCount;
+        final int dvPad = p.valueDimPadded();
+        final int c0 = chunk * p.keyChunk;
+        final int c1 = Math.min(p.kvLen, c0 + p.keyChunk);
+        final int keyEnd = p.keyLengths == null ? c1 : Math.min(c1, p.keyLengths[b]);
+
+        // Rows: offsets, visible-key limits, m = −∞, ℓ = 0, acc = 0.
+        int maxLimit = c0;
+        for (int i = 0; i < rows; i++) {
+            int t = t0 + i / groupSize;
+            int h = g * groupSize + i % groupSize;
+            ws.rowQuery[i] = b * p.qBatch + h * p.qHead + t * p.qToken;
+            ws.rowMask[i] = p.mask == null ? 0 : b * p.maskBatch + h * p.maskHead + t * p.kvLen;
+            int limit = keyEnd;
+            if (p.causal) {
+                limit = (int) Math.min(limit, (long) p.queryStart + t + 1);
+            }
+            limit = Math.max(limit, c0);
+            ws.rowLimit[i] = limit;
+            maxLimit = Math.max(maxLimit, limit);
+            ws.rowMax[i] = Float.NEGATIVE_INFINITY;
+        }
+        Arrays.fill(ws.rowSum, 0, rows * SUM_LANES, 0f);
+        Arrays.fill(ws.acc, 0, rows * dvPad, 0f);
+
+        final int keyBase = b * p.kBatch + g * p.kGroup;
+        final int valueBase = b * p.vBatch + g * p.vGroup;
+        final int transposedBase = (b * p.numKvHeads + g) * p.keyTiles * p.headDim * TILE;
+        for (int s0 = c0; s0 < maxLimit; s0 += TILE) {
+            int width = Math.min(TILE, maxLimit - s0);
+            float[] keys = p.k;
+            int keyOffset = keyBase + s0 * p.kRow;
+            int keyRow = p.kRow;
+            if (p.ropeCos != null) {
+                rotateKeys(p, keyOffset, s0, width, ws.keyTile);
+                keys = ws.keyTile;
+                keyOffset = 0;
+                keyRow = p.headDim;
+            }
+            for (int i0 = 0; i0 < rows; i0 += PANEL) {
+                int panelRows = Math.min(PANEL, rows - i0);
+                int panelLimit = 0;
+                for (int r = 0; r < panelRows; r++) {
+                    panelLimit = Math.max(panelLimit, ws.rowLimit[i0 + r]);
+                }
+                if (panelLimit <= s0) {
+                    continue;   // causal: every row of the panel ends before this tile
+                }
+                // x = q·kᵀ for the panel:  rd,sd->rs
+                if (!vector) {
+                    ScalarKernels.logitsDirect(p.q, ws.rowQuery, i0, panelRows, p.headDim, keys, keyOffset, keyRow,
+                            width, ws.logits);
+                } else if (p.keysT != null) {
+                    VectorKernels.logitsTransposed(p.q, ws.rowQuery, i0, panelRows, p.headDim, p.keysT,
+                            transposedBase + s0 * p.headDim, TILE, ws.logits);
+                } else {
+                    VectorKernels.logitsDirect(p.q, ws.rowQuery, i0, panelRows, p.headDim, keys, keyOffset, keyRow,
+                            width, ws.logits);
+                }
+                // m', α, p = 2^(x − m'), ℓ per row
+                for (int r = 0; r < panelRows; r++) {
+                    int i = i0 + r;
+                    int valid = Math.min(TILE, ws.rowLimit[i] - s0);
+                    float scale = prepareLogits(ws.logits, r * TILE, valid, p.logitScale, p.mask, ws.rowMask[i] + s0);
+                    if (vector) {
+                        VectorKernels.softmaxUpdate(ws.logits, r * TILE, scale, ws.rowMax, ws.rowSum, ws.alpha, i);
+                    } else {
+                        ScalarKernels.softmaxUpdate(ws.logits, r * TILE, scale, ws.rowMax, ws.rowSum, ws.alpha, i);
+                    }
+                }
+                // acc = α·acc + p·v:  rs,se->re
+                if (vector) {
+                    VectorKernels.accumulateValues(ws.logits, ws.alpha, i0, panelRows, width, p.v,
+                            valueBase + s0 * p.vRow, p.vRow, p.valueHeadDim, ws.acc, dvPad);
+                } else {
+                    ScalarKernels.accumulateValues(ws.logits, ws.alpha, i0, panelRows, width, p.v,
+                            valueBase + s0 * p.vRow, p.vRow, p.valueHeadDim, ws.acc, dvPad);
+                }
+            }
+        }
+
+        // Finish: out = acc / ℓ, or hand (m, ℓ, acc) to the merge.
+        for (int i = 0; i < rows; i++) {
+            if (partialBase < 0) {
+                int t = t0 + i / groupSize;
+                int h = g * groupSize + i % groupSize;
+                float sum = rowSum(ws, i);
+                scaleCopy(p.out, b * p.oBatch + h * p.oHead + t * p.oToken, ws.acc, i * dvPad, p.valueHeadDim,
+                        sum > 0f ? 1f / sum : 0f);
+            } else {
+                int base = partialBase + i * p.partialRowStride;
+                p.partial[base] = ws.rowMax[i];
+                p.partial[base + 1] = rowSum(ws, i);
+                System.arraycopy(ws.acc, i * dvPad, p.partial, base + 2, p.valueHeadDim);
+            }
+        }
+    }
+
+    /**
+     * Merges the key chunks of one (query block, b, g) in ascending chunk order into {@code p.out}.
+     * {@code firstItem} is the item index of chunk 0; chunks follow consecutively.
+     */
+    void merge(Workspace ws, Problem p, int queryBlock, int b, int g, int firstItem) {
+        final int groupSize = p.groupSize;
+        final int t0 = queryBlock * p.queryBlock;
+        final int rows = groupSize * Math.min(p.queryBlock, p.qLen - t0);
+        final int dv = p.valueHeadDim;
+        for (int i = 0; i < rows; i++) {
+            int t = t0 + i / groupSize;
+            int h = g * groupSize + i % groupSize;
+            int rowOffset = i * p.partialRowStride;
+            // M = max_c m_c
+            float max = Float.NEGATIVE_INFINITY;
+            for (int c = 0; c < p.numKeyChunks; c++) {
+                max = Math.max(max, p.partial[(firstItem + c) * p.partialItemStride + rowOffset]);
+            }
+            Arrays.fill(ws.acc, 0, dv, 0f);
+            float sum = 0f;
+            if (max != Float.NEGATIVE_INFINITY) {
+                // ℓ = Σ_c ℓ_c·2^(m_c − M),  acc = Σ_c acc_c·2^(m_c − M)
+                for (int c = 0; c < p.numKeyChunks; c++) {
+                    int base = (firstItem + c) * p.partialItemStride + rowOffset;
+                    float factor = Exp2.exp2(p.partial[base] - max);
+                    sum += p.partial[base + 1] * factor;
+                    if (vector) {
+                        VectorKernels.addScaled(ws.acc, 0, p.partial, base + 2, dv, factor);
+                    } else {
+                        ScalarKernels.addScaled(ws.acc, 0, p.partial, base + 2, dv, factor);
+                    }
+                }
+            }
+            scaleCopy(p.out, b * p.oBatch + h * p.oHead + t * p.oToken, ws.acc, 0, dv, sum > 0f ? 1f / sum : 0f);
+        }
+    }
+
+    /** Writes Kᵀ of the tile of keys [s0, s0 + TILE) of (b, g) into {@code p.keysT}, zeros beyond S:  sd->ds */
+    static void packKeysTransposed(Problem p, int b, int g, int s0) {
+        int source = b * p.kBatch + g * p.kGroup;
+        int target = (b * p.numKvHeads + g) * p.keyTiles * p.headDim * TILE + s0 * p.headDim;   // tile s0/TILE
+        int end = Math.min(p.kvLen, s0 + TILE);
+        for (int d = 0; d < p.headDim; d++) {
+            int row = target + d * TILE - s0;
+            for (int s = s0; s < end; s++) {
+                p.keysT[row + s] = p.k[source + s * p.kRow + d];
+            }
+            for (int s = end; s < s0 + TILE; s++) {
+                p.keysT[row + s] = 0f;
+            }
+        }
+    }
+
+    /**
+     * −∞ for the columns from {@code valid} on. Without a mask the scale·log₂e is left to the softmax
+     * kernel (returned); with one, x ← x·scale·log₂e + mask·log₂e here and the kernel scales by 1.
+     */
+    private static float prepareLogits(float[] logits, int offset, int valid, float logitScale, float[] mask,
+            int maskOffset) {
+        int shown = Math.max(valid, 0);
+        if (shown < TILE) {
+            Arrays.fill(logits, offset + shown, offset + TILE, Float.NEGATIVE_INFINITY);
+        }
+        if (mask == null) {
+            return logitScale;
+        }
+        for (int j = 0; j < shown; j++) {
+            logits[offset + j] = logits[offset + j] * logitScale + mask[maskOffset + j] * Exp2.LOG2E;
+        }
+        return 1f;
+    }
+
+    /** MFA-KR: keyTile[j] = RoPE(k̄[s0 + j]) at position s0 + j, from the cos/sin tables [S, D/2]. */
+    private static void rotateKeys(Problem p, int keyOffset, int s0, int width, float[] keyTile) {
+        int half = p.headDim / 2;
+        for (int j = 0; j < width; j++) {
+            int source = keyOffset + j * p.kRow;
+            int target = j * p.headDim;
+            int table = (s0 + j) * half;
+            for (int pair = 0; pair < half; pair++) {
+                int a = p.ropeInterleaved ? 2 * pair : pair;
+                int c = p.ropeInterleaved ? 2 * pair + 1 : pair + half;
+                float cos = p.ropeCos[table + pair];
+                float sin = p.ropeSin[table + pair];
+                float x = p.k[source + a];
+                float y = p.k[source + c];
+                // x'_a = x_a cos φ − x_b sin φ,  x'_b = x_b cos φ + x_a sin φ
+                keyTile[target + a] = x * cos - y * sin;
+                keyTile[target + c] = y * cos + x * sin;
+            }
+        }
+    }
+
+    /** ℓ of row i: the lane-wise partial sums added up (vector), or the one running sum (scalar). */
+    private float rowSum(Workspace ws, int i) {
+        return vector ? VectorKernels.sumLanes(ws.rowSum, i * SUM_LANES) : ws.rowSum[i * SUM_LANES];
+    }
+
+    private void scaleCopy(float[] target, int targetOffset, float[] source, int sourceOffset, int count, float factor) {
+        if (vector) {
+            VectorKernels.scaleCopy(target, targetOffset, source, sourceOffset, count, factor);
+        } else {
+            ScalarKernels.scaleCopy(target, targetOffset, source, sourceOffset, count, factor);
+        }
+    }
+}

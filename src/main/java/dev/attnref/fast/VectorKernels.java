@@ -1,0 +1,412 @@
+package dev.attnref.fast;
+
+import static dev.attnref.fast.TileEngine.TILE;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The Vector API kernels of {@link TileEngine}, on {@link FloatVector#SPECIES_PREFERRED} (16 lanes
+ * with AVX-512). Each has a scalar twin of the same name in {@link ScalarKernels}.
+ *
+ * <table>
+ *   <caption>Kernels (rows of a panel r &lt; 4, keys of a tile j &lt; {@value TileEngine#TILE})</caption>
+ *   <tr><th>kernel</th><th>einsum</th><th>register block</th></tr>
+ *   <tr><td>{@link #logitsTransposed}</td><td>rd,ds->rs</td><td>4 rows × 4 vectors of keys = 16 accumulators;
+ *       per d: 4 loads of contiguous Kᵀ columns, 4 broadcasts of q scalars, 16 FMAs</td></tr>
+ *   <tr><td>{@link #logitsDirect}</td><td>rd,sd->rs</td><td>4 rows × 4 keys, vectors along D, 16 accumulators,
+ *       then one lane reduction per (r, s); for decode, where transposing the cache would cost a pass over it</td></tr>
+ *   <tr><td>{@link #softmaxUpdate}</td><td>online softmax of one row</td><td>{@link #exp2} lane-wise</td></tr>
+ *   <tr><td>{@link #accumulateValues}</td><td>rs,se->re</td><td>4 rows × 4 vectors of Dv = 16 accumulators;
+ *       per key: 4 loads of a contiguous v row, 4 broadcasts of p, 16 FMAs</td></tr>
+ * </table>
+ * Columns of D or Dv past the last full vector are done by scalar tails (odd sizes such as 65).
+ */
+final class VectorKernels {
+    private VectorKernels() {
+    }
+
+    static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    static final int LANES = SPECIES.length();
+    private static final int BLOCK = 4 * LANES;
+
+    /**
+     * x[offset + j] ← 2^(x[offset + j] − shift) for j &lt; count (a multiple of {@link #LANES}), the
+     * steps and error of {@link Exp2} lane-wise (bit-identical to {@link Exp2#exp2}); returns the sum
+     * of the results. Arrays in and out, not vectors: on JDK 17 a vector passed to or returned from a
+     * method that C2 does not inline is boxed, which costs more than the arithmetic.
+     */
+    static float exp2Shifted(float[] x, int offset, int count, float shift) {
+        float[] sums = new float[LANES];
+        exp2Shifted(x, offset, count, shift, 1f, sums, 0);
+        return sumLanes(sums, 0);
+    }
+
+    /**
+     * As {@link #exp2Shifted(float[], int, int, float)}, adding the results lane-wise into
+     * sums[sumOffset, +LANES) after scaling those by {@code sumScale}: ℓ ← α·ℓ + Σ p without a lane
+     * reduction per tile (a float ADD reduction is a chain of 16 dependent adds).
+     */
+    static void exp2Shifted(float[] x, int offset, int count, float shift, float sumScale, float[] sums,
+            int sumOffset) {
+        FloatVector magic = FloatVector.broadcast(SPECIES, Exp2.ROUND_MAGIC);
+        FloatVector lowest = FloatVector.broadcast(SPECIES, Exp2.LOWEST);
+        FloatVector shiftVector = FloatVector.broadcast(SPECIES, shift);
+        FloatVector sum = FloatVector.zero(SPECIES);
+        for (int j = 0; j < count; j += LANES) {
+            FloatVector clamped = FloatVector.fromArray(SPECIES, x, offset + j).sub(shiftVector).max(lowest);
+            FloatVector shifted = clamped.add(magic);
+            FloatVector r = clamped.sub(shifted.sub(magic));
+            FloatVector poly = FloatVector.broadcast(SPECIES, Exp2.C7);
+            poly = poly.fma(r, FloatVector.broadcast(SPECIES, Exp2.C6));
+            poly = poly.fma(r, FloatVector.broadcast(SPECIES, Exp2.C5));
+            poly = poly.fma(r, FloatVector.broadcast(SPECIES, Exp2.C4));
+            poly = poly.fma(r, FloatVector.broadcast(SPECIES, Exp2.C3));
+            poly = poly.fma(r, FloatVector.broadcast(SPECIES, Exp2.C2));
+            poly = poly.fma(r, FloatVector.broadcast(SPECIES, Exp2.C1));
+            poly = poly.fma(r, FloatVector.broadcast(SPECIES, Exp2.C0));
+            FloatVector twoToN = shifted.reinterpretAsInts()
+                    .add(IntVector.broadcast(IntVector.SPECIES_PREFERRED, Exp2.EXPONENT_OFFSET))
+                    .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector p = poly.mul(twoToN);
+            p.intoArray(x, offset + j);
+            sum = sum.add(p);
+        }
+        FloatVector.fromArray(SPECIES, sums, sumOffset).fma(FloatVector.broadcast(SPECIES, sumScale), sum)
+                .intoArray(sums, sumOffset);
+    }
+
+    /** Σ of sums[offset, +LANES). */
+    static float sumLanes(float[] sums, int offset) {
+        return FloatVector.fromArray(SPECIES, sums, offset).reduceLanes(VectorOperators.ADD);
+    }
+
+    /**
+     * logits[r, 0..TILE) = Σ_d q[rowQuery[i0 + r] + d]·kT[kOffset + d·kStride + j]:  rd,ds->rs.
+     * kT is the transposed, zero-padded key block, so all TILE columns are readable.
+     */
+    static void logitsTransposed(float[] q, int[] rowQuery, int i0, int panelRows, int headDim, float[] kT,
+            int kOffset, int kStride, float[] logits) {
+        if (panelRows == 4) {
+            logitsTransposed4(q, rowQuery[i0], rowQuery[i0 + 1], rowQuery[i0 + 2], rowQuery[i0 + 3], headDim, kT,
+                    kOffset, kStride, logits);
+        } else {
+            for (int r = 0; r < panelRows; r++) {
+                logitsTransposed1(q, rowQuery[i0 + r], headDim, kT, kOffset, kStride, logits, r * TILE);
+            }
+        }
+    }
+
+    private static void logitsTransposed4(float[] q, int q0, int q1, int q2, int q3, int headDim, float[] kT,
+            int kOffset, int kStride, float[] logits) {
+        for (int cb = 0; cb < TILE; cb += BLOCK) {
+            FloatVector a00 = FloatVector.zero(SPECIES), a01 = a00, a02 = a00, a03 = a00;
+            FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+            FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
+            FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+            int k = kOffset + cb;
+            for (int d = 0; d < headDim; d++, k += kStride) {
+                FloatVector k0 = FloatVector.fromArray(SPECIES, kT, k);
+                FloatVector k1 = FloatVector.fromArray(SPECIES, kT, k + LANES);
+                FloatVector k2 = FloatVector.fromArray(SPECIES, kT, k + 2 * LANES);
+                FloatVector k3 = FloatVector.fromArray(SPECIES, kT, k + 3 * LANES);
+                FloatVector b0 = FloatVector.broadcast(SPECIES, q[q0 + d]);
+                a00 = b0.fma(k0, a00);
+                a01 = b0.fma(k1, a01);
+                a02 = b0.fma(k2, a02);
+                a03 = b0.fma(k3, a03);
+                FloatVector b1 = FloatVector.broadcast(SPECIES, q[q1 + d]);
+                a10 = b1.fma(k0, a10);
+                a11 = b1.fma(k1, a11);
+                a12 = b1.fma(k2, a12);
+                a13 = b1.fma(k3, a13);
+                FloatVector b2 = FloatVector.broadcast(SPECIES, q[q2 + d]);
+                a20 = b2.fma(k0, a20);
+                a21 = b2.fma(k1, a21);
+                a22 = b2.fma(k2, a22);
+                a23 = b2.fma(k3, a23);
+                FloatVector b3 = FloatVector.broadcast(SPECIES, q[q3 + d]);
+                a30 = b3.fma(k0, a30);
+                a31 = b3.fma(k1, a31);
+                a32 = b3.fma(k2, a32);
+                a33 = b3.fma(k3, a33);
+            }
+            a00.intoArray(logits, cb);
+            a01.intoArray(logits, cb + LANES);
+            a02.intoArray(logits, cb + 2 * LANES);
+            a03.intoArray(logits, cb + 3 * LANES);
+            a10.intoArray(logits, TILE + cb);
+            a11.intoArray(logits, TILE + cb + LANES);
+            a12.intoArray(logits, TILE + cb + 2 * LANES);
+            a13.intoArray(logits, TILE + cb + 3 * LANES);
+            a20.intoArray(logits, 2 * TILE + cb);
+            a21.intoArray(logits, 2 * TILE + cb + LANES);
+            a22.intoArray(logits, 2 * TILE + cb + 2 * LANES);
+            a23.intoArray(logits, 2 * TILE + cb + 3 * LANES);
+            a30.intoArray(logits, 3 * TILE + cb);
+            a31.intoArray(logits, 3 * TILE + cb + LANES);
+            a32.intoArray(logits, 3 * TILE + cb + 2 * LANES);
+            a33.intoArray(logits, 3 * TILE + cb + 3 * LANES);
+        }
+    }
+
+    private static void logitsTransposed1(float[] q, int q0, int headDim, float[] kT, int kOffset, int kStride,
+            float[] logits, int logitsOffset) {
+        for (int cb = 0; cb < TILE; cb += BLOCK) {
+            FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0, a2 = a0, a3 = a0;
+            int k = kOffset + cb;
+            for (int d = 0; d < headDim; d++, k += kStride) {
+                FloatVector b0 = FloatVector.broadcast(SPECIES, q[q0 + d]);
+                a0 = b0.fma(FloatVector.fromArray(SPECIES, kT, k), a0);
+                a1 = b0.fma(FloatVector.fromArray(SPECIES, kT, k + LANES), a1);
+                a2 = b0.fma(FloatVector.fromArray(SPECIES, kT, k + 2 * LANES), a2);
+                a3 = b0.fma(FloatVector.fromArray(SPECIES, kT, k + 3 * LANES), a3);
+            }
+            a0.intoArray(logits, logitsOffset + cb);
+            a1.intoArray(logits, logitsOffset + cb + LANES);
+            a2.intoArray(logits, logitsOffset + cb + 2 * LANES);
+            a3.intoArray(logits, logitsOffset + cb + 3 * LANES);
+        }
+    }
+
+    /** logits[r, j] = q[rowQuery[i0 + r]]·keys[keyOffset + j·keyRow] for j &lt; width:  rd,sd->rs */
+    static void logitsDirect(float[] q, int[] rowQuery, int i0, int panelRows, int headDim, float[] keys,
+            int keyOffset, int keyRow, int width, float[] logits) {
+        int full = SPECIES.loopBound(headDim);
+        if (panelRows == 4) {
+            int j = 0;
+            for (; j + 4 <= width; j += 4) {
+                logitsDirect4x4(q, rowQuery[i0], rowQuery[i0 + 1], rowQuery[i0 + 2], rowQuery[i0 + 3], headDim, full,
+                        keys, keyOffset + j * keyRow, keyRow, logits, j);
+            }
+            for (; j < width; j++) {
+                for (int r = 0; r < 4; r++) {
+                    logits[r * TILE + j] = dot(q, rowQuery[i0 + r], keys, keyOffset + j * keyRow, headDim, full);
+                }
+            }
+        } else {
+            for (int r = 0; r < panelRows; r++) {
+                for (int j = 0; j < width; j++) {
+                    logits[r * TILE + j] = dot(q, rowQuery[i0 + r], keys, keyOffset + j * keyRow, headDim, full);
+                }
+            }
+        }
+    }
+
+    private static void logitsDirect4x4(float[] q, int q0, int q1, int q2, int q3, int headDim, int full,
+            float[] keys, int k0, int keyRow, float[] logits, int j) {
+        int k1 = k0 + keyRow;
+        int k2 = k1 + keyRow;
+        int k3 = k2 + keyRow;
+        FloatVector a00 = FloatVector.zero(SPECIES), a01 = a00, a02 = a00, a03 = a00;
+        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
+        FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+        for (int d = 0; d < full; d += LANES) {
+            FloatVector x0 = FloatVector.fromArray(SPECIES, keys, k0 + d);
+            FloatVector x1 = FloatVector.fromArray(SPECIES, keys, k1 + d);
+            FloatVector x2 = FloatVector.fromArray(SPECIES, keys, k2 + d);
+            FloatVector x3 = FloatVector.fromArray(SPECIES, keys, k3 + d);
+            FloatVector y = FloatVector.fromArray(SPECIES, q, q0 + d);
+            a00 = y.fma(x0, a00);
+            a01 = y.fma(x1, a01);
+            a02 = y.fma(x2, a02);
+            a03 = y.fma(x3, a03);
+            y = FloatVector.fromArray(SPECIES, q, q1 + d);
+            a10 = y.fma(x0, a10);
+            a11 = y.fma(x1, a11);
+            a12 = y.fma(x2, a12);
+            a13 = y.fma(x3, a13);
+            y = FloatVector.fromArray(SPECIES, q, q2 + d);
+            a20 = y.fma(x0, a20);
+            a21 = y.fma(x1, a21);
+            a22 = y.fma(x2, a22);
+            a23 = y.fma(x3, a23);
+            y = FloatVector.fromArray(SPECIES, q, q3 + d);
+            a30 = y.fma(x0, a30);
+            a31 = y.fma(x1, a31);
+            a32 = y.fma(x2, a32);
+            a33 = y.fma(x3, a33);
+        }
+        logits[j] = a00.reduceLanes(VectorOperators.ADD) + tail(q, q0, keys, k0, full, headDim);
+        logits[j + 1] = a01.reduceLanes(VectorOperators.ADD) + tail(q, q0, keys, k1, full, headDim);
+        logits[j + 2] = a02.reduceLanes(VectorOperators.ADD) + tail(q, q0, keys, k2, full, headDim);
+        logits[j + 3] = a03.reduceLanes(VectorOperators.ADD) + tail(q, q0, keys, k3, full, headDim);
+        logits[TILE + j] = a10.reduceLanes(VectorOperators.ADD) + tail(q, q1, keys, k0, full, headDim);
+        logits[TILE + j + 1] = a11.reduceLanes(VectorOperators.ADD) + tail(q, q1, keys, k1, full, headDim);
+        logits[TILE + j + 2] = a12.reduceLanes(VectorOperators.ADD) + tail(q, q1, keys, k2, full, headDim);
+        logits[TILE + j + 3] = a13.reduceLanes(VectorOperators.ADD) + tail(q, q1, keys, k3, full, headDim);
+        logits[2 * TILE + j] = a20.reduceLanes(VectorOperators.ADD) + tail(q, q2, keys, k0, full, headDim);
+        logits[2 * TILE + j + 1] = a21.reduceLanes(VectorOperators.ADD) + tail(q, q2, keys, k1, full, headDim);
+        logits[2 * TILE + j + 2] = a22.reduceLanes(VectorOperators.ADD) + tail(q, q2, keys, k2, full, headDim);
+        logits[2 * TILE + j + 3] = a23.reduceLanes(VectorOperators.ADD) + tail(q, q2, keys, k3, full, headDim);
+        logits[3 * TILE + j] = a30.reduceLanes(VectorOperators.ADD) + tail(q, q3, keys, k0, full, headDim);
+        logits[3 * TILE + j + 1] = a31.reduceLanes(VectorOperators.ADD) + tail(q, q3, keys, k1, full, headDim);
+        logits[3 * TILE + j + 2] = a32.reduceLanes(VectorOperators.ADD) + tail(q, q3, keys, k2, full, headDim);
+        logits[3 * TILE + j + 3] = a33.reduceLanes(VectorOperators.ADD) + tail(q, q3, keys, k3, full, headDim);
+    }
+
+    private static float dot(float[] q, int query, float[] keys, int key, int headDim, int full) {
+        FloatVector a = FloatVector.zero(SPECIES);
+        for (int d = 0; d < full; d += LANES) {
+            a = FloatVector.fromArray(SPECIES, q, query + d).fma(FloatVector.fromArray(SPECIES, keys, key + d), a);
+        }
+        return a.reduceLanes(VectorOperators.ADD) + tail(q, query, keys, key, full, headDim);
+    }
+
+    /** Σ_{d ∈ [from, headDim)} q·k, the columns past the last full vector. */
+    private static float tail(float[] q, int query, float[] keys, int key, int from, int headDim) {
+        float sum = 0f;
+        for (int d = from; d < headDim; d++) {
+            sum = Math.fma(q[query + d], keys[key + d], sum);
+        }
+        return sum;
+    }
+
+    /**
+     * The online-softmax update of one prepared row, as {@link ScalarKernels#softmaxUpdate}, except that
+     * ℓ is kept as LANES partial sums at rowSum[i·SUM_LANES, +LANES).
+     */
+    static void softmaxUpdate(float[] logits, int offset, float logitScale, float[] rowMax, float[] rowSum,
+            float[] alpha, int i) {
+        FloatVector scale = FloatVector.broadcast(SPECIES, logitScale);
+        FloatVector maxVector = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
+        for (int j = 0; j < TILE; j += LANES) {
+            FloatVector x = FloatVector.fromArray(SPECIES, logits, offset + j).mul(scale);
+            x.intoArray(logits, offset + j);
+            maxVector = maxVector.max(x);
+        }
+        float oldMax = rowMax[i];
+        float newMax = Math.max(oldMax, maxVector.reduceLanes(VectorOperators.MAX));
+        float shift = newMax == Float.NEGATIVE_INFINITY ? 0f : newMax;
+        float a = Exp2.exp2(oldMax - shift);
+        exp2Shifted(logits, offset, TILE, shift, a, rowSum, i * TileEngine.SUM_LANES);
+        alpha[i] = a;
+        rowMax[i] = newMax;
+    }
+
+    /** acc[i0 + r, e] = α·acc[i0 + r, e] + Σ_{j &lt; width} p[r, j]·v[valueOffset + j·valueRow + e]:  rs,se->re */
+    static void accumulateValues(float[] p, float[] alpha, int i0, int panelRows, int width, float[] v,
+            int valueOffset, int valueRow, int valueDim, float[] acc, int accRow) {
+        int full = SPECIES.loopBound(valueDim);
+        int e = 0;
+        if (panelRows == 4) {
+            for (; e + BLOCK <= full; e += BLOCK) {
+                accumulate4x4(p, alpha[i0], alpha[i0 + 1], alpha[i0 + 2], alpha[i0 + 3], width, v, valueOffset + e,
+                        valueRow, acc, i0 * accRow + e, accRow);
+            }
+        }
+        for (int r = 0; r < panelRows; r++) {
+            int row = (i0 + r) * accRow;
+            FloatVector a = FloatVector.broadcast(SPECIES, alpha[i0 + r]);
+            for (int c = e; c < full; c += LANES) {
+                FloatVector sum = FloatVector.fromArray(SPECIES, acc, row + c).mul(a);
+                for (int j = 0; j < width; j++) {
+                    sum = FloatVector.broadcast(SPECIES, p[r * TILE + j])
+                            .fma(FloatVector.fromArray(SPECIES, v, valueOffset + j * valueRow + c), sum);
+                }
+                sum.intoArray(acc, row + c);
+            }
+            for (int c = full; c < valueDim; c++) {
+                float sum = acc[row + c] * alpha[i0 + r];
+                for (int j = 0; j < width; j++) {
+                    sum = Math.fma(p[r * TILE + j], v[valueOffset + j * valueRow + c], sum);
+                }
+                acc[row + c] = sum;
+            }
+        }
+    }
+
+    private static void accumulate4x4(float[] p, float alpha0, float alpha1, float alpha2, float alpha3, int width,
+            float[] v, int valueOffset, int valueRow, float[] acc, int acc0, int accRow) {
+        int acc1 = acc0 + accRow;
+        int acc2 = acc1 + accRow;
+        int acc3 = acc2 + accRow;
+        FloatVector a00 = FloatVector.fromArray(SPECIES, acc, acc0).mul(alpha0);
+        FloatVector a01 = FloatVector.fromArray(SPECIES, acc, acc0 + LANES).mul(alpha0);
+        FloatVector a02 = FloatVector.fromArray(SPECIES, acc, acc0 + 2 * LANES).mul(alpha0);
+        FloatVector a03 = FloatVector.fromArray(SPECIES, acc, acc0 + 3 * LANES).mul(alpha0);
+        FloatVector a10 = FloatVector.fromArray(SPECIES, acc, acc1).mul(alpha1);
+        FloatVector a11 = FloatVector.fromArray(SPECIES, acc, acc1 + LANES).mul(alpha1);
+        FloatVector a12 = FloatVector.fromArray(SPECIES, acc, acc1 + 2 * LANES).mul(alpha1);
+        FloatVector a13 = FloatVector.fromArray(SPECIES, acc, acc1 + 3 * LANES).mul(alpha1);
+        FloatVector a20 = FloatVector.fromArray(SPECIES, acc, acc2).mul(alpha2);
+        FloatVector a21 = FloatVector.fromArray(SPECIES, acc, acc2 + LANES).mul(alpha2);
+        FloatVector a22 = FloatVector.fromArray(SPECIES, acc, acc2 + 2 * LANES).mul(alpha2);
+        FloatVector a23 = FloatVector.fromArray(SPECIES, acc, acc2 + 3 * LANES).mul(alpha2);
+        FloatVector a30 = FloatVector.fromArray(SPECIES, acc, acc3).mul(alpha3);
+        FloatVector a31 = FloatVector.fromArray(SPECIES, acc, acc3 + LANES).mul(alpha3);
+        FloatVector a32 = FloatVector.fromArray(SPECIES, acc, acc3 + 2 * LANES).mul(alpha3);
+        FloatVector a33 = FloatVector.fromArray(SPECIES, acc, acc3 + 3 * LANES).mul(alpha3);
+        int vj = valueOffset;
+        for (int j = 0; j < width; j++, vj += valueRow) {
+            FloatVector v0 = FloatVector.fromArray(SPECIES, v, vj);
+            FloatVector v1 = FloatVector.fromArray(SPECIES, v, vj + LANES);
+            FloatVector v2 = FloatVector.fromArray(SPECIES, v, vj + 2 * LANES);
+            FloatVector v3 = FloatVector.fromArray(SPECIES, v, vj + 3 * LANES);
+            FloatVector b = FloatVector.broadcast(SPECIES, p[j]);
+            a00 = b.fma(v0, a00);
+            a01 = b.fma(v1, a01);
+            a02 = b.fma(v2, a02);
+            a03 = b.fma(v3, a03);
+            b = FloatVector.broadcast(SPECIES, p[TILE + j]);
+            a10 = b.fma(v0, a10);
+            a11 = b.fma(v1, a11);
+            a12 = b.fma(v2, a12);
+            a13 = b.fma(v3, a13);
+            b = FloatVector.broadcast(SPECIES, p[2 * TILE + j]);
+            a20 = b.fma(v0, a20);
+            a21 = b.fma(v1, a21);
+            a22 = b.fma(v2, a22);
+            a23 = b.fma(v3, a23);
+            b = FloatVector.broadcast(SPECIES, p[3 * TILE + j]);
+            a30 = b.fma(v0, a30);
+            a31 = b.fma(v1, a31);
+            a32 = b.fma(v2, a32);
+            a33 = b.fma(v3, a33);
+        }
+        a00.intoArray(acc, acc0);
+        a01.intoArray(acc, acc0 + LANES);
+        a02.intoArray(acc, acc0 + 2 * LANES);
+        a03.intoArray(acc, acc0 + 3 * LANES);
+        a10.intoArray(acc, acc1);
+        a11.intoArray(acc, acc1 + LANES);
+        a12.intoArray(acc, acc1 + 2 * LANES);
+        a13.intoArray(acc, acc1 + 3 * LANES);
+        a20.intoArray(acc, acc2);
+        a21.intoArray(acc, acc2 + LANES);
+        a22.intoArray(acc, acc2 + 2 * LANES);
+        a23.intoArray(acc, acc2 + 3 * LANES);
+        a30.intoArray(acc, acc3);
+        a31.intoArray(acc, acc3 + LANES);
+        a32.intoArray(acc, acc3 + 2 * LANES);
+        a33.intoArray(acc, acc3 + 3 * LANES);
+    }
+
+    /** target[0, count) = factor·source[0, count). */
+    static void scaleCopy(float[] target, int targetOffset, float[] source, int sourceOffset, int count, float factor) {
+        int full = SPECIES.loopBound(count);
+        for (int e = 0; e < full; e += LANES) {
+            FloatVector.fromArray(SPECIES, source, sourceOffset + e).mul(factor).intoArray(target, targetOffset + e);
+        }
+        for (int e = full; e < count; e++) {
+            target[targetOffset + e] = source[sourceOffset + e] * factor;
+        }
+    }
+
+    /** target[0, count) += factor·source[0, count). */
+    static void addScaled(float[] target, int targetOffset, float[] source, int sourceOffset, int count, float factor) {
+        int full = SPECIES.loopBound(count);
+        FloatVector f = FloatVector.broadcast(SPECIES, factor);
+        for (int e = 0; e < full; e += LANES) {
+            FloatVector.fromArray(SPECIES, source, sourceOffset + e)
+                    .fma(f, FloatVector.fromArray(SPECIES, target, targetOffset + e))
+                    .intoArray(target, targetOffset + e);
+        }
+        for (int e = full; e < count; e++) {
+            target[targetOffset + e] = Math.fma(source[sourceOffset + e], factor, target[targetOffset + e]);
+        }
+    }
+}

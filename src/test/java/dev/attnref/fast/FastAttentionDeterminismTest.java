@@ -1,0 +1,73 @@
+package dev.attnref.fast;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import dev.attnref.core.RopePairing;
+import dev.attnref.core.SeededRandom;
+import dev.attnref.property.AttnShape;
+import java.util.function.BiConsumer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Same inputs, same output bit for bit, whatever the thread count (ARCHITECTURE.md, "Numerics"):
+ * the work split depends on the shape only and every output element is computed by one thread in a
+ * fixed order. Checked for 1, 2 and 3 threads on shapes with several work items, several tiles and
+ * several decode chunks.
+ */
+class FastAttentionDeterminismTest {
+    private static final int[] THREADS = {1, 2, 3};
+
+    @Test
+    void causalGqaPrefillIsIdenticalForOneTwoAndThreeThreads() {
+        FastCase c = FastCase.draw(new AttnShape(2, 8, 2, 70, 200, 65, 33, 1, AttnShape.Kind.CROSS), new SeededRandom(1),
+                FastCase.Masking.CAUSAL_BOTTOM_RIGHT);
+        assertSameForEveryThreadCount("prefill " + c, c.dims.outputCount(),
+                (fast, out) -> fast.prefill(c.dims, c.q, c.k, c.v, c.options, out));
+    }
+
+    @Test
+    void maskedDecodeIsIdenticalForOneTwoAndThreeThreads() {
+        FastCase c = FastCase.draw(new AttnShape(2, 6, 2, 2, 1500, 16, 16, 1, AttnShape.Kind.CROSS), new SeededRandom(2),
+                FastCase.Masking.ADDITIVE);
+        assertSameForEveryThreadCount("decode " + c, c.dims.outputCount(),
+                (fast, out) -> fast.decode(c.dims, c.q, c.k, c.v, c.options, out));
+    }
+
+    @Test
+    void latentDecodesAreIdenticalForOneTwoAndThreeThreads() {
+        SeededRandom data = new SeededRandom(3);
+        int batch = 2;
+        int numHeads = 5;
+        int latent = 40;
+        int rope = 8;
+        int kvLen = 1100;
+        float[] qLatent = FastCase.uniform(data, batch * numHeads * latent, 1);
+        float[] qRope = FastCase.uniform(data, batch * numHeads * rope, 1);
+        float[] cache = FastCase.uniform(data, batch * kvLen * (latent + rope), 1);
+        assertSameForEveryThreadCount("MLA decode", batch * numHeads * latent,
+                (fast, out) -> fast.mlaDecode(batch, numHeads, latent, rope, kvLen, qLatent, qRope, cache, 0.125f, out));
+        float[] cos = FastCase.uniform(data, kvLen * latent / 2, 1);
+        float[] sin = FastCase.uniform(data, kvLen * latent / 2, 1);
+        float[] keys = FastCase.uniform(data, batch * kvLen * latent, 1);
+        assertSameForEveryThreadCount("MFA-KR decode", batch * numHeads * latent,
+                (fast, out) -> fast.mfaKeyReuseDecode(batch, numHeads, latent, kvLen, qLatent, keys, cos, sin,
+                        RopePairing.SPLIT_HALVES, 0.125f, out));
+    }
+
+    private static void assertSameForEveryThreadCount(String what, int outputs, BiConsumer<FastAttention, float[]> call) {
+        for (Kernels kernels : Kernels.values()) {
+            float[] first = null;
+            for (int threads : THREADS) {
+                try (FastAttention fast = new FastAttention(threads, kernels)) {
+                    float[] out = new float[outputs];
+                    call.accept(fast, out);
+                    if (first == null) {
+                        first = out;
+                    } else {
+                        assertArrayEquals(first, out, what + ": " + kernels + " with " + threads + " threads differs from 1 thread");
+                    }
+                }
+            }
+        }
+    }
+}
