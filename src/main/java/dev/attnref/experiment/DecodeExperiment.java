@@ -109,7 +109,7 @@ public final class DecodeExperiment implements Experiment {
                 "ram_gb:d", "vector_bits:i");
         machineTable.add(machine.fmaF32() / 1e9, machine.fmaF64() / 1e9, machine.readBandwidth() / 1e9,
                 machine.memoryBytes() / 1e9, machine.floatLanes() * 32);
-        context.write(machineTable, "machine");
+        context.write(machineTable, "machine", threads);
 
         Results measured = Results.of("decode_measured", "variant:s", "shape:s", "engine:s", "cache_length:i",
                 "median_ms:d", "min_ms:d", "repeats:i", "bytes_read:d", "flops:d", "gb_per_s:d", "gflop_per_s:d",
@@ -177,7 +177,7 @@ public final class DecodeExperiment implements Experiment {
                 }
             }
         }
-        context.write(measured, "decode_measured");
+        context.write(measured, "decode_measured", threads);
         context.write(intensityTable(), "intensity");
         List<Hardware> devices = new ArrayList<>(HardwareCatalogue.accelerators());
         devices.add(HardwareCatalogue.thisMachine(machine));
