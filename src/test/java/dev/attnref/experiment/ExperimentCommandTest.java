@@ -41,9 +41,13 @@ class ExperimentCommandTest {
     }
 
     private static Table runTiny(Path dir, String id, String block, String csv) throws IOException {
+        return runTiny(dir, id, block, csv, 1);
+    }
+
+    private static Table runTiny(Path dir, String id, String block, String csv, int threads) throws IOException {
         Path out = dir.resolve(id + "-out");
-        Run r = run("experiment", id, "--quick", "--threads", "1", "--spec", spec(dir, id, block).toString(), "--out",
-                out.toString());
+        Run r = run("experiment", id, "--quick", "--threads", Integer.toString(threads), "--spec",
+                spec(dir, id, block).toString(), "--out", out.toString());
         assertEquals(0, r.exit(), id + " failed: " + r.err() + r.out());
         assertTrue(r.out().contains("[" + id + "] done in"), r.out());
         Path file = out.resolve("results").resolve(csv + ".csv");
@@ -65,12 +69,14 @@ class ExperimentCommandTest {
                  "jitWarmupSeconds": 0.01, "warmups": 1, "warmupSeconds": 0, "minRepeats": 1, "minSeconds": 0,
                  "probeMiB": 1, "probeRepeats": 1, "catalogueCacheLengths": [1024], "batches": [1],
                  "shapes": [{"kind": "gqa", "heads": 2, "kvHeads": 1, "headDim": 8},
-                            {"kind": "mla-absorbed", "heads": 2, "latentDim": 8, "ropeDim": 4}]}""", "decode_measured");
+                            {"kind": "mla-absorbed", "heads": 2, "latentDim": 8, "ropeDim": 4}]}""", "decode_measured", 2);
         assertEquals(2 * 3 * 2, t.rowCount());
         // bytes read by the MQA core at S = 128 in float64: 128 · 1·(8 + 8) · 8 = 16,384; in float32 half of it
         assertEquals(16_384.0, Results.number(t, "bytes_read", 1));
         assertEquals(8_192.0, Results.number(t, "bytes_read", 5));
         assertEquals("fast float32 (dev.attnref.fast)", Results.text(t, "engine", 5));
+        // thread-cpu timing runs one thread whatever --threads says, and the stamp says so
+        assertEquals(1.0, Results.number(t, "threads", 0));
     }
 
     @Test
