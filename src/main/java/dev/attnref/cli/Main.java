@@ -14,6 +14,8 @@ import picocli.CommandLine.Command;
                 BugsCommand.class,
                 ClaimsCommand.class,
                 RaceCommand.class,
+                ExperimentCommand.class,
+                ReportCommand.class,
         })
 public final class Main {
     public static void main(String[] args) {

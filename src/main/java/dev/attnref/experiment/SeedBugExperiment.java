@@ -1,0 +1,242 @@
+package dev.attnref.experiment;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.attnref.core.SeededRandom;
+import dev.attnref.core.Tensor;
+import dev.attnref.mirror.BugCatalogue;
+import dev.attnref.oracle.AttentionProblem;
+import dev.attnref.oracle.OracleAttention;
+import org.knowm.xchart.XYChart;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * E07 — the measured effect of each seed bug as published.
+ *
+ * <ol>
+ *   <li><b>In PyTorch</b> (the seeds' own code, run by {@code reference-data/seeds/run_seeds.py}): for every
+ *       bug of the catalogue, each snippet case its {@code pythonEvidence} names is read from
+ *       {@code seed_outputs.json}: the largest difference between the published and the fixed run's
+ *       outputs, relative to the fixed output, or the exception the published code raises.</li>
+ *   <li><b>Swept here</b> against the sequence length T, for the two wrong-result bugs that grow with T
+ *       (computed on the float64 oracle, with the published line's arithmetic):
+ *       <ul>
+ *         <li>S000-MQA-MASK / S000-GQA-MASK: {@code scores += mask · (−1e-9)} with a causal
+ *             "1 = hide" mask — the attention mass each query puts on future keys (0 when fixed).</li>
+ *         <li>S000-MQA-TRANSPOSE / S000-GQA-TRANSPOSE: {@code output.transpose(−1, −2).contiguous().view(B, −1, H·D)}
+ *             on {@code [B, H, T, D]} instead of {@code transpose(1, 2)} — the relative error of the merged
+ *             heads (0 at T = 1, which is why single-token tests pass).</li>
+ *       </ul></li>
+ * </ol>
+ * The Java mirrors (branch {@code mirrors}) reproduce each published behaviour line by line; this
+ * experiment reads PyTorch's results and recomputes the two sweeps from the published arithmetic.
+ */
+public final class SeedBugExperiment implements Experiment {
+    private static final long SEED = 0xE07L;
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern CASE = Pattern.compile("snippets\\.(\\w+)\\.cases\\[(\\w+)\\]");
+
+    @Override
+    public String id() {
+        return "E07";
+    }
+
+    @Override
+    public String folder() {
+        return "E07-seed-bugs";
+    }
+
+    @Override
+    public String title() {
+        return "Seed bugs as published: measured effect against the fixed code";
+    }
+
+    @Override
+    public void run(ExperimentContext context) {
+        Spec spec = context.spec();
+        Results effects = Results.of("seed_bug_effects", "bug:s", "kind:s", "case:s", "measure:s", "value:s", "source:s");
+        fromPyTorch(context.root().resolve(spec.text("seedOutputs")), effects);
+        List<Integer> lengths = spec.integers("lengths");
+        Results sweep = Results.of("seed_bug_sweep", "bug:s", "length:i", "measure:s", "value:d");
+        double[] xs = lengths.stream().mapToDouble(Integer::doubleValue).toArray();
+        double[] future = new double[xs.length];
+        double[] scrambled = new double[xs.length];
+        int heads = spec.integer("heads");
+        int headDim = spec.integer("headDim");
+        for (int i = 0; i < xs.length; i++) {
+            int t = lengths.get(i);
+            future[i] = futureMassWithTinyMask(t, heads, headDim);
+            scrambled[i] = transposeMergeError(t, heads, headDim);
+            sweep.add("S000-MQA-MASK", t, "max attention mass on future keys", future[i]);
+            sweep.add("S000-MQA-TRANSPOSE", t, "relative error of merged heads", scrambled[i]);
+            context.log("T=%d: future mass %.3f, transpose error %.3f", t, future[i], scrambled[i]);
+        }
+        effects.add("S000-MQA-MASK", "wrong-result", "T = " + lengths.get(lengths.size() - 1), "max attention mass on future keys",
+                String.format(Locale.ROOT, "%.3f", future[xs.length - 1]), "float64 oracle, additive −1e-9 mask (this run)");
+        effects.add("S000-MQA-TRANSPOSE", "wrong-result", "T = " + lengths.get(lengths.size() - 1),
+                "relative error of merged heads", String.format(Locale.ROOT, "%.3f", scrambled[xs.length - 1]),
+                "Tensor transpose(−1, −2).view vs transpose(1, 2) (this run)");
+        context.write(effects, "seed_bug_effects");
+        context.write(sweep, "seed_bug_sweep");
+        XYChart chart = Charts.lines("Seed 000 bugs as published vs sequence length (H = " + heads + ", D = " + headDim + ")",
+                "sequence length T", "fraction", true, false);
+        Charts.series(chart, "S000-MQA-MASK: max mass on future keys", xs, future);
+        Charts.series(chart, "S000-MQA-TRANSPOSE: relative error of output", xs, scrambled);
+        context.chart(chart, "seed_bug_effects");
+    }
+
+    /** One row per (bug, PyTorch case): max |published − fixed| / max |fixed| per output, or the exception raised. */
+    static void fromPyTorch(Path seedOutputs, Results effects) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(Files.readString(seedOutputs));
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading " + seedOutputs, e);
+        }
+        String torch = "PyTorch " + root.path("torch_version").asText() + " (seed_outputs.json)";
+        for (BugCatalogue.Bug bug : BugCatalogue.load().bugs()) {
+            Matcher m = CASE.matcher(bug.pythonEvidence());
+            boolean any = false;
+            while (m.find()) {
+                JsonNode caseNode = null;
+                for (JsonNode c : root.path("snippets").path(m.group(1)).path("cases")) {
+                    if (c.path("id").asText().equals(m.group(2))) {
+                        caseNode = c;
+                    }
+                }
+                if (caseNode == null) {
+                    continue;
+                }
+                any = true;
+                JsonNode fixed = caseNode.path("runs").path("fixed");
+                String caseId = m.group(1) + "[" + m.group(2) + "]";
+                for (java.util.Iterator<String> names = caseNode.path("runs").fieldNames(); names.hasNext(); ) {
+                    String run = names.next();
+                    if (!run.startsWith("as_published")) {
+                        continue;
+                    }
+                    JsonNode published = caseNode.path("runs").path(run);
+                    String what = run.equals("as_published") ? "" : " (run " + run + ")";
+                    if (published.has("exception")) {
+                        JsonNode ex = published.get("exception");
+                        effects.add(bug.id(), bug.kind().label(), caseId, "published code raises" + what,
+                                ex.path("class").asText() + ": " + shorten(ex.path("message").asText()), torch);
+                    } else if (published.has("outputs") && fixed.has("outputs")) {
+                        for (JsonNode out : published.get("outputs")) {
+                            for (JsonNode f : fixed.get("outputs")) {
+                                if (f.path("name").asText().equals(out.path("name").asText())) {
+                                    effects.add(bug.id(), bug.kind().label(), caseId, "max |published − fixed| / max |fixed| of "
+                                            + out.path("name").asText() + what,
+                                            relativeDifference(out.path("values"), f.path("values")), torch);
+                                }
+                            }
+                        }
+                    } else {
+                        effects.add(bug.id(), bug.kind().label(), caseId, "no comparable outputs" + what, "–", torch);
+                    }
+                }
+            }
+            if (!any) {
+                effects.add(bug.id(), bug.kind().label(), "–", "evidence is a probe, not a case",
+                        shorten(bug.pythonEvidence()), torch);
+            }
+        }
+    }
+
+    private static String relativeDifference(JsonNode a, JsonNode b) {
+        if (a.size() != b.size()) {
+            return "shapes differ (" + a.size() + " vs " + b.size() + " values)";
+        }
+        double diff = 0;
+        double scale = 0;
+        int nan = 0;
+        for (int i = 0; i < a.size(); i++) {
+            double x = value(a.get(i));
+            double y = value(b.get(i));
+            if (Double.isNaN(x) != Double.isNaN(y)) {
+                nan++;
+                continue;
+            }
+            if (!Double.isNaN(x)) {
+                diff = Math.max(diff, Math.abs(x - y));
+                scale = Math.max(scale, Math.abs(y));
+            }
+        }
+        String rel = String.format(Locale.ROOT, "%.3g", scale == 0 ? diff : diff / scale);
+        return nan == 0 ? rel : rel + " (" + nan + " values NaN in one run only)";
+    }
+
+    private static double value(JsonNode n) {
+        if (n.isNumber()) {
+            return n.asDouble();
+        }
+        return switch (n.asText()) {
+            case "Infinity" -> Double.POSITIVE_INFINITY;
+            case "-Infinity" -> Double.NEGATIVE_INFINITY;
+            case "NaN" -> Double.NaN;
+            default -> Double.parseDouble(n.asText());
+        };
+    }
+
+    private static String shorten(String s) {
+        return s.length() <= 120 ? s : s.substring(0, 119) + "…";
+    }
+
+    /**
+     * Seed 000's mask line: logits + mask·(−1e-9) with mask[t, s] = 1 for s &gt; t ("1 = hide"). The
+     * largest mass any query puts on its future keys; the fixed line (−∞) gives 0.
+     */
+    static double futureMassWithTinyMask(int length, int heads, int headDim) {
+        SeededRandom random = new SeededRandom(SEED + length);
+        double[] q = random.gaussians(heads * length * headDim, 1);
+        double[] k = random.gaussians(length * headDim, 1);          // MQA: one key/value head
+        double[] v = random.gaussians(length * headDim, 1);
+        double[] bias = new double[length * length];
+        for (int t = 0; t < length; t++) {
+            for (int s = t + 1; s < length; s++) {
+                bias[t * length + s] = 1 * -1e-9;                     // py: attention_scores += attention_mask * -1e-9
+            }
+        }
+        double[] p = OracleAttention.attend(AttentionProblem.builder().batch(1).numHeads(heads).numKvHeads(1)
+                .qLen(length).newKvLen(length).headDim(headDim).valueHeadDim(headDim).query(q).key(k).value(v)
+                .additiveMask(bias, length, length).build()).probabilities();   // [1, H, T, S]
+        double worst = 0;
+        for (int h = 0; h < heads; h++) {
+            for (int t = 0; t < length; t++) {
+                double mass = 0;
+                for (int s = t + 1; s < length; s++) {
+                    mass += p[(h * length + t) * length + s];
+                }
+                worst = Math.max(worst, mass);
+            }
+        }
+        return worst;
+    }
+
+    /**
+     * Seed 000's merge line {@code output.transpose(-1, -2).contiguous().view(B, -1, H·D)} on
+     * {@code [B, H, T, D]} against the fixed {@code transpose(1, 2)}: ‖published − fixed‖_F / ‖fixed‖_F.
+     */
+    static double transposeMergeError(int length, int heads, int headDim) {
+        Tensor out = Tensor.randn(new SeededRandom(SEED + 31L * length), 1.0, 1, heads, length, headDim);
+        Tensor published = out.transpose(-1, -2).contiguous().view(1, -1, heads * headDim);   // [1, T, H·D], scrambled
+        Tensor fixed = out.transpose(1, 2).contiguous().view(1, -1, heads * headDim);         // [1, T, H·D]
+        double[] a = published.toArray();
+        double[] b = fixed.toArray();
+        double num = 0;
+        double den = 0;
+        for (int i = 0; i < a.length; i++) {
+            num += (a[i] - b[i]) * (a[i] - b[i]);
+            den += b[i] * b[i];
+        }
+        return Math.sqrt(num / den);
+    }
+}

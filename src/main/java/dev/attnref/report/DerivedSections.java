@@ -1,0 +1,284 @@
+package dev.attnref.report;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.attnref.attention.AttentionShape;
+import dev.attnref.attention.MfaShape;
+import dev.attnref.attention.MlaShape;
+import dev.attnref.attention.ModelCatalogue;
+import dev.attnref.attention.ModelConfig;
+import dev.attnref.experiment.AttentionCost;
+import dev.attnref.experiment.CoreShape;
+import dev.attnref.experiment.DecodeExperiment;
+import dev.attnref.experiment.Hardware;
+import dev.attnref.experiment.HardwareCatalogue;
+import dev.attnref.experiment.KvCacheExperiment;
+import dev.attnref.experiment.KvPrecision;
+import dev.attnref.experiment.Results;
+import dev.attnref.mirror.BugCatalogue;
+import tech.tablesaw.api.Table;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The sections of REPORT.md that are computed from the project's own data (model catalogue,
+ * hardware catalogue, cost model, bug catalogue, claims ledger, golden manifest) and nothing
+ * measured: identical on every machine. {@code ReportDeterminismTest} regenerates them and compares
+ * them with the committed REPORT.md.
+ *
+ * <p>Each section is delimited in REPORT.md by {@code <!-- BEGIN derived:ID -->} and
+ * {@code <!-- END derived:ID -->}.
+ */
+public final class DerivedSections {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int DECODE_LENGTH = 32768;
+    private static final int PREFILL_LENGTH = 8192;
+
+    private DerivedSections() {
+    }
+
+    /** Every derived section by id, in report order. */
+    public static Map<String, String> all(Path root) {
+        Map<String, String> sections = new LinkedHashMap<>();
+        sections.put("variants", variants());
+        sections.put("formulas", formulas());
+        sections.put("kv-cache", kvCache());
+        sections.put("hardware", hardware());
+        sections.put("roofline", roofline());
+        sections.put("bugs", bugs());
+        sections.put("claims", claims());
+        sections.put("golden", golden(root));
+        return sections;
+    }
+
+    /** One row per catalogue model and form: the MLA models also naive, Step-3 also with key reuse. */
+    private record Form(ModelConfig model, AttentionShape shape, CoreShape.MlaForm form, String label) {
+    }
+
+    private static List<Form> forms() {
+        List<Form> forms = new ArrayList<>();
+        for (ModelConfig m : ModelCatalogue.all()) {
+            if (m.attention() instanceof MlaShape) {
+                forms.add(new Form(m, m.attention(), CoreShape.MlaForm.ABSORBED, "MLA (absorbed)"));
+                forms.add(new Form(m, m.attention(), CoreShape.MlaForm.NAIVE, "MLA (naive)"));
+            } else if (m.attention() instanceof MfaShape f && !f.keyReuse()) {
+                forms.add(new Form(m, f, CoreShape.MlaForm.ABSORBED, "MFA"));
+                forms.add(new Form(m, new MfaShape(f.modelWidth(), f.numHeads(), f.queryRank(), f.headDim(), true),
+                        CoreShape.MlaForm.ABSORBED, "MFA-KR (hypothetical)"));
+            } else {
+                forms.add(new Form(m, m.attention(), CoreShape.MlaForm.ABSORBED, m.variant().label()));
+            }
+        }
+        return forms;
+    }
+
+    static String variants() {
+        List<List<String>> rows = new ArrayList<>();
+        for (Form f : forms()) {
+            CoreShape core = CoreShape.of(f.shape(), f.form());
+            long perLayer = core.cacheValuesPerToken();
+            AttentionCost decode = AttentionCost.decode(f.shape(), f.form(), 1, DECODE_LENGTH, KvPrecision.BF16);
+            AttentionCost decode64 = AttentionCost.decode(f.shape(), f.form(), 64, DECODE_LENGTH, KvPrecision.BF16);
+            rows.add(List.of(f.model().name(), f.label(), Markdown.num(f.shape().modelWidth()),
+                    Markdown.num(f.model().numLayers()), Markdown.num(f.shape().numHeads()),
+                    f.shape().numKvHeads() < 0 ? "–" : Markdown.num(f.shape().numKvHeads()), f.shape().headDimLabel(),
+                    Markdown.num(f.shape().parametersPerLayer()), Markdown.num(perLayer),
+                    Markdown.bytes(perLayer * f.model().numLayers() * KvPrecision.BF16.bytes()),
+                    Markdown.num(decode.flops()), Markdown.num(decode.intensity()), Markdown.num(decode64.intensity())));
+        }
+        return "Per layer unless stated. KV per token = values cached per token per layer (the form a decoder runs; "
+                + "naive MLA caches every head's key and value). Decode FLOPs = one token at cache length S = "
+                + DECODE_LENGTH + " (projections + attention core); intensity = FLOPs / bytes of that step with bf16 "
+                + "weights, cache and activations (see the formulas below).\n\n"
+                + Markdown.table(List.of("model", "form", "M", "L", "H", "G", "head dim (v)", "attn params / layer",
+                        "KV values / token / layer", "KV bytes / token, all layers (bf16)", "decode FLOPs / token / layer",
+                        "decode intensity B=1 (FLOP/B)", "B=64"), rows);
+    }
+
+    static String formulas() {
+        List<List<String>> rows = List.of(
+                List.of("MHA / GQA / MQA", "M·H·D + 2·M·G·D + H·Dv·M", "2·H·(D + Dv)", "G·(D + Dv)", "H / G"),
+                List.of("MLA naive", "query path + M·(C+P) + C·H·(D_nope+Dv) + H·Dv·M", "2·H·(D_nope + P + Dv)",
+                        "H·(D_nope + P + Dv)", "1"),
+                List.of("MLA absorbed", "same W (W_UK,iᵀ on the query, W_UV,i after the sum)", "2·H·(2C + P)", "C + P",
+                        "H·(2C + P) / (C + P)"),
+                List.of("MFA", "M·C_q + C_q·H·C + 2·M·C + H·C·M", "4·H·C", "2C", "H"),
+                List.of("MFA-KR", "M·C_q + C_q·H·C + M·C + H·C·M (N, α folded into W_O)", "4·H·C + 3C per key read", "C",
+                        "2H + 1.5"));
+        return "A multiply-add is 2 FLOPs. For B sequences, T new tokens, P cached: pairs = B·(T·P + T(T+1)/2); "
+                + "FLOPs = 2·B·T·W + pairs·(core FLOPs per pair); bytes = W·2 (weights, read once) + B·P·(cache per "
+                + "token)·kvBytes (read) + B·T·(cache per token)·kvBytes (written) + 2·B·T·M·2 (activations). Scores "
+                + "and probabilities stay on chip (fused kernels); softmax and RMSNorm are not counted. Query path of "
+                + "MLA: M·C_q + C_q·H·(D_nope+P), or M·H·(D_nope+P) without query compression. Code: "
+                + "`dev.attnref.experiment.AttentionCost`, `CoreShape`; checked by `RooflineTest`.\n\n"
+                + Markdown.table(List.of("variant", "W (matrix weights per new token)", "core FLOPs per (query, key) pair",
+                        "cache values per token", "decode core FLOP per byte (bf16 cache)"), rows);
+    }
+
+    static String kvCache() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("DeepSeek-V2 Table 1 rebuilt with V2's sizes (n_h = d_h = 128, l = 60, d_c = 512, d_R = 64; GQA with "
+                + "n_g = 8). MLA caches (d_c + d_R)·l = 4.5·d_h·l values per token, as the table's \"≈ 9/2 d_h l\" says.\n\n");
+        sb.append(csvTable(KvCacheExperiment.table1().table(), List.of("mechanism", "formula", "values_per_token",
+                "in_units_of_dh_l"), List.of("mechanism", "formula", "values per token", "in units of d_h·l")));
+        sb.append("\nPublished KV-cache figures recomputed from the catalogue (fraction = cached bits of the reduced side "
+                + "over the baseline's):\n\n");
+        sb.append(csvTable(KvCacheExperiment.claims().table(), List.of("claim", "published", "reduced", "reduced_values",
+                "reduced_bits", "baseline", "baseline_values", "baseline_bits", "saving_percent"), List.of("claim",
+                "as published", "reduced", "values/token", "bits", "baseline", "values/token", "bits", "saving %")));
+        sb.append("\nTokens (batch × context) whose KV cache fits in the whole device memory (an upper bound: weights "
+                + "and activations not subtracted), bf16 / fp8 / 6-bit:\n\n");
+        List<Hardware> devices = HardwareCatalogue.accelerators();
+        List<String> headers = new ArrayList<>(List.of("model", "form", "bytes / token (bf16)"));
+        devices.forEach(d -> headers.add(d.name()));
+        List<List<String>> rows = new ArrayList<>();
+        for (KvCacheExperiment.Entry e : KvCacheExperiment.entries()) {
+            List<String> row = new ArrayList<>(List.of(e.model(), e.form(), Markdown.bytes(e.bytesPerToken(KvPrecision.BF16))));
+            for (Hardware hw : devices) {
+                StringBuilder cell = new StringBuilder();
+                for (KvPrecision p : KvPrecision.values()) {
+                    cell.append(cell.length() == 0 ? "" : " / ").append(tokens(Math.floor(hw.capacity() / e.bytesPerToken(p))));
+                }
+                row.add(cell.toString());
+            }
+            rows.add(row);
+        }
+        sb.append(Markdown.table(headers, rows));
+        return sb.toString();
+    }
+
+    private static String tokens(double n) {
+        if (n >= 1e6) {
+            return String.format(java.util.Locale.ROOT, "%.1fM", n / 1e6);
+        }
+        if (n >= 1e3) {
+            return String.format(java.util.Locale.ROOT, "%.0fK", n / 1e3);
+        }
+        return Markdown.num(n);
+    }
+
+    static String hardware() {
+        List<List<String>> rows = new ArrayList<>();
+        for (Hardware hw : HardwareCatalogue.accelerators()) {
+            rows.add(List.of(hw.name(), Markdown.num(hw.matrixFlops() / 1e12), Markdown.num(hw.fp32Flops() / 1e12),
+                    Markdown.num(hw.bandwidth() / 1e9), Markdown.num(hw.capacity() / 1e9), Markdown.num(hw.ridge()),
+                    hw.source()));
+        }
+        return "Modelled devices (datasheet figures; dense tensor peaks, i.e. the datasheets' \"with sparsity\" figures "
+                + "halved). This CPU is measured in E02 and E04.\n\n"
+                + Markdown.table(List.of("device", "dense BF16 tensor TFLOP/s", "FP32 TFLOP/s", "bandwidth GB/s",
+                        "memory GB", "ridge FLOP/B", "source"), rows);
+    }
+
+    static String roofline() {
+        List<Hardware> devices = HardwareCatalogue.accelerators();
+        List<String> headers = new ArrayList<>(List.of("form", "phase"));
+        devices.forEach(d -> headers.add(d.name()));
+        List<List<String>> rows = new ArrayList<>();
+        for (Map.Entry<String, DecodeExperiment.ModelForm> e : DecodeExperiment.catalogueForms().entrySet()) {
+            DecodeExperiment.ModelForm f = e.getValue();
+            for (int batch : new int[] {1, 64}) {
+                List<String> row = new ArrayList<>(List.of(e.getKey(), "decode, S = " + DECODE_LENGTH + ", B = " + batch));
+                for (Hardware hw : devices) {
+                    AttentionCost c = AttentionCost.decode(f.shape(), f.form(), batch, DECODE_LENGTH, KvPrecision.BF16);
+                    row.add(Markdown.seconds(c.seconds(hw)) + (c.memoryBound(hw) ? " (mem)" : " (compute)"));
+                }
+                rows.add(row);
+            }
+            List<String> row = new ArrayList<>(List.of(e.getKey(), "prefill, S = " + PREFILL_LENGTH + ", B = 1"));
+            for (Hardware hw : devices) {
+                AttentionCost c = AttentionCost.prefill(f.shape(), f.form(), 1, PREFILL_LENGTH, KvPrecision.BF16);
+                row.add(Markdown.seconds(c.seconds(hw)) + (c.memoryBound(hw) ? " (mem)" : " (compute)"));
+            }
+            rows.add(row);
+        }
+        return "**Modelled, not measured.** Time per attention layer = max(FLOPs / dense BF16 peak, bytes / bandwidth), "
+                + "bf16 weights, cache and activations; (mem) = memory-bound, (compute) = compute-bound. Real kernels "
+                + "reach a fraction of both peaks; these are lower bounds. Multiply by L for a whole model's attention.\n\n"
+                + Markdown.table(headers, rows);
+    }
+
+    static String bugs() {
+        List<List<String>> rows = new ArrayList<>();
+        for (BugCatalogue.Bug b : BugCatalogue.load().bugs()) {
+            rows.add(List.of(b.id(), b.kind().label(), b.snippet() + " " + b.section(), shorten(b.effect(), 220),
+                    b.fixTag(), "`" + b.witness().replace("dev.attnref.mirror.", "") + "`"));
+        }
+        return "Every bug published in the seeds' code, from `src/main/resources/dev/attnref/mirror/bugs.json` "
+                + "(`attnref bugs`). Each was reproduced in PyTorch (`reference-data/seeds/seed_outputs.json`); the "
+                + "witness is the JUnit test that shows its effect on the Java mirror.\n\n"
+                + Markdown.table(List.of("id", "kind", "snippet", "effect", "fix", "witness"), rows);
+    }
+
+    static String claims() {
+        List<List<String>> rows = new ArrayList<>();
+        Map<String, Integer> counts = new TreeMap<>();
+        for (ClaimsLedger.Claim c : ClaimsLedger.load().claims()) {
+            rows.add(List.of(c.id(), "**" + c.verdict().name() + "**", c.seed() + " " + c.section(),
+                    shorten(c.claimEn(), 200), shorten(c.evidence(), 200), shorten(c.reasoning(), 400)));
+            counts.merge(c.verdict().name(), 1, Integer::sum);
+        }
+        return "The checkable claims of the seed articles, from `src/main/resources/dev/attnref/report/claims.json` "
+                + "(the single source; `attnref claims`). Verdicts: " + counts + ". Every verdict names the test, "
+                + "probe or experiment behind it.\n\n"
+                + Markdown.table(List.of("id", "verdict", "seed §", "claim", "evidence", "reasoning"), rows);
+    }
+
+    static String golden(Path root) {
+        Path manifest = root.resolve("reference-data").resolve("v1").resolve("manifest.json");
+        if (!Files.isRegularFile(manifest)) {
+            return "No golden vectors yet: `reference-data/v1/manifest.json` does not exist (`attnref golden generate` "
+                    + "writes it).";
+        }
+        try {
+            JsonNode root0 = JSON.readTree(Files.readString(manifest));
+            JsonNode cases = root0.has("cases") ? root0.get("cases") : root0;
+            Map<String, Integer> byVariant = new TreeMap<>();
+            int n = 0;
+            for (JsonNode c : cases) {
+                n++;
+                String variant = c.has("variant") ? c.get("variant").asText() : "(no variant field)";
+                byVariant.merge(variant, 1, Integer::sum);
+            }
+            List<List<String>> rows = new ArrayList<>();
+            byVariant.forEach((v, k) -> rows.add(List.of(v, Integer.toString(k))));
+            return "`reference-data/v1/manifest.json`: " + n + " cases.\n\n"
+                    + Markdown.table(List.of("variant", "cases"), rows);
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading " + manifest, e);
+        }
+    }
+
+    /** A Markdown table of selected columns of a Tablesaw table, numbers formatted by {@link Markdown#num}. */
+    static String csvTable(Table table, List<String> columns, List<String> headers) {
+        List<List<String>> rows = new ArrayList<>();
+        for (int r = 0; r < table.rowCount(); r++) {
+            List<String> row = new ArrayList<>();
+            for (String c : columns) {
+                row.add(cellText(table, c, r));
+            }
+            rows.add(row);
+        }
+        return Markdown.table(headers, rows);
+    }
+
+    static String cellText(Table table, String column, int row) {
+        String type = table.column(column).type().name();
+        if (type.equals("STRING") || type.equals("TEXT")) {
+            return Results.text(table, column, row);
+        }
+        return Markdown.num(Results.number(table, column, row));
+    }
+
+    static String shorten(String text, int max) {
+        return text.length() <= max ? text : text.substring(0, max - 1) + "…";
+    }
+}

@@ -1,0 +1,239 @@
+package dev.attnref.report;
+
+import dev.attnref.experiment.Results;
+import tech.tablesaw.api.Table;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.BiFunction;
+
+/**
+ * The measured part of each experiment's report section: a few tables read from its results CSVs,
+ * the headline figures spelled out, and the charts to embed. Tables show what the CSVs hold; nothing
+ * here measures.
+ */
+final class MeasuredSections {
+    private MeasuredSections() {
+    }
+
+    /** A section: its stamp line, its Markdown body and the chart names to embed. */
+    record Section(String stamp, String body, List<String> charts) {
+    }
+
+    static Section of(String id, Path results, BiFunction<Path, String, Table> csv) {
+        return switch (id) {
+            case "E02" -> decode(csv.apply(results, "decode_measured"), csv.apply(results, "machine"));
+            case "E03" -> prefill(csv.apply(results, "prefill_fit"));
+            case "E04" -> hardware(csv.apply(results, "sweep"));
+            case "E05" -> numerics(csv.apply(results, "float32_vs_float64"), csv.apply(results, "mla_absorbed_vs_naive"),
+                    csv.apply(results, "mask_fill"));
+            case "E06" -> scaling(csv.apply(results, "saturation"));
+            case "E07" -> seedBugs(csv.apply(results, "seed_bug_effects"));
+            case "E08" -> conversions(csv.apply(results, "mha_to_gqa"), csv.apply(results, "mha_to_latent"));
+            default -> new Section("(no stamp)", "No report section is defined for " + id + ".\n", List.of());
+        };
+    }
+
+    private static String missing(String name) {
+        return "Results file `" + name + ".csv` is missing: rerun the experiment.\n";
+    }
+
+    private static double num(Table t, String c, int r) {
+        return Results.number(t, c, r);
+    }
+
+    private static String text(Table t, String c, int r) {
+        return Results.text(t, c, r);
+    }
+
+    private static Section decode(Table measured, Table machine) {
+        if (measured == null || machine == null) {
+            return new Section("(no stamp)", missing(measured == null ? "decode_measured" : "machine"), List.of());
+        }
+        double readBw = num(machine, "read_gb_per_s", 0);
+        double fma32 = num(machine, "fma_f32_gflops", 0);
+        double fma64 = num(machine, "fma_f64_gflops", 0);
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "Measured in the same run: read loop %.1f GB/s, FMA peak %.0f GFLOP/s "
+                + "(fp32) / %.0f GFLOP/s (fp64). The timed work is one layer's attention core per decode step (scores "
+                + "and weighted sum over the cache; projections excluded), batch 1.%n%n", readBw, fma32, fma64));
+        // the largest cache length per variant and engine
+        Map<String, Integer> last = new LinkedHashMap<>();
+        for (int r = 0; r < measured.rowCount(); r++) {
+            last.put(text(measured, "variant", r) + "|" + text(measured, "engine", r), r);
+        }
+        double mhaMs = Double.NaN;
+        double mhaBytes = Double.NaN;
+        List<List<String>> rows = new ArrayList<>();
+        for (int r : last.values()) {
+            boolean f64 = text(measured, "engine", r).startsWith("float64");
+            double ms = num(measured, "median_ms", r);
+            double bytes = num(measured, "bytes_read", r);
+            if (text(measured, "variant", r).equals("MHA") && !f64) {
+                mhaMs = ms;
+                mhaBytes = bytes;
+            }
+            rows.add(new ArrayList<>(List.of(text(measured, "shape", r), text(measured, "engine", r),
+                    Markdown.num(num(measured, "cache_length", r)), Markdown.num(ms), Markdown.bytes(bytes),
+                    Markdown.num(num(measured, "gb_per_s", r)),
+                    Markdown.num(100 * num(measured, "gb_per_s", r) / readBw) + "%",
+                    Markdown.num(num(measured, "gflop_per_s", r)),
+                    Markdown.num(100 * num(measured, "gflop_per_s", r) / (f64 ? fma64 : fma32)) + "%",
+                    Markdown.num(num(measured, "intensity_flop_per_byte", r)),
+                    Markdown.num(num(measured, "roofline_ms", r)))));
+        }
+        int i = 0;
+        for (int r : last.values()) {
+            boolean f64 = text(measured, "engine", r).startsWith("float64");
+            rows.get(i).add(f64 || Double.isNaN(mhaMs) ? "–" : String.format(Locale.ROOT, "%.2f× / %.2f×",
+                    mhaMs / num(measured, "median_ms", r), mhaBytes / num(measured, "bytes_read", r)));
+            i++;
+        }
+        sb.append(Markdown.table(List.of("core", "engine", "S", "ms / step", "cache read", "GB/s", "of read loop",
+                "GFLOP/s", "of FMA peak", "FLOP/B", "roofline ms", "MHA time / this, MHA bytes / this"), rows));
+        return new Section(ReportBuilder.stamp(measured), sb.toString(), List.of("decode_time", "decode_time_vs_bytes",
+                "decode_bandwidth", "decode_gflops", "roofline_decode_h100", "decode_intensity"));
+    }
+
+    private static Section prefill(Table fits) {
+        if (fits == null) {
+            return new Section("(no stamp)", missing("prefill_fit"), List.of());
+        }
+        List<List<String>> rows = new ArrayList<>();
+        for (int r = 0; r < fits.rowCount(); r++) {
+            rows.add(List.of(text(fits, "variant", r), text(fits, "shape", r), text(fits, "what", r),
+                    Markdown.num(num(fits, "fit_from", r)), Markdown.num(num(fits, "points", r)),
+                    String.format(Locale.ROOT, "%.2f", num(fits, "exponent", r)),
+                    String.format(Locale.ROOT, "%.3f", num(fits, "r_squared", r))));
+        }
+        return new Section(ReportBuilder.stamp(fits), "Fitted exponent k of time ≈ a·S^k for a causal prefill "
+                + "(least squares on log–log over S ≥ fit from). A linear-time attention would give k ≈ 1; every "
+                + "variant, MLA included, scores every earlier key (k → 2 once the S² term dominates).\n\n"
+                + Markdown.table(List.of("variant", "shape", "what", "fit from S", "points", "exponent k", "R²"), rows),
+                List.of("prefill_time", "prefill_mla_modules"));
+    }
+
+    private static Section hardware(Table sweep) {
+        if (sweep == null) {
+            return new Section("(no stamp)", missing("sweep"), List.of());
+        }
+        Map<String, Map<String, String>> pivot = new LinkedHashMap<>();
+        List<String> columns = new ArrayList<>();
+        for (int r = 0; r < sweep.rowCount(); r++) {
+            String row = text(sweep, "measure", r) + " · " + text(sweep, "variant", r) + " (" + text(sweep, "unit", r) + ")";
+            String col = text(sweep, "java_version", r).replace("openjdk version ", "JDK ") + ", "
+                    + DerivedSections.cellText(sweep, "run_threads", r) + " thr";
+            if (!columns.contains(col)) {
+                columns.add(col);
+            }
+            pivot.computeIfAbsent(row, k -> new LinkedHashMap<>()).put(col, Markdown.num(num(sweep, "value", r)));
+        }
+        List<List<String>> rows = new ArrayList<>();
+        for (Map.Entry<String, Map<String, String>> e : pivot.entrySet()) {
+            List<String> row = new ArrayList<>(List.of(e.getKey()));
+            columns.forEach(c -> row.add(e.getValue().getOrDefault(c, "–")));
+            rows.add(row);
+        }
+        List<String> headers = new ArrayList<>(List.of("measure · variant"));
+        headers.addAll(columns);
+        return new Section(ReportBuilder.stamp(sweep), "Each JDK ran the same probe as a subprocess. Peaks are best of "
+                + "repeats; decode rows are medians.\n\n" + Markdown.table(headers, rows),
+                List.of("decode_by_engine_threads_jdk"));
+    }
+
+    private static Section numerics(Table precision, Table mla, Table masks) {
+        if (precision == null || mla == null || masks == null) {
+            return new Section("(no stamp)", missing("float32_vs_float64 / mla_absorbed_vs_naive / mask_fill"), List.of());
+        }
+        StringBuilder sb = new StringBuilder();
+        sb.append("float32 decode step against float64 (max |Δ| / max |o₆₄|):\n\n");
+        List<List<String>> rows = new ArrayList<>();
+        for (int r = 0; r < precision.rowCount(); r++) {
+            rows.add(List.of(text(precision, "engine", r), Markdown.num(num(precision, "cache_length", r)),
+                    String.format(Locale.ROOT, "%.2e", num(precision, "max_relative_error", r))));
+        }
+        sb.append(Markdown.table(List.of("engine", "S", "relative error"), rows));
+        sb.append("\nAbsorbed vs naive MLA (max relative difference):\n\n");
+        rows = new ArrayList<>();
+        for (int r = 0; r < mla.rowCount(); r++) {
+            rows.add(List.of(text(mla, "comparison", r), Markdown.num(num(mla, "length", r)),
+                    String.format(Locale.ROOT, "%.2e", num(mla, "max_relative_difference", r))));
+        }
+        sb.append(Markdown.table(List.of("comparison", "S", "difference"), rows));
+        sb.append("\nMask fill values (causal, float64 oracle; batch row 2 has no visible key):\n\n");
+        rows = new ArrayList<>();
+        for (int r = 0; r < masks.rowCount(); r++) {
+            rows.add(List.of(text(masks, "fill", r), Markdown.num(num(masks, "logit_std", r)),
+                    String.format(Locale.ROOT, "%.3g", num(masks, "max_future_mass", r)),
+                    String.format(Locale.ROOT, "%.3g", num(masks, "max_output_change_vs_neg_inf", r)),
+                    text(masks, "fully_masked_row_output", r)));
+        }
+        sb.append(Markdown.table(List.of("fill", "logit std", "max mass on future keys", "max output change vs −∞",
+                "fully masked row gives"), rows));
+        return new Section(ReportBuilder.stamp(precision), sb.toString(),
+                List.of("float32_error_vs_length", "mla_absorbed_vs_naive"));
+    }
+
+    private static Section scaling(Table saturation) {
+        if (saturation == null) {
+            return new Section("(no stamp)", missing("saturation"), List.of());
+        }
+        List<List<String>> rows = new ArrayList<>();
+        for (int r = 0; r < saturation.rowCount(); r++) {
+            rows.add(List.of(Markdown.num(num(saturation, "head_dim", r)), text(saturation, "scaled", r),
+                    String.format(Locale.ROOT, "%.3f", num(saturation, "mean_entropy_nats", r)),
+                    String.format(Locale.ROOT, "%.3f", num(saturation, "uniform_entropy_nats", r)),
+                    String.format(Locale.ROOT, "%.3f", num(saturation, "mean_max_weight", r)),
+                    String.format(Locale.ROOT, "%.3g", num(saturation, "mean_jacobian_frobenius", r))));
+        }
+        return new Section(ReportBuilder.stamp(saturation), "q, k ~ N(0, I_D); means over the samples. Unscaled logits "
+                + "spread as √D, so the softmax saturates (max weight → 1, entropy → 0) and its Jacobian — the factor "
+                + "every gradient through attention is multiplied by — shrinks towards 0; scaled by 1/√D the figures do "
+                + "not depend on D.\n\n" + Markdown.table(List.of("D", "scale", "entropy (nats)", "uniform ln S",
+                "max weight", "‖J‖_F"), rows), List.of("max_weight_vs_head_dim", "entropy_vs_head_dim",
+                "jacobian_vs_head_dim"));
+    }
+
+    private static Section seedBugs(Table effects) {
+        if (effects == null) {
+            return new Section("(no stamp)", missing("seed_bug_effects"), List.of());
+        }
+        List<List<String>> rows = new ArrayList<>();
+        for (int r = 0; r < effects.rowCount(); r++) {
+            rows.add(List.of(text(effects, "bug", r), text(effects, "case", r), text(effects, "measure", r),
+                    text(effects, "value", r), text(effects, "source", r)));
+        }
+        return new Section(ReportBuilder.stamp(effects), "Published code against the fixed code, per bug: PyTorch's "
+                + "own runs of the seeds (read from `reference-data/seeds/seed_outputs.json`) and two sweeps over T "
+                + "computed here.\n\n" + Markdown.table(List.of("bug", "case", "measure", "value", "source"), rows),
+                List.of("seed_bug_effects"));
+    }
+
+    private static Section conversions(Table gqa, Table latent) {
+        if (gqa == null || latent == null) {
+            return new Section("(no stamp)", missing("mha_to_gqa / mha_to_latent"), List.of());
+        }
+        List<List<String>> rows = new ArrayList<>();
+        for (int r = 0; r < gqa.rowCount(); r++) {
+            rows.add(List.of(Markdown.num(num(gqa, "correlation", r)), Markdown.num(num(gqa, "kv_heads", r)),
+                    String.format(Locale.ROOT, "%.3g", num(gqa, "relative_output_error", r)),
+                    Markdown.num(num(gqa, "kv_cache_fraction", r))));
+        }
+        StringBuilder sb = new StringBuilder("MHA → GQA by mean-pooling key/value heads (no uptraining):\n\n");
+        sb.append(Markdown.table(List.of("head correlation ρ", "G", "relative output error", "cache fraction"), rows));
+        rows = new ArrayList<>();
+        for (int r = 0; r < latent.rowCount(); r++) {
+            rows.add(List.of(text(latent, "spectrum", r), Markdown.num(num(latent, "latent_width", r)),
+                    String.format(Locale.ROOT, "%.3f", num(latent, "energy_kept", r)),
+                    String.format(Locale.ROOT, "%.3g", num(latent, "relative_output_error", r)),
+                    Markdown.num(num(latent, "kv_cache_fraction", r))));
+        }
+        sb.append("\nMHA → low-rank latent by truncated SVD of [W_K; W_V]:\n\n");
+        sb.append(Markdown.table(List.of("weights", "C", "energy kept", "relative output error", "cache fraction"), rows));
+        return new Section(ReportBuilder.stamp(gqa), sb.toString(), List.of("mha_to_gqa", "mha_to_latent"));
+    }
+}

@@ -1,0 +1,140 @@
+package dev.attnref.experiment;
+
+import dev.attnref.cli.Main;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+import tech.tablesaw.api.Table;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code attnref experiment} end to end on tiny specs: every experiment runs, writes stamped CSVs and
+ * PNG charts under {@code --out}, and bad invocations exit 2 with a message.
+ */
+class ExperimentCommandTest {
+
+    private record Run(int exit, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cli = new CommandLine(new Main());
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        int exit = cli.execute(args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    private static Path spec(Path dir, String id, String block) throws IOException {
+        Path file = dir.resolve(id + ".json");
+        Files.writeString(file, "{\"id\": \"" + id + "\", \"full\": " + block + ", \"quick\": " + block + "}");
+        return file;
+    }
+
+    private static Table runTiny(Path dir, String id, String block, String csv) throws IOException {
+        Path out = dir.resolve(id + "-out");
+        Run r = run("experiment", id, "--quick", "--threads", "1", "--spec", spec(dir, id, block).toString(), "--out",
+                out.toString());
+        assertEquals(0, r.exit(), id + " failed: " + r.err() + r.out());
+        assertTrue(r.out().contains("[" + id + "] done in"), r.out());
+        Path file = out.resolve("results").resolve(csv + ".csv");
+        assertTrue(Files.isRegularFile(file), "missing " + file);
+        Table t = Results.read(file);
+        assertTrue(t.columnNames().containsAll(Stamp.COLUMNS), "stamp columns missing: " + t.columnNames());
+        assertEquals("quick", Results.text(t, "mode", 0));
+        try (var charts = Files.list(out.resolve("charts"))) {
+            assertTrue(charts.anyMatch(p -> p.toString().endsWith(".png")), "no PNG chart for " + id);
+        }
+        return t;
+    }
+
+    @Test
+    void decodeOnATinySpecWritesOneRowPerShapeEngineAndLength(@TempDir Path dir) throws IOException {
+        Table t = runTiny(dir, "E02", """
+                {"cacheLengths": [64, 128], "engines": ["F64_LOOPS", "F32_VECTOR", "FAST"], "chartEngine": "FAST",
+                 "jitWarmupSeconds": 0.01, "warmups": 1, "warmupSeconds": 0, "minRepeats": 1, "minSeconds": 0,
+                 "probeMiB": 1, "probeRepeats": 1, "catalogueCacheLengths": [1024], "batches": [1],
+                 "shapes": [{"kind": "gqa", "heads": 2, "kvHeads": 1, "headDim": 8},
+                            {"kind": "mla-absorbed", "heads": 2, "latentDim": 8, "ropeDim": 4}]}""", "decode_measured");
+        assertEquals(2 * 3 * 2, t.rowCount());
+        // bytes read by the MQA core at S = 128 in float64: 128 · 1·(8 + 8) · 8 = 16,384; in float32 half of it
+        assertEquals(16_384.0, Results.number(t, "bytes_read", 1));
+        assertEquals(8_192.0, Results.number(t, "bytes_read", 5));
+        assertEquals("fast float32 (dev.attnref.fast)", Results.text(t, "engine", 5));
+    }
+
+    @Test
+    void everyOtherExperimentRunsOnATinySpec(@TempDir Path dir) throws IOException {
+        runTiny(dir, "E01", "{\"precisions\": [\"bf16\"], \"contexts\": [1024]}", "kv_per_token");
+        Table fits = runTiny(dir, "E03", """
+                {"lengths": [16, 32], "engine": "F32_LOOPS", "fitFrom": 16, "clock": "thread-cpu", "jitWarmupSeconds": 0.01, "warmups": 1,
+                 "warmupSeconds": 0, "minRepeats": 1, "minSeconds": 0, "catalogueLengths": [512],
+                 "shapes": [{"kind": "mfa-kr", "heads": 2, "headDim": 8}],
+                 "moduleShape": {"modelWidth": 16, "heads": 2, "qLoraRank": 0, "kvLoraRank": 8, "nopeDim": 4,
+                                 "ropeDim": 2, "valueDim": 4},
+                 "moduleLengths": [4, 8], "moduleFitFrom": 4}""", "prefill_fit");
+        assertEquals(3, fits.rowCount());     // one core shape and the two MLA modules
+        runTiny(dir, "E04", """
+                {"jdks": ["current"], "threads": [1], "probeMiB": 1, "probeRepeats": 1, "cacheLength": 64, "heads": 2,
+                 "kvHeads": 1, "headDim": 8, "warmupSeconds": 0, "minSeconds": 0}""", "sweep");
+        Table rank = runTiny(dir, "E05", """
+                {"precisionShape": {"kind": "gqa", "heads": 2, "kvHeads": 1, "headDim": 8}, "precisionLengths": [8, 16],
+                 "moduleShape": {"modelWidth": 16, "heads": 2, "qLoraRank": 8, "kvLoraRank": 8, "nopeDim": 4,
+                                 "ropeDim": 2, "valueDim": 4},
+                 "moduleLengths": [4], "coreShape": {"heads": 2, "latentDim": 8, "ropeDim": 2, "nopeDim": 4, "valueDim": 4},
+                 "coreLengths": [8], "maskHeads": 1, "maskLength": 4, "maskHeadDim": 4, "maskLogitStds": [1],
+                 "maskFills": ["-Infinity", -1e-9],
+                 "rank": {"modelWidth": 16, "heads": 1, "qLoraRank": 6, "ropeDim": 2, "valueDim": 2, "nopeDims": [2],
+                          "latentWidths": [1, 4]}}""", "mla_head_rank");
+        // rank of W_UQᵀ W_UK [Q_in 6, C] with D_nope 2: min(2, 6, 1) = 1 at C = 1, min(2, 6, 4) = 2 at C = 4
+        assertEquals(1.0, Results.number(rank, "max_rank_over_heads", 0));
+        assertEquals(2.0, Results.number(rank, "max_rank_over_heads", 1));
+        Table saturation = runTiny(dir, "E06", "{\"headDims\": [4, 64], \"keys\": 16, \"samples\": 4}", "saturation");
+        assertEquals(4, saturation.rowCount());
+        runTiny(dir, "E07", """
+                {"seedOutputs": "reference-data/seeds/seed_outputs.json", "lengths": [1, 4], "heads": 2, "headDim": 4}""",
+                "seed_bug_effects");
+        runTiny(dir, "E08", """
+                {"modelWidth": 8, "heads": 2, "headDim": 2, "tokens": 4, "correlations": [0.5], "kvHeads": [1, 2],
+                 "spectra": ["iid"], "trueRank": 2, "noise": 0.1, "latentWidths": [2, 8]}""", "mha_to_latent");
+    }
+
+    @Test
+    void anUnknownExperimentExitsTwoListingTheKnownOnes() {
+        Run r = run("experiment", "E42");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("unknown experiment (E42)") && r.err().contains("E02 (E02-decode)"), r.err());
+    }
+
+    @Test
+    void aSpecOfAnotherExperimentIsRejected(@TempDir Path dir) throws IOException {
+        Run r = run("experiment", "E06", "--spec", spec(dir, "E01", "{}").toString(), "--out", dir.toString());
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("has id 'E01'; expected 'E06'"), r.err());
+    }
+
+    @Test
+    void specCannotGoWithAll(@TempDir Path dir) throws IOException {
+        Run r = run("experiment", "--all", "--spec", spec(dir, "E01", "{}").toString());
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("--spec names one experiment's spec"), r.err());
+    }
+
+    @Test
+    void listNamesEveryExperiment() {
+        Run r = run("experiment", "--list");
+        assertEquals(0, r.exit());
+        for (Experiment e : Experiments.all()) {
+            assertTrue(r.out().contains(e.folder()), r.out());
+        }
+    }
+}
