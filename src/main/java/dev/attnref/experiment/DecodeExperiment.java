@@ -26,7 +26,10 @@ import java.util.Map;
  *   roofline (this CPU)   = max(FLOPs / FMA peak, bytes / read-loop bandwidth), both measured in this run
  * </pre>
  *
- * The measured part is the core only (projections do not grow with S); the catalogue predictions are
+ * <p>{@code clock}: {@code wall} (the spec's threads) or {@code thread-cpu} (one thread, timed by its CPU
+ * time, as are the probe's peaks — other processes on shared cores then do not inflate the figures).
+ *
+ * <p>The measured part is the core only (projections do not grow with S); the catalogue predictions are
  * whole layers ({@link AttentionCost}). Checked by {@code ExperimentCommandTest} (tiny spec end to end).
  */
 public final class DecodeExperiment implements Experiment {
@@ -91,7 +94,12 @@ public final class DecodeExperiment implements Experiment {
                         + java.util.Arrays.toString(CoreKernels.Engine.values()));
             }
         }
-        int threads = context.threads();
+        // thread CPU time of one-thread steps: immune to other processes on the shared cores
+        boolean threadCpu = spec.text("clock").equals("thread-cpu");
+        if (!threadCpu && !spec.text("clock").equals("wall")) {
+            throw new IllegalArgumentException("clock (" + spec.text("clock") + ") must be wall or thread-cpu");
+        }
+        int threads = threadCpu ? 1 : context.threads();
 
         context.log("probing this machine (%d threads)", threads);
         CpuProbe.Measurement machine = CpuProbe.measure(threads, (long) spec.integer("probeMiB") << 20,
@@ -141,7 +149,7 @@ public final class DecodeExperiment implements Experiment {
                         }
                         Timing.Result t = Timing.measure(call, spec.integer("warmups"),
                                 i == 0 || fast ? spec.number("warmupSeconds") : 0, spec.integer("minRepeats"),
-                                spec.number("minSeconds"));
+                                spec.number("minSeconds"), threadCpu);
                         double bytes = (double) s * shape.cacheValuesPerToken() * bytesPerValue;
                         double flops = (double) s * (shape.flopsPerPair() + shape.flopsPerKeyRead());
                         double roofline = Math.max(flops / peak, bytes / machine.readBandwidth());
@@ -174,7 +182,7 @@ public final class DecodeExperiment implements Experiment {
         context.write(roofline, "roofline_decode");
 
         String engineNote = " (" + (chartEngine.equals(FAST) ? FAST_LABEL : CoreKernels.Engine.valueOf(chartEngine).label())
-                + ", " + threads + " threads)";
+                + ", " + threads + " thread" + (threads == 1 ? "" : "s") + ", " + spec.text("clock") + " time)";
         XYChart time = Charts.lines("Decode step: attention core time vs cache length" + engineNote,
                 "cache length S (tokens)", "ms per step (log)", true, true);
         XYChart vsBytes = Charts.lines("Decode step time vs cache bytes read" + engineNote, "MB read per step (log)",

@@ -23,6 +23,8 @@ import java.util.Locale;
  *   <tr><td>decode_gqa</td><td>float64 loops, float32 loops, float32 Vector API, the project's fast kernels
  *       ({@link FastCore}), OracleAttention (float64 reference, 1 thread)</td><td>ms per step</td></tr>
  * </table>
+ * One-thread figures are timed by the calling thread's CPU time (the work runs inline), two-thread
+ * figures by wall time: on shared cores only the former is immune to other processes.
  */
 public final class ProbeMain {
     private ProbeMain() {
@@ -59,13 +61,13 @@ public final class ProbeMain {
                 double[] out = new double[heads * headDim];
                 try (CoreKernels kernels = new CoreKernels(engine, threads)) {
                     Timing.Result t = Timing.measure(() -> kernels.decode(cache, 0, length, scale, out), 2, warmup, 3,
-                            minSeconds);
+                            minSeconds, threads == 1);
                     row("decode_gqa", engine.label(), threads, t.medianSeconds() * 1e3, "ms");
                 }
             }
             try (dev.attnref.fast.FastAttention fast = new dev.attnref.fast.FastAttention(threads)) {
                 FastCore step = FastCore.prepare(fast, CoreCache.random(shape, length, 1, false, 4L), scale);
-                Timing.Result t = Timing.measure(step::run, 2, warmup, 3, minSeconds);
+                Timing.Result t = Timing.measure(step::run, 2, warmup, 3, minSeconds, threads == 1);
                 row("decode_gqa", DecodeExperiment.FAST_LABEL, threads, t.medianSeconds() * 1e3, "ms");
             }
             if (threads == 1) {
@@ -86,7 +88,7 @@ public final class ProbeMain {
         Runnable call = () -> OracleAttention.attend(AttentionProblem.builder().batch(1).numHeads(heads)
                 .numKvHeads(kvHeads).qLen(1).newKvLen(1).headDim(headDim).valueHeadDim(headDim).query(query).key(key)
                 .value(value).past(pastKey, pastValue, length - 1).build());
-        return Timing.measure(call, 1, warmup, 3, minSeconds).medianSeconds();
+        return Timing.measure(call, 1, warmup, 3, minSeconds, true).medianSeconds();
     }
 
     private static void row(String measure, String variant, int threads, double value, String unit) {

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.attnref.core.SeededRandom;
 import dev.attnref.core.Tensor;
 import dev.attnref.mirror.BugCatalogue;
+import dev.attnref.mirror.Fidelity;
+import dev.attnref.mirror.Seed000MutiQueryAttention;
 import dev.attnref.oracle.AttentionProblem;
 import dev.attnref.oracle.OracleAttention;
 import org.knowm.xchart.XYChart;
@@ -35,9 +37,10 @@ import java.util.regex.Pattern;
  *             on {@code [B, H, T, D]} instead of {@code transpose(1, 2)} — the relative error of the merged
  *             heads (0 at T = 1, which is why single-token tests pass).</li>
  *       </ul></li>
+ *   <li><b>The Java mirror</b> of seed 000's MQA ({@code Seed000MutiQueryAttention}, line for line, both
+ *       bugs in it), as published and fixed on the same weights, causal mask: the relative output error,
+ *       and how much earlier positions' outputs move when only the last token changes (a causal model: 0).</li>
  * </ol>
- * The Java mirrors (branch {@code mirrors}) reproduce each published behaviour line by line; this
- * experiment reads PyTorch's results and recomputes the two sweeps from the published arithmetic.
  */
 public final class SeedBugExperiment implements Experiment {
     private static final long SEED = 0xE07L;
@@ -71,13 +74,24 @@ public final class SeedBugExperiment implements Experiment {
         double[] scrambled = new double[xs.length];
         int heads = spec.integer("heads");
         int headDim = spec.integer("headDim");
+        double[] mirrorError = new double[xs.length];
+        double[] mirrorFuture = new double[xs.length];
         for (int i = 0; i < xs.length; i++) {
             int t = lengths.get(i);
             future[i] = futureMassWithTinyMask(t, heads, headDim);
             scrambled[i] = transposeMergeError(t, heads, headDim);
+            double[] mirror = mirrorSweep(t, heads, headDim);
+            mirrorError[i] = mirror[0];
+            mirrorFuture[i] = mirror[1];
             sweep.add("S000-MQA-MASK", t, "max attention mass on future keys", future[i]);
             sweep.add("S000-MQA-TRANSPOSE", t, "relative error of merged heads", scrambled[i]);
-            context.log("T=%d: future mass %.3f, transpose error %.3f", t, future[i], scrambled[i]);
+            sweep.add("S000-MQA-MASK + S000-MQA-TRANSPOSE", t, "mirror: relative output error, published vs fixed",
+                    mirror[0]);
+            sweep.add("S000-MQA-MASK + S000-MQA-TRANSPOSE", t,
+                    "mirror: change of earlier outputs when the last token changes (published; fixed: " + mirror[2] + ")",
+                    mirror[1]);
+            context.log("T=%d: future mass %.3f, transpose error %.3f; mirror: output error %.3f, future influence %.3g "
+                    + "(fixed %.3g)", t, future[i], scrambled[i], mirror[0], mirror[1], mirror[2]);
         }
         effects.add("S000-MQA-MASK", "wrong-result", "T = " + lengths.get(lengths.size() - 1), "max attention mass on future keys",
                 String.format(Locale.ROOT, "%.3f", future[xs.length - 1]), "float64 oracle, additive −1e-9 mask (this run)");
@@ -90,7 +104,60 @@ public final class SeedBugExperiment implements Experiment {
                 "sequence length T", "fraction", true, false);
         Charts.series(chart, "S000-MQA-MASK: max mass on future keys", xs, future);
         Charts.series(chart, "S000-MQA-TRANSPOSE: relative error of output", xs, scrambled);
+        Charts.series(chart, "mirror, both bugs: relative output error vs fixed", xs, mirrorError);
+        Charts.series(chart, "mirror, both bugs: earlier outputs moved by the last token", xs, mirrorFuture);
         context.chart(chart, "seed_bug_effects");
+    }
+
+    /**
+     * Seed 000's {@code MutiQueryAttention} mirror, as published and fixed, on the same weights and a causal
+     * "1 = hide" mask, M = heads·headDim: {relative output error of published vs fixed; largest change of an
+     * output at a position &lt; T−1 when the last token changes, relative to the largest output, published;
+     * the same for fixed (0: causal)}.
+     */
+    static double[] mirrorSweep(int length, int heads, int headDim) {
+        int width = heads * headDim;
+        Seed000MutiQueryAttention published = new Seed000MutiQueryAttention(width, heads, Fidelity.AS_PUBLISHED,
+                new SeededRandom(SEED + 7));
+        Seed000MutiQueryAttention fixed = new Seed000MutiQueryAttention(width, heads, Fidelity.FIXED,
+                new SeededRandom(SEED + 7));
+        double[] hide = new double[length * length];
+        for (int t = 0; t < length; t++) {
+            for (int s = t + 1; s < length; s++) {
+                hide[t * length + s] = 1;
+            }
+        }
+        Tensor mask = Tensor.of(hide, length, length);                               // [T, T], 1 = hide
+        SeededRandom random = new SeededRandom(SEED + 11L * length);
+        double[] xValues = random.gaussians(length * width, 1);
+        Tensor x = Tensor.of(xValues, 1, length, width);                               // [1, T, M]
+        double[] changed = xValues.clone();
+        double[] lastToken = random.gaussians(width, 1);
+        System.arraycopy(lastToken, 0, changed, (length - 1) * width, width);
+        Tensor x2 = Tensor.of(changed, 1, length, width);
+        double[] pub = published.forward(x, mask).toArray();
+        double[] fix = fixed.forward(x, mask).toArray();
+        double num = 0;
+        double den = 0;
+        for (int i = 0; i < fix.length; i++) {
+            num += (pub[i] - fix[i]) * (pub[i] - fix[i]);
+            den += fix[i] * fix[i];
+        }
+        return new double[] {Math.sqrt(num / den), earlierChange(pub, published.forward(x2, mask).toArray(), length, width),
+                earlierChange(fix, fixed.forward(x2, mask).toArray(), length, width)};
+    }
+
+    /** max over positions t &lt; T−1 of |a − b| / max |a|; 0 when T = 1 (no earlier position). */
+    private static double earlierChange(double[] a, double[] b, int length, int width) {
+        double scale = 0;
+        double change = 0;
+        for (int i = 0; i < a.length; i++) {
+            scale = Math.max(scale, Math.abs(a[i]));
+        }
+        for (int i = 0; i < (length - 1) * width; i++) {
+            change = Math.max(change, Math.abs(a[i] - b[i]));
+        }
+        return change / scale;
     }
 
     /** One row per (bug, PyTorch case): max |published − fixed| / max |fixed| per output, or the exception raised. */

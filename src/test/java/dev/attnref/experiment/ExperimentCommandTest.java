@@ -61,6 +61,7 @@ class ExperimentCommandTest {
     void decodeOnATinySpecWritesOneRowPerShapeEngineAndLength(@TempDir Path dir) throws IOException {
         Table t = runTiny(dir, "E02", """
                 {"cacheLengths": [64, 128], "engines": ["F64_LOOPS", "F32_VECTOR", "FAST"], "chartEngine": "FAST",
+                 "clock": "thread-cpu",
                  "jitWarmupSeconds": 0.01, "warmups": 1, "warmupSeconds": 0, "minRepeats": 1, "minSeconds": 0,
                  "probeMiB": 1, "probeRepeats": 1, "catalogueCacheLengths": [1024], "batches": [1],
                  "shapes": [{"kind": "gqa", "heads": 2, "kvHeads": 1, "headDim": 8},
