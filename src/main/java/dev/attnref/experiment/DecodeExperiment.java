@@ -109,7 +109,7 @@ public final class DecodeExperiment implements Experiment {
                 "ram_gb:d", "vector_bits:i");
         machineTable.add(machine.fmaF32() / 1e9, machine.fmaF64() / 1e9, machine.readBandwidth() / 1e9,
                 machine.memoryBytes() / 1e9, machine.floatLanes() * 32);
-        context.write(machineTable, "machine");
+        context.write(machineTable, "machine", threads);
 
         Results measured = Results.of("decode_measured", "variant:s", "shape:s", "engine:s", "cache_length:i",
                 "median_ms:d", "min_ms:d", "repeats:i", "bytes_read:d", "flops:d", "gb_per_s:d", "gflop_per_s:d",
@@ -138,6 +138,9 @@ public final class DecodeExperiment implements Experiment {
                 double[] out = new double[shape.numHeads() * shape.valueWidth()];
                 try (CoreKernels kernels = fast ? null : new CoreKernels(CoreKernels.Engine.valueOf(engine), threads);
                      FastAttention fastKernels = fast ? new FastAttention(threads) : null) {
+                    if (fast) {
+                        FastCore.warmUp(fastKernels, shapeSpec == shapeSpecs.get(0) ? spec.number("jitWarmupSeconds") : 0.1);
+                    }
                     for (int i = 0; i < lengths.size(); i++) {
                         int s = lengths.get(i);
                         Runnable call;
@@ -174,18 +177,18 @@ public final class DecodeExperiment implements Experiment {
                 }
             }
         }
-        context.write(measured, "decode_measured");
+        context.write(measured, "decode_measured", threads);
         context.write(intensityTable(), "intensity");
         List<Hardware> devices = new ArrayList<>(HardwareCatalogue.accelerators());
         devices.add(HardwareCatalogue.thisMachine(machine));
         Results roofline = rooflineTable(devices, spec.integers("catalogueCacheLengths"), spec.integers("batches"));
         context.write(roofline, "roofline_decode");
 
-        String engineNote = " (" + (chartEngine.equals(FAST) ? FAST_LABEL : CoreKernels.Engine.valueOf(chartEngine).label())
-                + ", " + threads + " thread" + (threads == 1 ? "" : "s") + ", " + spec.text("clock") + " time)";
-        XYChart time = Charts.lines("Decode step: attention core time vs cache length" + engineNote,
+        String engineNote = " (" + (chartEngine.equals(FAST) ? "fast kernels" : CoreKernels.Engine.valueOf(chartEngine).label())
+                + ", " + threads + " thread" + (threads == 1 ? "" : "s") + ", " + spec.text("clock") + ")";
+        XYChart time = Charts.lines("Decode step time vs cache length" + engineNote,
                 "cache length S (tokens)", "ms per step (log)", true, true);
-        XYChart vsBytes = Charts.lines("Decode step time vs cache bytes read" + engineNote, "MB read per step (log)",
+        XYChart vsBytes = Charts.lines("Decode step time vs bytes read" + engineNote, "MB read per step (log)",
                 "ms per step (log)", true, true);
         XYChart bandwidth = Charts.lines("Achieved bandwidth of a decode step" + engineNote, "cache length S (tokens)",
                 "GB/s", true, false);

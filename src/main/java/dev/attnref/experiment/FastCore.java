@@ -79,6 +79,19 @@ public final class FastCore {
         return new FastCore(call, out);
     }
 
+    /** Runs small steps of every layout for about {@code seconds}, so the JIT has compiled the fast kernels. */
+    public static void warmUp(FastAttention fast, double seconds) {
+        java.util.List<FastCore> steps = new java.util.ArrayList<>();
+        for (CoreShape shape : java.util.List.of(CoreShape.gqa(8, 2, 64), CoreShape.mlaAbsorbed(4, 64, 16),
+                CoreShape.mfaKeyReuse(4, 64))) {
+            steps.add(prepare(fast, CoreCache.random(shape, 1024, 1, false, 1L), 0.125));
+        }
+        long start = System.nanoTime();
+        while ((System.nanoTime() - start) / 1e9 < seconds) {
+            steps.forEach(FastCore::run);
+        }
+    }
+
     /** Runs the step. */
     public void run() {
         call.run();

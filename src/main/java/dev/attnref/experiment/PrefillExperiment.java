@@ -141,8 +141,8 @@ public final class PrefillExperiment implements Experiment {
         }
 
         Map<String, double[][]> moduleSeries = timeModules(context, measured, fits);
-        context.write(measured, "prefill_measured");
-        context.write(fits, "prefill_fit");
+        context.write(measured, "prefill_measured", threads);
+        context.write(fits, "prefill_fit", threads);
         context.write(rooflineTable(spec.integers("catalogueLengths")), "roofline_prefill");
 
         XYChart time = Charts.lines("Causal prefill: attention core time vs S (" + engine.label() + ", " + threads
