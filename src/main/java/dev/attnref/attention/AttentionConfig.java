@@ -76,18 +76,6 @@ public record AttentionConfig(int modelWidth, int numHeads, int numKvHeads, int 
                 causal);
     }
 
-    /** A copy with another RoPE (null for none). */
-    public AttentionConfig withRope(Rope newRope) {
-        return new AttentionConfig(modelWidth, numHeads, numKvHeads, headDim, valueDim, bias, newRope, scale, softcap,
-                causal);
-    }
-
-    /** A copy with causal masking switched on or off. */
-    public AttentionConfig withCausal(boolean newCausal) {
-        return new AttentionConfig(modelWidth, numHeads, numKvHeads, headDim, valueDim, bias, rope, scale, softcap,
-                newCausal);
-    }
-
     /** Builds an {@link AttentionConfig}; {@link #build()} validates. */
     public static final class Builder {
         private final int modelWidth;

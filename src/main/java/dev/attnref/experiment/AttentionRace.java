@@ -18,7 +18,10 @@ import java.util.Locale;
  * <h2>Method</h2>
  * <ol>
  *   <li>Measure the ceilings in this process ({@link MachineProbe}): FMA peak and read bandwidth on
- *       1 and 2 threads.</li>
+ *       1 and 2 threads, once at the start (logged), and again inside every configuration's rounds as
+ *       two more contenders, so that a share is taken against a ceiling measured under the same
+ *       load: an FMA loop doing about the configuration's FLOPs, and, for decode, a read loop over
+ *       the very K/V arrays the kernels read.</li>
  *   <li>Per configuration and thread count: build the inputs once (seeded, q, k, v uniform in [−1, 1]),
  *       one contender per implementation, each with its buffers allocated and touched; warm up every
  *       contender, then time {@code runs} rounds, each round running every contender once, starting
@@ -78,7 +81,7 @@ public final class AttentionRace {
     /** One contender's result on one configuration and thread count. */
     public record Measurement(Config config, int threads, String contender, Stats stats, double gflops,
             double shareOfFmaPeak, double gbPerSecond, double shareOfReadBandwidth, double fastSpeedup,
-            double maxAbsDiffFromFast) {
+            double maxAbsDiffFromFast, double fmaPeakNow, double readBandwidthNow) {
     }
 
     /** The ceilings and every measurement of one race. */
@@ -113,26 +116,27 @@ public final class AttentionRace {
         warmUpKernels(settings.seed());
         double[] fmaPeak = new double[maxThreads + 1];
         double[] readBandwidth = new double[maxThreads + 1];
+        List<Measurement> measurements = new ArrayList<>();
         try (MachineProbe probe = new MachineProbe(maxThreads)) {
             for (int threads : settings.threads()) {
                 fmaPeak[threads] = probe.fmaPeak(threads, settings.quick() ? 3 : 5, 150);
                 readBandwidth[threads] = probe.readBandwidth(threads, settings.quick() ? 5 : 10);
-                log.printf(Locale.ROOT, "machine, %d thread(s): FMA peak %.1f GFLOP/s, read bandwidth %.1f GB/s%n",
+                log.printf(Locale.ROOT, "machine at start, %d thread(s): FMA peak %.1f GFLOP/s, read bandwidth %.1f GB/s%n",
                         threads, fmaPeak[threads], readBandwidth[threads]);
                 log.flush();
             }
-        }
-        List<Measurement> measurements = new ArrayList<>();
-        for (Config config : configs) {
-            Inputs inputs = Inputs.draw(config, settings.seed());
-            for (int threads : settings.threads()) {
-                List<Contender> contenders = Contender.forConfig(config, threads, inputs);
-                try {
-                    measurements.addAll(race(config, threads, contenders, settings, fmaPeak[threads],
-                            readBandwidth[threads], log));
-                } finally {
-                    for (Contender contender : contenders) {
-                        contender.close();
+            probe.dropReadArray();
+            for (Config config : configs) {
+                Inputs inputs = Inputs.draw(config, settings.seed());
+                for (int threads : settings.threads()) {
+                    List<Contender> contenders = Contender.forConfig(config, threads, inputs);
+                    Ceilings ceilings = new Ceilings(probe, config, threads, inputs);
+                    try {
+                        measurements.addAll(race(config, threads, contenders, ceilings, settings, log));
+                    } finally {
+                        for (Contender contender : contenders) {
+                            contender.close();
+                        }
                     }
                 }
             }
@@ -166,23 +170,60 @@ public final class AttentionRace {
         }
     }
 
-    private static List<Measurement> race(Config config, int threads, List<Contender> contenders, Settings settings,
-            double fmaPeak, double readBandwidth, PrintWriter log) throws Exception {
-        for (int w = 0; w < settings.warmups(); w++) {
-            for (Contender contender : contenders) {
-                contender.run();
+    /** The live ceilings of one configuration: an FMA loop of about its FLOPs, a read of its K/V. */
+    private static final class Ceilings {
+        final MachineProbe probe;
+        final int threads;
+        final long fmaIterations;
+        final float[][] cache;
+        double fmaFlops;
+        double readBytes;
+
+        Ceilings(MachineProbe probe, Config config, int threads, Inputs inputs) {
+            this.probe = probe;
+            this.threads = threads;
+            this.fmaIterations = MachineProbe.iterationsFor(Math.min(config.flops(), 2e10), threads);
+            this.cache = config.kind() == Kind.PREFILL ? null
+                    : inputs.v() == null ? new float[][] {inputs.k()} : new float[][] {inputs.k(), inputs.v()};
+        }
+
+        int count() {
+            return cache == null ? 1 : 2;
+        }
+
+        void run(int which) throws Exception {
+            if (which == 0) {
+                fmaFlops = probe.fmaWork(threads, fmaIterations);
+            } else {
+                readBytes = probe.readWork(threads, cache);
             }
         }
+    }
+
+    private static List<Measurement> race(Config config, int threads, List<Contender> contenders, Ceilings ceilings,
+            Settings settings, PrintWriter log) throws Exception {
         int n = contenders.size();
-        double[][] millis = new double[n][settings.runs()];
+        int total = n + ceilings.count();
+        for (int w = 0; w < settings.warmups(); w++) {
+            for (int c = 0; c < total; c++) {
+                runOne(contenders, ceilings, c);
+            }
+        }
+        double[][] millis = new double[total][settings.runs()];
         for (int r = 0; r < settings.runs(); r++) {
-            for (int i = 0; i < n; i++) {
-                int c = (i + r) % n;   // a different contender leads each round
+            for (int i = 0; i < total; i++) {
+                int c = (i + r) % total;   // a different contender leads each round
                 long start = System.nanoTime();
-                contenders.get(c).run();
+                runOne(contenders, ceilings, c);
                 millis[c][r] = (System.nanoTime() - start) / 1e6;
             }
         }
+        double fmaPeak = ceilings.fmaFlops / (Stats.of(millis[n]).median() / 1e3) / 1e9;
+        double readBandwidth = ceilings.count() > 1
+                ? ceilings.readBytes / (Stats.of(millis[n + 1]).median() / 1e3) / 1e9 : Double.NaN;
+        log.printf(Locale.ROOT, "%-20s %dT ceilings in the same rounds: FMA loop %.1f GFLOP/s%s%n", config.id(), threads,
+                fmaPeak, Double.isNaN(readBandwidth) ? ""
+                        : String.format(Locale.ROOT, ", read loop over the same K/V %.1f GB/s", readBandwidth));
         float[] fastOut = contenders.get(0).output();
         Stats fastStats = Stats.of(millis[0]);
         List<Measurement> results = new ArrayList<>();
@@ -194,7 +235,8 @@ public final class AttentionRace {
             double gbps = decode ? config.cacheBytes() / seconds / 1e9 : Double.NaN;
             double diff = c == 0 ? 0.0 : maxAbsDiff(fastOut, contenders.get(c).output());
             Measurement m = new Measurement(config, threads, contenders.get(c).name(), stats, gflops, gflops / fmaPeak,
-                    gbps, decode ? gbps / readBandwidth : Double.NaN, stats.median() / fastStats.median(), diff);
+                    gbps, decode ? gbps / readBandwidth : Double.NaN, stats.median() / fastStats.median(), diff,
+                    fmaPeak, readBandwidth);
             results.add(m);
             log.printf(Locale.ROOT, "%-20s %dT %-26s median %9.3f ms [%8.3f–%8.3f, IQR %8.3f–%8.3f]  %7.1f GFLOP/s"
                     + " (%5.1f%% FMA peak)%s  fast ×%.2f%s%n",
@@ -206,6 +248,14 @@ public final class AttentionRace {
             log.flush();
         }
         return results;
+    }
+
+    private static void runOne(List<Contender> contenders, Ceilings ceilings, int c) throws Exception {
+        if (c < contenders.size()) {
+            contenders.get(c).run();
+        } else {
+            ceilings.run(c - contenders.size());
+        }
     }
 
     static double maxAbsDiff(float[] a, float[] b) {

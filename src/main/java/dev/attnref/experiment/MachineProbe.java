@@ -152,6 +152,46 @@ public final class MachineProbe implements AutoCloseable {
         return sink;
     }
 
+    /**
+     * The FMA loop on {@code threads} threads, {@code iterations} each; returns the FLOPs done
+     * (2·lanes per FMA). The race runs it in its rounds, beside the kernels, as the live ceiling.
+     */
+    public double fmaWork(int threads, long iterations) throws Exception {
+        parallel(threads, iterationsFinal(iterations));
+        return (double) threads * iterations * 12 * 2 * SPECIES.length();
+    }
+
+    /** FMA-loop iterations per thread that do about {@code flops} FLOPs on {@code threads} threads. */
+    public static long iterationsFor(double flops, int threads) {
+        return Math.max(1, (long) (flops / threads / (12.0 * 2 * SPECIES.length())));
+    }
+
+    /**
+     * Reads every float of {@code arrays} once, each array split into one contiguous part per thread
+     * (the read loop of {@link #readBandwidth} over given data); returns the bytes read.
+     */
+    public double readWork(int threads, float[]... arrays) throws Exception {
+        List<Callable<Float>> tasks = new ArrayList<>();
+        double bytes = 0;
+        int block = 4 * SPECIES.length();
+        for (float[] data : arrays) {
+            int part = data.length / threads / block * block;
+            for (int t = 0; t < threads; t++) {
+                int from = t * part;
+                int to = t == threads - 1 ? data.length / block * block : from + part;
+                tasks.add(() -> sum(data, from, to));
+            }
+            bytes += 4.0 * (data.length / block * block);
+        }
+        parallel(tasks);
+        return bytes;
+    }
+
+    /** Frees the {@value #READ_BYTES_MIB} MiB array of {@link #readBandwidth}. */
+    public void dropReadArray() {
+        readArray = null;
+    }
+
     /** Lets the probe's large array go. */
     @Override
     public void close() {

@@ -10,7 +10,8 @@ import java.util.Locale;
 
 /**
  * Writes an {@link AttentionRace.Report} as CSV, one row per (configuration, threads, contender),
- * each row stamped with commit, JDK, CPU, the ceilings measured in the same run and the settings.
+ * each row stamped with commit, JDK, CPU, the ceilings measured in the same rounds (FMA loop; read
+ * loop over the same K/V for decode) and the settings.
  */
 public final class RaceCsv {
     static final String HEADER = "commit,jdk,cpu,cores,config,kind,B,H,G,S,D,Dv,threads,contender,runs,median_ms,"
@@ -38,7 +39,7 @@ public final class RaceCsv {
                     num(100 * m.shareOfFmaPeak()), num(m.gbPerSecond()), num(100 * m.shareOfReadBandwidth()),
                     num(m.fastSpeedup()), String.format(Locale.ROOT, "%.3e", m.maxAbsDiffFromFast()),
                     String.format(Locale.ROOT, "%.0e", AttentionRace.TOLERANCE),
-                    num(report.fmaPeak()[m.threads()]), num(report.readBandwidth()[m.threads()]), quote(settingText)));
+                    num(m.fmaPeakNow()), num(m.readBandwidthNow()), quote(settingText)));
         }
         Files.createDirectories(file.toAbsolutePath().getParent());
         Files.write(file, lines, StandardCharsets.UTF_8);

@@ -30,7 +30,8 @@ import dev.attnref.core.RopePairing;
  * <h2>Work split and determinism</h2>
  * {@link #prefill} splits over (query block of ≈ 64 rows of one group, b, g): Kᵀ is packed once per
  * call ([B·G, S/{@value TileEngine#TILE}, D, {@value TileEngine#TILE}], zero-padded, in parallel) so the logits kernel
- * broadcasts q and reads contiguous key columns; causal blocks are handed out largest first.
+ * broadcasts q and reads contiguous key columns; the blocks of one (b, g) are handed out one after
+ * another (its keys and values stay in cache), under a causal mask largest first.
  * {@link #decode} also splits the keys into chunks of {@value #DECODE_CHUNK} and merges the partial
  * softmax states in chunk order. The split is a function of the shape only, and each output element
  * is computed by one thread in a fixed order, so the result is bit-identical for every thread count.
@@ -304,12 +305,13 @@ public final class FastAttention implements AutoCloseable {
         int perBlock = batch * groups * p.numKeyChunks;
         int items = p.numQueryBlocks * perBlock;
         if (p.numKeyChunks == 1) {
-            // Later query blocks see more keys under a causal mask: hand them out first.
+            // The query blocks of one (b, g) run one after another, so its Kᵀ and v stay in cache;
+            // under a causal mask later blocks see more keys and go first.
             pool.run(items, (worker, item) -> {
-                int order = item / perBlock;
+                int group = item / p.numQueryBlocks;
+                int order = item % p.numQueryBlocks;
                 int block = p.causal ? p.numQueryBlocks - 1 - order : order;
-                int rest = item % perBlock;
-                engine.runItem(workspaces[worker], p, block, rest / groups, rest % groups, 0, -1);
+                engine.runItem(workspaces[worker], p, block, group / groups, group % groups, 0, -1);
             });
             return;
         }

@@ -12,9 +12,9 @@ final class ScalarKernels {
     private ScalarKernels() {
     }
 
-    /** logits[r, j] = q[rowQuery[i0 + r]]·keys[keyOffset + j·keyRow] for r &lt; panelRows, j &lt; width:  rd,sd->rs */
+    /** logits[base + r·TILE + j] = q[rowQuery[i0 + r]]·keys[keyOffset + j·keyRow] for r &lt; panelRows, j &lt; width:  rd,sd->rs */
     static void logitsDirect(float[] q, int[] rowQuery, int i0, int panelRows, int headDim, float[] keys,
-            int keyOffset, int keyRow, int width, float[] logits) {
+            int keyOffset, int keyRow, int width, float[] logits, int base) {
         for (int r = 0; r < panelRows; r++) {
             int query = rowQuery[i0 + r];
             for (int j = 0; j < width; j++) {
@@ -23,7 +23,7 @@ final class ScalarKernels {
                 for (int d = 0; d < headDim; d++) {
                     dot = Math.fma(q[query + d], keys[key + d], dot);
                 }
-                logits[r * TILE + j] = dot;
+                logits[base + r * TILE + j] = dot;
             }
         }
     }
@@ -55,8 +55,8 @@ final class ScalarKernels {
         rowMax[i] = newMax;
     }
 
-    /** acc[i0 + r, e] = α[i0 + r]·acc[i0 + r, e] + Σ_{j &lt; width} p[r, j]·v[valueOffset + j·valueRow + e]:  rs,se->re */
-    static void accumulateValues(float[] p, float[] alpha, int i0, int panelRows, int width, float[] v,
+    /** acc[i0 + r, e] = α[i0 + r]·acc[i0 + r, e] + Σ_{j &lt; width} p[base + r·TILE + j]·v[valueOffset + j·valueRow + e]:  rs,se->re */
+    static void accumulateValues(float[] p, int base, float[] alpha, int i0, int panelRows, int width, float[] v,
             int valueOffset, int valueRow, int valueDim, float[] acc, int accRow) {
         for (int r = 0; r < panelRows; r++) {
             int row = (i0 + r) * accRow;
@@ -64,7 +64,7 @@ final class ScalarKernels {
             for (int e = 0; e < valueDim; e++) {
                 float sum = acc[row + e] * a;
                 for (int j = 0; j < width; j++) {
-                    sum = Math.fma(p[r * TILE + j], v[valueOffset + j * valueRow + e], sum);
+                    sum = Math.fma(p[base + r * TILE + j], v[valueOffset + j * valueRow + e], sum);
                 }
                 acc[row + e] = sum;
             }

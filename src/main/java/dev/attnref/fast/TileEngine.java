@@ -16,7 +16,9 @@ import java.util.Arrays;
  *   end:       out = acc / ℓ            (ℓ = 0: the row saw no key, out = 0)
  * </pre>
  * A row whose running max is still −∞ shifts by 0 instead of m' (so 2^(−∞ − 0) = 0, not NaN).
- * Tiles are {@link #TILE} keys; rows go through the kernels in panels of {@link #PANEL}. A panel
+ * Tiles are {@link #TILE} keys; rows go through the kernels in panels of {@link #PANEL}, first the
+ * logits and softmax of every panel (the tile's Kᵀ stays in L1), then the value sums of every panel
+ * (the tile's v stays in L1). A panel
  * whose rows all end before the tile (causal) skips it, and an item stops at the last key any of
  * its rows can see, so fully masked causal tiles cost nothing.
  *
@@ -49,7 +51,7 @@ final class TileEngine {
 
     /** Per-thread scratch, grown on demand and reused across calls (no allocation in the hot loop). */
     static final class Workspace {
-        final float[] logits = new float[PANEL * TILE];   // [PANEL, TILE]: x, then p
+        float[] logits = new float[0];                     // [rows, TILE]: x, then p, for the current tile
         float[] acc = new float[0];                        // [rows, Dv padded]
         float[] rowMax = new float[0];                     // [rows] m
         float[] rowSum = new float[0];                     // [rows, SUM_LANES] ℓ, as lane-wise partial sums
@@ -58,6 +60,7 @@ final class TileEngine {
         int[] rowMask = new int[0];                        // [rows] offset of mask[b, h, t, 0]
         int[] rowLimit = new int[0];                       // [rows] keys s < limit are visible
         float[] keyTile = new float[0];                    // [TILE, D] rotated keys (MFA-KR)
+        float touched;                                     // keeps the prefetching reads alive
 
         void ensure(int rows, int valueDimPadded, int keyTileSize) {
             if (rowMax.length < rows) {
@@ -67,6 +70,9 @@ final class TileEngine {
                 rowQuery = new int[rows];
                 rowMask = new int[rows];
                 rowLimit = new int[rows];
+            }
+            if (logits.length < rows * TILE) {
+                logits = new float[rows * TILE];
             }
             if (acc.length < rows * valueDimPadded) {
                 acc = new float[rows * valueDimPadded];
@@ -118,49 +124,54 @@ final class TileEngine {
             float[] keys = p.k;
             int keyOffset = keyBase + s0 * p.kRow;
             int keyRow = p.kRow;
+            if (p.keysT == null && s0 + TILE < maxLimit) {
+                ws.touched += touchNextTile(p, keyBase, valueBase, s0 + TILE, Math.min(TILE, maxLimit - s0 - TILE));
+            }
             if (p.ropeCos != null) {
                 rotateKeys(p, keyOffset, s0, width, ws.keyTile);
                 keys = ws.keyTile;
                 keyOffset = 0;
                 keyRow = p.headDim;
             }
+            // Phase 1, all panels while this tile's keys are in L1: x = q·kᵀ (rd,sd->rs), then m', α,
+            // p = 2^(x − m'), ℓ per row. A panel whose rows all end before the tile (causal) skips it.
             for (int i0 = 0; i0 < rows; i0 += PANEL) {
                 int panelRows = Math.min(PANEL, rows - i0);
-                int panelLimit = 0;
-                for (int r = 0; r < panelRows; r++) {
-                    panelLimit = Math.max(panelLimit, ws.rowLimit[i0 + r]);
+                if (panelLimit(ws, i0, panelRows) <= s0) {
+                    continue;
                 }
-                if (panelLimit <= s0) {
-                    continue;   // causal: every row of the panel ends before this tile
-                }
-                // x = q·kᵀ for the panel:  rd,sd->rs
+                int base = i0 * TILE;
                 if (!vector) {
                     ScalarKernels.logitsDirect(p.q, ws.rowQuery, i0, panelRows, p.headDim, keys, keyOffset, keyRow,
-                            width, ws.logits);
+                            width, ws.logits, base);
                 } else if (p.keysT != null) {
                     VectorKernels.logitsTransposed(p.q, ws.rowQuery, i0, panelRows, p.headDim, p.keysT,
-                            transposedBase + s0 * p.headDim, TILE, ws.logits);
+                            transposedBase + s0 * p.headDim, TILE, ws.logits, base);
                 } else {
                     VectorKernels.logitsDirect(p.q, ws.rowQuery, i0, panelRows, p.headDim, keys, keyOffset, keyRow,
-                            width, ws.logits);
+                            width, ws.logits, base);
                 }
-                // m', α, p = 2^(x − m'), ℓ per row
-                for (int r = 0; r < panelRows; r++) {
-                    int i = i0 + r;
+                for (int i = i0; i < i0 + panelRows; i++) {
                     int valid = Math.min(TILE, ws.rowLimit[i] - s0);
-                    float scale = prepareLogits(ws.logits, r * TILE, valid, p.logitScale, p.mask, ws.rowMask[i] + s0);
+                    float scale = prepareLogits(ws.logits, i * TILE, valid, p.logitScale, p.mask, ws.rowMask[i] + s0);
                     if (vector) {
-                        VectorKernels.softmaxUpdate(ws.logits, r * TILE, scale, ws.rowMax, ws.rowSum, ws.alpha, i);
+                        VectorKernels.softmaxUpdate(ws.logits, i * TILE, scale, ws.rowMax, ws.rowSum, ws.alpha, i);
                     } else {
-                        ScalarKernels.softmaxUpdate(ws.logits, r * TILE, scale, ws.rowMax, ws.rowSum, ws.alpha, i);
+                        ScalarKernels.softmaxUpdate(ws.logits, i * TILE, scale, ws.rowMax, ws.rowSum, ws.alpha, i);
                     }
                 }
-                // acc = α·acc + p·v:  rs,se->re
+            }
+            // Phase 2, all panels while this tile's values are in L1: acc = α·acc + p·v (rs,se->re).
+            for (int i0 = 0; i0 < rows; i0 += PANEL) {
+                int panelRows = Math.min(PANEL, rows - i0);
+                if (panelLimit(ws, i0, panelRows) <= s0) {
+                    continue;
+                }
                 if (vector) {
-                    VectorKernels.accumulateValues(ws.logits, ws.alpha, i0, panelRows, width, p.v,
+                    VectorKernels.accumulateValues(ws.logits, i0 * TILE, ws.alpha, i0, panelRows, width, p.v,
                             valueBase + s0 * p.vRow, p.vRow, p.valueHeadDim, ws.acc, dvPad);
                 } else {
-                    ScalarKernels.accumulateValues(ws.logits, ws.alpha, i0, panelRows, width, p.v,
+                    ScalarKernels.accumulateValues(ws.logits, i0 * TILE, ws.alpha, i0, panelRows, width, p.v,
                             valueBase + s0 * p.vRow, p.vRow, p.valueHeadDim, ws.acc, dvPad);
                 }
             }
@@ -181,6 +192,15 @@ final class TileEngine {
                 System.arraycopy(ws.acc, i * dvPad, p.partial, base + 2, p.valueHeadDim);
             }
         }
+    }
+
+    /** The largest key limit among rows [i0, i0 + panelRows). */
+    private static int panelLimit(Workspace ws, int i0, int panelRows) {
+        int limit = 0;
+        for (int r = i0; r < i0 + panelRows; r++) {
+            limit = Math.max(limit, ws.rowLimit[r]);
+        }
+        return limit;
     }
 
     /**
@@ -253,6 +273,36 @@ final class TileEngine {
             logits[offset + j] = logits[offset + j] * logitScale + mask[maskOffset + j] * Exp2.LOG2E;
         }
         return 1f;
+    }
+
+    /**
+     * Reads one float per 64-byte line of the next tile's key and value rows, so that their cache
+     * misses are in flight while this tile computes (Java has no prefetch instruction; the loads are
+     * independent of the work that follows, so the core overlaps them with it).
+     */
+    private static float touchNextTile(Problem p, int keyBase, int valueBase, int s0, int width) {
+        return touchLines(p.k, keyBase + s0 * p.kRow, width * p.kRow)
+                + touchLines(p.v, valueBase + s0 * p.vRow, width * p.vRow);
+    }
+
+    /** One read per 64-byte line of x[from, from + count), into four independent sums. */
+    private static float touchLines(float[] x, int from, int count) {
+        float a = 0f;
+        float b = 0f;
+        float c = 0f;
+        float d = 0f;
+        int i = from;
+        int to = from + count;
+        for (; i + 48 < to; i += 64) {
+            a += x[i];
+            b += x[i + 16];
+            c += x[i + 32];
+            d += x[i + 48];
+        }
+        for (; i < to; i += 16) {
+            a += x[i];
+        }
+        return a + b + c + d;
     }
 
     /** MFA-KR: keyTile[j] = RoPE(k̄[s0 + j]) at position s0 + j, from the cos/sin tables [S, D/2]. */

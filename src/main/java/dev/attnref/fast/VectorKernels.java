@@ -84,23 +84,23 @@ final class VectorKernels {
     }
 
     /**
-     * logits[r, 0..TILE) = Σ_d q[rowQuery[i0 + r] + d]·kT[kOffset + d·kStride + j]:  rd,ds->rs.
+     * logits[base + r·TILE + j] = Σ_d q[rowQuery[i0 + r] + d]·kT[kOffset + d·kStride + j], j &lt; TILE:  rd,ds->rs.
      * kT is the transposed, zero-padded key block, so all TILE columns are readable.
      */
     static void logitsTransposed(float[] q, int[] rowQuery, int i0, int panelRows, int headDim, float[] kT,
-            int kOffset, int kStride, float[] logits) {
+            int kOffset, int kStride, float[] logits, int base) {
         if (panelRows == 4) {
             logitsTransposed4(q, rowQuery[i0], rowQuery[i0 + 1], rowQuery[i0 + 2], rowQuery[i0 + 3], headDim, kT,
-                    kOffset, kStride, logits);
+                    kOffset, kStride, logits, base);
         } else {
             for (int r = 0; r < panelRows; r++) {
-                logitsTransposed1(q, rowQuery[i0 + r], headDim, kT, kOffset, kStride, logits, r * TILE);
+                logitsTransposed1(q, rowQuery[i0 + r], headDim, kT, kOffset, kStride, logits, base + r * TILE);
             }
         }
     }
 
     private static void logitsTransposed4(float[] q, int q0, int q1, int q2, int q3, int headDim, float[] kT,
-            int kOffset, int kStride, float[] logits) {
+            int kOffset, int kStride, float[] logits, int base) {
         for (int cb = 0; cb < TILE; cb += BLOCK) {
             FloatVector a00 = FloatVector.zero(SPECIES), a01 = a00, a02 = a00, a03 = a00;
             FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
@@ -133,63 +133,56 @@ final class VectorKernels {
                 a32 = b3.fma(k2, a32);
                 a33 = b3.fma(k3, a33);
             }
-            a00.intoArray(logits, cb);
-            a01.intoArray(logits, cb + LANES);
-            a02.intoArray(logits, cb + 2 * LANES);
-            a03.intoArray(logits, cb + 3 * LANES);
-            a10.intoArray(logits, TILE + cb);
-            a11.intoArray(logits, TILE + cb + LANES);
-            a12.intoArray(logits, TILE + cb + 2 * LANES);
-            a13.intoArray(logits, TILE + cb + 3 * LANES);
-            a20.intoArray(logits, 2 * TILE + cb);
-            a21.intoArray(logits, 2 * TILE + cb + LANES);
-            a22.intoArray(logits, 2 * TILE + cb + 2 * LANES);
-            a23.intoArray(logits, 2 * TILE + cb + 3 * LANES);
-            a30.intoArray(logits, 3 * TILE + cb);
-            a31.intoArray(logits, 3 * TILE + cb + LANES);
-            a32.intoArray(logits, 3 * TILE + cb + 2 * LANES);
-            a33.intoArray(logits, 3 * TILE + cb + 3 * LANES);
+            a00.intoArray(logits, base + cb);
+            a01.intoArray(logits, base + cb + LANES);
+            a02.intoArray(logits, base + cb + 2 * LANES);
+            a03.intoArray(logits, base + cb + 3 * LANES);
+            a10.intoArray(logits, base + TILE + cb);
+            a11.intoArray(logits, base + TILE + cb + LANES);
+            a12.intoArray(logits, base + TILE + cb + 2 * LANES);
+            a13.intoArray(logits, base + TILE + cb + 3 * LANES);
+            a20.intoArray(logits, base + 2 * TILE + cb);
+            a21.intoArray(logits, base + 2 * TILE + cb + LANES);
+            a22.intoArray(logits, base + 2 * TILE + cb + 2 * LANES);
+            a23.intoArray(logits, base + 2 * TILE + cb + 3 * LANES);
+            a30.intoArray(logits, base + 3 * TILE + cb);
+            a31.intoArray(logits, base + 3 * TILE + cb + LANES);
+            a32.intoArray(logits, base + 3 * TILE + cb + 2 * LANES);
+            a33.intoArray(logits, base + 3 * TILE + cb + 3 * LANES);
         }
     }
 
     private static void logitsTransposed1(float[] q, int q0, int headDim, float[] kT, int kOffset, int kStride,
             float[] logits, int logitsOffset) {
-        for (int cb = 0; cb < TILE; cb += BLOCK) {
-            FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0, a2 = a0, a3 = a0;
+        for (int cb = 0; cb < TILE; cb += LANES) {
+            FloatVector a0 = FloatVector.zero(SPECIES);
             int k = kOffset + cb;
             for (int d = 0; d < headDim; d++, k += kStride) {
-                FloatVector b0 = FloatVector.broadcast(SPECIES, q[q0 + d]);
-                a0 = b0.fma(FloatVector.fromArray(SPECIES, kT, k), a0);
-                a1 = b0.fma(FloatVector.fromArray(SPECIES, kT, k + LANES), a1);
-                a2 = b0.fma(FloatVector.fromArray(SPECIES, kT, k + 2 * LANES), a2);
-                a3 = b0.fma(FloatVector.fromArray(SPECIES, kT, k + 3 * LANES), a3);
+                a0 = FloatVector.broadcast(SPECIES, q[q0 + d]).fma(FloatVector.fromArray(SPECIES, kT, k), a0);
             }
             a0.intoArray(logits, logitsOffset + cb);
-            a1.intoArray(logits, logitsOffset + cb + LANES);
-            a2.intoArray(logits, logitsOffset + cb + 2 * LANES);
-            a3.intoArray(logits, logitsOffset + cb + 3 * LANES);
         }
     }
 
-    /** logits[r, j] = q[rowQuery[i0 + r]]·keys[keyOffset + j·keyRow] for j &lt; width:  rd,sd->rs */
+    /** logits[base + r·TILE + j] = q[rowQuery[i0 + r]]·keys[keyOffset + j·keyRow] for j &lt; width:  rd,sd->rs */
     static void logitsDirect(float[] q, int[] rowQuery, int i0, int panelRows, int headDim, float[] keys,
-            int keyOffset, int keyRow, int width, float[] logits) {
+            int keyOffset, int keyRow, int width, float[] logits, int base) {
         int full = SPECIES.loopBound(headDim);
         if (panelRows == 4) {
             int j = 0;
             for (; j + 4 <= width; j += 4) {
                 logitsDirect4x4(q, rowQuery[i0], rowQuery[i0 + 1], rowQuery[i0 + 2], rowQuery[i0 + 3], headDim, full,
-                        keys, keyOffset + j * keyRow, keyRow, logits, j);
+                        keys, keyOffset + j * keyRow, keyRow, logits, base + j);
             }
             for (; j < width; j++) {
                 for (int r = 0; r < 4; r++) {
-                    logits[r * TILE + j] = dot(q, rowQuery[i0 + r], keys, keyOffset + j * keyRow, headDim, full);
+                    logits[base + r * TILE + j] = dot(q, rowQuery[i0 + r], keys, keyOffset + j * keyRow, headDim, full);
                 }
             }
         } else {
             for (int r = 0; r < panelRows; r++) {
                 for (int j = 0; j < width; j++) {
-                    logits[r * TILE + j] = dot(q, rowQuery[i0 + r], keys, keyOffset + j * keyRow, headDim, full);
+                    logits[base + r * TILE + j] = dot(q, rowQuery[i0 + r], keys, keyOffset + j * keyRow, headDim, full);
                 }
             }
         }
@@ -287,14 +280,14 @@ final class VectorKernels {
         rowMax[i] = newMax;
     }
 
-    /** acc[i0 + r, e] = α·acc[i0 + r, e] + Σ_{j &lt; width} p[r, j]·v[valueOffset + j·valueRow + e]:  rs,se->re */
-    static void accumulateValues(float[] p, float[] alpha, int i0, int panelRows, int width, float[] v,
+    /** acc[i0 + r, e] = α·acc[i0 + r, e] + Σ_{j &lt; width} p[base + r·TILE + j]·v[valueOffset + j·valueRow + e]:  rs,se->re */
+    static void accumulateValues(float[] p, int base, float[] alpha, int i0, int panelRows, int width, float[] v,
             int valueOffset, int valueRow, int valueDim, float[] acc, int accRow) {
         int full = SPECIES.loopBound(valueDim);
         int e = 0;
         if (panelRows == 4) {
             for (; e + BLOCK <= full; e += BLOCK) {
-                accumulate4x4(p, alpha[i0], alpha[i0 + 1], alpha[i0 + 2], alpha[i0 + 3], width, v, valueOffset + e,
+                accumulate4x4(p, base, alpha[i0], alpha[i0 + 1], alpha[i0 + 2], alpha[i0 + 3], width, v, valueOffset + e,
                         valueRow, acc, i0 * accRow + e, accRow);
             }
         }
@@ -304,7 +297,7 @@ final class VectorKernels {
             for (int c = e; c < full; c += LANES) {
                 FloatVector sum = FloatVector.fromArray(SPECIES, acc, row + c).mul(a);
                 for (int j = 0; j < width; j++) {
-                    sum = FloatVector.broadcast(SPECIES, p[r * TILE + j])
+                    sum = FloatVector.broadcast(SPECIES, p[base + r * TILE + j])
                             .fma(FloatVector.fromArray(SPECIES, v, valueOffset + j * valueRow + c), sum);
                 }
                 sum.intoArray(acc, row + c);
@@ -312,14 +305,14 @@ final class VectorKernels {
             for (int c = full; c < valueDim; c++) {
                 float sum = acc[row + c] * alpha[i0 + r];
                 for (int j = 0; j < width; j++) {
-                    sum = Math.fma(p[r * TILE + j], v[valueOffset + j * valueRow + c], sum);
+                    sum = Math.fma(p[base + r * TILE + j], v[valueOffset + j * valueRow + c], sum);
                 }
                 acc[row + c] = sum;
             }
         }
     }
 
-    private static void accumulate4x4(float[] p, float alpha0, float alpha1, float alpha2, float alpha3, int width,
+    private static void accumulate4x4(float[] p, int base, float alpha0, float alpha1, float alpha2, float alpha3, int width,
             float[] v, int valueOffset, int valueRow, float[] acc, int acc0, int accRow) {
         int acc1 = acc0 + accRow;
         int acc2 = acc1 + accRow;
@@ -346,22 +339,22 @@ final class VectorKernels {
             FloatVector v1 = FloatVector.fromArray(SPECIES, v, vj + LANES);
             FloatVector v2 = FloatVector.fromArray(SPECIES, v, vj + 2 * LANES);
             FloatVector v3 = FloatVector.fromArray(SPECIES, v, vj + 3 * LANES);
-            FloatVector b = FloatVector.broadcast(SPECIES, p[j]);
+            FloatVector b = FloatVector.broadcast(SPECIES, p[base + j]);
             a00 = b.fma(v0, a00);
             a01 = b.fma(v1, a01);
             a02 = b.fma(v2, a02);
             a03 = b.fma(v3, a03);
-            b = FloatVector.broadcast(SPECIES, p[TILE + j]);
+            b = FloatVector.broadcast(SPECIES, p[base + TILE + j]);
             a10 = b.fma(v0, a10);
             a11 = b.fma(v1, a11);
             a12 = b.fma(v2, a12);
             a13 = b.fma(v3, a13);
-            b = FloatVector.broadcast(SPECIES, p[2 * TILE + j]);
+            b = FloatVector.broadcast(SPECIES, p[base + 2 * TILE + j]);
             a20 = b.fma(v0, a20);
             a21 = b.fma(v1, a21);
             a22 = b.fma(v2, a22);
             a23 = b.fma(v3, a23);
-            b = FloatVector.broadcast(SPECIES, p[3 * TILE + j]);
+            b = FloatVector.broadcast(SPECIES, p[base + 3 * TILE + j]);
             a30 = b.fma(v0, a30);
             a31 = b.fma(v1, a31);
             a32 = b.fma(v2, a32);

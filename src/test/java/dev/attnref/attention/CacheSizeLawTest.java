@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.attnref.core.RopePairing;
 import dev.attnref.core.SeededRandom;
 import dev.attnref.core.Tensor;
+import dev.attnref.property.Dims;
+import dev.attnref.property.Property;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,7 +24,7 @@ class CacheSizeLawTest {
 
     @Test
     void everyLatentCacheHoldsWhatTheCatalogueFormulaSays() {
-        LatentLaw.check("cache size = formula", 8000, TRIES, CacheSizeLawTest::measuredEqualsFormula);
+        Property.of("cacheSizeEqualsFormula", sizes()).tries(TRIES).check(CacheSizeLawTest::measuredEqualsFormula);
     }
 
     @Test
@@ -54,30 +56,36 @@ class CacheSizeLawTest {
         assertEquals(256L, measure(MfaKeyReuse.random(keyReuse, settings, new SeededRandom(8202)), x));
     }
 
+    /** An MLA (query compression or not) and an MFA shape, with B 1–3 and T 1–5. */
+    static Dims.Spec sizes() {
+        Dims.Spec spec = LatentCases.mlaSizes(Dims.spec().flag("queryCompression"), true);
+        return LatentCases.mfaSizes(spec, "MFA_").size("B", 1, 3).size("T", 1, 5);
+    }
+
     /** Law 8 on one random case: every latent variant, after a prefill and after one decode step. */
-    static void measuredEqualsFormula(LatentLaw.Try t) {
-        MlaShape mla = LatentCases.mlaShape(t, t.flag("queryCompression"));
-        MlaWeights weights = MlaWeights.random(mla, LatentCases.mlaSettings(t), t.random);
-        MfaShape mfa = LatentCases.mfaShape(t, false, "MFA ");
+    static void measuredEqualsFormula(Dims d, SeededRandom random) {
+        MlaShape mla = LatentCases.mlaShape(d, d.flag("queryCompression"));
+        MlaWeights weights = MlaWeights.random(mla, LatentCases.mlaSettings(d), random);
+        MfaShape mfa = LatentCases.mfaShape(d, false, "MFA_");
         MfaShape keyReuse = new MfaShape(mfa.modelWidth(), mfa.numHeads(), mfa.queryRank(), mfa.headDim(), true);
-        MfaSettings settings = LatentCases.mfaSettings(t, "MFA ");
-        int batch = t.size("B", 1, 3);
-        int seqLen = t.size("T", 1, 5);
+        MfaSettings settings = LatentCases.mfaSettings(d, "MFA_");
+        int batch = d.get("B");
+        int seqLen = d.get("T");
 
         long absorbedFormula = mla.kvValuesPerTokenPerLayer();
         assertEquals((long) mla.kvLoraRank() + mla.qkRopeHeadDim(), absorbedFormula, "MLA formula C + P");
         for (MlaAbsorption absorption : MlaAbsorption.values()) {
-            assertMeasured("AbsorbedMla " + absorption, new AbsorbedMla(weights, absorption), batch, seqLen, t.random,
+            assertMeasured("AbsorbedMla " + absorption, new AbsorbedMla(weights, absorption), batch, seqLen, random,
                     absorbedFormula);
         }
-        assertMeasured("NaiveMla", new NaiveMla(weights), batch, seqLen, t.random, mla.naiveKvValuesPerTokenPerLayer());
+        assertMeasured("NaiveMla", new NaiveMla(weights), batch, seqLen, random, mla.naiveKvValuesPerTokenPerLayer());
 
         assertEquals(2L * mfa.headDim(), mfa.kvValuesPerTokenPerLayer(), "MFA formula 2C");
         assertEquals(GqaShape.of(mfa.modelWidth(), mfa.numHeads(), 1, mfa.headDim()).kvValuesPerTokenPerLayer(),
                 mfa.kvValuesPerTokenPerLayer(), "MFA = MQA of head width C");
-        assertMeasured("Mfa", Mfa.random(mfa, settings, t.random), batch, seqLen, t.random, mfa.kvValuesPerTokenPerLayer());
+        assertMeasured("Mfa", Mfa.random(mfa, settings, random), batch, seqLen, random, mfa.kvValuesPerTokenPerLayer());
         assertEquals((long) keyReuse.headDim(), keyReuse.kvValuesPerTokenPerLayer(), "MFA-KR formula C");
-        assertMeasured("MfaKeyReuse", LatentCases.trainedKeyReuse(keyReuse, settings, t.random), batch, seqLen, t.random,
+        assertMeasured("MfaKeyReuse", LatentCases.trainedKeyReuse(keyReuse, settings, random), batch, seqLen, random,
                 keyReuse.kvValuesPerTokenPerLayer());
     }
 

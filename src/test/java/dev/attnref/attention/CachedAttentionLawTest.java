@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.attnref.core.SeededRandom;
 import dev.attnref.core.Tensor;
+import dev.attnref.property.Dims;
+import dev.attnref.property.Property;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -31,42 +33,49 @@ class CachedAttentionLawTest {
 
     @Test
     void decodeAndAnyChunkingEqualOneFullPrefillForEveryVariant() {
-        LatentLaw.check("decode = prefill = any chunking", 5000, TRIES, CachedAttentionLawTest::chunkingLaw);
+        Property.of("decodeEqualsPrefillEqualsAnyChunking", variantSizes().size("prefill", 1, 6)
+                .where(d -> d.get("prefill") <= d.get("T") - 1)).tries(TRIES).check(CachedAttentionLawTest::chunkingLaw);
     }
 
     @Test
     void futureTokensLeavePastOutputsBitwiseUnchangedForEveryVariant() {
-        LatentLaw.check("causality", 5100, TRIES, CachedAttentionLawTest::causalityLaw);
+        Property.of("causality", variantSizes().size("changedFrom", 1, 6)
+                .where(d -> d.get("changedFrom") <= d.get("T") - 1)).tries(TRIES).check(CachedAttentionLawTest::causalityLaw);
+    }
+
+    /** The sizes of {@link #everyVariant} with B 1–2, T 2–7 and a start position 0–30. */
+    static Dims.Spec variantSizes() {
+        Dims.Spec spec = LatentCases.mlaSizes(Dims.spec().flag("queryCompression"), true);
+        return LatentCases.mfaSizes(spec, "MFA_").size("B", 1, 2).size("T", 2, 7).size("start", 0, 30);
     }
 
     /** One module of each kind, with random shapes and weights. */
-    static List<CachedAttention<?>> everyVariant(LatentLaw.Try t) {
-        MlaShape mla = LatentCases.mlaShape(t, t.flag("queryCompression"));
-        MlaWeights weights = MlaWeights.random(mla, LatentCases.mlaSettings(t), t.random);
-        MfaShape mfa = LatentCases.mfaShape(t, false, "MFA ");
+    static List<CachedAttention<?>> everyVariant(Dims d, SeededRandom random) {
+        MlaShape mla = LatentCases.mlaShape(d, d.flag("queryCompression"));
+        MlaWeights weights = MlaWeights.random(mla, LatentCases.mlaSettings(d), random);
+        MfaShape mfa = LatentCases.mfaShape(d, false, "MFA_");
         MfaShape keyReuse = new MfaShape(mfa.modelWidth(), mfa.numHeads(), mfa.queryRank(), mfa.headDim(), true);
-        MfaSettings mfaSettings = LatentCases.mfaSettings(t, "MFA ");
+        MfaSettings mfaSettings = LatentCases.mfaSettings(d, "MFA_");
         return List.of(new NaiveMla(weights),
                 new AbsorbedMla(weights, MlaAbsorption.RUN_TIME_REASSOCIATION),
                 new AbsorbedMla(weights, MlaAbsorption.PRECOMPUTED_PRODUCTS),
-                Mfa.random(mfa, mfaSettings, t.random),
-                LatentCases.trainedKeyReuse(keyReuse, mfaSettings, t.random));
+                Mfa.random(mfa, mfaSettings, random),
+                LatentCases.trainedKeyReuse(keyReuse, mfaSettings, random));
     }
 
     /** Law 3a on one random case. */
-    static void chunkingLaw(LatentLaw.Try t) {
-        List<CachedAttention<?>> modules = everyVariant(t);
-        int batch = t.size("B", 1, 2);
-        int seqLen = t.size("T", 2, 7);
-        int start = t.size("start", 0, 30);
-        int prefill = t.size("prefill before decode", 1, seqLen - 1);
-        int[] randomChunks = randomChunks(t.random, seqLen);
-        t.note("chunks", Arrays.toString(randomChunks));
+    static void chunkingLaw(Dims d, SeededRandom random) {
+        List<CachedAttention<?>> modules = everyVariant(d, random);
+        int batch = d.get("B");
+        int seqLen = d.get("T");
+        int start = d.get("start");
+        int prefill = d.get("prefill");
+        int[] randomChunks = randomChunks(random, seqLen);
         int[] decodeChunks = new int[seqLen - prefill + 1];
         Arrays.fill(decodeChunks, 1);
         decodeChunks[0] = prefill;
         for (CachedAttention<?> module : modules) {
-            Tensor x = LatentCases.input(t.random, batch, seqLen, module.modelWidth());
+            Tensor x = LatentCases.input(random, batch, seqLen, module.modelWidth());
             chunkingMatchesFullPrefill(module, x, start, decodeChunks);
             chunkingMatchesFullPrefill(module, x, start, randomChunks);
         }
@@ -110,15 +119,15 @@ class CachedAttentionLawTest {
     }
 
     /** Law 3b on one random case. */
-    static void causalityLaw(LatentLaw.Try t) {
-        List<CachedAttention<?>> modules = everyVariant(t);
-        int batch = t.size("B", 1, 2);
-        int seqLen = t.size("T", 2, 7);
-        int start = t.size("start", 0, 30);
-        int changedFrom = t.size("changed from", 1, seqLen - 1);
+    static void causalityLaw(Dims d, SeededRandom random) {
+        List<CachedAttention<?>> modules = everyVariant(d, random);
+        int batch = d.get("B");
+        int seqLen = d.get("T");
+        int start = d.get("start");
+        int changedFrom = d.get("changedFrom");
         for (CachedAttention<?> module : modules) {
-            Tensor x = LatentCases.input(t.random, batch, seqLen, module.modelWidth());
-            Tensor future = LatentCases.input(t.random, batch, seqLen - changedFrom, module.modelWidth());
+            Tensor x = LatentCases.input(random, batch, seqLen, module.modelWidth());
+            Tensor future = LatentCases.input(random, batch, seqLen - changedFrom, module.modelWidth());
             Tensor changed = Tensor.cat(List.of(x.narrow(1, 0, changedFrom), future), 1);   // [B, T, M]
             pastIsBitwiseUnchanged(module, x, changed, start, changedFrom);
         }

@@ -37,18 +37,4 @@ final class Close {
         }
         assertClose(what, expected.toArray(), actual.toArray(), tolerance);
     }
-
-    /** The largest gap relative to max(1, max|expected|): what {@link #assertClose} compares with its tolerance. */
-    static double relativeGap(Tensor expected, Tensor actual) {
-        double[] e = expected.toArray();
-        double[] a = actual.toArray();
-        double scale = 1.0;
-        double worst = 0.0;
-        for (int i = 0; i < e.length; i++) {
-            scale = Math.max(scale, Math.abs(e[i]));
-            double gap = Math.abs(e[i] - a[i]);
-            worst = Double.isNaN(gap) ? Double.POSITIVE_INFINITY : Math.max(worst, gap);
-        }
-        return worst / scale;
-    }
 }

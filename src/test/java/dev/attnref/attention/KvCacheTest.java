@@ -44,6 +44,8 @@ class KvCacheTest {
         AttentionConfig config = AttentionConfig.builder(2, 2, 1, 1).causal(true).build();
         MultiQueryAttention mqa = MultiQueryAttention.seeded(config, new SeededRandom(3));
         KvCache cache = KvCache.withCapacity(1, 1, 1, 1, 3);
+        assertEquals(3, cache.capacity());
+        assertEquals(Integer.MAX_VALUE, KvCache.forConfig(config, 1).capacity(), "unbounded");
         mqa.forward(Tensor.randn(new SeededRandom(4), 1.0, 1, 2, 2), cache);
         Tensor keysBefore = cache.keys();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

@@ -5,60 +5,71 @@ import dev.attnref.core.SeededRandom;
 import dev.attnref.core.Tensor;
 import dev.attnref.oracle.OracleMfa;
 import dev.attnref.oracle.OracleMla;
+import dev.attnref.property.Dims;
 
 /**
- * Random small configurations for the MLA / MFA laws, drawn through {@link LatentLaw.Try} so that
- * every size lands in the failure message, and the bridges to the oracles' flat layouts. Sizes are
- * small and odd on purpose (M 3–9, H 1–4, latent widths 2–7, head parts 1–5, P and C even).
+ * Random small configurations for the MLA / MFA laws: the {@link Dims} sizes each law's property
+ * draws (so every size lands in the failure message and shrinks), the shapes and settings built
+ * from them, and the bridges to the oracles' flat layouts. Sizes are small and odd on purpose
+ * (M 3–9, H 1–4, latent widths 2–7, head parts 1–5, P and C even).
  */
 final class LatentCases {
     private LatentCases() {
     }
 
-    /** An MLA shape; {@code C_q = 0} without query compression. */
-    static MlaShape mlaShape(LatentLaw.Try t, boolean queryCompression) {
-        int modelWidth = t.size("M", 3, 9);
-        int numHeads = t.size("H", 1, 4);
-        int queryRank = queryCompression ? t.size("C_q", 2, 7) : 0;
-        if (!queryCompression) {
-            t.note("C_q", 0);
+    /**
+     * Adds the MLA sizes M, H, C_q (when {@code withQueryRank}), C, D_nope, P/2, Dv and the
+     * settings flags splitHalves, yarn to {@code spec}.
+     */
+    static Dims.Spec mlaSizes(Dims.Spec spec, boolean withQueryRank) {
+        spec.size("M", 3, 9).size("H", 1, 4);
+        if (withQueryRank) {
+            spec.size("C_q", 2, 7);
         }
-        int latentWidth = t.size("C", 2, 7);
-        int nopeDim = t.size("D_nope", 1, 5);
-        int ropeDim = 2 * t.size("P/2", 1, 3);
-        int valueDim = t.size("Dv", 1, 5);
-        return new MlaShape(modelWidth, numHeads, queryRank, latentWidth, nopeDim, ropeDim, valueDim);
+        return spec.size("C", 2, 7).size("D_nope", 1, 5).size("P/2", 1, 3).size("Dv", 1, 5).flag("splitHalves").flag("yarn");
+    }
+
+    /** An MLA shape from {@link #mlaSizes}; {@code C_q = 0} without query compression. */
+    static MlaShape mlaShape(Dims d, boolean queryCompression) {
+        int queryRank = queryCompression ? d.get("C_q") : 0;
+        return new MlaShape(d.get("M"), d.get("H"), queryRank, d.get("C"), d.get("D_nope"), 2 * d.get("P/2"), d.get("Dv"));
     }
 
     /** Either pairing; YaRN off or DeepSeek-V3's (m 1, f 40). */
-    static MlaWeights.Settings mlaSettings(LatentLaw.Try t) {
-        RopePairing pairing = t.flag("splitHalves") ? RopePairing.SPLIT_HALVES : RopePairing.INTERLEAVED;
-        double yarnFactor = t.flag("yarn") ? 40.0 : 1.0;
+    static MlaWeights.Settings mlaSettings(Dims d) {
+        RopePairing pairing = d.flag("splitHalves") ? RopePairing.SPLIT_HALVES : RopePairing.INTERLEAVED;
+        double yarnFactor = d.flag("yarn") ? 40.0 : 1.0;
         return new MlaWeights.Settings(10000.0, pairing, 1e-6, 1.0, yarnFactor);
     }
 
-    /** An MFA shape (C even, 2–6). */
-    static MfaShape mfaShape(LatentLaw.Try t, boolean keyReuse) {
-        return mfaShape(t, keyReuse, "");
+    /**
+     * Adds the MFA sizes M, H, C_q, C/2 (C even, 2–6) and the flag splitHalves to {@code spec}, each
+     * name prefixed with {@code prefix} (to tell them from an MLA's in one shape).
+     */
+    static Dims.Spec mfaSizes(Dims.Spec spec, String prefix) {
+        return spec.size(prefix + "M", 3, 9).size(prefix + "H", 1, 4).size(prefix + "C_q", 2, 7).size(prefix + "C/2", 1, 3)
+                .flag(prefix + "splitHalves");
     }
 
-    /** An MFA shape whose sizes are recorded with {@code prefix} (to tell them from an MLA's in one try). */
-    static MfaShape mfaShape(LatentLaw.Try t, boolean keyReuse, String prefix) {
-        int modelWidth = t.size(prefix + "M", 3, 9);
-        int numHeads = t.size(prefix + "H", 1, 4);
-        int queryRank = t.size(prefix + "C_q", 2, 7);
-        int headDim = 2 * t.size(prefix + "C/2", 1, 3);
-        return new MfaShape(modelWidth, numHeads, queryRank, headDim, keyReuse);
+    /** An MFA shape from {@link #mfaSizes} with no prefix. */
+    static MfaShape mfaShape(Dims d, boolean keyReuse) {
+        return mfaShape(d, keyReuse, "");
+    }
+
+    /** An MFA shape from {@link #mfaSizes} with {@code prefix}. */
+    static MfaShape mfaShape(Dims d, boolean keyReuse, String prefix) {
+        return new MfaShape(d.get(prefix + "M"), d.get(prefix + "H"), d.get(prefix + "C_q"), 2 * d.get(prefix + "C/2"),
+                keyReuse);
     }
 
     /** Either pairing, Step-3's θ = 5·10⁵. */
-    static MfaSettings mfaSettings(LatentLaw.Try t) {
-        return mfaSettings(t, "");
+    static MfaSettings mfaSettings(Dims d) {
+        return mfaSettings(d, "");
     }
 
-    /** As {@link #mfaSettings(LatentLaw.Try)}, the choice recorded with {@code prefix}. */
-    static MfaSettings mfaSettings(LatentLaw.Try t, String prefix) {
-        RopePairing pairing = t.flag(prefix + "splitHalves") ? RopePairing.SPLIT_HALVES : RopePairing.INTERLEAVED;
+    /** As {@link #mfaSettings(Dims)}, the flag read with {@code prefix}. */
+    static MfaSettings mfaSettings(Dims d, String prefix) {
+        RopePairing pairing = d.flag(prefix + "splitHalves") ? RopePairing.SPLIT_HALVES : RopePairing.INTERLEAVED;
         return new MfaSettings(500000.0, pairing, 1e-6);
     }
 

@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.attnref.core.Rope;
+import dev.attnref.core.SeededRandom;
 import dev.attnref.core.Tensor;
+import dev.attnref.property.Dims;
+import dev.attnref.property.Property;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
@@ -31,40 +34,46 @@ class MfaLawTest {
 
     @Test
     void mfaIsMultiQueryAttentionWithHeadWidthCAndAFactorizedQuery() {
-        LatentLaw.check("MFA = MQA(width C)", 7000, TRIES, MfaLawTest::mfaIsMqa);
+        Property.of("mfaEqualsMqaWidthC", LatentCases.mfaSizes(Dims.spec(), "").size("B", 1, 2).size("T", 1, 6)
+                .size("start", 0, 20))
+                .tries(TRIES).check(MfaLawTest::mfaIsMqa);
     }
 
     @Test
     void mfaCacheDoesNotDependOnTheNumberOfQueryHeads() {
-        LatentLaw.check("MFA cache independent of H", 7100, TRIES, MfaLawTest::cacheIndependentOfHeads);
+        Property.of("mfaCacheIndependentOfH", LatentCases.mfaSizes(Dims.spec(), "").size("extraHeads", 1, 5)
+                .size("B", 1, 2)
+                .size("T", 1, 6)).tries(TRIES).check(MfaLawTest::cacheIndependentOfHeads);
     }
 
     @Test
     void keyReuseWithAlphaZeroUsesTheKeyBeforeRopeAsValue() {
-        LatentLaw.check("MFA-KR α = 0 ⇒ v = k̄", 7200, TRIES, MfaLawTest::alphaZeroMeansValueIsKey);
+        Property.of("mfaKrAlphaZeroImpliesValueIsKey", keyReuseSizes())
+                .tries(TRIES).check(MfaLawTest::alphaZeroMeansValueIsKey);
     }
 
     @Test
     void foldingTheValueMapIntoTheOutputEqualsExplicitValues() {
-        LatentLaw.check("MFA-KR folded = explicit", 7300, TRIES, MfaLawTest::foldedEqualsExplicit);
+        Property.of("mfaKrFoldedEqualsExplicit", keyReuseSizes()).tries(TRIES).check(MfaLawTest::foldedEqualsExplicit);
     }
 
     @Test
     void rotatingCachedKeysAtReadEqualsCachingRotatedKeys() {
-        LatentLaw.check("MFA-KR rotate at read = cache rotated", 7400, TRIES, MfaLawTest::rotateAtReadEqualsCachedRotation);
+        Property.of("mfaKrRotateAtReadEqualsCacheRotated", keyReuseSizes()).tries(TRIES)
+                .check(MfaLawTest::rotateAtReadEqualsCachedRotation);
     }
 
     // ---------------------------------------------------------------- law 6
 
     /** Law 6 on one random case: prefill only (the loop MQA below is causal over one call). */
-    static void mfaIsMqa(LatentLaw.Try t) {
-        MfaShape shape = LatentCases.mfaShape(t, false);
-        MfaSettings settings = LatentCases.mfaSettings(t);
-        int batch = t.size("B", 1, 2);
-        int seqLen = t.size("T", 1, 6);
-        int start = t.size("start", 0, 20);
-        Mfa mfa = Mfa.random(shape, settings, t.random);
-        Tensor x = LatentCases.input(t.random, batch, seqLen, shape.modelWidth());
+    static void mfaIsMqa(Dims d, SeededRandom random) {
+        MfaShape shape = LatentCases.mfaShape(d, false);
+        MfaSettings settings = LatentCases.mfaSettings(d);
+        int batch = d.get("B");
+        int seqLen = d.get("T");
+        int start = d.get("start");
+        Mfa mfa = Mfa.random(shape, settings, random);
+        Tensor x = LatentCases.input(random, batch, seqLen, shape.modelWidth());
         ForwardResult module = mfa.forward(x, mfa.newCache(batch, start));
 
         // The factorized query projection's input: c_q = RMSNorm(S_Q x) ⊙ w_q, in loops.
@@ -155,16 +164,16 @@ class MfaLawTest {
     }
 
     /** Law 6, cache part: the same widths with H and H' query heads cache the same 2·C values per token. */
-    static void cacheIndependentOfHeads(LatentLaw.Try t) {
-        MfaShape shape = LatentCases.mfaShape(t, false);
-        int otherHeads = shape.numHeads() + t.size("extra heads", 1, 5);
+    static void cacheIndependentOfHeads(Dims d, SeededRandom random) {
+        MfaShape shape = LatentCases.mfaShape(d, false);
+        int otherHeads = shape.numHeads() + d.get("extraHeads");
         MfaShape wider = new MfaShape(shape.modelWidth(), otherHeads, shape.queryRank(), shape.headDim(), false);
-        MfaSettings settings = LatentCases.mfaSettings(t);
-        int batch = t.size("B", 1, 2);
-        int seqLen = t.size("T", 1, 6);
-        Tensor x = LatentCases.input(t.random, batch, seqLen, shape.modelWidth());
-        Mfa few = Mfa.random(shape, settings, t.random);
-        Mfa many = Mfa.random(wider, settings, t.random);
+        MfaSettings settings = LatentCases.mfaSettings(d);
+        int batch = d.get("B");
+        int seqLen = d.get("T");
+        Tensor x = LatentCases.input(random, batch, seqLen, shape.modelWidth());
+        Mfa few = Mfa.random(shape, settings, random);
+        Mfa many = Mfa.random(wider, settings, random);
         MfaCache fewCache = few.newCache(batch);
         MfaCache manyCache = many.newCache(batch);
         few.forward(x, fewCache);
@@ -182,34 +191,40 @@ class MfaLawTest {
 
     // ---------------------------------------------------------------- law 7
 
+    /** An MFA-KR shape and the sizes of {@link #agreeOverPrefillAndDecode}: B 1–2, prefill 1–4, decode steps 1–3, start 0–20. */
+    private static Dims.Spec keyReuseSizes() {
+        return LatentCases.mfaSizes(Dims.spec(), "").size("B", 1, 2).size("prefill", 1, 4).size("decodeSteps", 1, 3)
+                .size("start", 0, 20);
+    }
+
     /** Law 7a on one random case. */
-    static void alphaZeroMeansValueIsKey(LatentLaw.Try t) {
-        MfaShape shape = LatentCases.mfaShape(t, true);
-        MfaSettings settings = LatentCases.mfaSettings(t);
-        MfaKeyReuse keyReuse = MfaKeyReuse.random(shape, settings, t.random);
+    static void alphaZeroMeansValueIsKey(Dims d, SeededRandom random) {
+        MfaShape shape = LatentCases.mfaShape(d, true);
+        MfaSettings settings = LatentCases.mfaSettings(d);
+        MfaKeyReuse keyReuse = MfaKeyReuse.random(shape, settings, random);
         assertTrue(keyReuse.alpha().bitwiseEquals(Tensor.zeros(shape.headDim())), "α must start at 0");
         assertTrue(keyReuse.foldedOutput().bitwiseEquals(keyReuse.wO()), "with α = 0, I + diag(α) N = I leaves W_O as it is");
         Mfa valueIsKey = mfaWithValue(keyReuse, keyReuse.sK());
-        agreeOverPrefillAndDecode(t, keyReuse, valueIsKey, true);
+        agreeOverPrefillAndDecode(d, random, keyReuse, valueIsKey, true);
     }
 
     /** Law 7b on one random case, α ≠ 0. */
-    static void foldedEqualsExplicit(LatentLaw.Try t) {
-        MfaShape shape = LatentCases.mfaShape(t, true);
-        MfaKeyReuse keyReuse = LatentCases.trainedKeyReuse(shape, LatentCases.mfaSettings(t), t.random);
+    static void foldedEqualsExplicit(Dims d, SeededRandom random) {
+        MfaShape shape = LatentCases.mfaShape(d, true);
+        MfaKeyReuse keyReuse = LatentCases.trainedKeyReuse(shape, LatentCases.mfaSettings(d), random);
         // v = (I + diag(α) N) k̄ = ((I + diag(α) N) S_K) x: an ordinary value projection, formed explicitly by Mfa.
         Tensor mix = Tensor.of(identity(shape.headDim()), shape.headDim(), shape.headDim())
                 .add(keyReuse.alpha().unsqueeze(1).mul(keyReuse.n()));                       // [C, C]
         Mfa explicit = mfaWithValue(keyReuse, mix.matmul(keyReuse.sK()));
-        agreeOverPrefillAndDecode(t, keyReuse, explicit, true);
+        agreeOverPrefillAndDecode(d, random, keyReuse, explicit, true);
     }
 
     /** Law 7c on one random case: logits and probabilities only (the values differ on purpose). */
-    static void rotateAtReadEqualsCachedRotation(LatentLaw.Try t) {
-        MfaShape shape = LatentCases.mfaShape(t, true);
-        MfaKeyReuse keyReuse = LatentCases.trainedKeyReuse(shape, LatentCases.mfaSettings(t), t.random);
-        Mfa cachesRotated = mfaWithValue(keyReuse, Tensor.randn(t.random, 1.0, shape.headDim(), shape.modelWidth()));
-        agreeOverPrefillAndDecode(t, keyReuse, cachesRotated, false);
+    static void rotateAtReadEqualsCachedRotation(Dims d, SeededRandom random) {
+        MfaShape shape = LatentCases.mfaShape(d, true);
+        MfaKeyReuse keyReuse = LatentCases.trainedKeyReuse(shape, LatentCases.mfaSettings(d), random);
+        Mfa cachesRotated = mfaWithValue(keyReuse, Tensor.randn(random, 1.0, shape.headDim(), shape.modelWidth()));
+        agreeOverPrefillAndDecode(d, random, keyReuse, cachesRotated, false);
     }
 
     /** An {@link Mfa} with MFA-KR's query, key and output weights and the given S_V. */
@@ -224,14 +239,14 @@ class MfaLawTest {
      * must agree at every step, outputs too when {@code sameOutputs}. At the end, the MFA-KR
      * cache rotated at read equals the MFA cache's rotated keys.
      */
-    private static void agreeOverPrefillAndDecode(LatentLaw.Try t, MfaKeyReuse keyReuse, Mfa mfa, boolean sameOutputs) {
-        int batch = t.size("B", 1, 2);
-        int prefill = t.size("prefill", 1, 4);
-        int decodeSteps = t.size("decode steps", 1, 3);
-        int start = t.size("start", 0, 20);
+    private static void agreeOverPrefillAndDecode(Dims d, SeededRandom random, MfaKeyReuse keyReuse, Mfa mfa, boolean sameOutputs) {
+        int batch = d.get("B");
+        int prefill = d.get("prefill");
+        int decodeSteps = d.get("decodeSteps");
+        int start = d.get("start");
         KeyReuseCache reuseCache = keyReuse.newCache(batch, start);
         MfaCache mfaCache = mfa.newCache(batch, start);
-        Tensor x = LatentCases.input(t.random, batch, prefill + decodeSteps, keyReuse.modelWidth());
+        Tensor x = LatentCases.input(random, batch, prefill + decodeSteps, keyReuse.modelWidth());
         int position = 0;
         for (int chunk : chunks(prefill, decodeSteps)) {
             Tensor part = x.narrow(1, position, chunk);

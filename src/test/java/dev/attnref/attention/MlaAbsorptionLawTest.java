@@ -7,7 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.attnref.core.Rope;
+import dev.attnref.core.SeededRandom;
 import dev.attnref.core.Tensor;
+import dev.attnref.property.Dims;
+import dev.attnref.property.Property;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
@@ -36,36 +39,38 @@ class MlaAbsorptionLawTest {
 
     @Test
     void runTimeReassociationEqualsNaiveWithQueryCompression() {
-        LatentLaw.check("absorbed (run-time) = naive, C_q > 0", 4000, TRIES,
-                t -> absorbedEqualsNaive(t, true, MlaAbsorption.RUN_TIME_REASSOCIATION));
+        Property.of("absorbedRunTimeEqualsNaiveWithQueryCompression", lawOneSizes(true)).tries(TRIES)
+                .check((d, random) -> absorbedEqualsNaive(d, random, true, MlaAbsorption.RUN_TIME_REASSOCIATION));
     }
 
     @Test
     void runTimeReassociationEqualsNaiveWithoutQueryCompression() {
-        LatentLaw.check("absorbed (run-time) = naive, C_q = 0", 4100, TRIES,
-                t -> absorbedEqualsNaive(t, false, MlaAbsorption.RUN_TIME_REASSOCIATION));
+        Property.of("absorbedRunTimeEqualsNaiveWithoutQueryCompression", lawOneSizes(false)).tries(TRIES)
+                .check((d, random) -> absorbedEqualsNaive(d, random, false, MlaAbsorption.RUN_TIME_REASSOCIATION));
     }
 
     @Test
     void precomputedProductsEqualNaiveWithQueryCompression() {
-        LatentLaw.check("absorbed (precomputed) = naive, C_q > 0", 4200, TRIES,
-                t -> absorbedEqualsNaive(t, true, MlaAbsorption.PRECOMPUTED_PRODUCTS));
+        Property.of("absorbedPrecomputedEqualsNaiveWithQueryCompression", lawOneSizes(true)).tries(TRIES)
+                .check((d, random) -> absorbedEqualsNaive(d, random, true, MlaAbsorption.PRECOMPUTED_PRODUCTS));
     }
 
     @Test
     void precomputedProductsEqualNaiveWithoutQueryCompression() {
-        LatentLaw.check("absorbed (precomputed) = naive, C_q = 0", 4300, TRIES,
-                t -> absorbedEqualsNaive(t, false, MlaAbsorption.PRECOMPUTED_PRODUCTS));
+        Property.of("absorbedPrecomputedEqualsNaiveWithoutQueryCompression", lawOneSizes(false)).tries(TRIES)
+                .check((d, random) -> absorbedEqualsNaive(d, random, false, MlaAbsorption.PRECOMPUTED_PRODUCTS));
     }
 
     @Test
     void latentWidthInTheScaleOfOnePathBreaksAbsorption() {
-        LatentLaw.check("wrong-scale mutant is caught", 4400, TRIES, MlaAbsorptionLawTest::wrongScaleIsCaught);
+        Property.of("wrongScaleMutantIsCaught", mutantSizes())
+                .tries(TRIES).check(MlaAbsorptionLawTest::wrongScaleIsCaught);
     }
 
     @Test
     void ropeOnTheCompressedPartBreaksAbsorption() {
-        LatentLaw.check("RoPE-on-compressed mutant is caught", 4500, TRIES, MlaAbsorptionLawTest::compressedRopeIsCaught);
+        Property.of("ropeOnCompressedMutantIsCaught", mutantSizes()).tries(TRIES)
+                .check(MlaAbsorptionLawTest::compressedRopeIsCaught);
     }
 
     @AfterAll
@@ -78,16 +83,21 @@ class MlaAbsorptionLawTest {
 
     // ---------------------------------------------------------------- law 1
 
+    /** An MLA shape (C_q drawn only with query compression), B 1–2, T 1–6, start 0–20. */
+    private static Dims.Spec lawOneSizes(boolean queryCompression) {
+        return LatentCases.mlaSizes(Dims.spec(), queryCompression).size("B", 1, 2).size("T", 1, 6).size("start", 0, 20);
+    }
+
     /** Law 1 on one random case: prefill of T tokens from a random start, then one decode step. */
-    static void absorbedEqualsNaive(LatentLaw.Try t, boolean queryCompression, MlaAbsorption absorption) {
-        MlaShape shape = LatentCases.mlaShape(t, queryCompression);
-        MlaWeights.Settings settings = LatentCases.mlaSettings(t);
-        int batch = t.size("B", 1, 2);
-        int seqLen = t.size("T", 1, 6);
-        int start = t.size("start", 0, 20);
-        MlaWeights weights = MlaWeights.random(shape, settings, t.random);
-        Tensor prompt = LatentCases.input(t.random, batch, seqLen, shape.modelWidth());
-        Tensor next = LatentCases.input(t.random, batch, 1, shape.modelWidth());
+    static void absorbedEqualsNaive(Dims d, SeededRandom random, boolean queryCompression, MlaAbsorption absorption) {
+        MlaShape shape = LatentCases.mlaShape(d, queryCompression);
+        MlaWeights.Settings settings = LatentCases.mlaSettings(d);
+        int batch = d.get("B");
+        int seqLen = d.get("T");
+        int start = d.get("start");
+        MlaWeights weights = MlaWeights.random(shape, settings, random);
+        Tensor prompt = LatentCases.input(random, batch, seqLen, shape.modelWidth());
+        Tensor next = LatentCases.input(random, batch, 1, shape.modelWidth());
 
         NaiveMla naive = new NaiveMla(weights);
         AbsorbedMla absorbed = new AbsorbedMla(weights, absorption);
@@ -120,24 +130,30 @@ class MlaAbsorptionLawTest {
 
     // ---------------------------------------------------------------- law 2: mutants
 
+    /** The sizes of {@link #mutantShape}, the settings flags, B 1–2, T 2–5, start 0–20. */
+    private static Dims.Spec mutantSizes() {
+        return Dims.spec().size("D_nope/2", 1, 2).size("(C−D_nope)/2", 1, 2).flag("queryCompression").size("M", 3, 9)
+                .size("H", 1, 3).size("C_q", 2, 6).size("P/2", 1, 2).size("Dv", 1, 4).flag("splitHalves").flag("yarn")
+                .size("B", 1, 2).size("T", 2, 5).size("start", 0, 20);
+    }
+
     /** A shape where the mutants can act: C &gt; D_nope (so the scales differ), D_nope and C even (so they rotate). */
-    private static MlaShape mutantShape(LatentLaw.Try t) {
-        int nopeDim = 2 * t.size("D_nope/2", 1, 2);
-        int latentWidth = nopeDim + 2 * t.size("(C − D_nope)/2", 1, 2);
-        t.note("C", latentWidth);
-        boolean queryCompression = t.flag("queryCompression");
-        return new MlaShape(t.size("M", 3, 9), t.size("H", 1, 3), queryCompression ? t.size("C_q", 2, 6) : 0,
-                latentWidth, nopeDim, 2 * t.size("P/2", 1, 2), t.size("Dv", 1, 4));
+    private static MlaShape mutantShape(Dims d) {
+        int nopeDim = 2 * d.get("D_nope/2");
+        int latentWidth = nopeDim + 2 * d.get("(C−D_nope)/2");
+        boolean queryCompression = d.flag("queryCompression");
+        return new MlaShape(d.get("M"), d.get("H"), queryCompression ? d.get("C_q") : 0,
+                latentWidth, nopeDim, 2 * d.get("P/2"), d.get("Dv"));
     }
 
     /** Law 2(a): the absorbed form with scale 1/√(C + P) (seed 000's kind of mistake) fails law 1. */
-    static void wrongScaleIsCaught(LatentLaw.Try t) {
-        MlaShape shape = mutantShape(t);
-        MlaWeights weights = MlaWeights.random(shape, LatentCases.mlaSettings(t), t.random);
-        int batch = t.size("B", 1, 2);
-        int seqLen = t.size("T", 2, 5);
-        int start = t.size("start", 0, 20);
-        Tensor x = LatentCases.input(t.random, batch, seqLen, shape.modelWidth());
+    static void wrongScaleIsCaught(Dims d, SeededRandom random) {
+        MlaShape shape = mutantShape(d);
+        MlaWeights weights = MlaWeights.random(shape, LatentCases.mlaSettings(d), random);
+        int batch = d.get("B");
+        int seqLen = d.get("T");
+        int start = d.get("start");
+        Tensor x = LatentCases.input(random, batch, seqLen, shape.modelWidth());
         ForwardResult naive = new NaiveMla(weights).forward(x, new NaiveMla(weights).newCache(batch, start));
 
         // The mutant's plumbing with the right scale is production's absorbed form.
@@ -155,13 +171,13 @@ class MlaAbsorptionLawTest {
      * c_kv can equal it. At T = 1 every query meets only its own position, the rotations cancel,
      * and the naive mutant equals production: the failure comes from the rotation alone.
      */
-    static void compressedRopeIsCaught(LatentLaw.Try t) {
-        MlaShape shape = mutantShape(t);
-        MlaWeights weights = MlaWeights.random(shape, LatentCases.mlaSettings(t), t.random);
-        int batch = t.size("B", 1, 2);
-        int seqLen = t.size("T", 2, 5);
-        int start = t.size("start", 0, 20);
-        Tensor x = LatentCases.input(t.random, batch, seqLen, shape.modelWidth());
+    static void compressedRopeIsCaught(Dims d, SeededRandom random) {
+        MlaShape shape = mutantShape(d);
+        MlaWeights weights = MlaWeights.random(shape, LatentCases.mlaSettings(d), random);
+        int batch = d.get("B");
+        int seqLen = d.get("T");
+        int start = d.get("start");
+        Tensor x = LatentCases.input(random, batch, seqLen, shape.modelWidth());
         AbsorbedMla absorbed = new AbsorbedMla(weights, MlaAbsorption.RUN_TIME_REASSOCIATION);
 
         Tensor oneToken = x.narrow(1, 0, 1);

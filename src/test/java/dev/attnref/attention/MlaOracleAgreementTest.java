@@ -9,6 +9,8 @@ import dev.attnref.core.SeededRandom;
 import dev.attnref.core.Tensor;
 import dev.attnref.oracle.OracleMfa;
 import dev.attnref.oracle.OracleMla;
+import dev.attnref.property.Dims;
+import dev.attnref.property.Property;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -25,17 +27,20 @@ class MlaOracleAgreementTest {
 
     @Test
     void naiveAndAbsorbedMlaMatchTheLoopOracle() {
-        LatentLaw.check("MLA modules = OracleMla", 1000, TRIES, MlaOracleAgreementTest::mlaMatchesOracle);
+        Property.of("mlaModulesEqualOracleMla", LatentCases.mlaSizes(Dims.spec().flag("queryCompression"), true)
+                .size("B", 1, 2).size("T", 1, 6).size("start", 0, 20))
+                .tries(TRIES).check(MlaOracleAgreementTest::mlaMatchesOracle);
     }
 
     @Test
     void mfaMatchesTheLoopOracle() {
-        LatentLaw.check("Mfa = OracleMfa", 2000, TRIES, MlaOracleAgreementTest::mfaMatchesOracle);
+        Property.of("mfaEqualsOracleMfa", mfaSizes()).tries(TRIES).check(MlaOracleAgreementTest::mfaMatchesOracle);
     }
 
     @Test
     void mfaKeyReuseWithFoldedValuesMatchesTheLoopOracleWithExplicitValues() {
-        LatentLaw.check("MfaKeyReuse = OracleMfa (KeyReuse)", 3000, TRIES, MlaOracleAgreementTest::keyReuseMatchesOracle);
+        Property.of("mfaKeyReuseEqualsOracleMfaKeyReuse", mfaSizes()).tries(TRIES)
+                .check(MlaOracleAgreementTest::keyReuseMatchesOracle);
     }
 
     @Test
@@ -54,15 +59,20 @@ class MlaOracleAgreementTest {
         assertEquals(w.wUq().get(6, 0), w.queryRopeUp().get(1, 0, 0));
     }
 
+    /** An MFA shape, B 1–2, T 1–6, start 0–20. */
+    private static Dims.Spec mfaSizes() {
+        return LatentCases.mfaSizes(Dims.spec(), "").size("B", 1, 2).size("T", 1, 6).size("start", 0, 20);
+    }
+
     /** Law: every MLA form equals OracleMla on one random case. */
-    static void mlaMatchesOracle(LatentLaw.Try t) {
-        MlaShape shape = LatentCases.mlaShape(t, t.flag("queryCompression"));
-        MlaWeights.Settings settings = LatentCases.mlaSettings(t);
-        int batch = t.size("B", 1, 2);
-        int seqLen = t.size("T", 1, 6);
-        int start = t.size("start", 0, 20);
-        MlaWeights weights = MlaWeights.random(shape, settings, t.random);
-        Tensor x = LatentCases.input(t.random, batch, seqLen, shape.modelWidth());
+    static void mlaMatchesOracle(Dims d, SeededRandom random) {
+        MlaShape shape = LatentCases.mlaShape(d, d.flag("queryCompression"));
+        MlaWeights.Settings settings = LatentCases.mlaSettings(d);
+        int batch = d.get("B");
+        int seqLen = d.get("T");
+        int start = d.get("start");
+        MlaWeights weights = MlaWeights.random(shape, settings, random);
+        Tensor x = LatentCases.input(random, batch, seqLen, shape.modelWidth());
         OracleMla.Result oracle = OracleMla.forward(LatentCases.oracleConfig(shape),
                 LatentCases.oracleOptions(settings, start), LatentCases.oracleWeights(weights), x.toArray(), batch, seqLen);
         int numHeads = shape.numHeads();
@@ -90,14 +100,14 @@ class MlaOracleAgreementTest {
     }
 
     /** Law: Mfa equals OracleMfa with a separate value. */
-    static void mfaMatchesOracle(LatentLaw.Try t) {
-        MfaShape shape = LatentCases.mfaShape(t, false);
-        MfaSettings settings = LatentCases.mfaSettings(t);
-        int batch = t.size("B", 1, 2);
-        int seqLen = t.size("T", 1, 6);
-        int start = t.size("start", 0, 20);
-        Mfa mfa = Mfa.random(shape, settings, t.random);
-        Tensor x = LatentCases.input(t.random, batch, seqLen, shape.modelWidth());
+    static void mfaMatchesOracle(Dims d, SeededRandom random) {
+        MfaShape shape = LatentCases.mfaShape(d, false);
+        MfaSettings settings = LatentCases.mfaSettings(d);
+        int batch = d.get("B");
+        int seqLen = d.get("T");
+        int start = d.get("start");
+        Mfa mfa = Mfa.random(shape, settings, random);
+        Tensor x = LatentCases.input(random, batch, seqLen, shape.modelWidth());
         OracleMfa.Result oracle = OracleMfa.forward(LatentCases.oracleConfig(shape), LatentCases.oracleOptions(settings, start),
                 LatentCases.oracleWeights(mfa), x.toArray(), batch, seqLen);
         MfaCache cache = mfa.newCache(batch, start);
@@ -108,14 +118,14 @@ class MlaOracleAgreementTest {
     }
 
     /** Law: MfaKeyReuse (values folded into W_O) equals OracleMfa (values formed), with α ≠ 0. */
-    static void keyReuseMatchesOracle(LatentLaw.Try t) {
-        MfaShape shape = LatentCases.mfaShape(t, true);
-        MfaSettings settings = LatentCases.mfaSettings(t);
-        int batch = t.size("B", 1, 2);
-        int seqLen = t.size("T", 1, 6);
-        int start = t.size("start", 0, 20);
-        MfaKeyReuse mfa = LatentCases.trainedKeyReuse(shape, settings, t.random);
-        Tensor x = LatentCases.input(t.random, batch, seqLen, shape.modelWidth());
+    static void keyReuseMatchesOracle(Dims d, SeededRandom random) {
+        MfaShape shape = LatentCases.mfaShape(d, true);
+        MfaSettings settings = LatentCases.mfaSettings(d);
+        int batch = d.get("B");
+        int seqLen = d.get("T");
+        int start = d.get("start");
+        MfaKeyReuse mfa = LatentCases.trainedKeyReuse(shape, settings, random);
+        Tensor x = LatentCases.input(random, batch, seqLen, shape.modelWidth());
         OracleMfa.Result oracle = OracleMfa.forward(LatentCases.oracleConfig(shape), LatentCases.oracleOptions(settings, start),
                 LatentCases.oracleWeights(mfa), x.toArray(), batch, seqLen);
         KeyReuseCache cache = mfa.newCache(batch, start);

@@ -9,7 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.attnref.core.Rope;
+import dev.attnref.core.SeededRandom;
 import dev.attnref.core.Tensor;
+import dev.attnref.property.Dims;
+import dev.attnref.property.Property;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -36,32 +39,44 @@ class MlaStructureLawTest {
 
     @Test
     void ropeKeyIsOneKeySharedByAllHeadsAndStoredOnce() {
-        LatentLaw.check("k_R shared and stored once", 6000, TRIES, MlaStructureLawTest::ropeKeySharedAndStoredOnce);
+        Property.of("ropeKeySharedAndStoredOnce", mlaSizes(1))
+                .tries(TRIES).check(MlaStructureLawTest::ropeKeySharedAndStoredOnce);
     }
 
     @Test
     void latentNormNeverTouchesTheRopeKey() {
-        LatentLaw.check("latent norm leaves k_R alone", 6100, TRIES, MlaStructureLawTest::latentNormLeavesRopeKey);
+        Property.of("latentNormLeavesRopeKeyAlone", mlaSizes(1))
+                .tries(TRIES).check(MlaStructureLawTest::latentNormLeavesRopeKey);
     }
 
     @Test
     void withRotaryPartsZeroedTheLatentPathCarriesNoPosition() {
-        LatentLaw.check("latent path is position-free", 6200, TRIES, MlaStructureLawTest::latentPathIsPositionFree);
+        Property.of("latentPathIsPositionFree", mlaSizes(2).size("shift", 1, 50)).tries(TRIES)
+                .check(MlaStructureLawTest::latentPathIsPositionFree);
     }
 
     @Test
     void eachHeadsNoRopeBilinearFormHasRankAtMostNopeHeadDim() {
-        LatentLaw.check("rank W_UQ,iᵀ W_UK,i ≤ D_nope", 6300, TRIES, MlaStructureLawTest::bilinearFormRankIsNopeDim);
+        Property.of("bilinearFormRankAtMostNopeDim", Dims.spec().size("D_nope", 1, 4).flag("queryCompression")
+                .size("M−D_nope", 1, 4)
+                .size("C_q−D_nope", 1, 3).size("C−D_nope", 1, 3).size("H", 1, 3).size("Dv", 1, 3)).tries(TRIES)
+                .check(MlaStructureLawTest::bilinearFormRankIsNopeDim);
+    }
+
+    /** An MLA shape (query compression or not), B 1–2, T {@code minSeqLen}–6, start 0–20. */
+    private static Dims.Spec mlaSizes(int minSeqLen) {
+        return LatentCases.mlaSizes(Dims.spec().flag("queryCompression"), true).size("B", 1, 2).size("T", minSeqLen, 6)
+                .size("start", 0, 20);
     }
 
     /** Law 4a on one random case. */
-    static void ropeKeySharedAndStoredOnce(LatentLaw.Try t) {
-        MlaShape shape = LatentCases.mlaShape(t, t.flag("queryCompression"));
-        MlaWeights weights = MlaWeights.random(shape, LatentCases.mlaSettings(t), t.random);
-        int batch = t.size("B", 1, 2);
-        int seqLen = t.size("T", 1, 6);
-        int start = t.size("start", 0, 20);
-        Tensor x = LatentCases.input(t.random, batch, seqLen, shape.modelWidth());
+    static void ropeKeySharedAndStoredOnce(Dims d, SeededRandom random) {
+        MlaShape shape = LatentCases.mlaShape(d, d.flag("queryCompression"));
+        MlaWeights weights = MlaWeights.random(shape, LatentCases.mlaSettings(d), random);
+        int batch = d.get("B");
+        int seqLen = d.get("T");
+        int start = d.get("start");
+        Tensor x = LatentCases.input(random, batch, seqLen, shape.modelWidth());
         int p = shape.qkRopeHeadDim();
 
         NaiveMla naive = new NaiveMla(weights);
@@ -86,19 +101,19 @@ class MlaStructureLawTest {
     }
 
     /** Law 4b on one random case. */
-    static void latentNormLeavesRopeKey(LatentLaw.Try t) {
-        MlaShape shape = LatentCases.mlaShape(t, t.flag("queryCompression"));
-        MlaWeights weights = MlaWeights.random(shape, LatentCases.mlaSettings(t), t.random);
-        int batch = t.size("B", 1, 2);
-        int seqLen = t.size("T", 1, 6);
-        int start = t.size("start", 0, 20);
-        Tensor x = LatentCases.input(t.random, batch, seqLen, shape.modelWidth());
+    static void latentNormLeavesRopeKey(Dims d, SeededRandom random) {
+        MlaShape shape = LatentCases.mlaShape(d, d.flag("queryCompression"));
+        MlaWeights weights = MlaWeights.random(shape, LatentCases.mlaSettings(d), random);
+        int batch = d.get("B");
+        int seqLen = d.get("T");
+        int start = d.get("start");
+        Tensor x = LatentCases.input(random, batch, seqLen, shape.modelWidth());
         int c = shape.kvLoraRank();
         int p = shape.qkRopeHeadDim();
         LatentCache base = prefill(weights, x, start);
 
         // Other kv-norm weights: c_kv changes, k_R does not (bitwise).
-        MlaWeights otherNorm = replace(weights, weights.wDkv(), Tensor.uniform(t.random, 2.0, 3.0, c));
+        MlaWeights otherNorm = replace(weights, weights.wDkv(), Tensor.uniform(random, 2.0, 3.0, c));
         LatentCache renormed = prefill(otherNorm, x, start);
         assertTrue(renormed.ropeKey().bitwiseEquals(base.ropeKey()), "changing the kv norm weight moved k_R");
         assertTrue(renormed.latent().maxAbsDiff(base.latent()) > MUTANT_VISIBLE, "changing the kv norm weight must move c_kv");
@@ -111,16 +126,16 @@ class MlaStructureLawTest {
     }
 
     /** Law 4c on one random case. */
-    static void latentPathIsPositionFree(LatentLaw.Try t) {
-        MlaShape shape = LatentCases.mlaShape(t, t.flag("queryCompression"));
-        MlaWeights weights = MlaWeights.random(shape, LatentCases.mlaSettings(t), t.random);
-        int batch = t.size("B", 1, 2);
-        int seqLen = t.size("T", 2, 6);
-        int start = t.size("start", 0, 20);
-        int shift = t.size("shift", 1, 50);
+    static void latentPathIsPositionFree(Dims d, SeededRandom random) {
+        MlaShape shape = LatentCases.mlaShape(d, d.flag("queryCompression"));
+        MlaWeights weights = MlaWeights.random(shape, LatentCases.mlaSettings(d), random);
+        int batch = d.get("B");
+        int seqLen = d.get("T");
+        int start = d.get("start");
+        int shift = d.get("shift");
         MlaWeights latentOnly = zeroRotaryParts(weights);
-        Tensor x = LatentCases.input(t.random, batch, seqLen, shape.modelWidth());
-        Tensor repeated = LatentCases.input(t.random, batch, 1, shape.modelWidth()).expand(batch, seqLen, shape.modelWidth());
+        Tensor x = LatentCases.input(random, batch, seqLen, shape.modelWidth());
+        Tensor repeated = LatentCases.input(random, batch, 1, shape.modelWidth()).expand(batch, seqLen, shape.modelWidth());
 
         for (CachedAttention<?> module : List.of(new NaiveMla(latentOnly),
                 new AbsorbedMla(latentOnly, MlaAbsorption.RUN_TIME_REASSOCIATION),
@@ -152,14 +167,14 @@ class MlaStructureLawTest {
     }
 
     /** Law 5 on one random case, with and without query compression. */
-    static void bilinearFormRankIsNopeDim(LatentLaw.Try t) {
-        int nopeDim = t.size("D_nope", 1, 4);
-        boolean queryCompression = t.flag("queryCompression");
-        int modelWidth = nopeDim + t.size("M − D_nope", 1, 4);
-        int queryRank = queryCompression ? nopeDim + t.size("C_q − D_nope", 1, 3) : 0;
-        int latentWidth = nopeDim + t.size("C − D_nope", 1, 3);
-        MlaShape shape = new MlaShape(modelWidth, t.size("H", 1, 3), queryRank, latentWidth, nopeDim, 2, t.size("Dv", 1, 3));
-        MlaWeights weights = MlaWeights.random(shape, MlaWeights.Settings.deepSeek(), t.random);
+    static void bilinearFormRankIsNopeDim(Dims d, SeededRandom random) {
+        int nopeDim = d.get("D_nope");
+        boolean queryCompression = d.flag("queryCompression");
+        int modelWidth = nopeDim + d.get("M−D_nope");
+        int queryRank = queryCompression ? nopeDim + d.get("C_q−D_nope") : 0;
+        int latentWidth = nopeDim + d.get("C−D_nope");
+        MlaShape shape = new MlaShape(modelWidth, d.get("H"), queryRank, latentWidth, nopeDim, 2, d.get("Dv"));
+        MlaWeights weights = MlaWeights.random(shape, MlaWeights.Settings.deepSeek(), random);
         int queryInput = weights.queryInputWidth();
         for (int h = 0; h < shape.numHeads(); h++) {
             Tensor queryUp = weights.queryNopeUp().narrow(0, h, 1).squeeze(0);     // [D_nope, Q_in]
@@ -169,7 +184,7 @@ class MlaStructureLawTest {
                     "head " + h + ": rank of W_UQ,iᵀ W_UK,i [" + queryInput + ", " + latentWidth + "]");
         }
         // A free query–key matrix of the same shape (seed 000's W_qk) is not bounded by D_nope.
-        Tensor free = Tensor.randn(t.random, 1.0, queryInput, latentWidth);
+        Tensor free = Tensor.randn(random, 1.0, queryInput, latentWidth);
         assertEquals(Math.min(queryInput, latentWidth), NumericalRank.of(free, RANK_THRESHOLD),
                 "a free [" + queryInput + ", " + latentWidth + "] matrix");
     }

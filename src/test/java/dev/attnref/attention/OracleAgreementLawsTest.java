@@ -1,6 +1,7 @@
 package dev.attnref.attention;
 
 import dev.attnref.Tolerances;
+import dev.attnref.core.CausalAlignment;
 import dev.attnref.core.MaskConvention;
 import dev.attnref.core.SeededRandom;
 import dev.attnref.core.Tensor;
@@ -15,7 +16,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Law 6: the modules equal the loop-only oracle on random cases with a cached past, boolean masks
- * in both conventions (rank 2, 3 or 4), key padding, causal offsets, Dv ≠ D, a scale override and
+ * in both conventions and additive masks (some −∞), each of rank 1 to 4, key padding, causal
+ * queries numbered bottom-right, top-left or from an explicit start, Dv ≠ D, a scale override and
  * softcap. The projections and RoPE are the module's; everything from q·k onwards is the oracle's.
  */
 class OracleAgreementLawsTest {
@@ -42,11 +44,12 @@ class OracleAgreementLawsTest {
         }
         Tensor x = GqaLawSupport.input(s, r);                                                     // [B, T, M]
 
-        // Random options: a boolean mask of rank 2, 3 or 4 in a random convention, and key lengths.
+        // Random options: a boolean mask in a random convention, an additive mask, key lengths, and
+        // for a causal block a query numbering; each mask of a random shape that broadcasts to [B, H, T, S].
+        int[][] shapes = {{kv}, {t, kv}, {h, t, kv}, {b, 1, t, kv}, {b, h, t, kv}, {b, 1, 1, kv}};
         AttentionOptions.Builder options = AttentionOptions.builder();
         AttentionProblem.Builder problem = AttentionProblem.builder();
         if (r.nextInt(2) == 0) {
-            int[][] shapes = {{t, kv}, {h, t, kv}, {b, 1, t, kv}};
             int[] maskShape = shapes[r.nextInt(shapes.length)];
             MaskConvention convention = r.nextInt(2) == 0 ? MaskConvention.KEEP_WHERE_TRUE : MaskConvention.HIDE_WHERE_TRUE;
             Tensor mask = Tensor.uniform(r, 0, 1, maskShape).map(u -> u < 0.7 ? 1.0 : 0.0);
@@ -58,6 +61,12 @@ class OracleAgreementLawsTest {
             }
             problem.booleanMask(bits, convention, maskShape);
         }
+        if (r.nextInt(3) == 0) {
+            int[] biasShape = shapes[r.nextInt(shapes.length)];
+            Tensor bias = Tensor.uniform(r, 0, 1, biasShape).map(u -> u < 0.15 ? Double.NEGATIVE_INFINITY : 4 * u - 2);
+            options.additiveMask(bias);
+            problem.additiveMask(bias.toArray(), biasShape);
+        }
         if (r.nextInt(2) == 0) {
             int[] lengths = new int[b];
             for (int i = 0; i < b; i++) {
@@ -65,6 +74,24 @@ class OracleAgreementLawsTest {
             }
             options.keyLengths(lengths);
             problem.keyLengths(lengths);
+        }
+        if (causal) {
+            switch (r.nextInt(4)) {
+                case 0 -> {
+                    options.causalAlignment(CausalAlignment.TOP_LEFT);
+                    problem.causal(QueryPositions.aligned(CausalAlignment.TOP_LEFT));               // 0 … T−1
+                }
+                case 1 -> {
+                    int first = r.intBetween(0, kv);
+                    options.causalQueryStart(first);
+                    problem.causal(QueryPositions.startingAt(first));                               // first … first+T−1
+                }
+                case 2 -> {
+                    options.causalAlignment(CausalAlignment.BOTTOM_RIGHT);
+                    problem.causal(QueryPositions.aligned(CausalAlignment.BOTTOM_RIGHT));           // S−T … S−1
+                }
+                default -> problem.causal(QueryPositions.startingAt(past));                          // the default: P … P+T−1
+            }
         }
         AttentionOutput actual = module.forward(x, cache, options.build());
 
@@ -74,9 +101,6 @@ class OracleAgreementLawsTest {
                 .headDim(c.headDim()).valueHeadDim(c.valueDim())
                 .query(q.toArray()).key(cache.keys().toArray()).value(cache.values().toArray())
                 .scale(scale).softcap(softcap);
-        if (causal) {
-            problem.causal(QueryPositions.startingAt(past));                                      // bottom-right: P … P+T−1
-        }
         AttentionResult oracle = OracleAttention.attend(problem.build());
         Tensor oracleHeads = Tensor.of(oracle.output(), b, h, t, c.valueDim());                  // [B, H, T, Dv]
         Tensor expected = w.output().forward(AttentionSteps.mergeHeads(oracleHeads));             // [B, T, M]

@@ -13,6 +13,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.attnref.core.Linear;
 import dev.attnref.core.SeededRandom;
 import dev.attnref.core.Tensor;
+import dev.attnref.property.Dims;
+import dev.attnref.property.Property;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -61,22 +63,27 @@ class SimplifiedMlaTest {
 
     @Test
     void absorbedFormWithBuiltQueryKeyMatrixEqualsNaiveForm() {
-        LatentLaw.check("simplified MLA absorbed = naive = loops", 9000, TRIES, SimplifiedMlaTest::bothFormsEqualLoops);
+        Property.of("simplifiedMlaAbsorbedEqualsNaiveEqualsLoops", moduleSizes(0).size("B", 1, 2).size("T", 1, 5))
+                .tries(TRIES)
+                .check(SimplifiedMlaTest::bothFormsEqualLoops);
     }
 
     @Test
     void seedScaleOverLatentWidthInTheAbsorbedPathBreaksEquality() {
-        LatentLaw.check("seed scale 1/√C is caught", 9100, TRIES, SimplifiedMlaTest::seedScaleIsCaught);
+        Property.of("seedScaleOverSqrtCIsCaught", moduleSizes(1).size("B", 1, 2).size("T", 2, 5)).tries(TRIES)
+                .check(SimplifiedMlaTest::seedScaleIsCaught);
     }
 
     @Test
     void eachHeadsQueryKeyMatrixHasRankAtMostHeadDim() {
-        LatentLaw.check("rank W_qk,i ≤ D", 9200, TRIES, SimplifiedMlaTest::queryKeyRankIsHeadDim);
+        Property.of("rankOfQueryKeyMatrixAtMostD", moduleSizes(1))
+                .tries(TRIES).check(SimplifiedMlaTest::queryKeyRankIsHeadDim);
     }
 
     @Test
     void withoutMaskOrPositionReversingTheTokensReversesTheOutputs() {
-        LatentLaw.check("permutation equivariance", 9300, TRIES, SimplifiedMlaTest::reversalEquivariance);
+        Property.of("permutationEquivariance", moduleSizes(0).size("T", 2, 6)).tries(TRIES)
+                .check(SimplifiedMlaTest::reversalEquivariance);
     }
 
     @Test
@@ -91,17 +98,23 @@ class SimplifiedMlaTest {
                         mla.valueUp(), mla.output())).getMessage());
     }
 
-    private static SimplifiedMla randomModule(LatentLaw.Try t, int headDimFloor) {
-        int numHeads = t.size("H", 1, 3);
-        int headDim = t.size("D", 1, 3);
-        int queryRank = headDimFloor > 0 ? headDim + t.size("C_q − D", 1, 3) : t.size("C_q", 1, 5);
-        int latentWidth = headDimFloor > 0 ? headDim + t.size("C − D", 1, 3) : t.size("C", 1, 5);
-        return SimplifiedMla.random(new SimplifiedMla.Config(numHeads * headDim, numHeads, queryRank, latentWidth), t.random);
+    /** H 1–3, D 1–3, and C_q, C either 1–5 or, with a head-dim floor, D + 1–3 each (so C_q, C &gt; D). */
+    private static Dims.Spec moduleSizes(int headDimFloor) {
+        Dims.Spec spec = Dims.spec().size("H", 1, 3).size("D", 1, 3);
+        return headDimFloor > 0 ? spec.size("C_q−D", 1, 3).size("C−D", 1, 3) : spec.size("C_q", 1, 5).size("C", 1, 5);
     }
 
-    static void bothFormsEqualLoops(LatentLaw.Try t) {
-        SimplifiedMla mla = randomModule(t, 0);
-        Tensor x = LatentCases.input(t.random, t.size("B", 1, 2), t.size("T", 1, 5), mla.config().dModel());
+    private static SimplifiedMla randomModule(Dims d, SeededRandom random, int headDimFloor) {
+        int numHeads = d.get("H");
+        int headDim = d.get("D");
+        int queryRank = headDimFloor > 0 ? headDim + d.get("C_q−D") : d.get("C_q");
+        int latentWidth = headDimFloor > 0 ? headDim + d.get("C−D") : d.get("C");
+        return SimplifiedMla.random(new SimplifiedMla.Config(numHeads * headDim, numHeads, queryRank, latentWidth), random);
+    }
+
+    static void bothFormsEqualLoops(Dims d, SeededRandom random) {
+        SimplifiedMla mla = randomModule(d, random, 0);
+        Tensor x = LatentCases.input(random, d.get("B"), d.get("T"), mla.config().dModel());
         ForwardResult naive = mla.forwardNaive(x);
         ForwardResult absorbed = mla.forwardAbsorbed(x);
         LoopResult loops = loops(mla, x, mla.softmaxScale());
@@ -112,9 +125,9 @@ class SimplifiedMlaTest {
         assertClose("absorbed vs naive probabilities", absorbed.probabilities(), naive.probabilities(), SAME_MATH);
     }
 
-    static void seedScaleIsCaught(LatentLaw.Try t) {
-        SimplifiedMla mla = randomModule(t, 1);
-        Tensor x = LatentCases.input(t.random, t.size("B", 1, 2), t.size("T", 2, 5), mla.config().dModel());
+    static void seedScaleIsCaught(Dims d, SeededRandom random) {
+        SimplifiedMla mla = randomModule(d, random, 1);
+        Tensor x = LatentCases.input(random, d.get("B"), d.get("T"), mla.config().dModel());
         // The seed divides the absorbed scores by √kv_latent_dim; here C > D, so the scales differ.
         LoopResult seedScale = loops(mla, x, 1.0 / Math.sqrt(mla.config().kvLatentDim()));
         ForwardResult naive = mla.forwardNaive(x);
@@ -122,8 +135,8 @@ class SimplifiedMlaTest {
         assertTrue(error > MUTANT_VISIBLE, "scale 1/√C vs 1/√D moved values by only " + error);
     }
 
-    static void queryKeyRankIsHeadDim(LatentLaw.Try t) {
-        SimplifiedMla mla = randomModule(t, 1);
+    static void queryKeyRankIsHeadDim(Dims d, SeededRandom random) {
+        SimplifiedMla mla = randomModule(d, random, 1);
         SimplifiedMla.Config c = mla.config();
         for (int h = 0; h < c.numHeads(); h++) {
             Tensor perHead = mla.queryKeyProduct().narrow(0, h * c.kvLatentDim(), c.kvLatentDim());   // [C, C_q]
@@ -131,10 +144,10 @@ class SimplifiedMlaTest {
         }
     }
 
-    static void reversalEquivariance(LatentLaw.Try t) {
-        SimplifiedMla mla = randomModule(t, 0);
-        int seqLen = t.size("T", 2, 6);
-        Tensor x = LatentCases.input(t.random, 1, seqLen, mla.config().dModel());
+    static void reversalEquivariance(Dims d, SeededRandom random) {
+        SimplifiedMla mla = randomModule(d, random, 0);
+        int seqLen = d.get("T");
+        Tensor x = LatentCases.input(random, 1, seqLen, mla.config().dModel());
         List<Tensor> reversedTokens = new ArrayList<>();
         for (int s = seqLen - 1; s >= 0; s--) {
             reversedTokens.add(x.narrow(1, s, 1));

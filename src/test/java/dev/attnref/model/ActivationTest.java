@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.attnref.core.Tensor;
+import dev.attnref.property.Dims;
+import dev.attnref.property.Property;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -66,8 +68,8 @@ class ActivationTest {
 
     @Test
     void erfIsOddAndComplementsErfc() {
-        Law.check("erf(−x) = −erf(x) and erf + erfc = 1", 100, 200, t -> {
-            double x = t.random.uniform(-6, 6);
+        Property.of("erfIsOddAndErfPlusErfcIsOne", Dims.spec()).tries(200).check((d, random) -> {
+            double x = random.uniform(-6, 6);
             assertEquals(-Erf.erf(x), Erf.erf(-x), 0.0, "x = " + x);
             assertEquals(1.0, Erf.erf(x) + Erf.erfc(x), 4e-16, "x = " + x);
         });

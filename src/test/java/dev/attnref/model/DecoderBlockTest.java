@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.attnref.core.RopePairing;
 import dev.attnref.core.SeededRandom;
 import dev.attnref.core.Tensor;
+import dev.attnref.property.Dims;
+import dev.attnref.property.Property;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -59,16 +61,20 @@ class DecoderBlockTest {
 
     @Test
     void preNormBlockIsResidualAroundNormalisedSublayers() {
-        Law.check("pre-norm block equations", 7000, 24, t -> blockFollowsItsEquations(NormPlacement.PRE,
-                t.size("B", 1, 2), t.size("T", 1, 5), t.size("M", 2, 8), t.size("F", 1, 12), t.size("rms", 0, 1) == 1,
-                t.size("ffn", 0, Activation.values().length), t.random));
+        Property.of("preNormBlockEquations", Dims.spec().size("B", 1, 2).size("T", 1, 5).size("M", 2, 8)
+                .size("F", 1, 12).flag("rms").size("ffn", 0, Activation.values().length))
+                .tries(24).check((d, random) -> blockFollowsItsEquations(NormPlacement.PRE,
+                d.get("B"), d.get("T"), d.get("M"), d.get("F"), d.flag("rms"),
+                d.get("ffn"), random));
     }
 
     @Test
     void postNormBlockNormalisesAfterEachResidual() {
-        Law.check("post-norm block equations", 8000, 24, t -> blockFollowsItsEquations(NormPlacement.POST,
-                t.size("B", 1, 2), t.size("T", 1, 5), t.size("M", 2, 8), t.size("F", 1, 12), t.size("rms", 0, 1) == 1,
-                t.size("ffn", 0, Activation.values().length), t.random));
+        Property.of("postNormBlockEquations", Dims.spec().size("B", 1, 2).size("T", 1, 5).size("M", 2, 8)
+                .size("F", 1, 12).flag("rms").size("ffn", 0, Activation.values().length))
+                .tries(24).check((d, random) -> blockFollowsItsEquations(NormPlacement.POST,
+                d.get("B"), d.get("T"), d.get("M"), d.get("F"), d.flag("rms"),
+                d.get("ffn"), random));
     }
 
     @Test

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.attnref.attention.AttentionVariant;
 import dev.attnref.core.SeededRandom;
 import dev.attnref.core.Tensor;
+import dev.attnref.property.Dims;
+import dev.attnref.property.Property;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -69,18 +71,22 @@ class DecoderModelTest {
 
     @Test
     void modelIsEmbeddingThenBlocksThenFinalNormThenHead() {
-        Law.check("decoder = head(norm(blocks(embedding)))", 9000, 16, t -> {
-            int numKvHeads = t.size("G", 1, 2);
+        Property.of("decoderEqualsHeadOfNormOfBlocksOfEmbedding", Dims.spec().size("G", 1, 2).size("V", 2, 20)
+                .size("M", 2, 10).size("N", 1, 3).size("R", 1, 2).size("D/2", 1, 2).size("F", 1, 12)
+                .size("ffn", 0, FfnKind.values().length - 1).flag("layerNorm").flag("post").flag("finalNorm")
+                .flag("learned").flag("tied").size("B", 1, 2).size("T", 1, 6))
+                .tries(16).check((d, random) -> {
+            int numKvHeads = d.get("G");
             DecoderConfig config = DecoderConfig.builder()
-                    .vocabSize(t.size("V", 2, 20)).modelWidth(t.size("M", 2, 10)).numLayers(t.size("N", 1, 3))
-                    .numHeads(numKvHeads * t.size("R", 1, 2)).numKvHeads(numKvHeads).headDim(2 * t.size("D/2", 1, 2))
-                    .ffnWidth(t.size("F", 1, 12)).ffn(FfnKind.values()[t.size("ffn", 0, FfnKind.values().length - 1)])
-                    .norm(t.size("layerNorm", 0, 1) == 1 ? NormKind.LAYER : NormKind.RMS)
-                    .placement(t.size("post", 0, 1) == 1 ? NormPlacement.POST : NormPlacement.PRE)
-                    .finalNorm(t.size("finalNorm", 0, 1) == 1)
-                    .position(t.size("learned", 0, 1) == 1 ? PositionEncoding.LEARNED : PositionEncoding.ROPE)
-                    .tiedHead(t.size("tied", 0, 1) == 1).build();
-            modelComposesItsParts(config, t.size("B", 1, 2), t.size("T", 1, 6), t.random);
+                    .vocabSize(d.get("V")).modelWidth(d.get("M")).numLayers(d.get("N"))
+                    .numHeads(numKvHeads * d.get("R")).numKvHeads(numKvHeads).headDim(2 * d.get("D/2"))
+                    .ffnWidth(d.get("F")).ffn(FfnKind.values()[d.get("ffn")])
+                    .norm(d.flag("layerNorm") ? NormKind.LAYER : NormKind.RMS)
+                    .placement(d.flag("post") ? NormPlacement.POST : NormPlacement.PRE)
+                    .finalNorm(d.flag("finalNorm"))
+                    .position(d.flag("learned") ? PositionEncoding.LEARNED : PositionEncoding.ROPE)
+                    .tiedHead(d.flag("tied")).build();
+            modelComposesItsParts(config, d.get("B"), d.get("T"), random);
         });
     }
 

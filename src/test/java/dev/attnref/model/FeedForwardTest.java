@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.attnref.core.Linear;
 import dev.attnref.core.SeededRandom;
 import dev.attnref.core.Tensor;
+import dev.attnref.property.Dims;
+import dev.attnref.property.Property;
 import org.junit.jupiter.api.Test;
 
 /** The MLP and SwiGLU feed-forward networks against their definitions, written as loops here. */
@@ -45,8 +47,8 @@ class FeedForwardTest {
 
     @Test
     void mlpMatchesItsDefinition() {
-        Law.check("MLP = W_down·f(W_up·x)", 4000, 20,
-                t -> mlpMatchesItsDefinition(t.size("T", 1, 4), t.size("M", 1, 9), t.size("F", 1, 13), t.random));
+        Property.of("mlpEqualsDownOfActivationOfUp", Dims.spec().size("T", 1, 4).size("M", 1, 9).size("F", 1, 13))
+                .tries(20).check((d, random) -> mlpMatchesItsDefinition(d.get("T"), d.get("M"), d.get("F"), random));
     }
 
     /** Law: SwiGLU(x)[m] = Σ_j W_down[m, j]·SiLU((W_gate·x)[j])·(W_up·x)[j], SiLU(z) = z/(1 + e^(−z)). */
@@ -70,8 +72,8 @@ class FeedForwardTest {
 
     @Test
     void swiGluMatchesItsDefinition() {
-        Law.check("SwiGLU = W_down·(SiLU(W_gate·x) ⊙ W_up·x)", 5000, 30,
-                t -> swiGluMatchesItsDefinition(t.size("T", 1, 4), t.size("M", 1, 9), t.size("F", 1, 13), t.random));
+        Property.of("swiGluEqualsDownOfSiluGateTimesUp", Dims.spec().size("T", 1, 4).size("M", 1, 9).size("F", 1, 13))
+                .tries(30).check((d, random) -> swiGluMatchesItsDefinition(d.get("T"), d.get("M"), d.get("F"), random));
     }
 
     @Test

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.attnref.attention.AttentionVariant;
 import dev.attnref.core.SeededRandom;
 import dev.attnref.core.Tensor;
+import dev.attnref.property.Dims;
+import dev.attnref.property.Property;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
@@ -20,28 +22,50 @@ class GenerationTest {
     // entries add exact zeros. The bound allows a future attention that reorders sums.
     private static final double LOGIT_TOLERANCE = 1e-12;
 
-    private static DecoderConfig randomConfig(Law.Try t) {
-        AttentionVariant variant = List.of(AttentionVariant.MHA, AttentionVariant.MQA, AttentionVariant.GQA)
-                .get(t.size("variant", 0, 2));
-        int numHeads = 2 * t.size("H/2", 2, 3);   // 4 or 6: each variant, GQA included, has a proper G
-        return DecoderConfig.builder().vocabSize(t.size("V", 4, 24)).modelWidth(t.size("M", 2, 10))
-                .numLayers(t.size("N", 1, 2)).numHeads(numHeads).numKvHeads(DecoderConfig.numKvHeads(variant, numHeads, 0))
-                .headDim(2 * t.size("D/2", 1, 2)).ffnWidth(t.size("F", 2, 12))
-                .ffn(FfnKind.values()[t.size("ffn", 0, FfnKind.values().length - 1)])
-                .norm(t.size("layerNorm", 0, 1) == 1 ? NormKind.LAYER : NormKind.RMS)
-                .placement(t.size("post", 0, 1) == 1 ? NormPlacement.POST : NormPlacement.PRE)
-                .position(t.size("learned", 0, 1) == 1 ? PositionEncoding.LEARNED : PositionEncoding.ROPE)
-                .tiedHead(t.size("tied", 0, 1) == 1).build();
+    /** The sizes and choices of {@link #randomConfig}. */
+    private static Dims.Spec configSizes() {
+        return Dims.spec()
+                .size("variant", 0, 2)
+                .size("H/2", 2, 3)
+                .size("V", 4, 24)
+                .size("M", 2, 10)
+                .size("N", 1, 2)
+                .size("D/2", 1, 2)
+                .size("F", 2, 12)
+                .size("ffn", 0, FfnKind.values().length - 1)
+                .flag("layerNorm")
+                .flag("post")
+                .flag("learned")
+                .flag("tied");
     }
 
-    private static DecodingConfig randomDecoding(Law.Try t, int vocab) {
-        RepetitionPenalty penalty = switch (t.size("penalty", 0, 2)) {
+    /** The choices of {@link #randomDecoding}. */
+    private static Dims.Spec decodingChoices(Dims.Spec spec) {
+        return spec.size("penalty", 0, 2).flag("greedy").flag("topP");
+    }
+
+    private static DecoderConfig randomConfig(Dims d) {
+        AttentionVariant variant = List.of(AttentionVariant.MHA, AttentionVariant.MQA, AttentionVariant.GQA)
+                .get(d.get("variant"));
+        int numHeads = 2 * d.get("H/2");   // 4 or 6: each variant, GQA included, has a proper G
+        return DecoderConfig.builder().vocabSize(d.get("V")).modelWidth(d.get("M"))
+                .numLayers(d.get("N")).numHeads(numHeads).numKvHeads(DecoderConfig.numKvHeads(variant, numHeads, 0))
+                .headDim(2 * d.get("D/2")).ffnWidth(d.get("F"))
+                .ffn(FfnKind.values()[d.get("ffn")])
+                .norm(d.flag("layerNorm") ? NormKind.LAYER : NormKind.RMS)
+                .placement(d.flag("post") ? NormPlacement.POST : NormPlacement.PRE)
+                .position(d.flag("learned") ? PositionEncoding.LEARNED : PositionEncoding.ROPE)
+                .tiedHead(d.flag("tied")).build();
+    }
+
+    private static DecodingConfig randomDecoding(Dims d, SeededRandom random, int vocab) {
+        RepetitionPenalty penalty = switch (d.get("penalty")) {
             case 0 -> RepetitionPenalty.none();
             case 1 -> RepetitionPenalty.scale(1.5);
             default -> RepetitionPenalty.subtract(2.0);
         };
-        return new DecodingConfig(t.size("greedy", 0, 1) == 1, t.random.uniform(0.3, 2), t.random.nextInt(vocab + 1),
-                t.size("topP", 0, 1) == 1 ? 0.9 : 1.0, penalty);
+        return new DecodingConfig(d.flag("greedy"), random.uniform(0.3, 2), random.nextInt(vocab + 1),
+                d.flag("topP") ? 0.9 : 1.0, penalty);
     }
 
     /** Law: generation with the cache = without it, token for token and logit for logit. */
@@ -67,15 +91,17 @@ class GenerationTest {
 
     @Test
     void generationWithCacheEqualsGenerationWithout() {
-        Law.check("cached generation = uncached generation", 15000, 24, t -> {
-            DecoderConfig config = randomConfig(t);
-            DecoderModel model = DecoderModel.random(config, t.random);
-            int[] prompt = new int[t.size("prompt", 1, 4)];
+        Property.of("cachedGenerationEqualsUncachedGeneration", decodingChoices(configSizes()).size("prompt", 1, 4)
+                .size("steps", 1, 6))
+                .tries(24).check((d, random) -> {
+            DecoderConfig config = randomConfig(d);
+            DecoderModel model = DecoderModel.random(config, random);
+            int[] prompt = new int[d.get("prompt")];
             for (int i = 0; i < prompt.length; i++) {
-                prompt[i] = t.random.nextInt(config.vocabSize());
+                prompt[i] = random.nextInt(config.vocabSize());
             }
-            cachedGenerationEqualsRecomputation(model, prompt, t.size("steps", 1, 6), randomDecoding(t, config.vocabSize()),
-                    t.random.nextLong());
+            cachedGenerationEqualsRecomputation(model, prompt, d.get("steps"), randomDecoding(d, random, config.vocabSize()),
+                    random.nextLong());
         });
     }
 
@@ -101,16 +127,17 @@ class GenerationTest {
 
     @Test
     void anyChunkingOfThePrefillGivesTheSameLogits() {
-        Law.check("chunked prefill = one forward", 16000, 20, t -> {
-            DecoderConfig config = randomConfig(t);
-            DecoderModel model = DecoderModel.random(config, t.random);
-            int[][] ids = new int[t.size("B", 1, 3)][t.size("T", 1, 7)];
+        Property.of("chunkedPrefillEqualsOneForward", configSizes().size("B", 1, 3).size("T", 1, 7))
+                .tries(20).check((d, random) -> {
+            DecoderConfig config = randomConfig(d);
+            DecoderModel model = DecoderModel.random(config, random);
+            int[][] ids = new int[d.get("B")][d.get("T")];
             for (int[] row : ids) {
                 for (int i = 0; i < row.length; i++) {
-                    row[i] = t.random.nextInt(config.vocabSize());
+                    row[i] = random.nextInt(config.vocabSize());
                 }
             }
-            chunkedPrefillEqualsOneForward(model, ids, t.random);
+            chunkedPrefillEqualsOneForward(model, ids, random);
         });
     }
 

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.attnref.core.SeededRandom;
+import dev.attnref.property.Dims;
+import dev.attnref.property.Property;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
@@ -25,8 +27,8 @@ class LogitsProcessingTest {
 
     @Test
     void temperatureOneIsTheIdentityBitForBit() {
-        Law.check("l / 1 = l", 10000, 20, t -> {
-            double[] logits = randomLogits(t.random, t.size("V", 1, 30), 20);
+        Property.of("temperatureOneIsIdentity", Dims.spec().size("V", 1, 30)).tries(20).check((d, random) -> {
+            double[] logits = randomLogits(random, d.get("V"), 20);
             assertTrue(Arrays.equals(logits, LogitsProcessing.temperature(logits, 1.0)));
         });
     }
@@ -66,7 +68,8 @@ class LogitsProcessingTest {
 
     @Test
     void lowTemperatureApproachesGreedy() {
-        Law.check("T → 0 approaches greedy", 11000, 40, t -> lowTemperatureApproachesGreedy(t.size("V", 2, 40), t.random));
+        Property.of("lowTemperatureApproachesGreedy", Dims.spec().size("V", 2, 40))
+                .tries(40).check((d, random) -> lowTemperatureApproachesGreedy(d.get("V"), random));
     }
 
     @Test
@@ -149,8 +152,8 @@ class LogitsProcessingTest {
 
     @Test
     void topKKeepsExactlyTheKLargest() {
-        Law.check("top-k keeps exactly the k largest", 12000, 80,
-                t -> topKKeepsTheKLargest(t.size("V", 1, 12), t.size("k", 1, 14), t.random));
+        Property.of("topKKeepsExactlyTheKLargest", Dims.spec().size("V", 1, 12).size("k", 1, 14))
+                .tries(80).check((d, random) -> topKKeepsTheKLargest(d.get("V"), d.get("k"), random));
     }
 
     // ---------------------------------------------------------------- top-p
@@ -213,7 +216,8 @@ class LogitsProcessingTest {
 
     @Test
     void topPKeepsTheMinimalSet() {
-        Law.check("top-p keeps the minimal nucleus", 13000, 80, t -> topPKeepsTheMinimalSet(t.size("V", 1, 25), t.random));
+        Property.of("topPKeepsTheMinimalNucleus", Dims.spec().size("V", 1, 25))
+                .tries(80).check((d, random) -> topPKeepsTheMinimalSet(d.get("V"), random));
     }
 
     // ---------------------------------------------------------------- the whole pipeline
@@ -247,8 +251,8 @@ class LogitsProcessingTest {
 
     @Test
     void processedProbabilitiesSumToOne() {
-        Law.check("processed probabilities sum to 1", 14000, 150,
-                t -> processedProbabilitiesSumToOne(t.size("V", 1, 40), t.size("history", 0, 10), t.random));
+        Property.of("processedProbabilitiesSumToOne", Dims.spec().size("V", 1, 40).size("history", 0, 10))
+                .tries(150).check((d, random) -> processedProbabilitiesSumToOne(d.get("V"), d.get("history"), random));
     }
 
     @Test

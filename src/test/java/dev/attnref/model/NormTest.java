@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.attnref.core.SeededRandom;
 import dev.attnref.core.Tensor;
+import dev.attnref.property.Dims;
+import dev.attnref.property.Property;
 import org.junit.jupiter.api.Test;
 
 /** RMSNorm and LayerNorm: hand-computed rows, the invariance laws, and argument checks. */
@@ -67,8 +69,8 @@ class NormTest {
 
     @Test
     void rmsNormIsScaleInvariant() {
-        Law.check("RMSNorm(c·x) = RMSNorm_{ε/c²}(x)", 1000, 60,
-                t -> rmsNormScalesIntoEps(t.size("rows", 1, 5), t.size("M", 1, 17), t.random));
+        Property.of("rmsNormOfScaledXEqualsRmsNormWithScaledEps", Dims.spec().size("rows", 1, 5).size("M", 1, 17))
+                .tries(60).check((d, random) -> rmsNormScalesIntoEps(d.get("rows"), d.get("M"), random));
     }
 
     /** Law: LN(x + s·1) = LN(x) for any shift s, and LN_ε(a·x) = LN_{ε/a²}(x) for a > 0. */
@@ -94,15 +96,16 @@ class NormTest {
     @Test
     void layerNormIsShiftAndScaleInvariant() {
         // width ≥ 2: a one-entry row has σ = 0 and LN is 0/√ε, which the law holds for only trivially.
-        Law.check("LayerNorm shift and scale invariance", 2000, 60,
-                t -> layerNormIgnoresShiftAndScale(t.size("rows", 1, 5), t.size("M", 2, 17), t.random));
+        Property.of("layerNormShiftAndScaleInvariance", Dims.spec().size("rows", 1, 5).size("M", 2, 17))
+                .tries(60).check((d, random) -> layerNormIgnoresShiftAndScale(d.get("rows"), d.get("M"), random));
     }
 
     @Test
     void layerNormRowsHaveZeroMeanAndUnitVarianceWithoutAffine() {
-        Law.check("LN(x) has mean 0 and variance σ²/(σ² + ε)", 3000, 30, t -> {
-            int width = t.size("M", 2, 17);
-            Tensor x = Tensor.randn(t.random, 3.0, 1, width).add(t.random.uniform(-5, 5));
+        Property.of("layerNormHasMeanZeroAndVarianceOneWithoutEps", Dims.spec().size("M", 2, 17))
+                .tries(30).check((d, random) -> {
+            int width = d.get("M");
+            Tensor x = Tensor.randn(random, 3.0, 1, width).add(random.uniform(-5, 5));
             double[] y = new LayerNorm(width, 0.0, null, null).forward(x).toArray();
             double mean = 0;
             double square = 0;

@@ -9,7 +9,8 @@ import dev.attnref.core.Rope;
 import dev.attnref.core.RopePairing;
 import dev.attnref.core.SeededRandom;
 import dev.attnref.core.Tensor;
-import java.util.Arrays;
+import dev.attnref.property.Dims;
+import dev.attnref.property.Property;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -46,34 +47,28 @@ class WalkthroughAttentionTest {
 
     @Test
     void walkthroughAttentionMatchesTheLoopDefinitionForMhaMqaAndGqa() {
-        int[] regimes = new int[3];
-        Law.check("walkthrough attention = loop attention", 6000, 45, t -> {
-            // Regimes in turn: MHA (G = H), MQA (G = 1, H ≥ 2), proper GQA (1 < G < H).
-            int regime = (int) (t.seed % 3);
-            int numHeads;
-            int numKvHeads;
-            if (regime == 0) {
-                numHeads = t.size("H", 1, 4);
-                numKvHeads = numHeads;
-            } else if (regime == 1) {
-                numHeads = t.size("H", 2, 4);
-                numKvHeads = 1;
-            } else {
-                numKvHeads = t.size("G", 2, 3);
-                numHeads = numKvHeads * t.size("R", 2, 3);
-            }
-            regimes[regime]++;
-            int headDim = 2 * t.size("D/2", 1, 3);
-            RopePairing pairing = switch (t.size("rope", 0, 2)) {
-                case 0 -> null;
-                case 1 -> RopePairing.INTERLEAVED;
-                default -> RopePairing.SPLIT_HALVES;
-            };
-            walkthroughMatchesLoops(t.size("B", 1, 2), t.size("T", 1, 6), numHeads, numKvHeads, headDim,
-                    t.size("M", 1, 9), pairing, t.random);
-        });
-        assertTrue(regimes[0] > 0 && regimes[1] > 0 && regimes[2] > 0,
-                "regimes covered (MHA, MQA, GQA): " + Arrays.toString(regimes));
+        // Regimes: 0 MHA (G = H, H 1–4), 1 MQA (G = 1, H 2–4), 2 proper GQA (1 < G < H: G 2–3, R = H/G 2–3).
+        // H is read in regimes 0 and 1, G and R in regime 2.
+        Dims.Spec sizes = Dims.spec().size("regime", 0, 2).size("H", 1, 4).size("G", 2, 3).size("R", 2, 3)
+                .where(d -> d.get("regime") != 1 || d.get("H") >= 2)
+                .size("D/2", 1, 3).size("rope", 0, 2).size("B", 1, 2).size("T", 1, 6).size("M", 1, 9);
+        Property.of("walkthroughAttentionEqualsLoopAttention", sizes).tries(45)
+                .classify("MHA", d -> d.get("regime") == 0)
+                .classify("MQA", d -> d.get("regime") == 1)
+                .classify("GQA", d -> d.get("regime") == 2)
+                .require("MHA", "MQA", "GQA")
+                .check((d, random) -> {
+                    int regime = d.get("regime");
+                    int numKvHeads = regime == 0 ? d.get("H") : regime == 1 ? 1 : d.get("G");
+                    int numHeads = regime == 2 ? d.get("G") * d.get("R") : d.get("H");
+                    int headDim = 2 * d.get("D/2");
+                    RopePairing pairing = switch (d.get("rope")) {
+                        case 0 -> null;
+                        case 1 -> RopePairing.INTERLEAVED;
+                        default -> RopePairing.SPLIT_HALVES;
+                    };
+                    walkthroughMatchesLoops(d.get("B"), d.get("T"), numHeads, numKvHeads, headDim, d.get("M"), pairing, random);
+                });
     }
 
     @Test

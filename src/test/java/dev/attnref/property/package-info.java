@@ -21,6 +21,12 @@
  *   mvn test -Dtest=GqaLawsTest -Dattnref.replay=gqaWithOneKvHeadIsMqa:-4532110948873105337
  * </pre>
  *
+ * <p>Laws whose shape is a handful of named sizes and flags use {@link dev.attnref.property.Dims}:
+ * {@code Dims.spec().size("H", 1, 4).size("D", 1, 7).flag("compressed").where(d -> ...)} is the
+ * generator, and the law reads {@code dims.get("H")}, {@code dims.flag("compressed")}; sizes shrink
+ * toward their lower bounds and constraints hold for every generated and shrunk shape. Data (weights,
+ * inputs) always comes from the law's {@code SeededRandom}, never from the shape.
+ *
  * <p>{@code -Dattnref.replay=name:seed} runs exactly that try of the property with that name
  * (other properties run as usual); {@code -Dattnref.seed=N} changes the base seed of every
  * property, to explore beyond the fixed default stream. Laws are plain static methods, so another
