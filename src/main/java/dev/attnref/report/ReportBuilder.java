@@ -174,7 +174,7 @@ public final class ReportBuilder {
         if (table == null || table.rowCount() == 0 || !table.columnNames().contains("commit")) {
             return "(no stamp)";
         }
-        return String.format(Locale.ROOT, "Stamp: commit `%s`, %s, CPU %s, %s threads, %s run.",
+        return String.format(Locale.ROOT, "Stamp: commit `%s`, %s, CPU %s, threads %s, %s run.",
                 Results.text(table, "commit", 0), Results.text(table, "jdk", 0), Results.text(table, "cpu", 0),
                 DerivedSections.cellText(table, "threads", 0), Results.text(table, "mode", 0));
     }
