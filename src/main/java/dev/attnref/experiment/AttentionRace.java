@@ -20,7 +20,7 @@ import java.util.Locale;
  *   <li>Measure the ceilings in this process ({@link MachineProbe}): FMA peak and read bandwidth on
  *       1 and 2 threads, once at the start (logged), and again inside every configuration's rounds as
  *       two more contenders, so that a share is taken against a ceiling measured under the same
- *       load: an FMA loop doing about the configuration's FLOPs, and, for decode, a read loop over
+ *       load: an FMA loop doing about the configuration's FLOPs (at least 2 GFLOP, at most 20), and, for decode, a read loop over
  *       the very K/V arrays the kernels read.</li>
  *   <li>Per configuration and thread count: build the inputs once (seeded, q, k, v uniform in [−1, 1]),
  *       one contender per implementation, each with its buffers allocated and touched; warm up every
@@ -182,7 +182,7 @@ public final class AttentionRace {
         Ceilings(MachineProbe probe, Config config, int threads, Inputs inputs) {
             this.probe = probe;
             this.threads = threads;
-            this.fmaIterations = MachineProbe.iterationsFor(Math.min(config.flops(), 2e10), threads);
+            this.fmaIterations = MachineProbe.iterationsFor(Math.max(2e9, Math.min(config.flops(), 2e10)), threads);
             this.cache = config.kind() == Kind.PREFILL ? null
                     : inputs.v() == null ? new float[][] {inputs.k()} : new float[][] {inputs.k(), inputs.v()};
         }

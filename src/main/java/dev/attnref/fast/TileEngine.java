@@ -124,9 +124,11 @@ final class TileEngine {
             float[] keys = p.k;
             int keyOffset = keyBase + s0 * p.kRow;
             int keyRow = p.kRow;
-            if (p.keysT == null && s0 + TILE < maxLimit) {
-                ws.touched += touchNextTile(p, keyBase, valueBase, s0 + TILE, Math.min(TILE, maxLimit - s0 - TILE));
-            }
+            // Decode streams the cache: the logits kernel reads the next tile's keys and values, a line
+            // at a time between its own steps, so that their misses overlap this tile's arithmetic.
+            int nextWidth = p.keysT == null ? Math.max(0, Math.min(TILE, maxLimit - s0 - TILE)) : 0;
+            int nextKeys = keyBase + (s0 + TILE) * p.kRow;
+            int nextValues = valueBase + (s0 + TILE) * p.vRow;
             if (p.ropeCos != null) {
                 rotateKeys(p, keyOffset, s0, width, ws.keyTile);
                 keys = ws.keyTile;
@@ -148,8 +150,10 @@ final class TileEngine {
                     VectorKernels.logitsTransposed(p.q, ws.rowQuery, i0, panelRows, p.headDim, p.keysT,
                             transposedBase + s0 * p.headDim, TILE, ws.logits, base);
                 } else {
-                    VectorKernels.logitsDirect(p.q, ws.rowQuery, i0, panelRows, p.headDim, keys, keyOffset, keyRow,
-                            width, ws.logits, base);
+                    ws.touched += VectorKernels.logitsDirect(p.q, ws.rowQuery, i0, panelRows, p.headDim, keys, keyOffset,
+                            keyRow, width, ws.logits, base, p.k, nextKeys, nextWidth * p.kRow, p.v, nextValues,
+                            nextWidth * p.vRow);
+                    nextWidth = 0;   // the first panel has read ahead for the tile
                 }
                 for (int i = i0; i < i0 + panelRows; i++) {
                     int valid = Math.min(TILE, ws.rowLimit[i] - s0);
@@ -273,36 +277,6 @@ final class TileEngine {
             logits[offset + j] = logits[offset + j] * logitScale + mask[maskOffset + j] * Exp2.LOG2E;
         }
         return 1f;
-    }
-
-    /**
-     * Reads one float per 64-byte line of the next tile's key and value rows, so that their cache
-     * misses are in flight while this tile computes (Java has no prefetch instruction; the loads are
-     * independent of the work that follows, so the core overlaps them with it).
-     */
-    private static float touchNextTile(Problem p, int keyBase, int valueBase, int s0, int width) {
-        return touchLines(p.k, keyBase + s0 * p.kRow, width * p.kRow)
-                + touchLines(p.v, valueBase + s0 * p.vRow, width * p.vRow);
-    }
-
-    /** One read per 64-byte line of x[from, from + count), into four independent sums. */
-    private static float touchLines(float[] x, int from, int count) {
-        float a = 0f;
-        float b = 0f;
-        float c = 0f;
-        float d = 0f;
-        int i = from;
-        int to = from + count;
-        for (; i + 48 < to; i += 64) {
-            a += x[i];
-            b += x[i + 16];
-            c += x[i + 32];
-            d += x[i + 48];
-        }
-        for (; i < to; i += 16) {
-            a += x[i];
-        }
-        return a + b + c + d;
     }
 
     /** MFA-KR: keyTile[j] = RoPE(k̄[s0 + j]) at position s0 + j, from the cos/sin tables [S, D/2]. */

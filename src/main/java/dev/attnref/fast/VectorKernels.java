@@ -164,13 +164,27 @@ final class VectorKernels {
         }
     }
 
-    /** logits[base + r·TILE + j] = q[rowQuery[i0 + r]]·keys[keyOffset + j·keyRow] for j &lt; width:  rd,sd->rs */
-    static void logitsDirect(float[] q, int[] rowQuery, int i0, int panelRows, int headDim, float[] keys,
-            int keyOffset, int keyRow, int width, float[] logits, int base) {
+    /**
+     * logits[base + r·TILE + j] = q[rowQuery[i0 + r]]·keys[keyOffset + j·keyRow] for j &lt; width:
+     * rd,sd->rs. Between its steps it also reads one float per line of aheadA[aheadAFrom, +aheadALength)
+     * and aheadB[…] (the next tile's keys and values), returning their sum for the caller to keep.
+     */
+    static float logitsDirect(float[] q, int[] rowQuery, int i0, int panelRows, int headDim, float[] keys,
+            int keyOffset, int keyRow, int width, float[] logits, int base, float[] aheadA, int aheadAFrom,
+            int aheadALength, float[] aheadB, int aheadBFrom, int aheadBLength) {
         int full = SPECIES.loopBound(headDim);
+        float touched = 0f;
         if (panelRows == 4) {
+            int steps = Math.max(1, width / 4);
+            int strideA = ((aheadALength + steps - 1) / steps + 15) & ~15;
+            int strideB = ((aheadBLength + steps - 1) / steps + 15) & ~15;
             int j = 0;
             for (; j + 4 <= width; j += 4) {
+                int step = j / 4;
+                touched += touchLines(aheadA, aheadAFrom + step * strideA,
+                        Math.min(strideA, aheadALength - step * strideA));
+                touched += touchLines(aheadB, aheadBFrom + step * strideB,
+                        Math.min(strideB, aheadBLength - step * strideB));
                 logitsDirect4x4(q, rowQuery[i0], rowQuery[i0 + 1], rowQuery[i0 + 2], rowQuery[i0 + 3], headDim, full,
                         keys, keyOffset + j * keyRow, keyRow, logits, base + j);
             }
@@ -180,12 +194,29 @@ final class VectorKernels {
                 }
             }
         } else {
+            touched += touchLines(aheadA, aheadAFrom, aheadALength) + touchLines(aheadB, aheadBFrom, aheadBLength);
             for (int r = 0; r < panelRows; r++) {
                 for (int j = 0; j < width; j++) {
                     logits[base + r * TILE + j] = dot(q, rowQuery[i0 + r], keys, keyOffset + j * keyRow, headDim, full);
                 }
             }
         }
+        return touched;
+    }
+
+    /**
+     * Reads one float per 64-byte line of x[from, from + count) (nothing when count ≤ 0): Java has no
+     * prefetch instruction, and plain loads whose results feed only a dummy sum let the core keep
+     * those cache misses in flight while the arithmetic around them goes on.
+     */
+    private static float touchLines(float[] x, int from, int count) {
+        float a = 0f;
+        float b = 0f;
+        for (int i = from; i < from + count; i += 32) {
+            a += x[i];
+            b += i + 16 < from + count ? x[i + 16] : 0f;
+        }
+        return a + b;
     }
 
     private static void logitsDirect4x4(float[] q, int q0, int q1, int q2, int q3, int headDim, int full,
