@@ -422,8 +422,8 @@ final class GoldenCases {
     // ------------------------------------------------------------------------------------------ mirrors
 
     private static void mirrors(List<GoldenGenerator.Definition> out) {
-        // seed 000 §1.1, labml MHA: sequence-first; mask [T, S, B] (1 = keep) with one fully hidden row in batch 1.
-        StoredTensor labmlMask = bits(new int[] {3, 3, 2}, 1, 1, 1, 0, 0, 1, 1, 1, 0, 0, 1, 0, 1, 1, 1, 0, 0, 1);
+        // seed 000 §1.1, labml MHA: sequence-first; mask[i, j, b] (1 = keep); query 1 of batch row 1 sees no key.
+        StoredTensor labmlMask = bits(new int[] {3, 3, 2}, 1, 1, 1, 0, 0, 1, 1, 0, 0, 0, 1, 0, 1, 1, 1, 1, 0, 1);
         for (String fidelity : new String[] {"as_published", "fixed"}) {
             new Def("mirror-seed000-labml-mha-" + fidelity.replace('_', '-'), "mirror.seed000_labml_mha", 701,
                     "labml MHA (" + fidelity + "), keep-mask with a fully hidden query row"
@@ -450,7 +450,7 @@ final class GoldenCases {
                 obj("hidden_size", 6, "num_heads", 2, "fidelity", "as_published", "torch_default_dtype", "float64", "batch", 1,
                         "seq_len", 3, "mask", null)).into(out);
         new Def("mirror-seed000-mqa-as-published-decode", "mirror.seed000_mqa", 713,
-                "published MQA with T = 1: the transpose bug is invisible on a single position; float32 √3",
+                "published MQA with T = 1: the transpose bug is invisible on a single position (and one key makes the scale moot)",
                 obj("hidden_size", 6, "num_heads", 2, "fidelity", "as_published", "torch_default_dtype", "float32", "batch", 2,
                         "seq_len", 1, "mask", null)).into(out);
         // seed 000 §3.1 GQA.
