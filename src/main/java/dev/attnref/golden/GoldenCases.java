@@ -197,7 +197,7 @@ final class GoldenCases {
                 sdpa(3, 2, 1, 2, 5, 0, 4, 4).set("key_lengths", true)).give("key_lengths", longs(5, 3, 1)).into(out);
         new Def("attention-fully-masked-zeros", v, 117, "a batch row with key length 0: fully masked rows give zeros",
                 sdpa(2, 2, 2, 2, 3, 0, 4, 4).set("key_lengths", true)).give("key_lengths", longs(3, 0)).into(out);
-        new Def("attention-fully-masked-nan", v, 118, "as attention-fully-masked-zeros with the NaN policy (plain softmax)",
+        new Def("attention-fully-masked-nan", v, 117, "as attention-fully-masked-zeros with the NaN policy (plain softmax)",
                 sdpa(2, 2, 2, 2, 3, 0, 4, 4).set("key_lengths", true).set("fully_masked_rows", "nan"))
                 .give("key_lengths", longs(3, 0)).into(out);
         new Def("attention-finite-fill", v, 119, "mask fill −1e9 (published code): a fully hidden row becomes uniform",
