@@ -16,6 +16,8 @@ import picocli.CommandLine.Command;
                 RaceCommand.class,
                 ExperimentCommand.class,
                 ReportCommand.class,
+                GoldenCommand.class,
+                ComputeCommand.class,
         })
 public final class Main {
     public static void main(String[] args) {

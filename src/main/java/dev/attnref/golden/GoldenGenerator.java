@@ -1,0 +1,188 @@
+package dev.attnref.golden;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.attnref.core.SeededRandom;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+/**
+ * Writes {@code reference-data/v1}: every case of {@link GoldenCases}, computed by its variant's
+ * float64 reference and cross-checked against the modules ({@link GoldenVariant#crossCheck}) before
+ * anything is written, plus the index {@code manifest.json} and {@code provenance.json}.
+ *
+ * <p>Deterministic: inputs are drawn from {@link SeededRandom} with each case's seed and rounded to
+ * float32 (so a float32 port reads them exactly), manifests are written by {@link Json}, payloads by
+ * {@link Safetensors}; nothing depends on the time, the machine or the commit. A published directory
+ * is never edited: {@link #write} refuses to change or remove a file that differs from what it would
+ * write (a change makes {@code v2/}). Checked by {@code GoldenFilesTest} (the committed bytes are
+ * regenerated in memory) and {@code GoldenGeneratorTest}.
+ */
+public final class GoldenGenerator {
+    /** Bumped when the generator would write different bytes for the same case list. */
+    public static final int VERSION = 1;
+
+    /** Where v1 lives, relative to the repository root. */
+    public static final String DEFAULT_DIRECTORY = "reference-data/v1";
+
+    private GoldenGenerator() {
+    }
+
+    /**
+     * One case to generate: id, variant, description, config, the seed of its drawn inputs, and the inputs
+     * it gives explicitly (masks, lengths, token ids, anything that must not be random).
+     */
+    public record Definition(String id, String variant, String description, ObjectNode config, long seed,
+            Map<String, StoredTensor> given) {
+    }
+
+    /** Every case of v1, computed and cross-checked, in the order of {@link GoldenCases#definitions()}. */
+    public static List<GoldenCase> cases() {
+        List<GoldenCase> out = new ArrayList<>();
+        for (Definition d : GoldenCases.definitions()) {
+            out.add(generate(d));
+        }
+        return out;
+    }
+
+    /** Draws the inputs a definition does not give, computes the outputs, runs the module cross-check. */
+    public static GoldenCase generate(Definition d) {
+        try {
+            GoldenVariant<?>.Prepared prepared = Variants.get(d.variant()).prepare(d.config());
+            SeededRandom random = new SeededRandom(d.seed());
+            Map<String, StoredTensor> inputs = new LinkedHashMap<>();
+            for (TensorSpec spec : prepared.specs()) {
+                StoredTensor given = d.given().get(spec.name());
+                inputs.put(spec.name(), given != null ? given : draw(spec, random));
+            }
+            TreeSet<String> unused = new TreeSet<>(d.given().keySet());
+            unused.removeAll(inputs.keySet());
+            if (!unused.isEmpty()) {
+                throw new IllegalStateException("gives input(s) " + unused + " the config does not use");
+            }
+            CaseInputs bound = prepared.bind(inputs);
+            CaseOutputs outputs = prepared.compute(bound);
+            if (outputs.error() == null) {
+                prepared.crossCheck(bound, outputs);
+            }
+            return GoldenCase.computed(d.id(), d.description(), d.config(), prepared, bound, outputs, d.seed());
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("golden case " + d.id() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** One drawn input, rounded to float32, in row-major order. */
+    private static StoredTensor draw(TensorSpec spec, SeededRandom random) {
+        int n = 1;
+        for (int size : spec.shape()) {
+            n *= size;
+        }
+        double[] values = switch (spec.fill()) {
+            case ACTIVATION -> random.uniforms(n, -1, 1);
+            case WEIGHT -> random.uniforms(n, -1 / Math.sqrt(spec.fanIn()), 1 / Math.sqrt(spec.fanIn()));
+            case GAIN -> random.uniforms(n, 0.5, 1.5);
+            case SMALL -> random.uniforms(n, -0.25, 0.25);
+            case GIVEN -> throw new IllegalStateException("input " + spec.name() + " must be given by the case definition");
+        };
+        return StoredTensor.ofFloats(DType.F32, spec.shape(), values);
+    }
+
+    /** File name → bytes of the whole directory: every case's manifest and payload, manifest.json, provenance.json. */
+    public static Map<String, byte[]> files(List<GoldenCase> cases) {
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        ObjectNode index = Json.object();
+        index.put("format", GoldenCase.FORMAT);
+        index.put("version", "v1");
+        index.put("generator", GoldenGenerator.class.getName());
+        index.put("generator_version", VERSION);
+        index.put("readme", "../README.md");
+        ArrayNode list = index.putArray("cases");
+        for (GoldenCase c : cases) {
+            byte[] payload = c.payload();
+            byte[] manifest = c.manifest();
+            if (files.containsKey(c.id() + ".json")) {
+                throw new IllegalStateException("two cases are named " + c.id());
+            }
+            files.put(c.id() + ".json", manifest);
+            files.put(c.id() + ".safetensors", payload);
+            ObjectNode entry = list.addObject();
+            entry.put("id", c.id());
+            entry.put("variant", c.variant());
+            entry.put("manifest", c.id() + ".json");
+            entry.put("manifest_sha256", GoldenCase.sha256(manifest));
+            entry.put("payload", c.id() + ".safetensors");
+            entry.put("sha256", GoldenCase.sha256(payload));
+        }
+        files.put("manifest.json", Json.bytes(index));
+        files.put("provenance.json", Json.bytes(provenance()));
+        return files;
+    }
+
+    private static ObjectNode provenance() {
+        ObjectNode p = Json.object();
+        p.put("format", GoldenCase.FORMAT);
+        p.put("generator", GoldenGenerator.class.getName());
+        p.put("generator_version", VERSION);
+        p.put("case_list", GoldenCases.class.getName());
+        p.put("command", "./attnref golden generate --out " + DEFAULT_DIRECTORY);
+        p.put("commit", "the commit that added this directory: git log --diff-filter=A --format=%H -- "
+                + DEFAULT_DIRECTORY + "/manifest.json");
+        p.put("reproducible", "dev.attnref.golden.GoldenFilesTest regenerates every file of this directory in memory "
+                + "and requires the committed bytes, so the generator at any later commit still writes them");
+        p.put("inputs", "drawn from SplitMix64 (dev.attnref.core.SeededRandom) with each case's provenance.input_seed, "
+                + "rounded to float32, and stored: nobody needs to redraw them");
+        p.put("expected", "computed in float64 by each case's provenance.reference and, before writing, checked "
+                + "against the classes in provenance.checked_against at the float64 tolerance");
+        p.put("runtime", "Java 17 or later");
+        return p;
+    }
+
+    /** What {@link #write} did. */
+    public record WriteReport(int written, int unchanged) {
+    }
+
+    /**
+     * Writes {@code files} into {@code dir} (created if needed). Files already there with the same bytes are
+     * left alone; a file with other bytes, or a file the generator would not write, stops everything before
+     * anything is written: a published version is never edited.
+     */
+    public static WriteReport write(Path dir, Map<String, byte[]> files) throws IOException {
+        List<String> conflicts = new ArrayList<>();
+        if (Files.isDirectory(dir)) {
+            try (Stream<Path> existing = Files.list(dir)) {
+                for (Path p : (Iterable<Path>) existing.sorted()::iterator) {
+                    String name = p.getFileName().toString();
+                    byte[] want = files.get(name);
+                    if (want == null) {
+                        conflicts.add(name + " (not written by this generator)");
+                    } else if (!Arrays.equals(want, Files.readAllBytes(p))) {
+                        conflicts.add(name + " (different bytes)");
+                    }
+                }
+            }
+        }
+        if (!conflicts.isEmpty()) {
+            throw new IllegalArgumentException(dir + " is a published version and would change: " + conflicts
+                    + "; a published version is never edited, write the new cases to the next version (e.g. --out "
+                    + "reference-data/v2)");
+        }
+        Files.createDirectories(dir);
+        int written = 0;
+        for (Map.Entry<String, byte[]> e : files.entrySet()) {
+            Path p = dir.resolve(e.getKey());
+            if (!Files.exists(p)) {
+                Files.write(p, e.getValue());
+                written++;
+            }
+        }
+        return new WriteReport(written, files.size() - written);
+    }
+}

@@ -1,0 +1,162 @@
+package dev.attnref.golden;
+
+import dev.attnref.attention.AbsorbedMla;
+import dev.attnref.attention.CachedAttention;
+import dev.attnref.attention.ForwardResult;
+import dev.attnref.attention.LatentCache;
+import dev.attnref.attention.LayerCache;
+import dev.attnref.attention.MlaAbsorption;
+import dev.attnref.attention.MlaShape;
+import dev.attnref.attention.MlaWeights;
+import dev.attnref.attention.NaiveMla;
+import dev.attnref.core.Tensor;
+import dev.attnref.oracle.OracleMla;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Variant {@code mla}: DeepSeek multi-head latent attention (MATH.md, "MLA"), causal over T tokens at
+ * absolute positions {@code start_position …}, with or without query compression, decoupled RoPE in
+ * either pairing and the YaRN softmax multiplier. {@code form} names the computation a port is expected
+ * to implement ({@code naive}: per-head keys and values; {@code absorbed}: attention in latent space);
+ * both give the same outputs. {@code steps} are the calls the generator made on the module's cache
+ * (prefill, decode, chunked prefill); the expected values do not depend on them.
+ *
+ * <p>Reference: {@link OracleMla} over all T tokens. Checked against {@link NaiveMla} or
+ * {@link AbsorbedMla} (both absorptions) run call by call on their caches.
+ */
+final class MlaVariant extends GoldenVariant<MlaVariant.Settings> {
+
+    record Settings(int batch, OracleMla.Config config, OracleMla.Options options, boolean absorbed, int[] steps) {
+        int seqLen() {
+            int n = 0;
+            for (int step : steps) {
+                n += step;
+            }
+            return n;
+        }
+    }
+
+    @Override
+    public String id() {
+        return "mla";
+    }
+
+    @Override
+    public String reference(Settings settings) {
+        return OracleMla.class.getName();
+    }
+
+    @Override
+    public List<String> checkedAgainst(Settings s) {
+        return List.of(s.absorbed() ? AbsorbedMla.class.getName() : NaiveMla.class.getName());
+    }
+
+    @Override
+    protected Settings parse(CaseConfig c) {
+        int batch = c.positive("batch");
+        OracleMla.Config config = new OracleMla.Config(c.positive("model_width"), c.positive("num_heads"),
+                c.nonNegative("q_lora_rank"), c.positive("kv_lora_rank"), c.positive("qk_nope_head_dim"),
+                c.positive("qk_rope_head_dim"), c.positive("v_head_dim"));
+        OracleMla.Options options = new OracleMla.Options(c.finite("rope_theta"),
+                GqaVariant.pairing(c.choice("rope_pairing", "interleaved", "split_halves")), c.nonNegative("start_position"),
+                c.finite("rms_eps"), c.finite("yarn_mscale"), c.finite("yarn_factor"));
+        boolean absorbed = c.choice("form", "naive", "absorbed").equals("absorbed");
+        return new Settings(batch, config, options, absorbed, GqaVariant.steps(c));
+    }
+
+    @Override
+    protected List<TensorSpec> inputs(Settings s) {
+        OracleMla.Config c = s.config();
+        int m = c.modelWidth();
+        int h = c.numHeads();
+        List<TensorSpec> specs = new ArrayList<>();
+        specs.add(TensorSpec.floats("x", TensorSpec.Fill.ACTIVATION, List.of("B", "T", "M"), s.batch(), s.seqLen(), m));
+        if (c.qLoraRank() > 0) {
+            specs.add(TensorSpec.weight("w_dq", "C_q", "M", c.qLoraRank(), m));
+            specs.add(TensorSpec.floats("q_norm", TensorSpec.Fill.GAIN, List.of("C_q"), c.qLoraRank()));
+            specs.add(TensorSpec.weight("w_uq", "H·(D_nope+P)", "C_q", h * c.qkHeadDim(), c.qLoraRank()));
+        } else {
+            specs.add(TensorSpec.weight("w_q", "H·(D_nope+P)", "M", h * c.qkHeadDim(), m));
+        }
+        specs.add(TensorSpec.weight("w_dkv", "C+P", "M", c.kvLoraRank() + c.qkRopeHeadDim(), m));
+        specs.add(TensorSpec.floats("kv_norm", TensorSpec.Fill.GAIN, List.of("C"), c.kvLoraRank()));
+        specs.add(TensorSpec.weight("w_ukv", "H·(D_nope+Dv)", "C", h * (c.qkNopeHeadDim() + c.vHeadDim()), c.kvLoraRank()));
+        specs.add(TensorSpec.weight("w_o", "M", "H·Dv", m, h * c.vHeadDim()));
+        return specs;
+    }
+
+    @Override
+    protected CaseOutputs compute(Settings s, CaseInputs in) {
+        OracleMla.Config c = s.config();
+        OracleMla.Weights weights = new OracleMla.Weights(in.valuesOrNull("w_dq"), in.valuesOrNull("q_norm"),
+                in.valuesOrNull("w_uq"), in.valuesOrNull("w_q"), in.values("w_dkv"), in.values("kv_norm"),
+                in.values("w_ukv"), in.values("w_o"));
+        int b = s.batch();
+        int t = s.seqLen();
+        OracleMla.Result r = OracleMla.forward(c, s.options(), weights, in.values("x"), b, t);
+        Tensor cache = Tensor.of(r.cache(), b, t, c.kvLoraRank() + c.qkRopeHeadDim());     // [B, T, C + P]
+        return new CaseOutputs()
+                .add("output", r.output(), List.of("B", "T", "M"), b, t, c.modelWidth())
+                .add("logits", r.logits(), List.of("B", "H", "T", "S"), b, c.numHeads(), t, t)
+                .add("probabilities", r.probabilities(), List.of("B", "H", "T", "S"), b, c.numHeads(), t, t)
+                .add("latent_cache", cache.narrow(2, 0, c.kvLoraRank()), List.of("B", "S", "C"))
+                .add("rope_key_cache", cache.narrow(2, c.kvLoraRank(), c.qkRopeHeadDim()), List.of("B", "S", "P"));
+    }
+
+    @Override
+    protected void crossCheck(Settings s, CaseInputs in, CaseOutputs expected) {
+        OracleMla.Config c = s.config();
+        OracleMla.Options o = s.options();
+        MlaShape shape = new MlaShape(c.modelWidth(), c.numHeads(), c.qLoraRank(), c.kvLoraRank(), c.qkNopeHeadDim(),
+                c.qkRopeHeadDim(), c.vHeadDim());
+        MlaWeights weights = MlaWeights.of(shape, new MlaWeights.Settings(o.ropeTheta(), o.pairing(), o.rmsEps(),
+                        o.yarnMscale(), o.yarnFactor()),
+                in.tensorOrNull("w_dq"), in.tensorOrNull("q_norm"), in.tensorOrNull("w_uq"), in.tensorOrNull("w_q"),
+                in.tensor("w_dkv"), in.tensor("kv_norm"), in.tensor("w_ukv"), in.tensor("w_o"));
+        if (s.absorbed()) {
+            for (MlaAbsorption absorption : MlaAbsorption.values()) {
+                AbsorbedMla module = new AbsorbedMla(weights, absorption);
+                LatentCache cache = run("AbsorbedMla " + absorption, module, s, in, expected);
+                Tolerance.FLOAT64.require("AbsorbedMla " + absorption + " latent cache",
+                        expected.get("latent_cache").values(), cache.latent().toArray());
+                Tolerance.FLOAT64.require("AbsorbedMla " + absorption + " rope key cache",
+                        expected.get("rope_key_cache").values(), cache.ropeKey().toArray());
+            }
+        } else {
+            run("NaiveMla", new NaiveMla(weights), s, in, expected);
+        }
+    }
+
+    /**
+     * Runs {@code module} call by call as {@code steps} says, checking each call's output, logits and
+     * probabilities against the matching rows (and first S_i columns) of the reference.
+     */
+    static <C extends LayerCache> C run(String name, CachedAttention<C> module, Settings s, CaseInputs in,
+            CaseOutputs expected) {
+        return runSteps(name, module, s.steps(), s.options().startPosition(), s.batch(), in.tensor("x"), expected);
+    }
+
+    static <C extends LayerCache> C runSteps(String name, CachedAttention<C> module, int[] steps, int start, int batch,
+            Tensor x, CaseOutputs expected) {
+        C cache = module.newCache(batch, start);
+        Tensor logits = expected.get("logits").toTensor();                                  // [B, H, T, T]
+        Tensor probabilities = expected.get("probabilities").toTensor();
+        List<Tensor> outputs = new ArrayList<>();
+        int done = 0;
+        for (int i = 0; i < steps.length; i++) {
+            ForwardResult r = module.forward(x.narrow(1, done, steps[i]).contiguous(), cache);
+            outputs.add(r.output());
+            int seen = done + steps[i];
+            Tolerance.FLOAT64.require(name + " logits of call " + i,
+                    logits.narrow(2, done, steps[i]).narrow(3, 0, seen).contiguous().toArray(), r.logits().toArray());
+            Tolerance.FLOAT64.require(name + " probabilities of call " + i,
+                    probabilities.narrow(2, done, steps[i]).narrow(3, 0, seen).contiguous().toArray(),
+                    r.probabilities().toArray());
+            done = seen;
+        }
+        Tolerance.FLOAT64.require(name + " output", expected.get("output").values(),
+                Tensor.cat(outputs, 1).contiguous().toArray());
+        return cache;
+    }
+}

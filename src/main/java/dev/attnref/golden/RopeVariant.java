@@ -1,0 +1,59 @@
+package dev.attnref.golden;
+
+import dev.attnref.core.Rope;
+import java.util.List;
+
+/**
+ * Variant {@code rope}: rotary position embedding of head-split rows at given absolute positions
+ * (MATH.md, "Rotary position embedding"), either pairing, partial rotary ({@code P < D}: the last
+ * {@code D − P} dims pass through).
+ *
+ * <pre>
+ *   pair i at position pos turns by φ = pos·θ^(−2i/P):  x'_a = x_a cos φ − x_b sin φ,  x'_b = x_b cos φ + x_a sin φ
+ *   (a, b) = (2i, 2i+1) interleaved,  (i, i + P/2) split halves
+ * </pre>
+ * Tensors: {@code x [B, H, T, D]}, {@code positions [T]} int64 ≥ 0 → {@code output [B, H, T, D]}.
+ */
+final class RopeVariant extends GoldenVariant<RopeVariant.Settings> {
+
+    record Settings(int batch, int numHeads, int seqLen, int headDim, Rope rope) {
+    }
+
+    @Override
+    public String id() {
+        return "rope";
+    }
+
+    @Override
+    public String reference(Settings settings) {
+        return Rope.class.getName();
+    }
+
+    @Override
+    protected Settings parse(CaseConfig c) {
+        int batch = c.positive("batch");
+        int numHeads = c.positive("num_heads");
+        int seqLen = c.positive("seq_len");
+        int headDim = c.positive("head_dim");
+        Rope rope = GqaVariant.rope(c.object("rope"));
+        if (rope.rotaryDim() > headDim) {
+            throw new IllegalArgumentException("config.rope.rotary_dim (" + rope.rotaryDim() + ") must not exceed "
+                    + "config.head_dim (" + headDim + ")");
+        }
+        return new Settings(batch, numHeads, seqLen, headDim, rope);
+    }
+
+    @Override
+    protected List<TensorSpec> inputs(Settings s) {
+        return List.of(
+                TensorSpec.floats("x", TensorSpec.Fill.ACTIVATION, List.of("B", "H", "T", "D"),
+                        s.batch(), s.numHeads(), s.seqLen(), s.headDim()),
+                TensorSpec.integers("positions", List.of("T"), s.seqLen()));
+    }
+
+    @Override
+    protected CaseOutputs compute(Settings s, CaseInputs in) {
+        return new CaseOutputs().add("output", s.rope().apply(in.tensor("x"), in.ints("positions")),
+                List.of("B", "H", "T", "D"));
+    }
+}

@@ -1,0 +1,95 @@
+package dev.attnref.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.attnref.golden.DType;
+import dev.attnref.golden.Safetensors;
+import dev.attnref.golden.StoredTensor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code attnref golden verify} and {@code generate} through Main: per-tensor report lines, exit code
+ * 0 only when every case passes, 1 on a mismatch or a missing candidate, 2 when the cases cannot be
+ * found; generate writes a complete directory and refuses to change a published one.
+ */
+class GoldenCommandTest {
+    private static final Path V1 = ComputeCommandTest.V1;
+    private static final String[] CASES = {"attention-softcap", "mfa-key-reuse", "mirror-seed000-gqa-as-published"};
+
+    /** A case folder with three committed cases, and the candidates compute writes for them. */
+    private static Path candidates(Path dir) throws IOException {
+        Path cases = Files.createDirectories(dir.resolve("cases"));
+        Path outputs = Files.createDirectories(dir.resolve("outputs"));
+        for (String id : CASES) {
+            Files.copy(V1.resolve(id + ".json"), cases.resolve(id + ".json"));
+            Files.copy(V1.resolve(id + ".safetensors"), cases.resolve(id + ".safetensors"));
+            assertEquals(0, ComputeCommandTest.run("compute", cases.resolve(id + ".json").toString(), "--out",
+                    outputs.resolve(id + ".safetensors").toString()).exitCode());
+        }
+        return dir;
+    }
+
+    @Test
+    void theReferencesOwnOutputsVerify(@TempDir Path dir) throws IOException {
+        candidates(dir);
+        ComputeCommandTest.Run r = ComputeCommandTest.run("golden", "verify", dir.resolve("cases").toString(),
+                "--candidate", dir.resolve("outputs").toString());
+        assertEquals(0, r.exitCode(), r.out() + r.err());
+        assertTrue(r.out().contains("golden verify: 3 cases, 3 passed, 0 failed"), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.matches(
+                " +output +F64 +48 +max abs 0\\.000e\\+00 +max rel 0\\.000e\\+00 +max ulp 0 .* ok")), r.out());
+        ComputeCommandTest.Run single = ComputeCommandTest.run("golden", "verify",
+                dir.resolve("cases/mfa-key-reuse.json").toString(), "--candidate",
+                dir.resolve("outputs/mfa-key-reuse.safetensors").toString());
+        assertEquals(0, single.exitCode(), single.out());
+    }
+
+    @Test
+    void aPerturbedOrMissingCandidateFails(@TempDir Path dir) throws IOException {
+        candidates(dir);
+        Path file = dir.resolve("outputs/attention-softcap.safetensors");
+        Map<String, StoredTensor> t = new LinkedHashMap<>(Safetensors.read(file).tensors());
+        double[] v = t.get("output").values().clone();
+        v[3] += 1e-6;
+        t.put("output", new StoredTensor(DType.F64, t.get("output").shape(), v, null));
+        Safetensors.write(file, t, Map.of());
+        Files.delete(dir.resolve("outputs/mfa-key-reuse.safetensors"));
+        ComputeCommandTest.Run r = ComputeCommandTest.run("golden", "verify", dir.resolve("cases").toString(),
+                "--candidate", dir.resolve("outputs").toString());
+        assertEquals(1, r.exitCode(), r.out());
+        assertTrue(r.out().contains("golden verify: 3 cases, 1 passed, 2 failed"), r.out());
+        assertTrue(r.out().contains("FAIL 1 elements, first element 3 [0, 0, 0, 3]"), r.out());
+        assertTrue(r.out().contains("no candidate file"), r.out());
+    }
+
+    @Test
+    void missingCasesAreAnInputError(@TempDir Path dir) {
+        ComputeCommandTest.Run r = ComputeCommandTest.run("golden", "verify", dir.resolve("nothing").toString(),
+                "--candidate", dir.toString());
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().contains("is neither a case manifest nor a folder"), r.err());
+    }
+
+    @Test
+    void generateWritesEveryCaseAndRefusesToChangeThem(@TempDir Path dir) throws IOException {
+        Path out = dir.resolve("v1");
+        ComputeCommandTest.Run first = ComputeCommandTest.run("golden", "generate", "--out", out.toString());
+        assertEquals(0, first.exitCode(), first.err());
+        assertTrue(first.out().contains("98 cases in " + out + " (198 files written, 0 unchanged)"), first.out());
+        try (Stream<Path> files = Files.list(out)) {
+            assertEquals(198, files.count());
+        }
+        Files.writeString(out.resolve("rope-interleaved.json"), "{}");
+        ComputeCommandTest.Run second = ComputeCommandTest.run("golden", "generate", "--out", out.toString());
+        assertEquals(1, second.exitCode());
+        assertTrue(second.err().contains("rope-interleaved.json (different bytes)"), second.err());
+    }
+}
