@@ -4,14 +4,18 @@ import dev.attnref.attention.AttentionVariant;
 import dev.attnref.core.Checks;
 import dev.attnref.model.DecoderConfig;
 import dev.attnref.model.FfnKind;
+import dev.attnref.model.LatentAttention;
 import dev.attnref.model.NormKind;
 import dev.attnref.model.NormPlacement;
 import dev.attnref.model.PositionEncoding;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
 
 /** The options that describe a tiny seeded decoder, shared by {@code trace} and {@code generate}. */
 final class ModelOptions {
-    @Option(names = "--variant", defaultValue = "GQA", description = "MHA, MQA or GQA (MLA and MFA are not in the decoder yet) (default: ${DEFAULT-VALUE})")
+    @Option(names = "--variant", defaultValue = "GQA", converter = VariantConverter.class,
+            description = "MHA, MQA, GQA, MLA, MFA or MFA-KR (default: ${DEFAULT-VALUE})")
     AttentionVariant variant;
 
     @Option(names = "--vocab", defaultValue = "32", description = "vocabulary size V (default: ${DEFAULT-VALUE})")
@@ -32,6 +36,43 @@ final class ModelOptions {
 
     @Option(names = "--head-dim", defaultValue = "0", description = "head width D; 0 = M / H")
     int headDim;
+
+    @Option(names = "--mla-form", defaultValue = "ABSORBED",
+            description = "MLA only: NAIVE (per-head keys and values cached) or ABSORBED (latent c_kv and k_R cached) "
+                    + "(default: ${DEFAULT-VALUE})")
+    LatentAttention.MlaForm mlaForm;
+
+    @Option(names = "--q-lora-rank", defaultValue = "8",
+            description = "MLA only: query latent width C_q; 0 = no query compression (default: ${DEFAULT-VALUE})")
+    int qLoraRank;
+
+    @Option(names = "--kv-lora-rank", defaultValue = "6",
+            description = "MLA only: cached latent width C (default: ${DEFAULT-VALUE})")
+    int kvLoraRank;
+
+    @Option(names = "--qk-nope-dim", defaultValue = "4",
+            description = "MLA only: per-head q/k width without RoPE, D_nope (default: ${DEFAULT-VALUE})")
+    int qkNopeDim;
+
+    @Option(names = "--qk-rope-dim", defaultValue = "2",
+            description = "MLA only: decoupled RoPE width P, even (default: ${DEFAULT-VALUE})")
+    int qkRopeDim;
+
+    @Option(names = "--v-head-dim", defaultValue = "4", description = "MLA only: value head width Dv (default: ${DEFAULT-VALUE})")
+    int vHeadDim;
+
+    @Option(names = "--query-rank", defaultValue = "8",
+            description = "MFA and MFA-KR only: query latent width C_q (default: ${DEFAULT-VALUE})")
+    int queryRank;
+
+    @Option(names = "--mfa-head-dim", defaultValue = "6",
+            description = "MFA and MFA-KR only: width C of the query heads and the shared key/value head, even "
+                    + "(default: ${DEFAULT-VALUE})")
+    int mfaHeadDim;
+
+    @Option(names = "--latent-eps", defaultValue = "1e-6",
+            description = "MLA, MFA and MFA-KR only: ε of the RMSNorms inside attention (default: ${DEFAULT-VALUE})")
+    double latentEps;
 
     @Option(names = "--ffn", defaultValue = "SWIGLU",
             description = "RELU, GELU, GELU_TANH, SILU or SWIGLU (default: ${DEFAULT-VALUE})")
@@ -55,15 +96,47 @@ final class ModelOptions {
     @Option(names = "--model-seed", defaultValue = "1", description = "seed of the model weights (default: ${DEFAULT-VALUE})")
     long modelSeed;
 
+    /** Reads {@code --variant} by its label ({@code MFA-KR}) or its enum name ({@code MFA_KR}), any case. */
+    static final class VariantConverter implements ITypeConverter<AttentionVariant> {
+        @Override
+        public AttentionVariant convert(String value) {
+            for (AttentionVariant v : AttentionVariant.values()) {
+                if (v.label().equalsIgnoreCase(value) || v.name().equalsIgnoreCase(value)) {
+                    return v;
+                }
+            }
+            throw new TypeConversionException("unknown attention variant '" + value
+                    + "'; expected one of MHA, MQA, GQA, MLA, MFA, MFA-KR");
+        }
+    }
+
+    /** The latent attention the options describe, or null for MHA, MQA and GQA. */
+    private LatentAttention latent() {
+        return switch (variant) {
+            case MLA -> new LatentAttention.Mla(qLoraRank, kvLoraRank, qkNopeDim, qkRopeDim, vHeadDim, mlaForm, latentEps);
+            case MFA, MFA_KR -> new LatentAttention.Mfa(queryRank, mfaHeadDim, variant == AttentionVariant.MFA_KR, latentEps);
+            default -> null;
+        };
+    }
+
     DecoderConfig config() {
+        int hidden = ffnWidth > 0 ? ffnWidth : (ffn == FfnKind.SWIGLU ? 3 : 4) * modelWidth;
+        DecoderConfig.Builder builder = DecoderConfig.builder().vocabSize(vocabSize).modelWidth(modelWidth)
+                .numLayers(numLayers).numHeads(numHeads).ffnWidth(hidden).ffn(ffn).norm(norm).placement(placement)
+                .position(position).tiedHead(!untied);
+        LatentAttention latent = latent();
+        if (latent != null) {
+            if (numKvHeads != 0 || headDim != 0) {
+                throw new IllegalArgumentException("--kv-heads (" + numKvHeads + ") and --head-dim (" + headDim
+                        + ") apply to MHA, MQA and GQA only; " + variant.label() + " takes its widths from its own options");
+            }
+            return builder.latent(latent).build();
+        }
         int kvHeads = DecoderConfig.numKvHeads(variant, numHeads, numKvHeads);
         if (headDim == 0) {
             Checks.divides("--heads", numHeads, "--model-width", modelWidth);
         }
         int width = headDim > 0 ? headDim : modelWidth / numHeads;
-        int hidden = ffnWidth > 0 ? ffnWidth : (ffn == FfnKind.SWIGLU ? 3 : 4) * modelWidth;
-        return DecoderConfig.builder().vocabSize(vocabSize).modelWidth(modelWidth).numLayers(numLayers)
-                .numHeads(numHeads).numKvHeads(kvHeads).headDim(width).ffnWidth(hidden).ffn(ffn).norm(norm)
-                .placement(placement).position(position).tiedHead(!untied).build();
+        return builder.numKvHeads(kvHeads).headDim(width).build();
     }
 }

@@ -59,7 +59,7 @@ public final class TraceCommand implements Callable<Integer> {
         }
         ShapeTrace trace = ShapeTrace.recording();
         decoder.forward(ids, decoder.newState(batch), trace);
-        out.printf("attnref trace: %s, %d blocks, %s, %s, %s head%n", model.variant, config.numLayers(),
+        out.printf("attnref trace: %s, %d blocks, %s, %s, %s head%n", model.variant.label(), config.numLayers(),
                 config.placement().name().toLowerCase() + "-norm " + config.norm(), config.ffn(),
                 config.tiedHead() ? "tied" : "untied");
         out.println("sizes: " + trace.letterSizes());

@@ -27,21 +27,26 @@ import dev.attnref.core.RopePairing;
  *   <tr><td>maxPositions</td><td></td><td>64</td><td>rows of the learned table; ≥ 1</td></tr>
  *   <tr><td>ropeTheta, ropePairing</td><td></td><td>10000, SPLIT_HALVES</td><td>θ finite, &gt; 0</td></tr>
  *   <tr><td>tiedHead</td><td></td><td>true</td><td>LM head uses the embedding table</td></tr>
+ *   <tr><td>latent</td><td></td><td>null</td><td>null: MHA/MQA/GQA from H, G, D; else MLA or MFA/MFA-KR with the
+ *       widths of {@link LatentAttention} (then G and D are neither used nor checked, and position must be ROPE: these
+ *       modules rotate inside attention with ropeTheta and ropePairing)</td></tr>
  * </table>
  * {@code H·D} need not equal {@code M} (W_Q and W_O bridge them); seed 001 takes {@code D = M/H}.
  */
 public record DecoderConfig(int vocabSize, int modelWidth, int numLayers, int numHeads, int numKvHeads, int headDim,
         int ffnWidth, FfnKind ffn, NormKind norm, double normEps, boolean normAffine, NormPlacement placement,
         boolean finalNorm, PositionEncoding position, int maxPositions, double ropeTheta, RopePairing ropePairing,
-        boolean tiedHead) {
+        boolean tiedHead, LatentAttention latent) {
 
     public DecoderConfig {
         Checks.positive("vocabSize", vocabSize);
         Checks.positive("modelWidth", modelWidth);
         Checks.positive("numLayers", numLayers);
         Checks.positive("numHeads", numHeads);
-        Checks.divides("numKvHeads", numKvHeads, "numHeads", numHeads);
-        Checks.positive("headDim", headDim);
+        if (latent == null) {
+            Checks.divides("numKvHeads", numKvHeads, "numHeads", numHeads);
+            Checks.positive("headDim", headDim);
+        }
         Checks.positive("ffnWidth", ffnWidth);
         Checks.notNull("ffn", ffn);
         Checks.notNull("norm", norm);
@@ -51,9 +56,21 @@ public record DecoderConfig(int vocabSize, int modelWidth, int numLayers, int nu
         Checks.positive("maxPositions", maxPositions);
         Checks.positiveFinite("ropeTheta", ropeTheta);
         Checks.notNull("ropePairing", ropePairing);
-        if (position == PositionEncoding.ROPE && headDim % 2 != 0) {
+        if (latent == null && position == PositionEncoding.ROPE && headDim % 2 != 0) {
             throw new IllegalArgumentException("headDim (" + headDim + ") must be even with RoPE: dimensions rotate in pairs");
         }
+        if (latent != null && position != PositionEncoding.ROPE) {
+            throw new IllegalArgumentException("position (" + position + ") must be ROPE with " + latent.variant().label()
+                    + " attention: it applies RoPE inside attention and takes no added position table");
+        }
+    }
+
+    /** The attention variant of every block: the latent one, else MHA (G = H), MQA (G = 1) or GQA. */
+    public AttentionVariant attentionVariant() {
+        if (latent != null) {
+            return latent.variant();
+        }
+        return numKvHeads == numHeads ? AttentionVariant.MHA : numKvHeads == 1 ? AttentionVariant.MQA : AttentionVariant.GQA;
     }
 
     /**
@@ -71,7 +88,7 @@ public record DecoderConfig(int vocabSize, int modelWidth, int numLayers, int nu
             case MQA -> 1;
             case GQA -> requestedKvHeads;
             default -> throw new IllegalArgumentException("variant " + variant.label()
-                    + " is not a key/value-head-sharing variant; expected MHA, MQA or GQA");
+                    + " is not a key/value-head-sharing variant; expected MHA, MQA or GQA (give MLA and MFA as a LatentAttention)");
         };
         if (variant != AttentionVariant.GQA) {
             if (requestedKvHeads != 0 && requestedKvHeads != fixed) {
@@ -102,7 +119,7 @@ public record DecoderConfig(int vocabSize, int modelWidth, int numLayers, int nu
         return new Builder().vocabSize(vocabSize).modelWidth(modelWidth).numLayers(numLayers).numHeads(numHeads)
                 .numKvHeads(numKvHeads).headDim(headDim).ffnWidth(ffnWidth).ffn(ffn).norm(norm).normEps(normEps)
                 .normAffine(normAffine).placement(placement).finalNorm(finalNorm).position(position)
-                .maxPositions(maxPositions).ropeTheta(ropeTheta).ropePairing(ropePairing).tiedHead(tiedHead);
+                .maxPositions(maxPositions).ropeTheta(ropeTheta).ropePairing(ropePairing).tiedHead(tiedHead).latent(latent);
     }
 
     /** Mutable builder with the defaults of the class table. */
@@ -125,6 +142,7 @@ public record DecoderConfig(int vocabSize, int modelWidth, int numLayers, int nu
         private double ropeTheta = 10000.0;
         private RopePairing ropePairing = RopePairing.SPLIT_HALVES;
         private boolean tiedHead = true;
+        private LatentAttention latent;
 
         private Builder() {
         }
@@ -219,9 +237,16 @@ public record DecoderConfig(int vocabSize, int modelWidth, int numLayers, int nu
             return this;
         }
 
+        /** MLA or MFA/MFA-KR attention in every block; null (the default) for MHA/MQA/GQA. */
+        public Builder latent(LatentAttention value) {
+            latent = value;
+            return this;
+        }
+
         public DecoderConfig build() {
             return new DecoderConfig(vocabSize, modelWidth, numLayers, numHeads, numKvHeads, headDim, ffnWidth, ffn, norm,
-                    normEps, normAffine, placement, finalNorm, position, maxPositions, ropeTheta, ropePairing, tiedHead);
+                    normEps, normAffine, placement, finalNorm, position, maxPositions, ropeTheta, ropePairing, tiedHead,
+                    latent);
         }
     }
 }

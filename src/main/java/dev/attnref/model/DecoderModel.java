@@ -6,6 +6,7 @@ import dev.attnref.core.Rope;
 import dev.attnref.core.SeededRandom;
 import dev.attnref.core.Tensor;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -29,7 +30,7 @@ import java.util.List;
  *
  * <p>Law: feeding tokens in any chunks through one state gives the logits of one uncached forward
  * over all of them (checked by {@code GenerationTest}). Source: seed 001, "Transformers 结构
- * (decode only)". Checked by {@code DecoderModelTest}, {@code GenerationTest}.
+ * (decode only)". Checked by {@code DecoderModelTest}, {@code GenerationTest}, {@code LatentDecoderTest}.
  */
 public final class DecoderModel {
     private final TokenEmbedding embedding;
@@ -75,9 +76,12 @@ public final class DecoderModel {
     }
 
     /**
-     * A model of {@code config} with seeded weights and {@link WalkthroughAttention} in every block.
-     * Draw order: embedding table, position table (learned only), then per block W_Q, W_K, W_V,
-     * W_O and the FFN matrices, then the untied head. Tables are {@code N(0, 1/M)}: rows of unit
+     * A model of {@code config} with seeded weights and {@link WalkthroughAttention} in every block,
+     * or the {@link LatentAttention} the config names (MLA, MFA, MFA-KR through
+     * {@link LatentAttentionLayer}). Draw order: embedding table, position table (learned only), then
+     * per block the attention weights (W_Q, W_K, W_V, W_O, or the latent module's own order) and the
+     * FFN matrices, then the untied head. The MLA form does not change the draws: a naive and an
+     * absorbed model of one seed hold the same weights. Tables are {@code N(0, 1/M)}: rows of unit
      * expected norm, so a tied head's logits {@code h·Eᵀ} (with {@code |h| ≈ √M} after the final
      * norm) are O(1)–O(√M) rather than O(M), which keeps a random model's next-token distribution
      * from collapsing onto the current token. Linear layers use {@link Linear#init} (PyTorch's
@@ -95,8 +99,9 @@ public final class DecoderModel {
                 : null;
         List<DecoderBlock> blocks = new ArrayList<>();
         for (int i = 0; i < config.numLayers(); i++) {
-            AttentionLayer attention = WalkthroughAttention.random(width, config.numHeads(), config.numKvHeads(),
-                    config.headDim(), rope, random);
+            AttentionLayer attention = config.latent() == null
+                    ? WalkthroughAttention.random(width, config.numHeads(), config.numKvHeads(), config.headDim(), rope, random)
+                    : config.latent().random(width, config.numHeads(), config.ropeTheta(), config.ropePairing(), random);
             FeedForward ffn = config.ffn() == FfnKind.SWIGLU
                     ? SwiGlu.random(width, config.ffnWidth(), random)
                     : Mlp.random(width, config.ffnWidth(), config.ffn().activation(), random);
@@ -148,6 +153,35 @@ public final class DecoderModel {
             caches.add(block.attention().newCache(batchSize));
         }
         return new DecoderState(this, batchSize, caches);
+    }
+
+    /**
+     * A batch of sequences of different lengths, right-padded: row b holds {@code sequences[b]} at
+     * positions {@code 0 … len_b − 1} and {@code padId} after it, up to the longest; one uncached
+     * forward over the padded {@code [B, T_max]} gives {@code logits [B, T_max, V]}. Causal attention
+     * never lets position t see a later one, so the valid positions {@code t < len_b} of row b equal
+     * the forward of {@code sequences[b]} alone; the positions after it are the logits of pad tokens
+     * and mean nothing. Law checked by {@code LatentDecoderTest} for every attention variant.
+     */
+    public Tensor forwardRightPadded(int[][] sequences, int padId) {
+        Checks.notNull("sequences", sequences);
+        Checks.positive("number of sequences", sequences.length);
+        if (padId < 0 || padId >= embedding.vocabSize()) {
+            throw new IllegalArgumentException("padId (" + padId + ") must be a token id in [0, vocabSize ("
+                    + embedding.vocabSize() + "))");
+        }
+        int longest = 0;
+        for (int b = 0; b < sequences.length; b++) {
+            Checks.notNull("sequence " + b, sequences[b]);
+            Checks.positive("length of sequence " + b, sequences[b].length);
+            longest = Math.max(longest, sequences[b].length);
+        }
+        int[][] padded = new int[sequences.length][longest];
+        for (int b = 0; b < sequences.length; b++) {
+            Arrays.fill(padded[b], padId);
+            System.arraycopy(sequences[b], 0, padded[b], 0, sequences[b].length);
+        }
+        return forward(padded);                                                                 // [B, T_max, V]
     }
 
     /** The uncached forward pass: {@code ids [B][T] → logits [B, T, V]} from a fresh state. */

@@ -19,5 +19,9 @@
  * any attention with a cache. {@link dev.attnref.model.WalkthroughAttention} is seed 001's masked
  * self-attention step by step (G key/value heads: MHA, MQA and GQA), the one that can report the
  * shape of every intermediate to a {@link dev.attnref.model.ShapeTrace}.
+ * {@link dev.attnref.model.LatentAttentionLayer} puts the attention package's MLA (naive and
+ * absorbed), MFA and MFA-KR modules behind the same interface, configured by
+ * {@link dev.attnref.model.LatentAttention}; the trace then shows their caches (e.g. the latent
+ * {@code c_kv (B, S, C)} and {@code k_R (B, S, P)} of absorbed MLA).
  */
 package dev.attnref.model;

@@ -58,13 +58,55 @@ class ModelCommandsTest {
     }
 
     @Test
-    void traceRejectsVariantsOutsideTheKvSharingFamilyAsAUsageError() {
-        Run mla = run("trace", "--variant", "MLA");
-        assertEquals(2, mla.exitCode());
-        assertTrue(mla.err().contains("variant MLA") && mla.err().contains("Usage: attnref trace"), mla.err());
+    void traceShowsTheCacheOfEachLatentVariant() {
+        // Defaults: B = 2, T = 5, M = 16, H = 4; MLA C = 6, P = 2, D_nope = 4, Dv = 4; MFA C = 6.
+        Run absorbed = run("trace", "--variant", "MLA");
+        assertEquals(0, absorbed.exitCode(), absorbed.err());
+        assertTrue(lineContaining(absorbed, "cache: latent c_kv").contains("(B, S, C)")
+                && lineContaining(absorbed, "cache: latent c_kv").contains("[2, 5, 6]"), absorbed.out());
+        assertTrue(lineContaining(absorbed, "k_R").contains("[2, 5, 2]"), absorbed.out());
+        Run naive = run("trace", "--variant", "MLA", "--mla-form", "NAIVE", "--kv-lora-rank", "3");
+        assertTrue(lineContaining(naive, "cache: keys").contains("[2, 4, 5, 6]"), naive.out());    // D_nope + P = 6
+        assertTrue(lineContaining(naive, "cache: values").contains("[2, 4, 5, 4]"), naive.out());
+        Run mfa = run("trace", "--variant", "MFA", "--mfa-head-dim", "8");
+        assertTrue(lineContaining(mfa, "cache: shared value").contains("[2, 5, 8]"), mfa.out());
+        Run keyReuse = run("trace", "--variant", "MFA-KR");
+        assertTrue(keyReuse.out().startsWith("attnref trace: MFA-KR"), keyReuse.out());
+        assertTrue(lineContaining(keyReuse, "before RoPE").contains("[2, 5, 6]") && !keyReuse.out().contains("shared value"),
+                keyReuse.out());
+        assertTrue(lineContaining(keyReuse, "scores").contains("[2, 4, 5, 5]"), keyReuse.out());
+    }
+
+    @Test
+    void badModelOptionsAreUsageErrorsNamingTheValue() {
         Run badHeads = run("trace", "--variant", "GQA", "--heads", "6", "--kv-heads", "4", "--model-width", "12");
         assertEquals(2, badHeads.exitCode());
         assertTrue(badHeads.err().contains("numKvHeads (4) must divide numHeads (6)"), badHeads.err());
+        Run oddRope = run("trace", "--variant", "MLA", "--qk-rope-dim", "3");
+        assertEquals(2, oddRope.exitCode());
+        assertTrue(oddRope.err().contains("qkRopeHeadDim (3)") && oddRope.err().contains("Usage: attnref trace"),
+                oddRope.err());
+        Run kvHeads = run("generate", "--variant", "MFA", "--kv-heads", "2");
+        assertEquals(2, kvHeads.exitCode());
+        assertTrue(kvHeads.err().contains("--kv-heads (2)"), kvHeads.err());
+        Run learned = run("trace", "--variant", "MFA-KR", "--position", "LEARNED");
+        assertEquals(2, learned.exitCode());
+        assertTrue(learned.err().contains("position (LEARNED) must be ROPE"), learned.err());
+        Run unknown = run("trace", "--variant", "MXA");
+        assertEquals(2, unknown.exitCode());
+        assertTrue(unknown.err().contains("MXA"), unknown.err());
+    }
+
+    @Test
+    void generateOnEveryLatentVariantAgreesWithoutTheCache() {
+        for (String variant : new String[] {"MLA", "MFA", "MFA-KR"}) {
+            Run run = run("generate", "--variant", variant, "--steps", "4", "--check-cache");
+            assertEquals(0, run.exitCode(), variant + ": " + run.err());
+            assertTrue(run.out().contains("tokens identical"), run.out());
+        }
+        Run naive = run("generate", "--variant", "MLA", "--mla-form", "NAIVE", "--greedy", "--steps", "3");
+        Run absorbed = run("generate", "--variant", "MLA", "--mla-form", "ABSORBED", "--greedy", "--steps", "3");
+        assertEquals(lineContaining(naive, "tokens:"), lineContaining(absorbed, "tokens:"), "same weights, same greedy tokens");
     }
 
     @Test
