@@ -1,31 +1,33 @@
 package dev.attnref.golden;
 
-import dev.attnref.core.CausalAlignment;
-import dev.attnref.core.Linear;
 import dev.attnref.core.Tensor;
+import dev.attnref.model.AttentionLayer;
 import dev.attnref.model.DecoderBlock;
 import dev.attnref.model.FeedForward;
 import dev.attnref.model.Norm;
 import dev.attnref.model.NormPlacement;
 import dev.attnref.model.ShapeTrace;
+import dev.attnref.model.LatentAttentionLayer;
 import dev.attnref.model.WalkthroughAttention;
-import dev.attnref.oracle.AttentionProblem;
 import dev.attnref.oracle.OracleAttention;
-import dev.attnref.oracle.QueryPositions;
+import dev.attnref.oracle.OracleMfa;
+import dev.attnref.oracle.OracleMla;
 import java.util.List;
 
 /**
  * Variant {@code decoder_block}: one transformer block of seed 001 over T tokens at positions
- * {@code 0 … T−1}, causal self-attention (bias-free projections, Dv = D, optional RoPE), two norms and
- * an FFN, pre- or post-norm:
+ * {@code 0 … T−1}, causal self-attention — MHA/MQA/GQA (bias-free projections, Dv = D, optional
+ * RoPE), MLA (naive or absorbed) or MFA/MFA-KR ({@code attention.kind}) — two norms and an FFN, pre-
+ * or post-norm:
  * <pre>
  *   pre:   h = x + Attn(Norm₁(x)),  y = h + FFN(Norm₂(h))
  *   post:  h = Norm₁(x + Attn(x)),  y = Norm₂(h + FFN(h))
  * </pre>
- * Tensors: {@code x [B, T, M]}, {@code attn.w_q/w_k/w_v/w_o}, {@code norm1.*}, {@code norm2.*},
- * {@code ffn.*} (as variants {@code norm} and {@code ffn}) → {@code output [B, T, M]}.
- * Reference: {@link DecoderBlock} with {@link WalkthroughAttention}; checked against the same block
- * equations with the attention computed by {@link OracleAttention}.
+ * Tensors: {@code x [B, T, M]}, {@code attn.*} (GQA: {@code w_q/w_k/w_v/w_o}; MLA and MFA: the weights
+ * of variants {@code mla} and {@code mfa}), {@code norm1.*}, {@code norm2.*}, {@code ffn.*} (as variants
+ * {@code norm} and {@code ffn}) → {@code output [B, T, M]}. Reference: {@link DecoderBlock} with
+ * {@link WalkthroughAttention} or a {@link LatentAttentionLayer}; checked against the same block
+ * equations with the attention computed by {@link OracleAttention}, {@link OracleMla} or {@link OracleMfa}.
  */
 final class BlockVariant extends GoldenVariant<BlockVariant.Settings> {
 
@@ -45,7 +47,7 @@ final class BlockVariant extends GoldenVariant<BlockVariant.Settings> {
 
     @Override
     public List<String> checkedAgainst(Settings settings) {
-        return List.of(OracleAttention.class.getName());
+        return List.of(settings.attention().oracleName());
     }
 
     @Override
@@ -67,7 +69,7 @@ final class BlockVariant extends GoldenVariant<BlockVariant.Settings> {
 
     @Override
     protected CaseOutputs compute(Settings s, CaseInputs in) {
-        WalkthroughAttention attention = s.attention().build(in, "attn");
+        AttentionLayer attention = s.attention().build(in, "attn");
         DecoderBlock block = new DecoderBlock(s.placement(), s.norm().build(in, "norm1", s.modelWidth()), attention,
                 s.norm().build(in, "norm2", s.modelWidth()), s.ffn().build(in, "ffn"));
         Tensor y = block.forward(in.tensor("x"), attention.newCache(s.batch()), ShapeTrace.off());
@@ -82,37 +84,12 @@ final class BlockVariant extends GoldenVariant<BlockVariant.Settings> {
         Tensor x = in.tensor("x");
         Tensor y;
         if (s.placement() == NormPlacement.PRE) {
-            Tensor h = x.add(oracleAttention(s, in, norm1.forward(x)));
+            Tensor h = x.add(s.attention().oracle(in, "attn", norm1.forward(x)));
             y = h.add(ffn.forward(norm2.forward(h), ShapeTrace.off()));
         } else {
-            Tensor h = norm1.forward(x.add(oracleAttention(s, in, x)));
+            Tensor h = norm1.forward(x.add(s.attention().oracle(in, "attn", x)));
             y = norm2.forward(h.add(ffn.forward(h, ShapeTrace.off())));
         }
-        Tolerance.FLOAT64.require("block with OracleAttention", expected.get("output").values(), y.contiguous().toArray());
-    }
-
-    /** Causal self-attention of the block through the loop oracle: projections, RoPE at 0 … T−1, W_O. */
-    private static Tensor oracleAttention(Settings s, CaseInputs in, Tensor x) {
-        ModelParts.AttentionSettings a = s.attention();
-        int batch = x.size(0);
-        int len = x.size(1);
-        Tensor q = heads(new Linear(in.tensor("attn.w_q"), null).forward(x), a.numHeads(), a.headDim());
-        Tensor k = heads(new Linear(in.tensor("attn.w_k"), null).forward(x), a.numKvHeads(), a.headDim());
-        Tensor v = heads(new Linear(in.tensor("attn.w_v"), null).forward(x), a.numKvHeads(), a.headDim());
-        if (a.rope() != null) {
-            q = a.rope().apply(q, 0);
-            k = a.rope().apply(k, 0);
-        }
-        double[] o = OracleAttention.attend(AttentionProblem.builder().batch(batch).numHeads(a.numHeads())
-                .numKvHeads(a.numKvHeads()).qLen(len).newKvLen(len).headDim(a.headDim()).valueHeadDim(a.headDim())
-                .query(q.toArray()).key(k.toArray()).value(v.toArray())
-                .causal(QueryPositions.aligned(CausalAlignment.TOP_LEFT)).build()).output();   // [B, H, T, D]
-        Tensor merged = Tensor.of(o, batch, a.numHeads(), len, a.headDim()).transpose(1, 2)
-                .reshape(batch, len, a.numHeads() * a.headDim());                               // [B, T, H·D]
-        return new Linear(in.tensor("attn.w_o"), null).forward(merged);                        // [B, T, M]
-    }
-
-    private static Tensor heads(Tensor projected, int n, int width) {
-        return projected.view(projected.size(0), projected.size(1), n, width).transpose(1, 2).contiguous();
+        Tolerance.FLOAT64.require("block with " + s.attention().oracleName(), expected.get("output").values(), y.contiguous().toArray());
     }
 }

@@ -369,6 +369,17 @@ final class GoldenCases {
         return obj("num_heads", h, "num_kv_heads", g, "head_dim", d, "rope", rope);
     }
 
+    private static Cfg mlaPart(int h, int qRank, int kvRank, int nope, int ropeDim, int dv, String pairing, String form) {
+        return obj("kind", "mla", "num_heads", h, "q_lora_rank", qRank, "kv_lora_rank", kvRank, "qk_nope_head_dim", nope,
+                "qk_rope_head_dim", ropeDim, "v_head_dim", dv, "rope_theta", 10000.0, "rope_pairing", pairing, "rms_eps", 1e-6,
+                "form", form);
+    }
+
+    private static Cfg mfaPart(int h, int qRank, int c, boolean keyReuse, String pairing) {
+        return obj("kind", "mfa", "num_heads", h, "query_rank", qRank, "head_dim", c, "key_reuse", keyReuse,
+                "rope_theta", 10000.0, "rope_pairing", pairing, "rms_eps", 1e-6);
+    }
+
     private static void model(List<GoldenGenerator.Definition> out) {
         new Def("norm-rms", "norm", 601, "RMSNorm with gain, ε = 1e-6",
                 obj("batch", 2, "seq_len", 3, "model_width", 7, "norm", norm("rms", 1e-6, true))).into(out);
@@ -405,6 +416,28 @@ final class GoldenCases {
                         "attention", attentionPart(3, 1, 4, rope(2, 10000.0, "interleaved")),
                         "norm", norm("layer", 1e-5, true), "ffn", mlp("relu", 8, false))).into(out);
 
+        new Def("decoder-block-pre-rms-swiglu-mla-naive", "decoder_block", 624,
+                "pre-norm block: RMSNorm, naive MLA (H = 3, C_q = 4, C = 3, D_nope = 2, P = 2, Dv = 3, interleaved), SwiGLU, M = 9",
+                obj("batch", 2, "seq_len", 4, "model_width", 9, "placement", "pre",
+                        "attention", mlaPart(3, 4, 3, 2, 2, 3, "interleaved", "naive"),
+                        "norm", norm("rms", 1e-5, true), "ffn", swiglu(10))).into(out);
+        new Def("decoder-block-post-layer-gelu-tanh-mla-absorbed", "decoder_block", 625,
+                "post-norm block: LayerNorm, absorbed MLA without query compression (H = 2, C = 4, D_nope = 3, P = 4, Dv = 2, "
+                        + "split halves), GELU (tanh) MLP with bias, M = 7",
+                obj("batch", 1, "seq_len", 5, "model_width", 7, "placement", "post",
+                        "attention", mlaPart(2, 0, 4, 3, 4, 2, "split_halves", "absorbed"),
+                        "norm", norm("layer", 1e-5, true), "ffn", mlp("gelu_tanh", 11, true))).into(out);
+        new Def("decoder-block-pre-rms-silu-mfa", "decoder_block", 626,
+                "pre-norm block: RMSNorm, MFA (H = 3 heads of C = 4, C_q = 5, interleaved), SiLU MLP, M = 10",
+                obj("batch", 2, "seq_len", 3, "model_width", 10, "placement", "pre",
+                        "attention", mfaPart(3, 5, 4, false, "interleaved"),
+                        "norm", norm("rms", 1e-5, true), "ffn", mlp("silu", 12, false))).into(out);
+        new Def("decoder-block-post-rms-swiglu-mfa-kr", "decoder_block", 627,
+                "post-norm block: RMSNorm without gain, MFA-KR (H = 2 heads of C = 6, C_q = 3, α ≠ 0, split halves), SwiGLU, M = 5",
+                obj("batch", 1, "seq_len", 5, "model_width", 5, "placement", "post",
+                        "attention", mfaPart(2, 3, 6, true, "split_halves"),
+                        "norm", norm("rms", 1e-5, false), "ffn", swiglu(7))).into(out);
+
         new Def("generation-greedy-rope-tied", "generation", 631,
                 "greedy generation, 2 pre-norm blocks (RMSNorm, GQA H = 4 G = 2, RoPE split halves, SwiGLU), final norm, tied head",
                 obj("vocab_size", 19, "model_width", 12, "num_layers", 2, "placement", "pre",
@@ -417,6 +450,33 @@ final class GoldenCases {
                         "attention", attentionPart(2, 1, 4, null), "norm", norm("layer", 1e-5, true), "ffn", mlp("gelu", 16, false),
                         "final_norm", false, "learned_positions", 9, "tied_head", false, "decoding", "greedy",
                         "prompt_length", 3, "steps", 5)).give("prompt", longs(12, 1, 5)).into(out);
+        new Def("generation-greedy-mla-absorbed", "generation", 633,
+                "greedy generation, 2 pre-norm blocks (RMSNorm, absorbed MLA H = 2, C_q = 5, C = 4, D_nope = 2, P = 2, Dv = 3, "
+                        + "SwiGLU), final norm, tied head",
+                obj("vocab_size", 17, "model_width", 10, "num_layers", 2, "placement", "pre",
+                        "attention", mlaPart(2, 5, 4, 2, 2, 3, "interleaved", "absorbed"), "norm", norm("rms", 1e-5, true),
+                        "ffn", swiglu(14), "final_norm", true, "learned_positions", 0, "tied_head", true, "decoding", "greedy",
+                        "prompt_length", 3, "steps", 5)).give("prompt", longs(4, 16, 9)).into(out);
+        new Def("generation-greedy-mla-naive-untied", "generation", 634,
+                "greedy generation, 2 pre-norm blocks (LayerNorm, naive MLA without query compression H = 3, C = 3, D_nope = 1, "
+                        + "P = 2, Dv = 2, ReLU), untied head, M = 9",
+                obj("vocab_size", 11, "model_width", 9, "num_layers", 2, "placement", "pre",
+                        "attention", mlaPart(3, 0, 3, 1, 2, 2, "split_halves", "naive"), "norm", norm("layer", 1e-5, true),
+                        "ffn", mlp("relu", 13, false), "final_norm", true, "learned_positions", 0, "tied_head", false,
+                        "decoding", "greedy", "prompt_length", 2, "steps", 5)).give("prompt", longs(7, 2)).into(out);
+        new Def("generation-greedy-mfa", "generation", 635,
+                "greedy generation, 2 post-norm blocks (LayerNorm, MFA H = 4 heads of C = 2, C_q = 6, GELU), tied head",
+                obj("vocab_size", 15, "model_width", 8, "num_layers", 2, "placement", "post",
+                        "attention", mfaPart(4, 6, 2, false, "interleaved"), "norm", norm("layer", 1e-5, true),
+                        "ffn", mlp("gelu", 12, false), "final_norm", false, "learned_positions", 0, "tied_head", true,
+                        "decoding", "greedy", "prompt_length", 4, "steps", 4)).give("prompt", longs(1, 14, 3, 8)).into(out);
+        new Def("generation-greedy-mfa-kr", "generation", 636,
+                "greedy generation, 2 pre-norm blocks (RMSNorm, MFA-KR H = 3 heads of C = 4, C_q = 4, α ≠ 0, SwiGLU), final norm, "
+                        + "untied head",
+                obj("vocab_size", 13, "model_width", 11, "num_layers", 2, "placement", "pre",
+                        "attention", mfaPart(3, 4, 4, true, "split_halves"), "norm", norm("rms", 1e-5, true),
+                        "ffn", swiglu(9), "final_norm", true, "learned_positions", 0, "tied_head", false, "decoding", "greedy",
+                        "prompt_length", 3, "steps", 5)).give("prompt", longs(0, 12, 6)).into(out);
     }
 
     // ------------------------------------------------------------------------------------------ mirrors

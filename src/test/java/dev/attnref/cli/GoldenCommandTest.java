@@ -83,9 +83,9 @@ class GoldenCommandTest {
         Path out = dir.resolve("v1");
         ComputeCommandTest.Run first = ComputeCommandTest.run("golden", "generate", "--out", out.toString());
         assertEquals(0, first.exitCode(), first.err());
-        assertTrue(first.out().contains("98 cases in " + out + " (198 files written, 0 unchanged)"), first.out());
+        assertTrue(first.out().contains("106 cases in " + out + " (214 files written, 0 unchanged)"), first.out());
         try (Stream<Path> files = Files.list(out)) {
-            assertEquals(198, files.count());
+            assertEquals(214, files.count());
         }
         Files.writeString(out.resolve("rope-interleaved.json"), "{}");
         ComputeCommandTest.Run second = ComputeCommandTest.run("golden", "generate", "--out", out.toString());

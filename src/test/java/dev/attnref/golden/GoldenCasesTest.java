@@ -45,7 +45,27 @@ class GoldenCasesTest {
                 assertTrue(fidelities.contains(variant + " fixed"), variant + " lacks a fixed case");
             }
         }
-        assertEquals(98, ids.size());
+        assertEquals(106, ids.size());
+    }
+
+    @Test
+    void blockAndGenerationCasesCoverEveryAttentionKind() {
+        // attention.kind absent = the GQA family; mla in both forms; mfa with and without key reuse.
+        for (String variant : List.of("decoder_block", "generation")) {
+            Set<String> kinds = new TreeSet<>();
+            for (GoldenGenerator.Definition d : GoldenCases.definitions()) {
+                if (d.variant().equals(variant)) {
+                    var attention = d.config().get("attention");
+                    String kind = attention.has("kind") ? attention.get("kind").asText() : "gqa";
+                    kinds.add(switch (kind) {
+                        case "mla" -> "mla " + attention.get("form").asText();
+                        case "mfa" -> attention.get("key_reuse").asBoolean() ? "mfa-kr" : "mfa";
+                        default -> kind;
+                    });
+                }
+            }
+            assertEquals(new TreeSet<>(List.of("gqa", "mla naive", "mla absorbed", "mfa", "mfa-kr")), kinds, variant);
+        }
     }
 
     @Test
