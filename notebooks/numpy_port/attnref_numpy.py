@@ -421,7 +421,18 @@ def ffn(ops, cfg, t, prefix, x):
 
 
 def self_attention(ops, cfg, t, prefix, x):
-    """Causal GQA self-attention of x [B, T, M] at positions 0 … T−1, bias-free projections."""
+    """Causal self-attention of x [B, T, M] at positions 0 … T−1 (README, "Attention parts"): the GQA
+    family (kind absent or "gqa", bias-free projections), or variant mla / mfa with start_position 0
+    (and no YaRN for mla), reading the part's tensors under prefix."""
+    kind = cfg.get("kind", "gqa")
+    if kind in ("mla", "mfa"):
+        part = {name[len(prefix) + 1:]: a for name, a in t.items() if name.startswith(prefix + ".")}
+        part["x"] = x
+        settings = dict(cfg, start_position=0)
+        if kind == "mla":
+            settings.update(yarn_mscale=1.0, yarn_factor=1.0)
+            return run_mla(settings, part, ops)["output"]
+        return run_mfa(settings, part, ops)["output"]
     H, G, D = cfg["num_heads"], cfg["num_kv_heads"], cfg["head_dim"]
     T = x.shape[1]
     q = ops.split(ops.linear(x, t[prefix + ".w_q"]), H, D)
