@@ -49,7 +49,7 @@ public final class FastAttention implements AutoCloseable {
     /** Keys per decode chunk: a multiple of the tile, fixed so the split does not depend on threads. */
     public static final int DECODE_CHUNK = 512;
     /** Rows (query heads × positions of one group) per prefill work item. */
-    private static final int TARGET_ROWS = 64;
+    private static final int TARGET_ROWS = 128;
 
     private final Kernels kernels;
     private final TileEngine engine;

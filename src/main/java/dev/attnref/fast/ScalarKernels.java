@@ -35,17 +35,17 @@ final class ScalarKernels {
      */
     static void softmaxUpdate(float[] logits, int offset, float logitScale, float[] rowMax, float[] rowSum,
             float[] alpha, int i) {
+        // scale > 0, so max_j fl(x_j·scale) = fl(scale·max_j x_j): the max is taken on the raw logits
         float tileMax = Float.NEGATIVE_INFINITY;
         for (int j = 0; j < TILE; j++) {
-            logits[offset + j] *= logitScale;
             tileMax = Math.max(tileMax, logits[offset + j]);
         }
         float oldMax = rowMax[i];
-        float newMax = Math.max(oldMax, tileMax);
+        float newMax = Math.max(oldMax, tileMax * logitScale);
         float shift = newMax == Float.NEGATIVE_INFINITY ? 0f : newMax;
         float sum = 0f;
         for (int j = 0; j < TILE; j++) {
-            float p = Exp2.exp2(logits[offset + j] - shift);
+            float p = Exp2.exp2(Math.fma(logits[offset + j], logitScale, -shift));   // 2^(x·scale − m')
             logits[offset + j] = p;
             sum += p;
         }

@@ -148,20 +148,27 @@ final class TileEngine {
                             width, ws.logits, base);
                 } else if (p.keysT != null) {
                     VectorKernels.logitsTransposed(p.q, ws.rowQuery, i0, panelRows, p.headDim, p.keysT,
-                            transposedBase + s0 * p.headDim, TILE, ws.logits, base);
+                            transposedBase + s0 * p.headDim, ws.logits, base);
                 } else {
                     ws.touched += VectorKernels.logitsDirect(p.q, ws.rowQuery, i0, panelRows, p.headDim, keys, keyOffset,
                             keyRow, width, ws.logits, base, p.k, nextKeys, nextWidth * p.kRow, p.v, nextValues,
                             nextWidth * p.vRow);
                     nextWidth = 0;   // the first panel has read ahead for the tile
                 }
+                float scale = p.mask == null ? p.logitScale : 1f;
                 for (int i = i0; i < i0 + panelRows; i++) {
-                    int valid = Math.min(TILE, ws.rowLimit[i] - s0);
-                    float scale = prepareLogits(ws.logits, i * TILE, valid, p.logitScale, p.mask, ws.rowMask[i] + s0);
-                    if (vector) {
-                        VectorKernels.softmaxUpdate(ws.logits, i * TILE, scale, ws.rowMax, ws.rowSum, ws.alpha, i);
-                    } else {
-                        ScalarKernels.softmaxUpdate(ws.logits, i * TILE, scale, ws.rowMax, ws.rowSum, ws.alpha, i);
+                    prepareLogits(ws.logits, i * TILE, Math.min(TILE, ws.rowLimit[i] - s0), p.logitScale, p.mask,
+                            ws.rowMask[i] + s0);
+                }
+                if (vector && panelRows == PANEL) {
+                    VectorKernels.softmaxUpdate4(ws.logits, base, scale, ws.rowMax, ws.rowSum, ws.alpha, i0);
+                } else {
+                    for (int i = i0; i < i0 + panelRows; i++) {
+                        if (vector) {
+                            VectorKernels.softmaxUpdate(ws.logits, i * TILE, scale, ws.rowMax, ws.rowSum, ws.alpha, i);
+                        } else {
+                            ScalarKernels.softmaxUpdate(ws.logits, i * TILE, scale, ws.rowMax, ws.rowSum, ws.alpha, i);
+                        }
                     }
                 }
             }
@@ -261,22 +268,20 @@ final class TileEngine {
     }
 
     /**
-     * −∞ for the columns from {@code valid} on. Without a mask the scale·log₂e is left to the softmax
-     * kernel (returned); with one, x ← x·scale·log₂e + mask·log₂e here and the kernel scales by 1.
+     * −∞ for the columns from {@code valid} on; with a mask, x ← x·scale·log₂e + mask·log₂e for the
+     * others (the softmax kernels then scale by 1, see the caller).
      */
-    private static float prepareLogits(float[] logits, int offset, int valid, float logitScale, float[] mask,
+    private static void prepareLogits(float[] logits, int offset, int valid, float logitScale, float[] mask,
             int maskOffset) {
         int shown = Math.max(valid, 0);
         if (shown < TILE) {
             Arrays.fill(logits, offset + shown, offset + TILE, Float.NEGATIVE_INFINITY);
         }
-        if (mask == null) {
-            return logitScale;
+        if (mask != null) {
+            for (int j = 0; j < shown; j++) {
+                logits[offset + j] = logits[offset + j] * logitScale + mask[maskOffset + j] * Exp2.LOG2E;
+            }
         }
-        for (int j = 0; j < shown; j++) {
-            logits[offset + j] = logits[offset + j] * logitScale + mask[maskOffset + j] * Exp2.LOG2E;
-        }
-        return 1f;
     }
 
     /** MFA-KR: keyTile[j] = RoPE(k̄[s0 + j]) at position s0 + j, from the cos/sin tables [S, D/2]. */

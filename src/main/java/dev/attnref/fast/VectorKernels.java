@@ -18,7 +18,7 @@ import jdk.incubator.vector.VectorSpecies;
  *       per d: 4 loads of contiguous Kᵀ columns, 4 broadcasts of q scalars, 16 FMAs</td></tr>
  *   <tr><td>{@link #logitsDirect}</td><td>rd,sd->rs</td><td>4 rows × 4 keys, vectors along D, 16 accumulators,
  *       then one lane reduction per (r, s); for decode, where transposing the cache would cost a pass over it</td></tr>
- *   <tr><td>{@link #softmaxUpdate}</td><td>online softmax of one row</td><td>{@link #exp2} lane-wise</td></tr>
+ *   <tr><td>{@link #softmaxUpdate4}</td><td>online softmax of a panel's 4 rows</td><td>4 rows in lock step, {@link #exp2(FloatVector)} lane-wise</td></tr>
  *   <tr><td>{@link #accumulateValues}</td><td>rs,se->re</td><td>4 rows × 4 vectors of Dv = 16 accumulators;
  *       per key: 4 loads of a contiguous v row, 4 broadcasts of p, 16 FMAs</td></tr>
  * </table>
@@ -33,49 +33,42 @@ final class VectorKernels {
     private static final int BLOCK = 4 * LANES;
 
     /**
-     * x[offset + j] ← 2^(x[offset + j] − shift) for j &lt; count (a multiple of {@link #LANES}), the
-     * steps and error of {@link Exp2} lane-wise (bit-identical to {@link Exp2#exp2}); returns the sum
-     * of the results. Arrays in and out, not vectors: on JDK 17 a vector passed to or returned from a
-     * method that C2 does not inline is boxed, which costs more than the arithmetic.
+     * x[offset + j] ← 2^(x[offset + j] − shift) for j &lt; count (a multiple of {@link #LANES}), by
+     * {@link #exp2(FloatVector)} (bit-identical to {@link Exp2#exp2}); returns the sum of the results.
      */
     static float exp2Shifted(float[] x, int offset, int count, float shift) {
-        float[] sums = new float[LANES];
-        exp2Shifted(x, offset, count, shift, 1f, sums, 0);
-        return sumLanes(sums, 0);
-    }
-
-    /**
-     * As {@link #exp2Shifted(float[], int, int, float)}, adding the results lane-wise into
-     * sums[sumOffset, +LANES) after scaling those by {@code sumScale}: ℓ ← α·ℓ + Σ p without a lane
-     * reduction per tile (a float ADD reduction is a chain of 16 dependent adds).
-     */
-    static void exp2Shifted(float[] x, int offset, int count, float shift, float sumScale, float[] sums,
-            int sumOffset) {
-        FloatVector magic = FloatVector.broadcast(SPECIES, Exp2.ROUND_MAGIC);
-        FloatVector lowest = FloatVector.broadcast(SPECIES, Exp2.LOWEST);
         FloatVector shiftVector = FloatVector.broadcast(SPECIES, shift);
         FloatVector sum = FloatVector.zero(SPECIES);
         for (int j = 0; j < count; j += LANES) {
-            FloatVector clamped = FloatVector.fromArray(SPECIES, x, offset + j).sub(shiftVector).max(lowest);
-            FloatVector shifted = clamped.add(magic);
-            FloatVector r = clamped.sub(shifted.sub(magic));
-            FloatVector poly = FloatVector.broadcast(SPECIES, Exp2.C7);
-            poly = poly.fma(r, FloatVector.broadcast(SPECIES, Exp2.C6));
-            poly = poly.fma(r, FloatVector.broadcast(SPECIES, Exp2.C5));
-            poly = poly.fma(r, FloatVector.broadcast(SPECIES, Exp2.C4));
-            poly = poly.fma(r, FloatVector.broadcast(SPECIES, Exp2.C3));
-            poly = poly.fma(r, FloatVector.broadcast(SPECIES, Exp2.C2));
-            poly = poly.fma(r, FloatVector.broadcast(SPECIES, Exp2.C1));
-            poly = poly.fma(r, FloatVector.broadcast(SPECIES, Exp2.C0));
-            FloatVector twoToN = shifted.reinterpretAsInts()
-                    .add(IntVector.broadcast(IntVector.SPECIES_PREFERRED, Exp2.EXPONENT_OFFSET))
-                    .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-            FloatVector p = poly.mul(twoToN);
+            FloatVector p = exp2(FloatVector.fromArray(SPECIES, x, offset + j).sub(shiftVector));
             p.intoArray(x, offset + j);
             sum = sum.add(p);
         }
-        FloatVector.fromArray(SPECIES, sums, sumOffset).fma(FloatVector.broadcast(SPECIES, sumScale), sum)
-                .intoArray(sums, sumOffset);
+        return sum.reduceLanes(VectorOperators.ADD);
+    }
+
+    /**
+     * 2^x lane-wise for x ≤ 0, the steps and roundings of {@link Exp2#exp2}. Only called from loops of
+     * this class, where C2 inlines it: on JDK 17 a vector passed to or returned from a method that is
+     * not inlined is boxed, which costs more than the arithmetic.
+     */
+    private static FloatVector exp2(FloatVector x) {
+        FloatVector magic = FloatVector.broadcast(SPECIES, Exp2.ROUND_MAGIC);
+        FloatVector clamped = x.max(FloatVector.broadcast(SPECIES, Exp2.LOWEST));
+        FloatVector shifted = clamped.add(magic);
+        FloatVector r = clamped.sub(shifted.sub(magic));
+        FloatVector poly = FloatVector.broadcast(SPECIES, Exp2.C7);
+        poly = poly.fma(r, FloatVector.broadcast(SPECIES, Exp2.C6));
+        poly = poly.fma(r, FloatVector.broadcast(SPECIES, Exp2.C5));
+        poly = poly.fma(r, FloatVector.broadcast(SPECIES, Exp2.C4));
+        poly = poly.fma(r, FloatVector.broadcast(SPECIES, Exp2.C3));
+        poly = poly.fma(r, FloatVector.broadcast(SPECIES, Exp2.C2));
+        poly = poly.fma(r, FloatVector.broadcast(SPECIES, Exp2.C1));
+        poly = poly.fma(r, FloatVector.broadcast(SPECIES, Exp2.C0));
+        FloatVector twoToN = shifted.reinterpretAsInts()
+                .add(IntVector.broadcast(IntVector.SPECIES_PREFERRED, Exp2.EXPONENT_OFFSET))
+                .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return poly.mul(twoToN);
     }
 
     /** Σ of sums[offset, +LANES). */
@@ -84,30 +77,32 @@ final class VectorKernels {
     }
 
     /**
-     * logits[base + r·TILE + j] = Σ_d q[rowQuery[i0 + r] + d]·kT[kOffset + d·kStride + j], j &lt; TILE:  rd,ds->rs.
+     * logits[base + r·TILE + j] = Σ_d q[rowQuery[i0 + r] + d]·kT[kOffset + d·TILE + j], j &lt; TILE:  rd,ds->rs.
      * kT is the transposed, zero-padded key block, so all TILE columns are readable.
      */
     static void logitsTransposed(float[] q, int[] rowQuery, int i0, int panelRows, int headDim, float[] kT,
-            int kOffset, int kStride, float[] logits, int base) {
+            int kOffset, float[] logits, int base) {
         if (panelRows == 4) {
             logitsTransposed4(q, rowQuery[i0], rowQuery[i0 + 1], rowQuery[i0 + 2], rowQuery[i0 + 3], headDim, kT,
-                    kOffset, kStride, logits, base);
+                    kOffset, logits, base);
         } else {
             for (int r = 0; r < panelRows; r++) {
-                logitsTransposed1(q, rowQuery[i0 + r], headDim, kT, kOffset, kStride, logits, base + r * TILE);
+                logitsTransposed1(q, rowQuery[i0 + r], headDim, kT, kOffset, logits, base + r * TILE);
             }
         }
     }
 
     private static void logitsTransposed4(float[] q, int q0, int q1, int q2, int q3, int headDim, float[] kT,
-            int kOffset, int kStride, float[] logits, int base) {
+            int kOffset, float[] logits, int base) {
         for (int cb = 0; cb < TILE; cb += BLOCK) {
             FloatVector a00 = FloatVector.zero(SPECIES), a01 = a00, a02 = a00, a03 = a00;
             FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
             FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
             FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
-            int k = kOffset + cb;
-            for (int d = 0; d < headDim; d++, k += kStride) {
+            for (int d = 0; d < headDim; d++) {
+                // k = kOffset + cb + d·TILE, not k += stride: an index affine in d with a constant factor
+                // lets C2 hoist the bounds checks of the four loads out of the loop (22% of the prefill time).
+                int k = kOffset + cb + d * TILE;
                 FloatVector k0 = FloatVector.fromArray(SPECIES, kT, k);
                 FloatVector k1 = FloatVector.fromArray(SPECIES, kT, k + LANES);
                 FloatVector k2 = FloatVector.fromArray(SPECIES, kT, k + 2 * LANES);
@@ -152,13 +147,12 @@ final class VectorKernels {
         }
     }
 
-    private static void logitsTransposed1(float[] q, int q0, int headDim, float[] kT, int kOffset, int kStride,
+    private static void logitsTransposed1(float[] q, int q0, int headDim, float[] kT, int kOffset,
             float[] logits, int logitsOffset) {
         for (int cb = 0; cb < TILE; cb += LANES) {
             FloatVector a0 = FloatVector.zero(SPECIES);
-            int k = kOffset + cb;
-            for (int d = 0; d < headDim; d++, k += kStride) {
-                a0 = FloatVector.broadcast(SPECIES, q[q0 + d]).fma(FloatVector.fromArray(SPECIES, kT, k), a0);
+            for (int d = 0; d < headDim; d++) {
+                a0 = FloatVector.broadcast(SPECIES, q[q0 + d]).fma(FloatVector.fromArray(SPECIES, kT, kOffset + cb + d * TILE), a0);
             }
             a0.intoArray(logits, logitsOffset + cb);
         }
@@ -290,25 +284,72 @@ final class VectorKernels {
     }
 
     /**
-     * The online-softmax update of one prepared row, as {@link ScalarKernels#softmaxUpdate}, except that
-     * ℓ is kept as LANES partial sums at rowSum[i·SUM_LANES, +LANES).
+     * The online-softmax update of the four prepared rows i0 … i0 + 3 of a panel (logits at
+     * offset + r·TILE), as {@link ScalarKernels#softmaxUpdate} row by row, except that ℓ is kept as LANES
+     * partial sums at rowSum[(i0 + r)·SUM_LANES, +LANES). The four rows go through each step together:
+     * their max reductions, α and exponentials are independent chains that overlap in the core, where
+     * one row at a time would wait on each reduction and on each polynomial's seven dependent FMAs.
+     * The scale is folded into the exponent, {@code p = 2^(x·scale − m')} (one FMA), and the max is
+     * taken before scaling: for scale &gt; 0, {@code max_j fl(x_j·scale) = fl(scale·max_j x_j)}.
      */
+    static void softmaxUpdate4(float[] logits, int offset, float logitScale, float[] rowMax, float[] rowSum,
+            float[] alpha, int i0) {
+        final int o0 = offset;
+        final int o1 = o0 + TILE;
+        final int o2 = o1 + TILE;
+        final int o3 = o2 + TILE;
+        FloatVector max0 = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY), max1 = max0, max2 = max0, max3 = max0;
+        for (int j = 0; j < TILE; j += LANES) {
+            max0 = max0.max(FloatVector.fromArray(SPECIES, logits, o0 + j));
+            max1 = max1.max(FloatVector.fromArray(SPECIES, logits, o1 + j));
+            max2 = max2.max(FloatVector.fromArray(SPECIES, logits, o2 + j));
+            max3 = max3.max(FloatVector.fromArray(SPECIES, logits, o3 + j));
+        }
+        // m'_r = max(m_r, scale·max_j x_rj),  shift_r = m'_r (0 while the row has seen no key),  α_r = 2^(m_r − shift_r)
+        float shift0 = newShift(rowMax, alpha, i0, max0.reduceLanes(VectorOperators.MAX) * logitScale);
+        float shift1 = newShift(rowMax, alpha, i0 + 1, max1.reduceLanes(VectorOperators.MAX) * logitScale);
+        float shift2 = newShift(rowMax, alpha, i0 + 2, max2.reduceLanes(VectorOperators.MAX) * logitScale);
+        float shift3 = newShift(rowMax, alpha, i0 + 3, max3.reduceLanes(VectorOperators.MAX) * logitScale);
+        exponentiate(logits, o0, logitScale, shift0, rowSum, i0, alpha[i0]);
+        exponentiate(logits, o1, logitScale, shift1, rowSum, i0 + 1, alpha[i0 + 1]);
+        exponentiate(logits, o2, logitScale, shift2, rowSum, i0 + 2, alpha[i0 + 2]);
+        exponentiate(logits, o3, logitScale, shift3, rowSum, i0 + 3, alpha[i0 + 3]);
+    }
+
+    /** The online-softmax update of one prepared row: {@link #softmaxUpdate4}'s steps for a single row. */
     static void softmaxUpdate(float[] logits, int offset, float logitScale, float[] rowMax, float[] rowSum,
             float[] alpha, int i) {
-        FloatVector scale = FloatVector.broadcast(SPECIES, logitScale);
-        FloatVector maxVector = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
+        FloatVector max = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
         for (int j = 0; j < TILE; j += LANES) {
-            FloatVector x = FloatVector.fromArray(SPECIES, logits, offset + j).mul(scale);
-            x.intoArray(logits, offset + j);
-            maxVector = maxVector.max(x);
+            max = max.max(FloatVector.fromArray(SPECIES, logits, offset + j));
         }
+        float shift = newShift(rowMax, alpha, i, max.reduceLanes(VectorOperators.MAX) * logitScale);
+        exponentiate(logits, offset, logitScale, shift, rowSum, i, alpha[i]);
+    }
+
+    /** p_j = 2^(x_j·scale − shift) in place for one row's TILE logits; ℓ_i ← α·ℓ_i + Σ_j p_j, lane-wise. */
+    private static void exponentiate(float[] logits, int offset, float logitScale, float shift, float[] rowSum, int i,
+            float a) {
+        FloatVector scale = FloatVector.broadcast(SPECIES, logitScale);
+        FloatVector minus = FloatVector.broadcast(SPECIES, -shift);
+        FloatVector sum = FloatVector.zero(SPECIES);
+        for (int j = 0; j < TILE; j += LANES) {
+            FloatVector p = exp2(FloatVector.fromArray(SPECIES, logits, offset + j).fma(scale, minus));
+            p.intoArray(logits, offset + j);
+            sum = sum.add(p);
+        }
+        int at = i * TileEngine.SUM_LANES;
+        FloatVector.fromArray(SPECIES, rowSum, at).fma(FloatVector.broadcast(SPECIES, a), sum).intoArray(rowSum, at);
+    }
+
+    /** m'_i = max(m_i, tileMax) into rowMax, α_i = 2^(m_i − shift) into alpha; returns shift (m', or 0 if m' = −∞). */
+    private static float newShift(float[] rowMax, float[] alpha, int i, float tileMax) {
         float oldMax = rowMax[i];
-        float newMax = Math.max(oldMax, maxVector.reduceLanes(VectorOperators.MAX));
+        float newMax = Math.max(oldMax, tileMax);
         float shift = newMax == Float.NEGATIVE_INFINITY ? 0f : newMax;
-        float a = Exp2.exp2(oldMax - shift);
-        exp2Shifted(logits, offset, TILE, shift, a, rowSum, i * TileEngine.SUM_LANES);
-        alpha[i] = a;
+        alpha[i] = Exp2.exp2(oldMax - shift);
         rowMax[i] = newMax;
+        return shift;
     }
 
     /** acc[i0 + r, e] = α·acc[i0 + r, e] + Σ_{j &lt; width} p[base + r·TILE + j]·v[valueOffset + j·valueRow + e]:  rs,se->re */
