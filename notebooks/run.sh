@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Executes every notebook in notebooks/ headless with `jupyter nbconvert --execute` and fails on any
 # cell error. The notebooks are committed with their outputs; by default the fresh outputs must equal
-# the committed ones (cells tagged strip-output excepted), so what a reader sees on GitHub is what the
-# code prints today. `--write` stores the fresh outputs instead (after an intended change).
+# the committed ones (see notebook_outputs.py for the two exceptions: cells tagged strip-output, and
+# measured errors in e-notation), so what a reader sees on GitHub is what the code prints today.
+# `--write` stores the fresh outputs instead (after an intended change).
 #
 # Needs: Java 17+, Maven, Debian's jupyter-nbconvert, python3-nbclient, python3-ipykernel and
 # python3-numpy (.ci/run installs them). The Java notebook runs on the rapaio Java kernel, fetched from
