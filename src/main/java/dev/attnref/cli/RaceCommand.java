@@ -1,6 +1,7 @@
 package dev.attnref.cli;
 
 import dev.attnref.experiment.AttentionRace;
+import dev.attnref.experiment.RaceCharts;
 import dev.attnref.experiment.RaceCsv;
 import dev.attnref.experiment.RunStamp;
 import java.io.PrintWriter;
@@ -44,10 +45,23 @@ public final class RaceCommand implements Callable<Integer> {
     @Option(names = "--out", description = "CSV file (default: experiments/fast-race/results/race.csv, race-quick.csv with --quick).")
     private Path out;
 
+    @Option(names = "--charts-only", description = "Redraw the charts from the CSV (--out or the default) without racing.")
+    private boolean chartsOnly;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter log = spec.commandLine().getOut();
         Path root = Path.of(System.getProperty("attnref.root", "."));
+        Path file = out != null ? out
+                : root.resolve("experiments/fast-race/results/" + (quick ? "race-quick.csv" : "race.csv"));
+        // Charts of a full run go to experiments/fast-race/charts (beside results/); a quick run has one
+        // length per kind, nothing to draw a curve through.
+        Path charts = file.toAbsolutePath().getParent().resolveSibling("charts");
+        if (chartsOnly) {
+            RaceCharts.draw(file, charts).forEach(f -> log.println("wrote " + f));
+            log.flush();
+            return 0;
+        }
         AttentionRace.Settings settings = new AttentionRace.Settings(quick, threads,
                 warmups != null ? warmups : quick ? 3 : 5, runs != null ? runs : quick ? 5 : 11, seed);
         List<AttentionRace.Config> configs = AttentionRace.configs(quick).stream()
@@ -59,10 +73,11 @@ public final class RaceCommand implements Callable<Integer> {
         RunStamp stamp = RunStamp.of(root);
         log.printf("attnref race: commit %s, %s, %s (%d cores)%n", stamp.commit(), stamp.jdk(), stamp.cpu(), stamp.cores());
         AttentionRace.Report report = AttentionRace.run(settings, configs, log);
-        Path file = out != null ? out
-                : root.resolve("experiments/fast-race/results/" + (quick ? "race-quick.csv" : "race.csv"));
         RaceCsv.write(file, stamp, settings, report);
         log.println("wrote " + file);
+        if (!quick && only == null) {
+            RaceCharts.draw(file, charts).forEach(f -> log.println("wrote " + f));
+        }
         log.flush();
         return 0;
     }

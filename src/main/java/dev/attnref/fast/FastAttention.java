@@ -28,7 +28,7 @@ import dev.attnref.core.RopePairing;
  * Masks, key lengths, causal alignment and scale: {@link AttentionOptions}.
  *
  * <h2>Work split and determinism</h2>
- * {@link #prefill} splits over (query block of ≈ 64 rows of one group, b, g): Kᵀ is packed once per
+ * {@link #prefill} splits over (query block of ≈ 128 rows of one group, b, g): Kᵀ is packed once per
  * call ([B·G, S/{@value TileEngine#TILE}, D, {@value TileEngine#TILE}], zero-padded, in parallel) so the logits kernel
  * broadcasts q and reads contiguous key columns; the blocks of one (b, g) are handed out one after
  * another (its keys and values stay in cache), under a causal mask largest first.

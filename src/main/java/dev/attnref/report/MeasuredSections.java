@@ -95,6 +95,51 @@ final class MeasuredSections {
                 "decode_bandwidth", "decode_gflops", "roofline_decode_h100", "decode_intensity"));
     }
 
+    /**
+     * The race of the fast float32 kernels against ONNX Runtime ({@code attnref race}): per configuration
+     * and thread count, the medians of the fast kernel and of ORT {@code GroupQueryAttention}, their
+     * ratio, and the fast kernel's share of the ceilings measured in the same rounds.
+     */
+    static Section race(Table race) {
+        if (race == null) {
+            return new Section("(no stamp)", missing("race"), List.of());
+        }
+        Map<String, Integer> fast = new LinkedHashMap<>();     // config + threads → row of the fast kernel
+        for (int r = 0; r < race.rowCount(); r++) {
+            if (text(race, "contender", r).equals("fast (vector)")) {
+                fast.put(text(race, "config", r) + "/" + (int) num(race, "threads", r), r);
+            }
+        }
+        List<List<String>> rows = new ArrayList<>();
+        for (int r = 0; r < race.rowCount(); r++) {
+            if (!text(race, "contender", r).equals("ORT GroupQueryAttention")) {
+                continue;
+            }
+            Integer f = fast.get(text(race, "config", r) + "/" + (int) num(race, "threads", r));
+            if (f == null) {
+                continue;
+            }
+            boolean decode = text(race, "kind", r).equals("DECODE");
+            rows.add(List.of(text(race, "config", r), Integer.toString((int) num(race, "threads", r)),
+                    String.format(Locale.ROOT, "%.3f [%.3f–%.3f]", num(race, "median_ms", f), num(race, "min_ms", f),
+                            num(race, "max_ms", f)),
+                    String.format(Locale.ROOT, "%.3f [%.3f–%.3f]", num(race, "median_ms", r), num(race, "min_ms", r),
+                            num(race, "max_ms", r)),
+                    String.format(Locale.ROOT, "%.2f×", num(race, "fast_speedup", r)),
+                    String.format(Locale.ROOT, "%.0f%%", num(race, decode ? "pct_read_bw" : "pct_fma_peak", f))
+                            + (decode ? " of read bw" : " of FMA peak")));
+        }
+        String stamp = String.format(Locale.ROOT, "Stamp: commit `%s`, %s, CPU %s (%d cores), %s.",
+                text(race, "commit", 0), text(race, "jdk", 0), text(race, "cpu", 0), (int) num(race, "cores", 0),
+                text(race, "settings", 0));
+        return new Section(stamp, "Medians in ms with [min–max] over alternating rounds in one process, same inputs; "
+                + "ratio = ORT median / fast median (> 1: the fast kernel is faster); shares are of the FMA loop and "
+                + "of a read loop over the same K/V, both run in the same rounds. Targets (issue #6): prefill ≥ 1.0× "
+                + "for S ≥ 1024 at 1 and 2 threads; decode ≥ 70% of read bandwidth at S ≥ 16k.\n\n"
+                + Markdown.table(List.of("configuration", "threads", "fast ms", "ORT GQA ms", "ratio", "fast share"), rows),
+                List.of("prefill_speedup", "prefill_fma_share", "decode_read_share"));
+    }
+
     private static Section prefill(Table fits) {
         if (fits == null) {
             return new Section("(no stamp)", missing("prefill_fit"), List.of());

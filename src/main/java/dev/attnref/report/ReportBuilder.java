@@ -93,6 +93,7 @@ public final class ReportBuilder {
                 sb.append(measured(e));
             }
         }
+        sb.append(race());
         sb.append("\n## 6. Seed bugs (derived)\n\n").append(derived("bugs", d.get("bugs")));
         sb.append("\n## 7. Claims ledger (derived)\n\n").append(derived("claims", d.get("claims")));
         sb.append("\n## 8. Conformance and property tests (measured)\n\n").append(tests());
@@ -147,6 +148,16 @@ public final class ReportBuilder {
         Path chartsDir = results.getParent().resolve("charts");
         sb.append(charts(chartsDir, section.charts()));
         return sb.append("\n").toString();
+    }
+
+    /** The race of the fast kernels against ONNX Runtime, from {@code experiments/fast-race/results/race.csv}. */
+    private String race() {
+        Path dir = root.resolve("experiments").resolve("fast-race");
+        StringBuilder sb = new StringBuilder("### Fast float32 kernels vs ONNX Runtime (`attnref race`)\n\n");
+        sb.append("Folder `experiments/fast-race/` (README: question, method, how to rerun).\n\n");
+        MeasuredSections.Section section = MeasuredSections.race(csv(dir.resolve("results"), "race"));
+        sb.append(section.stamp()).append("\n\n").append(section.body());
+        return sb.append(charts(dir.resolve("charts"), section.charts())).append("\n").toString();
     }
 
     private String charts(String id, List<String> names) {
