@@ -17,7 +17,7 @@ import java.util.Locale;
  *
  * <h2>Method</h2>
  * <ol>
- *   <li>Measure the ceilings in this process ({@link MachineProbe}): FMA peak and read bandwidth on
+ *   <li>Measure the ceilings in this process ({@link CpuProbe}): FMA peak and read bandwidth on
  *       1 and 2 threads, once at the start (logged), and again inside every configuration's rounds as
  *       two more contenders, so that a share is taken against a ceiling measured under the same
  *       load: an FMA loop doing about the configuration's FLOPs (at least 2 GFLOP, at most 20), and, for decode, a read loop over
@@ -37,6 +37,8 @@ public final class AttentionRace {
     /** Agreement bound, absolute: outputs are convex combinations of values in [−1, 1]; float32
      *  attention errs by ~10⁻⁶ here, while a wrong mask, group or scale moves outputs by ≥ 10⁻³. */
     public static final double TOLERANCE = 1e-4;
+    /** Size of the start-of-run read-bandwidth probe: far beyond the caches. */
+    static final int READ_PROBE_MIB = 512;
 
     /** What a configuration runs. */
     public enum Kind { PREFILL, DECODE, MLA_DECODE }
@@ -117,26 +119,24 @@ public final class AttentionRace {
         double[] fmaPeak = new double[maxThreads + 1];
         double[] readBandwidth = new double[maxThreads + 1];
         List<Measurement> measurements = new ArrayList<>();
-        try (MachineProbe probe = new MachineProbe(maxThreads)) {
+        for (int threads : settings.threads()) {
+            int repeats = settings.quick() ? 3 : 5;
+            fmaPeak[threads] = CpuProbe.fmaPeak(threads, true, true, repeats) / 1e9;
+            readBandwidth[threads] = CpuProbe.readBandwidth(threads, (long) READ_PROBE_MIB << 20, true, repeats) / 1e9;
+            log.printf(Locale.ROOT, "machine at start, %d thread(s): FMA peak %.1f GFLOP/s, read bandwidth %.1f GB/s%n",
+                    threads, fmaPeak[threads], readBandwidth[threads]);
+            log.flush();
+        }
+        for (Config config : configs) {
+            Inputs inputs = Inputs.draw(config, settings.seed());
             for (int threads : settings.threads()) {
-                fmaPeak[threads] = probe.fmaPeak(threads, settings.quick() ? 3 : 5, 150);
-                readBandwidth[threads] = probe.readBandwidth(threads, settings.quick() ? 5 : 10);
-                log.printf(Locale.ROOT, "machine at start, %d thread(s): FMA peak %.1f GFLOP/s, read bandwidth %.1f GB/s%n",
-                        threads, fmaPeak[threads], readBandwidth[threads]);
-                log.flush();
-            }
-            probe.dropReadArray();
-            for (Config config : configs) {
-                Inputs inputs = Inputs.draw(config, settings.seed());
-                for (int threads : settings.threads()) {
-                    List<Contender> contenders = Contender.forConfig(config, threads, inputs);
-                    Ceilings ceilings = new Ceilings(probe, config, threads, inputs);
-                    try {
-                        measurements.addAll(race(config, threads, contenders, ceilings, settings, log));
-                    } finally {
-                        for (Contender contender : contenders) {
-                            contender.close();
-                        }
+                List<Contender> contenders = Contender.forConfig(config, threads, inputs);
+                Ceilings ceilings = new Ceilings(config, threads, inputs);
+                try {
+                    measurements.addAll(race(config, threads, contenders, ceilings, settings, log));
+                } finally {
+                    for (Contender contender : contenders) {
+                        contender.close();
                     }
                 }
             }
@@ -172,17 +172,15 @@ public final class AttentionRace {
 
     /** The live ceilings of one configuration: an FMA loop of about its FLOPs, a read of its K/V. */
     private static final class Ceilings {
-        final MachineProbe probe;
         final int threads;
         final long fmaIterations;
         final float[][] cache;
         double fmaFlops;
         double readBytes;
 
-        Ceilings(MachineProbe probe, Config config, int threads, Inputs inputs) {
-            this.probe = probe;
+        Ceilings(Config config, int threads, Inputs inputs) {
             this.threads = threads;
-            this.fmaIterations = MachineProbe.iterationsFor(Math.max(2e9, Math.min(config.flops(), 2e10)), threads);
+            this.fmaIterations = CpuProbe.iterationsFor(Math.max(2e9, Math.min(config.flops(), 2e10)), threads);
             this.cache = config.kind() == Kind.PREFILL ? null
                     : inputs.v() == null ? new float[][] {inputs.k()} : new float[][] {inputs.k(), inputs.v()};
         }
@@ -193,9 +191,9 @@ public final class AttentionRace {
 
         void run(int which) throws Exception {
             if (which == 0) {
-                fmaFlops = probe.fmaWork(threads, fmaIterations);
+                fmaFlops = CpuProbe.fmaWork(threads, fmaIterations);
             } else {
-                readBytes = probe.readWork(threads, cache);
+                readBytes = CpuProbe.readWork(threads, cache);
             }
         }
     }

@@ -26,8 +26,8 @@ import java.util.concurrent.Future;
  * </pre>
  *
  * <ul>
- *   <li>The FMA loop keeps {@value #ACCUMULATORS} independent accumulators, enough to cover the FMA
- *       latency on current cores; the result is summed and returned so the JIT cannot drop it.</li>
+ *   <li>The FMA loop keeps {@value #ACCUMULATORS} independent accumulators, more than FMA latency ×
+ *       FMA pipes on current cores (4 × 2 on this Zen 5; 8 measured about 10% below 12 here); the result is summed and returned so the JIT cannot drop it.</li>
  *   <li>The read buffer is allocated and written once before timing (first touch of a page is slow on
  *       virtual machines, PERFORMANCE.md), then summed {@code repeats} times; the best time counts.</li>
  *   <li>Each figure is the best of its repeats: peaks are upper envelopes.</li>
@@ -35,10 +35,13 @@ import java.util.concurrent.Future;
  *   <li>With one thread the loop runs on the calling thread and is timed by that thread's CPU time
  *       ({@code ThreadMXBean}), so other processes on the shared cores do not lower the figure; with more
  *       threads wall time is the only honest clock.</li>
+ *   <li>{@link #fmaWork} and {@link #readWork} run the same loops untimed, for a caller that times them
+ *       beside its own kernels (the race's live ceilings); more than one thread run on one pool of daemon
+ *       threads kept for the process, so that no thread start falls inside a timed call.</li>
  * </ul>
  */
 public final class CpuProbe {
-    static final int ACCUMULATORS = 8;
+    static final int ACCUMULATORS = 12;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
 
@@ -102,6 +105,45 @@ public final class CpuProbe {
         return best;
     }
 
+    /** Iterations of the fp32 Vector API FMA loop per thread that do about {@code flops} FLOPs on {@code threads} threads. */
+    public static long iterationsFor(double flops, int threads) {
+        Checks.positive("threads", threads);
+        return Math.max(1, (long) (flops / threads / (ACCUMULATORS * 2.0 * F.length())));
+    }
+
+    /** The fp32 Vector API FMA loop, {@code iterations} on each of {@code threads} threads, untimed; returns the FLOPs done. */
+    public static double fmaWork(int threads, long iterations) {
+        Checks.positive("threads", threads);
+        double sink = runParallel(threads, () -> fmaLoopF32(iterations));
+        if (Double.isNaN(sink)) {
+            throw new IllegalStateException("FMA probe produced NaN");
+        }
+        return threads * (double) iterations * ACCUMULATORS * F.length() * 2;
+    }
+
+    /**
+     * Reads every float of {@code arrays} once with the vector read loop, untimed, each array split into
+     * one contiguous slice per thread; returns the bytes read.
+     */
+    public static double readWork(int threads, float[]... arrays) {
+        Checks.positive("threads", threads);
+        double sink = runParallelIndexed(threads, t -> {
+            double sum = 0;
+            for (float[] data : arrays) {
+                sum += sumVector(data, (int) ((long) data.length * t / threads), (int) ((long) data.length * (t + 1) / threads));
+            }
+            return sum;
+        });
+        if (Double.isNaN(sink)) {
+            throw new IllegalStateException("read probe produced NaN");
+        }
+        double bytes = 0;
+        for (float[] data : arrays) {
+            bytes += (double) data.length * Float.BYTES;
+        }
+        return bytes;
+    }
+
     /** Best read bandwidth in byte/s over a buffer of {@code bytes}, split evenly between threads. */
     public static double readBandwidth(int threads, long bytes, boolean vector, int repeats) {
         Checks.positive("threads", threads);
@@ -141,6 +183,7 @@ public final class CpuProbe {
         FloatVector a = FloatVector.broadcast(F, 0.999999f);
         FloatVector b = FloatVector.broadcast(F, 1e-7f);
         FloatVector c0 = FloatVector.broadcast(F, 1f), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+        FloatVector c8 = c0, c9 = c0, c10 = c0, c11 = c0;
         for (long i = 0; i < iterations; i++) {
             c0 = c0.fma(a, b);
             c1 = c1.fma(a, b);
@@ -150,14 +193,19 @@ public final class CpuProbe {
             c5 = c5.fma(a, b);
             c6 = c6.fma(a, b);
             c7 = c7.fma(a, b);
+            c8 = c8.fma(a, b);
+            c9 = c9.fma(a, b);
+            c10 = c10.fma(a, b);
+            c11 = c11.fma(a, b);
         }
-        return c0.add(c1).add(c2).add(c3).add(c4).add(c5).add(c6).add(c7).reduceLanes(VectorOperators.ADD);
+        return c0.add(c1).add(c2).add(c3).add(c4).add(c5).add(c6).add(c7).add(c8).add(c9).add(c10).add(c11).reduceLanes(VectorOperators.ADD);
     }
 
     private static double fmaLoopF64(long iterations) {
         DoubleVector a = DoubleVector.broadcast(D, 0.999999);
         DoubleVector b = DoubleVector.broadcast(D, 1e-7);
         DoubleVector c0 = DoubleVector.broadcast(D, 1), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+        DoubleVector c8 = c0, c9 = c0, c10 = c0, c11 = c0;
         for (long i = 0; i < iterations; i++) {
             c0 = c0.fma(a, b);
             c1 = c1.fma(a, b);
@@ -167,14 +215,18 @@ public final class CpuProbe {
             c5 = c5.fma(a, b);
             c6 = c6.fma(a, b);
             c7 = c7.fma(a, b);
+            c8 = c8.fma(a, b);
+            c9 = c9.fma(a, b);
+            c10 = c10.fma(a, b);
+            c11 = c11.fma(a, b);
         }
-        return c0.add(c1).add(c2).add(c3).add(c4).add(c5).add(c6).add(c7).reduceLanes(VectorOperators.ADD);
+        return c0.add(c1).add(c2).add(c3).add(c4).add(c5).add(c6).add(c7).add(c8).add(c9).add(c10).add(c11).reduceLanes(VectorOperators.ADD);
     }
 
     private static double fmaScalarF32(long iterations) {
         float a = 0.999999f;
         float b = 1e-7f;
-        float c0 = 1f, c1 = 1f, c2 = 1f, c3 = 1f, c4 = 1f, c5 = 1f, c6 = 1f, c7 = 1f;
+        float c0 = 1f, c1 = 1f, c2 = 1f, c3 = 1f, c4 = 1f, c5 = 1f, c6 = 1f, c7 = 1f, c8 = 1f, c9 = 1f, c10 = 1f, c11 = 1f;
         for (long i = 0; i < iterations; i++) {
             c0 = Math.fma(c0, a, b);
             c1 = Math.fma(c1, a, b);
@@ -184,14 +236,18 @@ public final class CpuProbe {
             c5 = Math.fma(c5, a, b);
             c6 = Math.fma(c6, a, b);
             c7 = Math.fma(c7, a, b);
+            c8 = Math.fma(c8, a, b);
+            c9 = Math.fma(c9, a, b);
+            c10 = Math.fma(c10, a, b);
+            c11 = Math.fma(c11, a, b);
         }
-        return c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7;
+        return c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11;
     }
 
     private static double fmaScalarF64(long iterations) {
         double a = 0.999999;
         double b = 1e-7;
-        double c0 = 1, c1 = 1, c2 = 1, c3 = 1, c4 = 1, c5 = 1, c6 = 1, c7 = 1;
+        double c0 = 1, c1 = 1, c2 = 1, c3 = 1, c4 = 1, c5 = 1, c6 = 1, c7 = 1, c8 = 1, c9 = 1, c10 = 1, c11 = 1;
         for (long i = 0; i < iterations; i++) {
             c0 = Math.fma(c0, a, b);
             c1 = Math.fma(c1, a, b);
@@ -201,8 +257,12 @@ public final class CpuProbe {
             c5 = Math.fma(c5, a, b);
             c6 = Math.fma(c6, a, b);
             c7 = Math.fma(c7, a, b);
+            c8 = Math.fma(c8, a, b);
+            c9 = Math.fma(c9, a, b);
+            c10 = Math.fma(c10, a, b);
+            c11 = Math.fma(c11, a, b);
         }
-        return c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7;
+        return c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11;
     }
 
     private static double sumVector(float[] buffer, int from, int to) {
@@ -252,7 +312,24 @@ public final class CpuProbe {
         return threads == 1 ? ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() : System.nanoTime();
     }
 
-    /** Runs {@code threads} copies of {@code task} at once (one: on this thread) and returns the sum of their results. */
+    /** The pool of {@link #runParallelIndexed}: daemon threads, made on first use and kept. */
+    private static ExecutorService pool;
+
+    private static synchronized ExecutorService pool() {
+        if (pool == null) {
+            pool = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors(), runnable -> {
+                Thread thread = new Thread(runnable, "attnref-probe");
+                thread.setDaemon(true);
+                return thread;
+            });
+        }
+        return pool;
+    }
+
+    /**
+     * Runs {@code threads} copies of {@code task} at once (one: on this thread; more: on the probe's
+     * pool, or on a pool of their own when there are more than cores) and returns the sum of their results.
+     */
     static double runParallelIndexed(int threads, IndexedTask task) {
         if (threads == 1) {
             try {
@@ -261,12 +338,13 @@ public final class CpuProbe {
                 throw new IllegalStateException("probe failed: " + e, e);
             }
         }
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        boolean shared = threads <= Runtime.getRuntime().availableProcessors();
+        ExecutorService executor = shared ? pool() : Executors.newFixedThreadPool(threads);
         try {
             List<Future<Double>> futures = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
                 int index = t;
-                futures.add(pool.submit(() -> task.call(index)));
+                futures.add(executor.submit(() -> task.call(index)));
             }
             double sum = 0;
             for (Future<Double> f : futures) {
@@ -279,7 +357,9 @@ public final class CpuProbe {
         } catch (ExecutionException e) {
             throw new IllegalStateException("probe failed: " + e.getCause(), e.getCause());
         } finally {
-            pool.shutdownNow();
+            if (!shared) {
+                executor.shutdownNow();
+            }
         }
     }
 }
