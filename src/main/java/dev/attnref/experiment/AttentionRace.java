@@ -4,6 +4,7 @@ import dev.attnref.core.SeededRandom;
 import dev.attnref.fast.AttentionDims;
 import dev.attnref.fast.AttentionOptions;
 import dev.attnref.fast.FastAttention;
+import dev.attnref.fast.TransposedKeys;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -37,6 +38,8 @@ public final class AttentionRace {
     /** Agreement bound, absolute: outputs are convex combinations of values in [−1, 1]; float32
      *  attention errs by ~10⁻⁶ here, while a wrong mask, group or scale moves outputs by ≥ 10⁻³. */
     public static final double TOLERANCE = 1e-4;
+    /** Name suffix of the decode contender that reads a {@link TransposedKeys} cache. */
+    static final String TRANSPOSED_CACHE = ", Kᵀ cache";
     /** Size of the start-of-run read-bandwidth probe: far beyond the caches. */
     static final int READ_PROBE_MIB = 512;
 
@@ -314,6 +317,10 @@ public final class AttentionRace {
                 case DECODE -> {
                     list.add(fast(threads, out -> out.fast().decode(dims, inputs.q(), inputs.k(), inputs.v(),
                             AttentionOptions.none(), out.out()), dims.outputCount()));
+                    // The same keys kept in the cache layout the kernels read fastest, packed once (not timed).
+                    TransposedKeys keys = TransposedKeys.of(dims, inputs.k());
+                    list.add(fast(threads, TRANSPOSED_CACHE, out -> out.fast().decode(dims, inputs.q(), keys, inputs.v(),
+                            AttentionOptions.none(), out.out()), dims.outputCount()));
                     list.add(ort(OnnxRuntimePeer.Op.GROUP_QUERY_ATTENTION, true, dims, threads, inputs.q(), inputs.k(), inputs.v()));
                     list.add(ort(OnnxRuntimePeer.Op.ATTENTION_23, true, dims, threads, inputs.q(), inputs.k(), inputs.v()));
                 }
@@ -376,12 +383,16 @@ public final class AttentionRace {
         }
 
         private static Contender fast(int threads, FastCall call, int outputs) {
+            return fast(threads, "", call, outputs);
+        }
+
+        private static Contender fast(int threads, String variant, FastCall call, int outputs) {
             FastAttention fast = new FastAttention(threads);
             FastRun state = new FastRun(fast, new float[outputs]);
             return new Contender() {
                 @Override
                 public String name() {
-                    return "fast (" + fast.kernels().name().toLowerCase(Locale.ROOT) + ")";
+                    return "fast (" + fast.kernels().name().toLowerCase(Locale.ROOT) + variant + ")";
                 }
 
                 @Override

@@ -98,6 +98,27 @@ public final class FastAttention implements AutoCloseable {
     }
 
     /**
+     * {@link #decode} over a key cache kept transposed ({@link TransposedKeys}, holding exactly
+     * {@code dims.kvLen()} tokens): the logits are the prefill's broadcast-q FMA kernel instead of one
+     * horizontal sum per (head, key). Values {@code v [B, G, S, Dv]} as in {@link #decode}.
+     */
+    public void decode(AttentionDims dims, float[] q, TransposedKeys keys, float[] v, AttentionOptions options,
+            float[] out) {
+        Checks.notNull("dims", dims);
+        Checks.notNull("keys", keys);
+        if (keys.batch() != dims.batch() || keys.numKvHeads() != dims.numKvHeads() || keys.headDim() != dims.headDim()
+                || keys.length() != dims.kvLen()) {
+            throw new IllegalArgumentException("keys hold [B=" + keys.batch() + ", G=" + keys.numKvHeads() + ", S="
+                    + keys.length() + ", D=" + keys.headDim() + "]; expected [B=" + dims.batch() + ", G="
+                    + dims.numKvHeads() + ", S=" + dims.kvLen() + ", D=" + dims.headDim() + "]");
+        }
+        Problem p = problem(dims, q, v, options, out);
+        p.keysT = keys.data();
+        p.keyTiles = keys.tiles();
+        execute(p, true, false);
+    }
+
+    /**
      * Absorbed-MLA decode over the latent cache (MATH.md, "MLA", absorption): one query token per
      * head, every cached token visible.
      * <pre>
@@ -198,9 +219,21 @@ public final class FastAttention implements AutoCloseable {
     private static Problem standardProblem(AttentionDims dims, float[] q, float[] k, float[] v,
             AttentionOptions options, float[] out) {
         Checks.notNull("dims", dims);
+        length("k", k, dims.keyCount());
+        Problem p = problem(dims, q, v, options, out);
+        int d = dims.headDim();
+        p.k = k;
+        p.kRow = d;
+        p.kGroup = dims.kvLen() * d;
+        p.kBatch = dims.numKvHeads() * dims.kvLen() * d;
+        return p;
+    }
+
+    /** Everything of a [B, H, T, D] problem but where its keys are. */
+    private static Problem problem(AttentionDims dims, float[] q, float[] v, AttentionOptions options, float[] out) {
+        Checks.notNull("dims", dims);
         Checks.notNull("options", options);
         length("q", q, dims.queryCount());
-        length("k", k, dims.keyCount());
         length("v", v, dims.valueCount());
         length("out", out, dims.outputCount());
         options.validate(dims);
@@ -221,10 +254,6 @@ public final class FastAttention implements AutoCloseable {
         p.qToken = d;
         p.qHead = t * d;
         p.qBatch = dims.numHeads() * t * d;
-        p.k = k;
-        p.kRow = d;
-        p.kGroup = s * d;
-        p.kBatch = dims.numKvHeads() * s * d;
         p.v = v;
         p.vRow = dv;
         p.vGroup = s * dv;

@@ -28,6 +28,21 @@ final class ScalarKernels {
         }
     }
 
+    /** logits[base + r·TILE + j] = Σ_d q[rowQuery[i0 + r] + d]·kT[kOffset + d·TILE + j], j &lt; TILE:  rd,ds->rs */
+    static void logitsTransposed(float[] q, int[] rowQuery, int i0, int panelRows, int headDim, float[] kT,
+            int kOffset, float[] logits, int base) {
+        for (int r = 0; r < panelRows; r++) {
+            int query = rowQuery[i0 + r];
+            for (int j = 0; j < TILE; j++) {
+                float dot = 0f;
+                for (int d = 0; d < headDim; d++) {
+                    dot = Math.fma(q[query + d], kT[kOffset + d * TILE + j], dot);
+                }
+                logits[base + r * TILE + j] = dot;
+            }
+        }
+    }
+
     /**
      * One row of the online softmax over a prepared tile (−∞ where hidden): x ← x·logitScale (base-2
      * logits), m' = max(m, max x), α = 2^(m − m'), x ← 2^(x − m'), ℓ ← α·ℓ + Σ x, m ← m'.

@@ -143,7 +143,10 @@ final class TileEngine {
                     continue;
                 }
                 int base = i0 * TILE;
-                if (!vector) {
+                if (!vector && p.keysT != null) {
+                    ScalarKernels.logitsTransposed(p.q, ws.rowQuery, i0, panelRows, p.headDim, p.keysT,
+                            transposedBase + s0 * p.headDim, ws.logits, base);
+                } else if (!vector) {
                     ScalarKernels.logitsDirect(p.q, ws.rowQuery, i0, panelRows, p.headDim, keys, keyOffset, keyRow,
                             width, ws.logits, base);
                 } else if (p.keysT != null) {

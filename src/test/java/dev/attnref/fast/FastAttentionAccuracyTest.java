@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The accuracy law of ARCHITECTURE.md, "Numerics": on random odd-sized cases, every fast path
- * (prefill and decode, Vector API kernels and their scalar twins) differs from the float64 oracle by
+ * (prefill, decode, decode over a {@link TransposedKeys} cache; Vector API kernels and their scalar
+ * twins) differs from the float64 oracle by
  * at most {@link #K} times what the plain float32 loop ({@link PlainFloatAttention}) differs on the
  * same case, with a floor of one float32 ulp of the largest |v| (so a case where the plain loop
  * happens to be exact does not demand exactness).
@@ -62,6 +63,8 @@ class FastAttentionAccuracyTest {
         check(c, "vector decode", c.decode(VECTOR), reference, plainError, bound);
         check(c, "scalar prefill", c.prefill(SCALAR), reference, plainError, bound);
         check(c, "scalar decode", c.decode(SCALAR), reference, plainError, bound);
+        check(c, "vector decode over Kᵀ cache", c.decodeOverTransposedKeys(VECTOR), reference, plainError, bound);
+        check(c, "scalar decode over Kᵀ cache", c.decodeOverTransposedKeys(SCALAR), reference, plainError, bound);
     }
 
     private static void check(FastCase c, String path, float[] actual, double[] reference, double plainError, double bound) {

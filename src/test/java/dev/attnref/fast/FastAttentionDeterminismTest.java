@@ -31,6 +31,9 @@ class FastAttentionDeterminismTest {
                 FastCase.Masking.ADDITIVE);
         assertSameForEveryThreadCount("decode " + c, c.dims.outputCount(),
                 (fast, out) -> fast.decode(c.dims, c.q, c.k, c.v, c.options, out));
+        TransposedKeys keys = TransposedKeys.of(c.dims, c.k);
+        assertSameForEveryThreadCount("decode over Kᵀ cache " + c, c.dims.outputCount(),
+                (fast, out) -> fast.decode(c.dims, c.q, keys, c.v, c.options, out));
     }
 
     @Test

@@ -162,6 +162,13 @@ final class FastCase {
         return out;
     }
 
+    /** Decode over the same keys kept in a {@link TransposedKeys} cache. */
+    float[] decodeOverTransposedKeys(FastAttention fast) {
+        float[] out = new float[dims.outputCount()];
+        fast.decode(dims, q, TransposedKeys.of(dims, k), v, options, out);
+        return out;
+    }
+
     @Override
     public String toString() {
         return shape + " masking=" + masking;
