@@ -14,7 +14,6 @@ import dev.attnref.core.CausalAlignment;
 import dev.attnref.core.Linear;
 import dev.attnref.core.MaskConvention;
 import dev.attnref.core.Rope;
-import dev.attnref.core.RopePairing;
 import dev.attnref.core.Tensor;
 import dev.attnref.oracle.AttentionProblem;
 import dev.attnref.oracle.AttentionResult;
@@ -47,11 +46,7 @@ final class GqaVariant extends GoldenVariant<GqaVariant.Settings> {
             MaskConvention boolConvention, int[] boolMaskShape, int[] additiveMaskShape, boolean keyLengths,
             CausalAlignment causalAlignment, Integer causalQueryStart, Integer startPosition) {
         int totalTokens() {
-            int n = 0;
-            for (int step : steps) {
-                n += step;
-            }
-            return n;
+            return AttentionKeys.totalTokens(steps);
         }
     }
 
@@ -83,24 +78,16 @@ final class GqaVariant extends GoldenVariant<GqaVariant.Settings> {
         int batch = c.positive("batch");
         int modelWidth = c.positive("model_width");
         int numHeads = c.positive("num_heads");
-        int numKvHeads = c.positive("num_kv_heads");
-        if (numHeads % numKvHeads != 0) {
-            throw new IllegalArgumentException("config.num_kv_heads (" + numKvHeads + ") must divide config.num_heads ("
-                    + numHeads + ")");
-        }
+        int numKvHeads = AttentionKeys.numKvHeads(c, numHeads);
         int headDim = c.positive("head_dim");
         int valueHeadDim = c.positive("value_head_dim");
         CaseConfig b = c.object("bias");
         ProjectionBias bias = new ProjectionBias(b.bool("query"), b.bool("key"), b.bool("value"), b.bool("output"));
-        Rope rope = rope(c.objectOrNull("rope"));
-        if (rope != null && rope.rotaryDim() > headDim) {
-            throw new IllegalArgumentException("config.rope.rotary_dim (" + rope.rotaryDim() + ") must not exceed "
-                    + "config.head_dim (" + headDim + ")");
-        }
+        Rope rope = AttentionKeys.ropeOrNull(c, headDim);
         Double scale = c.numberOrNull("scale");
         double softcap = c.number("softcap");
         boolean causal = c.bool("causal");
-        int[] steps = steps(c);
+        int[] steps = AttentionKeys.steps(c);
         CaseConfig bool = c.objectOrNull("bool_mask");
         CaseConfig additive = c.objectOrNull("additive_mask");
         boolean keyLengths = c.bool("key_lengths", false);
@@ -125,33 +112,6 @@ final class GqaVariant extends GoldenVariant<GqaVariant.Settings> {
                 additive == null ? null : additive.integers("shape"), keyLengths,
                 alignment == null ? null : alignment.equals("top_left") ? CausalAlignment.TOP_LEFT : CausalAlignment.BOTTOM_RIGHT,
                 queryStart, startPosition);
-    }
-
-    /** {"rotary_dim": P, "theta": θ, "pairing": "interleaved"|"split_halves"} or null. */
-    static Rope rope(CaseConfig c) {
-        if (c == null) {
-            return null;
-        }
-        return new Rope(c.positive("rotary_dim"), c.finite("theta"), pairing(c.choice("pairing", "interleaved",
-                "split_halves")));
-    }
-
-    static RopePairing pairing(String name) {
-        return name.equals("interleaved") ? RopePairing.INTERLEAVED : RopePairing.SPLIT_HALVES;
-    }
-
-    /** config.steps: the token count of each consecutive call, all ≥ 1. */
-    static int[] steps(CaseConfig c) {
-        int[] steps = c.integers("steps");
-        if (steps.length == 0) {
-            throw new IllegalArgumentException("config.steps is empty; expected the token count of each call, e.g. [5]");
-        }
-        for (int i = 0; i < steps.length; i++) {
-            if (steps[i] < 1) {
-                throw new IllegalArgumentException("config.steps[" + i + "] (" + steps[i] + ") must be ≥ 1");
-            }
-        }
-        return steps;
     }
 
     @Override

@@ -23,11 +23,7 @@ final class MfaVariant extends GoldenVariant<MfaVariant.Settings> {
 
     record Settings(int batch, OracleMfa.Config config, OracleMfa.Options options, boolean keyReuse, int[] steps) {
         int seqLen() {
-            int n = 0;
-            for (int step : steps) {
-                n += step;
-            }
-            return n;
+            return AttentionKeys.totalTokens(steps);
         }
     }
 
@@ -52,9 +48,9 @@ final class MfaVariant extends GoldenVariant<MfaVariant.Settings> {
         OracleMfa.Config config = new OracleMfa.Config(c.positive("model_width"), c.positive("num_heads"),
                 c.positive("query_rank"), c.positive("head_dim"));
         OracleMfa.Options options = new OracleMfa.Options(c.finite("rope_theta"),
-                GqaVariant.pairing(c.choice("rope_pairing", "interleaved", "split_halves")), c.nonNegative("start_position"),
+                AttentionKeys.ropePairing(c), c.nonNegative("start_position"),
                 c.finite("rms_eps"));
-        return new Settings(batch, config, options, c.bool("key_reuse"), GqaVariant.steps(c));
+        return new Settings(batch, config, options, c.bool("key_reuse"), AttentionKeys.steps(c));
     }
 
     @Override

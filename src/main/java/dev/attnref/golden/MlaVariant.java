@@ -29,11 +29,7 @@ final class MlaVariant extends GoldenVariant<MlaVariant.Settings> {
 
     record Settings(int batch, OracleMla.Config config, OracleMla.Options options, boolean absorbed, int[] steps) {
         int seqLen() {
-            int n = 0;
-            for (int step : steps) {
-                n += step;
-            }
-            return n;
+            return AttentionKeys.totalTokens(steps);
         }
     }
 
@@ -59,10 +55,10 @@ final class MlaVariant extends GoldenVariant<MlaVariant.Settings> {
                 c.nonNegative("q_lora_rank"), c.positive("kv_lora_rank"), c.positive("qk_nope_head_dim"),
                 c.positive("qk_rope_head_dim"), c.positive("v_head_dim"));
         OracleMla.Options options = new OracleMla.Options(c.finite("rope_theta"),
-                GqaVariant.pairing(c.choice("rope_pairing", "interleaved", "split_halves")), c.nonNegative("start_position"),
+                AttentionKeys.ropePairing(c), c.nonNegative("start_position"),
                 c.finite("rms_eps"), c.finite("yarn_mscale"), c.finite("yarn_factor"));
         boolean absorbed = c.choice("form", "naive", "absorbed").equals("absorbed");
-        return new Settings(batch, config, options, absorbed, GqaVariant.steps(c));
+        return new Settings(batch, config, options, absorbed, AttentionKeys.steps(c));
     }
 
     @Override

@@ -146,18 +146,9 @@ final class ModelParts {
     record GqaPart(int numHeads, int numKvHeads, int headDim, Rope rope) implements AttentionSettings {
         static GqaPart parse(CaseConfig c) {
             int numHeads = c.positive("num_heads");
-            int numKvHeads = c.positive("num_kv_heads");
-            if (numHeads % numKvHeads != 0) {
-                throw new IllegalArgumentException(c.path() + ".num_kv_heads (" + numKvHeads + ") must divide "
-                        + c.path() + ".num_heads (" + numHeads + ")");
-            }
+            int numKvHeads = AttentionKeys.numKvHeads(c, numHeads);
             int headDim = c.positive("head_dim");
-            Rope rope = GqaVariant.rope(c.objectOrNull("rope"));
-            if (rope != null && rope.rotaryDim() > headDim) {
-                throw new IllegalArgumentException(c.path() + ".rope.rotary_dim (" + rope.rotaryDim()
-                        + ") must not exceed " + c.path() + ".head_dim (" + headDim + ")");
-            }
-            return new GqaPart(numHeads, numKvHeads, headDim, rope);
+            return new GqaPart(numHeads, numKvHeads, headDim, AttentionKeys.ropeOrNull(c, headDim));
         }
 
         @Override
@@ -224,7 +215,7 @@ final class ModelParts {
             }
             int valueDim = c.positive("v_head_dim");
             double theta = positive(c, "rope_theta");
-            RopePairing pairing = GqaVariant.pairing(c.choice("rope_pairing", "interleaved", "split_halves"));
+            RopePairing pairing = AttentionKeys.ropePairing(c);
             double eps = positive(c, "rms_eps");
             boolean absorbed = c.choice("form", "naive", "absorbed").equals("absorbed");
             return new MlaPart(numHeads, qRank, kvRank, nope, ropeDim, valueDim, theta, pairing, eps, absorbed);
@@ -303,7 +294,7 @@ final class ModelParts {
             }
             boolean keyReuse = c.bool("key_reuse");
             double theta = positive(c, "rope_theta");
-            RopePairing pairing = GqaVariant.pairing(c.choice("rope_pairing", "interleaved", "split_halves"));
+            RopePairing pairing = AttentionKeys.ropePairing(c);
             return new MfaPart(numHeads, queryRank, headDim, keyReuse, theta, pairing, positive(c, "rms_eps"));
         }
 

@@ -59,11 +59,7 @@ final class SdpaVariant extends GoldenVariant<SdpaVariant.Settings> {
     protected Settings parse(CaseConfig c) {
         int batch = c.positive("batch");
         int numHeads = c.positive("num_heads");
-        int numKvHeads = c.positive("num_kv_heads");
-        if (numHeads % numKvHeads != 0) {
-            throw new IllegalArgumentException("config.num_kv_heads (" + numKvHeads + ") must divide config.num_heads ("
-                    + numHeads + ")");
-        }
+        int numKvHeads = AttentionKeys.numKvHeads(c, numHeads);
         int qLen = c.positive("q_len");
         int newKvLen = c.positive("new_kv_len");
         int pastLen = c.nonNegative("past_len");
