@@ -22,6 +22,7 @@ import dev.attnref.model.LayerNorm;
 import dev.attnref.model.Mlp;
 import dev.attnref.model.Norm;
 import dev.attnref.model.RmsNorm;
+import dev.attnref.model.ShapeTrace;
 import dev.attnref.model.SwiGlu;
 import dev.attnref.model.WalkthroughAttention;
 import dev.attnref.oracle.AttentionProblem;
@@ -43,8 +44,20 @@ final class ModelParts {
     private ModelParts() {
     }
 
+    /** A part applied at each position on its own, {@code x [B, T, M] → y [B, T, M]}: a norm or an FFN. */
+    interface PositionwisePart {
+        /** The part's tensors under {@code prefix}, for model width M = {@code width}. */
+        void specs(List<TensorSpec> out, String prefix, int width);
+
+        /** {@code y = part(x)}, the part built from the tensors under {@code prefix}. */
+        Tensor forward(CaseInputs in, String prefix, int width, Tensor x);
+
+        /** The model class that computes it. */
+        Class<?> modelClass();
+    }
+
     /** A norm: RMSNorm or LayerNorm, ε, and whether it has γ (and, for LayerNorm, β). */
-    record NormSettings(boolean layer, double eps, boolean affine) {
+    record NormSettings(boolean layer, double eps, boolean affine) implements PositionwisePart {
         static NormSettings parse(CaseConfig c) {
             boolean layer = c.choice("kind", "rms", "layer").equals("layer");
             double eps = c.finite("eps");
@@ -54,7 +67,8 @@ final class ModelParts {
             return new NormSettings(layer, eps, c.bool("affine"));
         }
 
-        void specs(List<TensorSpec> out, String prefix, int width) {
+        @Override
+        public void specs(List<TensorSpec> out, String prefix, int width) {
             if (affine) {
                 out.add(TensorSpec.floats(prefix + ".weight", TensorSpec.Fill.GAIN, List.of("M"), width));
                 if (layer) {
@@ -68,10 +82,20 @@ final class ModelParts {
                     ? new LayerNorm(width, eps, in.tensorOrNull(prefix + ".weight"), in.tensorOrNull(prefix + ".bias"))
                     : new RmsNorm(width, eps, in.tensorOrNull(prefix + ".weight"));
         }
+
+        @Override
+        public Tensor forward(CaseInputs in, String prefix, int width, Tensor x) {
+            return build(in, prefix, width).forward(x);
+        }
+
+        @Override
+        public Class<?> modelClass() {
+            return layer ? LayerNorm.class : RmsNorm.class;
+        }
     }
 
     /** An FFN: an MLP with one activation (optional biases) or SwiGLU (no biases), hidden width F. */
-    record FfnSettings(Activation activation, int hiddenWidth, boolean bias) {
+    record FfnSettings(Activation activation, int hiddenWidth, boolean bias) implements PositionwisePart {
         static FfnSettings parse(CaseConfig c) {
             boolean swiglu = c.choice("kind", "mlp", "swiglu").equals("swiglu");
             int hidden = c.positive("hidden_width");
@@ -91,7 +115,8 @@ final class ModelParts {
             return activation == null;
         }
 
-        void specs(List<TensorSpec> out, String prefix, int width) {
+        @Override
+        public void specs(List<TensorSpec> out, String prefix, int width) {
             if (swiglu()) {
                 out.add(TensorSpec.weight(prefix + ".w_gate", "F", "M", hiddenWidth, width));
             }
@@ -110,6 +135,16 @@ final class ModelParts {
             Linear down = new Linear(in.tensor(prefix + ".w_down"), in.tensorOrNull(prefix + ".b_down"));
             return swiglu() ? new SwiGlu(new Linear(in.tensor(prefix + ".w_gate"), null), up, down)
                     : new Mlp(up, activation, down);
+        }
+
+        @Override
+        public Tensor forward(CaseInputs in, String prefix, int width, Tensor x) {
+            return build(in, prefix).forward(x, ShapeTrace.off());
+        }
+
+        @Override
+        public Class<?> modelClass() {
+            return swiglu() ? SwiGlu.class : Mlp.class;
         }
     }
 
