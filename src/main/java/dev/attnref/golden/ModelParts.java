@@ -16,11 +16,13 @@ import dev.attnref.core.RopePairing;
 import dev.attnref.core.Tensor;
 import dev.attnref.model.Activation;
 import dev.attnref.model.AttentionLayer;
+import dev.attnref.model.DecoderBlock;
 import dev.attnref.model.FeedForward;
 import dev.attnref.model.LatentAttentionLayer;
 import dev.attnref.model.LayerNorm;
 import dev.attnref.model.Mlp;
 import dev.attnref.model.Norm;
+import dev.attnref.model.NormPlacement;
 import dev.attnref.model.RmsNorm;
 import dev.attnref.model.ShapeTrace;
 import dev.attnref.model.SwiGlu;
@@ -393,14 +395,32 @@ final class ModelParts {
         return value;
     }
 
-    /** The input specs of one block: attention, two norms, FFN, under {@code prefix}. */
-    static List<TensorSpec> blockSpecs(String prefix, int width, AttentionSettings attention, NormSettings norm,
-            FfnSettings ffn) {
-        List<TensorSpec> specs = new ArrayList<>();
-        attention.specs(specs, prefix + "attn", width);
-        norm.specs(specs, prefix + "norm1", width);
-        norm.specs(specs, prefix + "norm2", width);
-        ffn.specs(specs, prefix + "ffn", width);
-        return specs;
+    /**
+     * One decoder block: norm placement (pre or post), its attention, the norm both of its norms are, and
+     * its FFN; tensors {@code attn.*}, {@code norm1.*}, {@code norm2.*}, {@code ffn.*} under a prefix.
+     */
+    record BlockSettings(NormPlacement placement, AttentionSettings attention, NormSettings norm, FfnSettings ffn) {
+        /** Reads {@code placement}, {@code attention}, {@code norm} and {@code ffn} of {@code c}. */
+        static BlockSettings parse(CaseConfig c) {
+            NormPlacement placement = c.choice("placement", "pre", "post").equals("pre") ? NormPlacement.PRE : NormPlacement.POST;
+            return new BlockSettings(placement, AttentionSettings.parse(c.object("attention")),
+                    NormSettings.parse(c.object("norm")), FfnSettings.parse(c.object("ffn")));
+        }
+
+        /** The input specs of one block: attention, two norms, FFN, under {@code prefix}. */
+        List<TensorSpec> specs(String prefix, int width) {
+            List<TensorSpec> specs = new ArrayList<>();
+            attention.specs(specs, prefix + "attn", width);
+            norm.specs(specs, prefix + "norm1", width);
+            norm.specs(specs, prefix + "norm2", width);
+            ffn.specs(specs, prefix + "ffn", width);
+            return specs;
+        }
+
+        /** The block built from the tensors under {@code prefix}, at model width M = {@code width}. */
+        DecoderBlock build(CaseInputs in, String prefix, int width) {
+            return new DecoderBlock(placement, norm.build(in, prefix + "norm1", width), attention.build(in, prefix + "attn"),
+                    norm.build(in, prefix + "norm2", width), ffn.build(in, prefix + "ffn"));
+        }
     }
 }
