@@ -12,7 +12,6 @@ import dev.attnref.attention.ProjectionBias;
 import dev.attnref.attention.SelfAttention;
 import dev.attnref.core.CausalAlignment;
 import dev.attnref.core.Linear;
-import dev.attnref.core.MaskConvention;
 import dev.attnref.core.Rope;
 import dev.attnref.core.Tensor;
 import dev.attnref.oracle.AttentionProblem;
@@ -43,8 +42,7 @@ final class GqaVariant extends GoldenVariant<GqaVariant.Settings> {
 
     record Settings(int batch, int modelWidth, int numHeads, int numKvHeads, int headDim, int valueHeadDim,
             ProjectionBias bias, Rope rope, Double scale, double softcap, boolean causal, int[] steps,
-            MaskConvention boolConvention, int[] boolMaskShape, int[] additiveMaskShape, boolean keyLengths,
-            CausalAlignment causalAlignment, Integer causalQueryStart, Integer startPosition) {
+            SdpaVariant.KernelMasks masks, CausalAlignment causalAlignment, Integer causalQueryStart, Integer startPosition) {
         int totalTokens() {
             return AttentionKeys.totalTokens(steps);
         }
@@ -107,9 +105,9 @@ final class GqaVariant extends GoldenVariant<GqaVariant.Settings> {
             throw new IllegalArgumentException("config gives both causal_alignment and causal_query_start; name one");
         }
         return new Settings(batch, modelWidth, numHeads, numKvHeads, headDim, valueHeadDim, bias, rope, scale, softcap,
-                causal, steps, bool == null ? null : SdpaVariant.convention(bool.choice("convention", "keep_where_true",
-                        "hide_where_true")), bool == null ? null : bool.integers("shape"),
-                additive == null ? null : additive.integers("shape"), keyLengths,
+                causal, steps, new SdpaVariant.KernelMasks(bool == null ? null : SdpaVariant.convention(bool.choice("convention",
+                        "keep_where_true", "hide_where_true")), bool == null ? null : bool.integers("shape"),
+                        additive == null ? null : additive.integers("shape"), keyLengths),
                 alignment == null ? null : alignment.equals("top_left") ? CausalAlignment.TOP_LEFT : CausalAlignment.BOTTOM_RIGHT,
                 queryStart, startPosition);
     }
@@ -123,34 +121,22 @@ final class GqaVariant extends GoldenVariant<GqaVariant.Settings> {
         int hdv = s.numHeads() * s.valueHeadDim();
         List<TensorSpec> specs = new ArrayList<>();
         specs.add(TensorSpec.floats("x", TensorSpec.Fill.ACTIVATION, List.of("B", "T", "M"), s.batch(), s.totalTokens(), m));
-        specs.add(TensorSpec.weight("w_q", "H·D", "M", hd, m));
-        if (s.bias().query()) {
-            specs.add(TensorSpec.bias("b_q", "H·D", hd, m));
-        }
-        specs.add(TensorSpec.weight("w_k", "G·D", "M", gd, m));
-        if (s.bias().key()) {
-            specs.add(TensorSpec.bias("b_k", "G·D", gd, m));
-        }
-        specs.add(TensorSpec.weight("w_v", "G·Dv", "M", gdv, m));
-        if (s.bias().value()) {
-            specs.add(TensorSpec.bias("b_v", "G·Dv", gdv, m));
-        }
-        specs.add(TensorSpec.weight("w_o", "M", "H·Dv", m, hdv));
-        if (s.bias().output()) {
-            specs.add(TensorSpec.bias("b_o", "M", m, hdv));
-        }
+        addLinear(specs, "w_q", "b_q", s.bias().query(), "H·D", "M", hd, m);
+        addLinear(specs, "w_k", "b_k", s.bias().key(), "G·D", "M", gd, m);
+        addLinear(specs, "w_v", "b_v", s.bias().value(), "G·Dv", "M", gdv, m);
+        addLinear(specs, "w_o", "b_o", s.bias().output(), "M", "H·Dv", m, hdv);
         int t = s.totalTokens();
-        int[] target = {s.batch(), s.numHeads(), t, t};
-        if (s.boolMaskShape() != null) {
-            specs.add(SdpaVariant.maskSpec("bool_mask", TensorSpec.Kind.BOOL, s.boolMaskShape(), target));
-        }
-        if (s.additiveMaskShape() != null) {
-            specs.add(SdpaVariant.maskSpec("additive_mask", TensorSpec.Kind.FLOAT, s.additiveMaskShape(), target));
-        }
-        if (s.keyLengths()) {
-            specs.add(TensorSpec.integers("key_lengths", List.of("B"), s.batch()));
-        }
+        s.masks().addSpecs(specs, new int[] {s.batch(), s.numHeads(), t, t});
         return specs;
+    }
+
+    /** A Linear layer's weight [out, in] and, when the layer has one, its bias [out] (drawn with fan-in = in). */
+    private static void addLinear(List<TensorSpec> specs, String weight, String bias, boolean hasBias, String outAxis,
+            String inAxis, int out, int in) {
+        specs.add(TensorSpec.weight(weight, outAxis, inAxis, out, in));
+        if (hasBias) {
+            specs.add(TensorSpec.bias(bias, outAxis, out, in));
+        }
     }
 
     private static Linear linear(CaseInputs in, String weight, String bias) {
@@ -194,15 +180,7 @@ final class GqaVariant extends GoldenVariant<GqaVariant.Settings> {
                 problem.causal(s.causalQueryStart() != null ? QueryPositions.startingAt(s.causalQueryStart())
                         : QueryPositions.aligned(s.causalAlignment() != null ? s.causalAlignment() : CausalAlignment.BOTTOM_RIGHT));
             }
-            if (s.boolMaskShape() != null) {
-                problem.booleanMask(in.booleans("bool_mask"), s.boolConvention(), s.boolMaskShape());
-            }
-            if (s.additiveMaskShape() != null) {
-                problem.additiveMask(in.values("additive_mask"), s.additiveMaskShape());
-            }
-            if (s.keyLengths()) {
-                problem.keyLengths(in.ints("key_lengths"));
-            }
+            s.masks().applyTo(problem, in);
             AttentionResult r = OracleAttention.attend(problem.build());
             Tensor o = Tensor.of(r.output(), batch, numHeads, step, s.valueHeadDim())          // [B, H, T_i, Dv]
                     .transpose(1, 2).reshape(batch, step, numHeads * s.valueHeadDim());         // [B, T_i, H·Dv]
@@ -277,13 +255,14 @@ final class GqaVariant extends GoldenVariant<GqaVariant.Settings> {
 
     private static AttentionOptions options(Settings s, CaseInputs in) {
         AttentionOptions.Builder options = AttentionOptions.builder();
-        if (s.boolMaskShape() != null) {
-            options.booleanMask(in.tensor("bool_mask"), s.boolConvention());
+        SdpaVariant.KernelMasks masks = s.masks();
+        if (masks.boolMaskShape() != null) {
+            options.booleanMask(in.tensor("bool_mask"), masks.boolConvention());
         }
-        if (s.additiveMaskShape() != null) {
+        if (masks.additiveMaskShape() != null) {
             options.additiveMask(in.tensor("additive_mask"));
         }
-        if (s.keyLengths()) {
+        if (masks.keyLengths()) {
             options.keyLengths(in.ints("key_lengths"));
         }
         if (s.causalAlignment() != null) {
