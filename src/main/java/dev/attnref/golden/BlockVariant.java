@@ -33,9 +33,8 @@ final class BlockVariant extends GoldenVariant<BlockVariant.Settings> {
     record Settings(int batch, int seqLen, int modelWidth, ModelParts.BlockSettings block) {
     }
 
-    @Override
-    public String id() {
-        return "decoder_block";
+    BlockVariant() {
+        super("decoder_block");
     }
 
     @Override

@@ -34,9 +34,8 @@ final class GenerationVariant extends GoldenVariant<GenerationVariant.Settings> 
             int learnedPositions, boolean tiedHead, int promptLength, int steps) {
     }
 
-    @Override
-    public String id() {
-        return "generation";
+    GenerationVariant() {
+        super("generation");
     }
 
     @Override

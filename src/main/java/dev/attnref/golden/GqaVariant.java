@@ -48,9 +48,8 @@ final class GqaVariant extends GoldenVariant<GqaVariant.Settings> {
         }
     }
 
-    @Override
-    public String id() {
-        return "gqa";
+    GqaVariant() {
+        super("gqa");
     }
 
     @Override

@@ -27,9 +27,8 @@ final class MfaVariant extends GoldenVariant<MfaVariant.Settings> {
         }
     }
 
-    @Override
-    public String id() {
-        return "mfa";
+    MfaVariant() {
+        super("mfa");
     }
 
     @Override

@@ -169,17 +169,11 @@ final class MirrorVariants {
      * snippet states its module, the forward pass's tensor arguments and what the forward pass returns.
      */
     abstract static class Snippet<S extends SnippetSettings, M extends MirrorModule> extends GoldenVariant<S> {
-        private final String id;
         private final Class<M> snippet;
 
         Snippet(String id, Class<M> snippet) {
-            this.id = id;
+            super(id);
             this.snippet = snippet;
-        }
-
-        @Override
-        public final String id() {
-            return id;
         }
 
         @Override
@@ -631,9 +625,8 @@ final class MirrorVariants {
                 int[] maskShape) {
         }
 
-        @Override
-        public String id() {
-            return "mirror.seed003_sdpa_bmm";
+        Seed003Bmm() {
+            super("mirror.seed003_sdpa_bmm");
         }
 
         @Override

@@ -33,9 +33,8 @@ final class MlaVariant extends GoldenVariant<MlaVariant.Settings> {
         }
     }
 
-    @Override
-    public String id() {
-        return "mla";
+    MlaVariant() {
+        super("mla");
     }
 
     @Override

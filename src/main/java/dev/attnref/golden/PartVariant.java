@@ -15,18 +15,12 @@ abstract class PartVariant extends GoldenVariant<PartVariant.Settings> {
     record Settings(int batch, int seqLen, int modelWidth, ModelParts.PositionwisePart part) {
     }
 
-    private final String id;
     private final Function<CaseConfig, ModelParts.PositionwisePart> parsePart;
 
     /** {@code id} is also the part's config key and tensor prefix; {@code parsePart} reads its object. */
     PartVariant(String id, Function<CaseConfig, ModelParts.PositionwisePart> parsePart) {
-        this.id = id;
+        super(id);
         this.parsePart = parsePart;
-    }
-
-    @Override
-    public final String id() {
-        return id;
     }
 
     @Override
@@ -37,7 +31,7 @@ abstract class PartVariant extends GoldenVariant<PartVariant.Settings> {
     @Override
     protected final Settings parse(CaseConfig c) {
         return new Settings(c.positive("batch"), c.positive("seq_len"), c.positive("model_width"),
-                parsePart.apply(c.object(id)));
+                parsePart.apply(c.object(id())));
     }
 
     @Override
@@ -45,13 +39,13 @@ abstract class PartVariant extends GoldenVariant<PartVariant.Settings> {
         List<TensorSpec> specs = new ArrayList<>();
         specs.add(TensorSpec.floats("x", TensorSpec.Fill.ACTIVATION, List.of("B", "T", "M"), s.batch(), s.seqLen(),
                 s.modelWidth()));
-        s.part().specs(specs, id, s.modelWidth());
+        s.part().specs(specs, id(), s.modelWidth());
         return specs;
     }
 
     @Override
     protected final CaseOutputs compute(Settings s, CaseInputs in) {
-        return new CaseOutputs().add("output", s.part().forward(in, id, s.modelWidth(), in.tensor("x")),
+        return new CaseOutputs().add("output", s.part().forward(in, id(), s.modelWidth(), in.tensor("x")),
                 List.of("B", "T", "M"));
     }
 }

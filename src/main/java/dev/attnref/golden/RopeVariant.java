@@ -19,9 +19,8 @@ final class RopeVariant extends GoldenVariant<RopeVariant.Settings> {
     record Settings(int batch, int numHeads, int seqLen, int headDim, Rope rope) {
     }
 
-    @Override
-    public String id() {
-        return "rope";
+    RopeVariant() {
+        super("rope");
     }
 
     @Override

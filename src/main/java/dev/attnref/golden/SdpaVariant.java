@@ -78,9 +78,8 @@ final class SdpaVariant extends GoldenVariant<SdpaVariant.Settings> {
         }
     }
 
-    @Override
-    public String id() {
-        return "attention";
+    SdpaVariant() {
+        super("attention");
     }
 
     @Override
