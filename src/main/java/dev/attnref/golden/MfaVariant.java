@@ -85,10 +85,7 @@ final class MfaVariant extends GoldenVariant<MfaVariant.Settings> {
         int t = s.seqLen();
         OracleMfa.Result r = OracleMfa.forward(c, s.options(), weights, in.values("x"), b, t);
         int cacheWidth = s.keyReuse() ? c.headDim() : 2 * c.headDim();
-        return new CaseOutputs()
-                .add("output", r.output(), List.of("B", "T", "M"), b, t, c.modelWidth())
-                .add("logits", r.logits(), List.of("B", "H", "T", "S"), b, c.numHeads(), t, t)
-                .add("probabilities", r.probabilities(), List.of("B", "H", "T", "S"), b, c.numHeads(), t, t)
+        return MlaVariant.causalOutputs(r.output(), r.logits(), r.probabilities(), b, c.numHeads(), t, c.modelWidth())
                 .add("cache", r.cache(), List.of("B", "S", s.keyReuse() ? "C" : "2C"), b, t, cacheWidth);
     }
 

@@ -91,10 +91,7 @@ final class MlaVariant extends GoldenVariant<MlaVariant.Settings> {
         int t = s.seqLen();
         OracleMla.Result r = OracleMla.forward(c, s.options(), weights, in.values("x"), b, t);
         Tensor cache = Tensor.of(r.cache(), b, t, c.kvLoraRank() + c.qkRopeHeadDim());     // [B, T, C + P]
-        return new CaseOutputs()
-                .add("output", r.output(), List.of("B", "T", "M"), b, t, c.modelWidth())
-                .add("logits", r.logits(), List.of("B", "H", "T", "S"), b, c.numHeads(), t, t)
-                .add("probabilities", r.probabilities(), List.of("B", "H", "T", "S"), b, c.numHeads(), t, t)
+        return causalOutputs(r.output(), r.logits(), r.probabilities(), b, c.numHeads(), t, c.modelWidth())
                 .add("latent_cache", cache.narrow(2, 0, c.kvLoraRank()), List.of("B", "S", "C"))
                 .add("rope_key_cache", cache.narrow(2, c.kvLoraRank(), c.qkRopeHeadDim()), List.of("B", "S", "P"));
     }
@@ -121,6 +118,19 @@ final class MlaVariant extends GoldenVariant<MlaVariant.Settings> {
         } else {
             run("NaiveMla", new NaiveMla(weights), s, in, expected);
         }
+    }
+
+    /**
+     * The outputs a causal latent-attention case (mla, mfa) starts with: {@code output [B, T, M]},
+     * {@code logits} and {@code probabilities [B, H, T, S]} with S = T; {@link #runSteps} checks each call
+     * against their rows.
+     */
+    static CaseOutputs causalOutputs(double[] output, double[] logits, double[] probabilities, int batch, int numHeads,
+            int seqLen, int modelWidth) {
+        return new CaseOutputs()
+                .add("output", output, List.of("B", "T", "M"), batch, seqLen, modelWidth)
+                .add("logits", logits, List.of("B", "H", "T", "S"), batch, numHeads, seqLen, seqLen)
+                .add("probabilities", probabilities, List.of("B", "H", "T", "S"), batch, numHeads, seqLen, seqLen);
     }
 
     /**
