@@ -40,7 +40,8 @@ import java.util.function.Supplier;
  * {@code state_dict}, named and shaped as PyTorch names them; modules run in eval mode (dropout off:
  * its randomness does not port); masks are stored BOOL and enter the snippet as 0/1 floats; a case
  * whose constructor raises carries no weights. The generator checks each FIXED case of seeds 000
- * (MQA, GQA), 002 and 003 against {@link GroupedQueryAttention} on the same weights.
+ * (MQA, GQA) and 002 (MHA with a 4-D mask; GQA where the head counts divide) against
+ * {@link GroupedQueryAttention} on the same weights ({@link GqaFamilySnippet}).
  */
 final class MirrorVariants {
     private MirrorVariants() {
