@@ -253,6 +253,7 @@ final class MirrorVariants {
         /** Whether the generator checks these settings against {@link GroupedQueryAttention}. */
         abstract boolean matchesCanonical(S s);
 
+        /** M, H and G of these settings, as the canonical module takes them. */
         abstract HeadLayout heads(S s);
 
         /** {@code s}, once its mask (if any) is checked to broadcast to [B, H, T, T]. */
@@ -285,6 +286,7 @@ final class MirrorVariants {
             if (!matchesCanonical(s)) {
                 return;
             }
+            // The canonical module on the snippet's own weights (biases where it has them), D = M / H.
             Map<String, Tensor> state = state(module(s), in);
             Linear[] layers = new Linear[4];
             for (int i = 0; i < 4; i++) {
