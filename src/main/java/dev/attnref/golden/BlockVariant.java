@@ -1,7 +1,6 @@
 package dev.attnref.golden;
 
 import dev.attnref.core.Tensor;
-import dev.attnref.model.AttentionLayer;
 import dev.attnref.model.DecoderBlock;
 import dev.attnref.model.FeedForward;
 import dev.attnref.model.Norm;
@@ -31,13 +30,11 @@ import java.util.List;
  */
 final class BlockVariant extends GoldenVariant<BlockVariant.Settings> {
 
-    record Settings(int batch, int seqLen, int modelWidth, NormPlacement placement, ModelParts.AttentionSettings attention,
-            ModelParts.NormSettings norm, ModelParts.FfnSettings ffn) {
+    record Settings(int batch, int seqLen, int modelWidth, ModelParts.BlockSettings block) {
     }
 
-    @Override
-    public String id() {
-        return "decoder_block";
+    BlockVariant() {
+        super("decoder_block");
     }
 
     @Override
@@ -47,15 +44,13 @@ final class BlockVariant extends GoldenVariant<BlockVariant.Settings> {
 
     @Override
     public List<String> checkedAgainst(Settings settings) {
-        return List.of(settings.attention().oracleName());
+        return List.of(settings.block().attention().oracleName());
     }
 
     @Override
     protected Settings parse(CaseConfig c) {
         return new Settings(c.positive("batch"), c.positive("seq_len"), c.positive("model_width"),
-                c.choice("placement", "pre", "post").equals("pre") ? NormPlacement.PRE : NormPlacement.POST,
-                ModelParts.AttentionSettings.parse(c.object("attention")), ModelParts.NormSettings.parse(c.object("norm")),
-                ModelParts.FfnSettings.parse(c.object("ffn")));
+                ModelParts.BlockSettings.parse(c));
     }
 
     @Override
@@ -63,33 +58,32 @@ final class BlockVariant extends GoldenVariant<BlockVariant.Settings> {
         List<TensorSpec> specs = new java.util.ArrayList<>();
         specs.add(TensorSpec.floats("x", TensorSpec.Fill.ACTIVATION, List.of("B", "T", "M"), s.batch(), s.seqLen(),
                 s.modelWidth()));
-        specs.addAll(ModelParts.blockSpecs("", s.modelWidth(), s.attention(), s.norm(), s.ffn()));
+        specs.addAll(s.block().specs("", s.modelWidth()));
         return specs;
     }
 
     @Override
     protected CaseOutputs compute(Settings s, CaseInputs in) {
-        AttentionLayer attention = s.attention().build(in, "attn");
-        DecoderBlock block = new DecoderBlock(s.placement(), s.norm().build(in, "norm1", s.modelWidth()), attention,
-                s.norm().build(in, "norm2", s.modelWidth()), s.ffn().build(in, "ffn"));
-        Tensor y = block.forward(in.tensor("x"), attention.newCache(s.batch()), ShapeTrace.off());
+        DecoderBlock block = s.block().build(in, "", s.modelWidth());
+        Tensor y = block.forward(in.tensor("x"), block.attention().newCache(s.batch()), ShapeTrace.off());
         return new CaseOutputs().add("output", y, List.of("B", "T", "M"));
     }
 
     @Override
     protected void crossCheck(Settings s, CaseInputs in, CaseOutputs expected) {
-        Norm norm1 = s.norm().build(in, "norm1", s.modelWidth());
-        Norm norm2 = s.norm().build(in, "norm2", s.modelWidth());
-        FeedForward ffn = s.ffn().build(in, "ffn");
+        ModelParts.BlockSettings b = s.block();
+        Norm norm1 = b.norm().build(in, "norm1", s.modelWidth());
+        Norm norm2 = b.norm().build(in, "norm2", s.modelWidth());
+        FeedForward ffn = b.ffn().build(in, "ffn");
         Tensor x = in.tensor("x");
         Tensor y;
-        if (s.placement() == NormPlacement.PRE) {
-            Tensor h = x.add(s.attention().oracle(in, "attn", norm1.forward(x)));
+        if (b.placement() == NormPlacement.PRE) {
+            Tensor h = x.add(b.attention().oracle(in, "attn", norm1.forward(x)));
             y = h.add(ffn.forward(norm2.forward(h), ShapeTrace.off()));
         } else {
-            Tensor h = norm1.forward(x.add(s.attention().oracle(in, "attn", x)));
+            Tensor h = norm1.forward(x.add(b.attention().oracle(in, "attn", x)));
             y = norm2.forward(h.add(ffn.forward(h, ShapeTrace.off())));
         }
-        Tolerance.FLOAT64.require("block with " + s.attention().oracleName(), expected.get("output").values(), y.contiguous().toArray());
+        Tolerance.FLOAT64.require("block with " + b.attention().oracleName(), expected.get("output").values(), y.contiguous().toArray());
     }
 }

@@ -9,7 +9,6 @@ import dev.attnref.model.GenerationStep;
 import dev.attnref.model.Generator;
 import dev.attnref.model.LearnedPositionEmbedding;
 import dev.attnref.model.LmHead;
-import dev.attnref.model.NormPlacement;
 import dev.attnref.model.TokenEmbedding;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,14 +30,12 @@ final class GenerationVariant extends GoldenVariant<GenerationVariant.Settings> 
     /** Logit lead of the chosen token over the runner-up, far above a float32 port's ~1e-5 logit error. */
     static final double MIN_MARGIN = 1e-3;
 
-    record Settings(int vocabSize, int modelWidth, int numLayers, NormPlacement placement,
-            ModelParts.AttentionSettings attention, ModelParts.NormSettings norm, ModelParts.FfnSettings ffn,
-            boolean finalNorm, int learnedPositions, boolean tiedHead, int promptLength, int steps) {
+    record Settings(int vocabSize, int modelWidth, int numLayers, ModelParts.BlockSettings block, boolean finalNorm,
+            int learnedPositions, boolean tiedHead, int promptLength, int steps) {
     }
 
-    @Override
-    public String id() {
-        return "generation";
+    GenerationVariant() {
+        super("generation");
     }
 
     @Override
@@ -56,11 +53,8 @@ final class GenerationVariant extends GoldenVariant<GenerationVariant.Settings> 
         int vocab = c.positive("vocab_size");
         int width = c.positive("model_width");
         int layers = c.positive("num_layers");
-        NormPlacement placement = c.choice("placement", "pre", "post").equals("pre") ? NormPlacement.PRE : NormPlacement.POST;
-        ModelParts.AttentionSettings attention = ModelParts.AttentionSettings.parse(c.object("attention"));
-        ModelParts.NormSettings norm = ModelParts.NormSettings.parse(c.object("norm"));
-        ModelParts.FfnSettings ffn = ModelParts.FfnSettings.parse(c.object("ffn"));
-        if (ffn.bias()) {
+        ModelParts.BlockSettings block = ModelParts.BlockSettings.parse(c);
+        if (block.ffn().bias()) {
             throw new IllegalArgumentException("config.ffn.bias is true; the decoder model's FFN layers have no bias");
         }
         boolean finalNorm = c.bool("final_norm");
@@ -73,7 +67,7 @@ final class GenerationVariant extends GoldenVariant<GenerationVariant.Settings> 
             throw new IllegalArgumentException("config.learned_positions (" + learned + ") must cover positions 0 … "
                     + (prompt + steps - 2) + " (prompt_length + steps − 1 = " + (prompt + steps - 1) + " positions)");
         }
-        return new Settings(vocab, width, layers, placement, attention, norm, ffn, finalNorm, learned, tied, prompt, steps);
+        return new Settings(vocab, width, layers, block, finalNorm, learned, tied, prompt, steps);
     }
 
     @Override
@@ -87,10 +81,10 @@ final class GenerationVariant extends GoldenVariant<GenerationVariant.Settings> 
                     s.learnedPositions(), m));
         }
         for (int i = 0; i < s.numLayers(); i++) {
-            specs.addAll(ModelParts.blockSpecs("blocks." + i + ".", m, s.attention(), s.norm(), s.ffn()));
+            specs.addAll(s.block().specs("blocks." + i + ".", m));
         }
         if (s.finalNorm()) {
-            s.norm().specs(specs, "final_norm", m);
+            s.block().norm().specs(specs, "final_norm", m);
         }
         if (!s.tiedHead()) {
             specs.add(TensorSpec.weight("lm_head.weight", "V", "M", s.vocabSize(), m));
@@ -105,12 +99,10 @@ final class GenerationVariant extends GoldenVariant<GenerationVariant.Settings> 
                 ? new LearnedPositionEmbedding(in.tensor("positions.weight")) : null;
         List<DecoderBlock> blocks = new ArrayList<>();
         for (int i = 0; i < s.numLayers(); i++) {
-            String p = "blocks." + i + ".";
-            blocks.add(new DecoderBlock(s.placement(), s.norm().build(in, p + "norm1", m), s.attention().build(in, p + "attn"),
-                    s.norm().build(in, p + "norm2", m), s.ffn().build(in, p + "ffn")));
+            blocks.add(s.block().build(in, "blocks." + i + ".", m));
         }
         LmHead head = s.tiedHead() ? LmHead.tied(embedding) : LmHead.untied(new Linear(in.tensor("lm_head.weight"), null));
-        return new DecoderModel(embedding, positions, blocks, s.finalNorm() ? s.norm().build(in, "final_norm", m) : null, head);
+        return new DecoderModel(embedding, positions, blocks, s.finalNorm() ? s.block().norm().build(in, "final_norm", m) : null, head);
     }
 
     private static List<GenerationStep> generate(Settings s, CaseInputs in, boolean useCache) {

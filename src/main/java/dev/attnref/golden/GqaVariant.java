@@ -12,9 +12,7 @@ import dev.attnref.attention.ProjectionBias;
 import dev.attnref.attention.SelfAttention;
 import dev.attnref.core.CausalAlignment;
 import dev.attnref.core.Linear;
-import dev.attnref.core.MaskConvention;
 import dev.attnref.core.Rope;
-import dev.attnref.core.RopePairing;
 import dev.attnref.core.Tensor;
 import dev.attnref.oracle.AttentionProblem;
 import dev.attnref.oracle.AttentionResult;
@@ -44,20 +42,14 @@ final class GqaVariant extends GoldenVariant<GqaVariant.Settings> {
 
     record Settings(int batch, int modelWidth, int numHeads, int numKvHeads, int headDim, int valueHeadDim,
             ProjectionBias bias, Rope rope, Double scale, double softcap, boolean causal, int[] steps,
-            MaskConvention boolConvention, int[] boolMaskShape, int[] additiveMaskShape, boolean keyLengths,
-            CausalAlignment causalAlignment, Integer causalQueryStart, Integer startPosition) {
+            SdpaVariant.KernelMasks masks, CausalAlignment causalAlignment, Integer causalQueryStart, Integer startPosition) {
         int totalTokens() {
-            int n = 0;
-            for (int step : steps) {
-                n += step;
-            }
-            return n;
+            return AttentionKeys.totalTokens(steps);
         }
     }
 
-    @Override
-    public String id() {
-        return "gqa";
+    GqaVariant() {
+        super("gqa");
     }
 
     @Override
@@ -83,24 +75,16 @@ final class GqaVariant extends GoldenVariant<GqaVariant.Settings> {
         int batch = c.positive("batch");
         int modelWidth = c.positive("model_width");
         int numHeads = c.positive("num_heads");
-        int numKvHeads = c.positive("num_kv_heads");
-        if (numHeads % numKvHeads != 0) {
-            throw new IllegalArgumentException("config.num_kv_heads (" + numKvHeads + ") must divide config.num_heads ("
-                    + numHeads + ")");
-        }
+        int numKvHeads = AttentionKeys.numKvHeads(c, numHeads);
         int headDim = c.positive("head_dim");
         int valueHeadDim = c.positive("value_head_dim");
         CaseConfig b = c.object("bias");
         ProjectionBias bias = new ProjectionBias(b.bool("query"), b.bool("key"), b.bool("value"), b.bool("output"));
-        Rope rope = rope(c.objectOrNull("rope"));
-        if (rope != null && rope.rotaryDim() > headDim) {
-            throw new IllegalArgumentException("config.rope.rotary_dim (" + rope.rotaryDim() + ") must not exceed "
-                    + "config.head_dim (" + headDim + ")");
-        }
+        Rope rope = AttentionKeys.ropeOrNull(c, headDim);
         Double scale = c.numberOrNull("scale");
         double softcap = c.number("softcap");
         boolean causal = c.bool("causal");
-        int[] steps = steps(c);
+        int[] steps = AttentionKeys.steps(c);
         CaseConfig bool = c.objectOrNull("bool_mask");
         CaseConfig additive = c.objectOrNull("additive_mask");
         boolean keyLengths = c.bool("key_lengths", false);
@@ -120,38 +104,11 @@ final class GqaVariant extends GoldenVariant<GqaVariant.Settings> {
             throw new IllegalArgumentException("config gives both causal_alignment and causal_query_start; name one");
         }
         return new Settings(batch, modelWidth, numHeads, numKvHeads, headDim, valueHeadDim, bias, rope, scale, softcap,
-                causal, steps, bool == null ? null : SdpaVariant.convention(bool.choice("convention", "keep_where_true",
-                        "hide_where_true")), bool == null ? null : bool.integers("shape"),
-                additive == null ? null : additive.integers("shape"), keyLengths,
+                causal, steps, new SdpaVariant.KernelMasks(bool == null ? null : SdpaVariant.convention(bool.choice("convention",
+                        "keep_where_true", "hide_where_true")), bool == null ? null : bool.integers("shape"),
+                        additive == null ? null : additive.integers("shape"), keyLengths),
                 alignment == null ? null : alignment.equals("top_left") ? CausalAlignment.TOP_LEFT : CausalAlignment.BOTTOM_RIGHT,
                 queryStart, startPosition);
-    }
-
-    /** {"rotary_dim": P, "theta": θ, "pairing": "interleaved"|"split_halves"} or null. */
-    static Rope rope(CaseConfig c) {
-        if (c == null) {
-            return null;
-        }
-        return new Rope(c.positive("rotary_dim"), c.finite("theta"), pairing(c.choice("pairing", "interleaved",
-                "split_halves")));
-    }
-
-    static RopePairing pairing(String name) {
-        return name.equals("interleaved") ? RopePairing.INTERLEAVED : RopePairing.SPLIT_HALVES;
-    }
-
-    /** config.steps: the token count of each consecutive call, all ≥ 1. */
-    static int[] steps(CaseConfig c) {
-        int[] steps = c.integers("steps");
-        if (steps.length == 0) {
-            throw new IllegalArgumentException("config.steps is empty; expected the token count of each call, e.g. [5]");
-        }
-        for (int i = 0; i < steps.length; i++) {
-            if (steps[i] < 1) {
-                throw new IllegalArgumentException("config.steps[" + i + "] (" + steps[i] + ") must be ≥ 1");
-            }
-        }
-        return steps;
     }
 
     @Override
@@ -163,34 +120,22 @@ final class GqaVariant extends GoldenVariant<GqaVariant.Settings> {
         int hdv = s.numHeads() * s.valueHeadDim();
         List<TensorSpec> specs = new ArrayList<>();
         specs.add(TensorSpec.floats("x", TensorSpec.Fill.ACTIVATION, List.of("B", "T", "M"), s.batch(), s.totalTokens(), m));
-        specs.add(TensorSpec.weight("w_q", "H·D", "M", hd, m));
-        if (s.bias().query()) {
-            specs.add(TensorSpec.bias("b_q", "H·D", hd, m));
-        }
-        specs.add(TensorSpec.weight("w_k", "G·D", "M", gd, m));
-        if (s.bias().key()) {
-            specs.add(TensorSpec.bias("b_k", "G·D", gd, m));
-        }
-        specs.add(TensorSpec.weight("w_v", "G·Dv", "M", gdv, m));
-        if (s.bias().value()) {
-            specs.add(TensorSpec.bias("b_v", "G·Dv", gdv, m));
-        }
-        specs.add(TensorSpec.weight("w_o", "M", "H·Dv", m, hdv));
-        if (s.bias().output()) {
-            specs.add(TensorSpec.bias("b_o", "M", m, hdv));
-        }
+        addLinear(specs, "w_q", "b_q", s.bias().query(), "H·D", "M", hd, m);
+        addLinear(specs, "w_k", "b_k", s.bias().key(), "G·D", "M", gd, m);
+        addLinear(specs, "w_v", "b_v", s.bias().value(), "G·Dv", "M", gdv, m);
+        addLinear(specs, "w_o", "b_o", s.bias().output(), "M", "H·Dv", m, hdv);
         int t = s.totalTokens();
-        int[] target = {s.batch(), s.numHeads(), t, t};
-        if (s.boolMaskShape() != null) {
-            specs.add(SdpaVariant.maskSpec("bool_mask", TensorSpec.Kind.BOOL, s.boolMaskShape(), target));
-        }
-        if (s.additiveMaskShape() != null) {
-            specs.add(SdpaVariant.maskSpec("additive_mask", TensorSpec.Kind.FLOAT, s.additiveMaskShape(), target));
-        }
-        if (s.keyLengths()) {
-            specs.add(TensorSpec.integers("key_lengths", List.of("B"), s.batch()));
-        }
+        s.masks().addSpecs(specs, new int[] {s.batch(), s.numHeads(), t, t});
         return specs;
+    }
+
+    /** A Linear layer's weight [out, in] and, when the layer has one, its bias [out] (drawn with fan-in = in). */
+    private static void addLinear(List<TensorSpec> specs, String weight, String bias, boolean hasBias, String outAxis,
+            String inAxis, int out, int in) {
+        specs.add(TensorSpec.weight(weight, outAxis, inAxis, out, in));
+        if (hasBias) {
+            specs.add(TensorSpec.bias(bias, outAxis, out, in));
+        }
     }
 
     private static Linear linear(CaseInputs in, String weight, String bias) {
@@ -234,15 +179,7 @@ final class GqaVariant extends GoldenVariant<GqaVariant.Settings> {
                 problem.causal(s.causalQueryStart() != null ? QueryPositions.startingAt(s.causalQueryStart())
                         : QueryPositions.aligned(s.causalAlignment() != null ? s.causalAlignment() : CausalAlignment.BOTTOM_RIGHT));
             }
-            if (s.boolMaskShape() != null) {
-                problem.booleanMask(in.booleans("bool_mask"), s.boolConvention(), s.boolMaskShape());
-            }
-            if (s.additiveMaskShape() != null) {
-                problem.additiveMask(in.values("additive_mask"), s.additiveMaskShape());
-            }
-            if (s.keyLengths()) {
-                problem.keyLengths(in.ints("key_lengths"));
-            }
+            s.masks().applyTo(problem, in);
             AttentionResult r = OracleAttention.attend(problem.build());
             Tensor o = Tensor.of(r.output(), batch, numHeads, step, s.valueHeadDim())          // [B, H, T_i, Dv]
                     .transpose(1, 2).reshape(batch, step, numHeads * s.valueHeadDim());         // [B, T_i, H·Dv]
@@ -317,13 +254,14 @@ final class GqaVariant extends GoldenVariant<GqaVariant.Settings> {
 
     private static AttentionOptions options(Settings s, CaseInputs in) {
         AttentionOptions.Builder options = AttentionOptions.builder();
-        if (s.boolMaskShape() != null) {
-            options.booleanMask(in.tensor("bool_mask"), s.boolConvention());
+        SdpaVariant.KernelMasks masks = s.masks();
+        if (masks.boolMaskShape() != null) {
+            options.booleanMask(in.tensor("bool_mask"), masks.boolConvention());
         }
-        if (s.additiveMaskShape() != null) {
+        if (masks.additiveMaskShape() != null) {
             options.additiveMask(in.tensor("additive_mask"));
         }
-        if (s.keyLengths()) {
+        if (masks.keyLengths()) {
             options.keyLengths(in.ints("key_lengths"));
         }
         if (s.causalAlignment() != null) {

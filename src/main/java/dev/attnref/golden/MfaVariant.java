@@ -23,17 +23,12 @@ final class MfaVariant extends GoldenVariant<MfaVariant.Settings> {
 
     record Settings(int batch, OracleMfa.Config config, OracleMfa.Options options, boolean keyReuse, int[] steps) {
         int seqLen() {
-            int n = 0;
-            for (int step : steps) {
-                n += step;
-            }
-            return n;
+            return AttentionKeys.totalTokens(steps);
         }
     }
 
-    @Override
-    public String id() {
-        return "mfa";
+    MfaVariant() {
+        super("mfa");
     }
 
     @Override
@@ -52,9 +47,9 @@ final class MfaVariant extends GoldenVariant<MfaVariant.Settings> {
         OracleMfa.Config config = new OracleMfa.Config(c.positive("model_width"), c.positive("num_heads"),
                 c.positive("query_rank"), c.positive("head_dim"));
         OracleMfa.Options options = new OracleMfa.Options(c.finite("rope_theta"),
-                GqaVariant.pairing(c.choice("rope_pairing", "interleaved", "split_halves")), c.nonNegative("start_position"),
+                AttentionKeys.ropePairing(c), c.nonNegative("start_position"),
                 c.finite("rms_eps"));
-        return new Settings(batch, config, options, c.bool("key_reuse"), GqaVariant.steps(c));
+        return new Settings(batch, config, options, c.bool("key_reuse"), AttentionKeys.steps(c));
     }
 
     @Override
@@ -90,10 +85,7 @@ final class MfaVariant extends GoldenVariant<MfaVariant.Settings> {
         int t = s.seqLen();
         OracleMfa.Result r = OracleMfa.forward(c, s.options(), weights, in.values("x"), b, t);
         int cacheWidth = s.keyReuse() ? c.headDim() : 2 * c.headDim();
-        return new CaseOutputs()
-                .add("output", r.output(), List.of("B", "T", "M"), b, t, c.modelWidth())
-                .add("logits", r.logits(), List.of("B", "H", "T", "S"), b, c.numHeads(), t, t)
-                .add("probabilities", r.probabilities(), List.of("B", "H", "T", "S"), b, c.numHeads(), t, t)
+        return MlaVariant.causalOutputs(r.output(), r.logits(), r.probabilities(), b, c.numHeads(), t, c.modelWidth())
                 .add("cache", r.cache(), List.of("B", "S", s.keyReuse() ? "C" : "2C"), b, t, cacheWidth);
     }
 

@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -39,7 +40,8 @@ import java.util.function.Supplier;
  * {@code state_dict}, named and shaped as PyTorch names them; modules run in eval mode (dropout off:
  * its randomness does not port); masks are stored BOOL and enter the snippet as 0/1 floats; a case
  * whose constructor raises carries no weights. The generator checks each FIXED case of seeds 000
- * (MQA, GQA), 002 and 003 against {@link GroupedQueryAttention} on the same weights.
+ * (MQA, GQA) and 002 (MHA with a 4-D mask; GQA where the head counts divide) against
+ * {@link GroupedQueryAttention} on the same weights ({@link GqaFamilySnippet}).
  */
 final class MirrorVariants {
     private MirrorVariants() {
@@ -53,14 +55,43 @@ final class MirrorVariants {
 
     private static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
 
-    static Fidelity fidelity(String name) {
-        return name.equals("fixed") ? Fidelity.FIXED : Fidelity.AS_PUBLISHED;
+    /** config.fidelity: {@code "as_published"} or {@code "fixed"}. */
+    static Fidelity fidelity(CaseConfig c) {
+        return c.choice("fidelity", "as_published", "fixed").equals("fixed") ? Fidelity.FIXED : Fidelity.AS_PUBLISHED;
+    }
+
+    static TorchDefaultDtype dtype(CaseConfig c) {
+        return c.choice("torch_default_dtype", "float32", "float64").equals("float32")
+                ? TorchDefaultDtype.FLOAT32 : TorchDefaultDtype.FLOAT64;
     }
 
     /** config.mask: null, or {"shape": [...]}; the shape is checked against {@code target} by the caller. */
     static int[] maskShape(CaseConfig c) {
         CaseConfig mask = c.objectOrNull("mask");
         return mask == null ? null : mask.integers("shape");
+    }
+
+    /** A mask of the configured shape (when there is one) must broadcast to [B, H, T, S]. */
+    static void requireMask(int[] shape, int batch, int heads, int qLen, int kvLen) {
+        if (shape != null) {
+            SdpaVariant.maskSpec("mask", TensorSpec.Kind.BOOL, shape, new int[] {batch, heads, qLen, kvLen});
+        }
+    }
+
+    /** A BOOL mask the case gives, of exactly {@code shape}. */
+    static TensorSpec givenMask(String name, int[] shape, List<String> axes) {
+        return new TensorSpec(name, TensorSpec.Kind.BOOL, shape, TensorSpec.ShapeRule.EXACT, axes, TensorSpec.Fill.GIVEN, 0);
+    }
+
+    /** The configured mask, if any, labelled with the trailing axes of [B, H, T, S]. */
+    static void addMask(List<TensorSpec> specs, String name, int[] shape) {
+        if (shape != null) {
+            specs.add(givenMask(name, shape, SdpaVariant.SCORE_AXES.subList(4 - shape.length, 4)));
+        }
+    }
+
+    static TensorSpec activation(String name, List<String> axes, int... shape) {
+        return TensorSpec.floats(name, TensorSpec.Fill.ACTIVATION, axes, shape);
     }
 
     /**
@@ -84,6 +115,15 @@ final class MirrorVariants {
         return specs;
     }
 
+    /** Specs for a module whose constructor may raise (then: no weights). */
+    static List<TensorSpec> stateSpecsOrNone(Supplier<? extends MirrorModule> construct) {
+        try {
+            return stateSpecs(construct.get());
+        } catch (MirroredPythonError e) {
+            return List.of();
+        }
+    }
+
     /** The state dict of a case: every input whose name is a parameter of {@code module}. */
     static Map<String, Tensor> state(MirrorModule module, CaseInputs in) {
         Map<String, Tensor> state = new LinkedHashMap<>();
@@ -97,15 +137,20 @@ final class MirrorVariants {
      * Runs the snippet: construction, then the forward pass. Python exceptions the published code raises
      * (and PyTorch's {@code view} RuntimeError) become the case's expected error.
      */
-    static CaseOutputs run(Supplier<MirrorModule> construct, java.util.function.Function<MirrorModule, CaseOutputs> forward) {
-        MirrorModule module;
+    static <M extends MirrorModule> CaseOutputs run(Supplier<M> construct, Function<M, CaseOutputs> forward) {
+        M module;
         try {
             module = construct.get();
         } catch (MirroredPythonError e) {
             return CaseOutputs.raising(new CaseOutputs.ExpectedError(e.pythonType(), "construct", e.pythonMessage()));
         }
+        return forwardOrError(() -> forward.apply(module));
+    }
+
+    /** The forward pass's outputs, or the Python exception (or {@code view} RuntimeError) it raises. */
+    static CaseOutputs forwardOrError(Supplier<CaseOutputs> forward) {
         try {
-            return forward.apply(module);
+            return forward.get();
         } catch (MirroredPythonError e) {
             return CaseOutputs.raising(new CaseOutputs.ExpectedError(e.pythonType(), "forward", e.pythonMessage()));
         } catch (Tensor.ViewException e) {
@@ -113,59 +158,180 @@ final class MirrorVariants {
         }
     }
 
-    /** Specs for a module whose constructor may raise (then: no weights). */
-    static List<TensorSpec> stateSpecsOrNone(Supplier<MirrorModule> construct) {
-        try {
-            return stateSpecs(construct.get());
-        } catch (MirroredPythonError e) {
-            return List.of();
+    /** Settings of a snippet case: each names the form the snippet runs in. */
+    interface SnippetSettings {
+        /** A {@link Fidelity}, or seed 000 GQA's named form; recorded in the reference. */
+        Object fidelity();
+    }
+
+    /**
+     * A snippet with a module: built from the settings as the published code builds it (a case whose
+     * constructor raises carries no weights), loaded with the case's state dict, then run forward. Each
+     * snippet states its module, the forward pass's tensor arguments and what the forward pass returns.
+     */
+    abstract static class Snippet<S extends SnippetSettings, M extends MirrorModule> extends GoldenVariant<S> {
+        private final Class<M> snippet;
+
+        Snippet(String id, Class<M> snippet) {
+            super(id);
+            this.snippet = snippet;
+        }
+
+        @Override
+        public final String reference(S s) {
+            return snippet.getName() + " (" + s.fidelity() + ")";
+        }
+
+        /** The snippet's module for these settings; its constructor may raise. */
+        abstract M module(S s);
+
+        /** The forward pass's tensor arguments (activations, then the mask if configured). */
+        abstract List<TensorSpec> activations(S s);
+
+        /** The forward pass of {@code module}, loaded with the case's weights, and what it returns. */
+        abstract CaseOutputs forward(S s, M module, CaseInputs in);
+
+        /** The activations, then the state dict (none when the constructor raises). */
+        @Override
+        protected final List<TensorSpec> inputs(S s) {
+            List<TensorSpec> specs = new ArrayList<>(activations(s));
+            specs.addAll(stateSpecsOrNone(() -> module(s)));
+            return specs;
+        }
+
+        @Override
+        protected final CaseOutputs compute(S s, CaseInputs in) {
+            return run(() -> module(s), m -> {
+                m.loadStateDict(state(m, in));
+                return forward(s, m, in);
+            });
         }
     }
 
-    static TensorSpec activation(String name, List<String> axes, int... shape) {
-        return TensorSpec.floats(name, TensorSpec.Fill.ACTIVATION, axes, shape);
+    /**
+     * Where a snippet of the GQA family keeps what {@link GroupedQueryAttention} needs: the state-dict
+     * prefixes of its q, k, v and o projections, the names of the forward pass's input and mask, and how
+     * the snippet reads the mask.
+     */
+    record ProjectionNames(List<String> qkvo, String input, String mask, MaskConvention convention) {
     }
 
-    /** FIXED cases of the GQA family equal the canonical module on the same weights (the mirror's own claim). */
-    static void requireCanonical(String what, Map<String, Tensor> state, String[] prefixes, int width, int heads,
-            int kvHeads, Tensor x, Tensor mask, MaskConvention convention, double[] expected) {
-        Linear[] layers = new Linear[4];
-        for (int i = 0; i < 4; i++) {
-            layers[i] = new Linear(state.get(prefixes[i] + ".weight"), state.get(prefixes[i] + ".bias"));
-        }
-        AttentionConfig config = AttentionConfig.builder(width, heads, kvHeads, width / heads)
-                .bias(new ProjectionBias(layers[0].hasBias(), layers[1].hasBias(), layers[2].hasBias(), layers[3].hasBias()))
-                .build();
-        AttentionOptions options = mask == null ? AttentionOptions.none()
-                : AttentionOptions.builder().booleanMask(mask, convention).build();
-        Tensor canonical = new GroupedQueryAttention(config, new AttentionWeights(layers[0], layers[1], layers[2], layers[3]))
-                .forward(x, null, options).output();
-        Tolerance.FLOAT64.require(what + " FIXED vs GroupedQueryAttention", expected, canonical.contiguous().toArray());
+    /** Model width M, query heads H and kv heads G of a GQA-family snippet's settings. */
+    record HeadLayout(int modelWidth, int numHeads, int numKvHeads) {
     }
+
+    /** Settings of a GQA-family snippet: self-attention over x [B, T, M] with an optional mask. */
+    interface GqaFamilySettings extends SnippetSettings {
+        int batch();
+
+        int seqLen();
+
+        /** The configured mask's shape, or null. */
+        int[] maskShape();
+    }
+
+    /** A GQA-family snippet's forward pass {@code out = module(x, mask)}: [B, T, M] → [B, T, M]. */
+    interface SelfAttentionForward<M> {
+        Tensor apply(M module, Tensor x, Tensor mask);
+    }
+
+    /**
+     * A snippet of the GQA family: {@code output = module(x, mask)} on one input x [B, T, M] and an optional
+     * mask broadcasting to [B, H, T, T]. Its FIXED form, where the configuration is one the canonical module
+     * takes, must equal {@link GroupedQueryAttention} on the same weights (the mirror's own claim).
+     */
+    abstract static class GqaFamilySnippet<S extends GqaFamilySettings, M extends MirrorModule> extends Snippet<S, M> {
+        private final ProjectionNames names;
+        private final SelfAttentionForward<M> forward;
+
+        GqaFamilySnippet(String id, Class<M> snippet, ProjectionNames names, SelfAttentionForward<M> forward) {
+            super(id, snippet);
+            this.names = names;
+            this.forward = forward;
+        }
+
+        /** Whether the generator checks these settings against {@link GroupedQueryAttention}. */
+        abstract boolean matchesCanonical(S s);
+
+        /** M, H and G of these settings, as the canonical module takes them. */
+        abstract HeadLayout heads(S s);
+
+        /** {@code s}, once its mask (if any) is checked to broadcast to [B, H, T, T]. */
+        final S withMaskChecked(S s) {
+            requireMask(s.maskShape(), s.batch(), heads(s).numHeads(), s.seqLen(), s.seqLen());
+            return s;
+        }
+
+        @Override
+        List<TensorSpec> activations(S s) {
+            List<TensorSpec> specs = new ArrayList<>();
+            specs.add(activation(names.input(), List.of("B", "T", "M"), s.batch(), s.seqLen(), heads(s).modelWidth()));
+            addMask(specs, names.mask(), s.maskShape());
+            return specs;
+        }
+
+        @Override
+        final CaseOutputs forward(S s, M module, CaseInputs in) {
+            return new CaseOutputs().add("output",
+                    forward.apply(module, in.tensor(names.input()), in.tensorOrNull(names.mask())), List.of("B", "T", "M"));
+        }
+
+        @Override
+        public final List<String> checkedAgainst(S s) {
+            return matchesCanonical(s) ? List.of(GroupedQueryAttention.class.getName()) : List.of();
+        }
+
+        @Override
+        protected final void crossCheck(S s, CaseInputs in, CaseOutputs expected) {
+            if (!matchesCanonical(s)) {
+                return;
+            }
+            // The canonical module on the snippet's own weights (biases where it has them), D = M / H.
+            Map<String, Tensor> state = state(module(s), in);
+            Linear[] layers = new Linear[4];
+            for (int i = 0; i < 4; i++) {
+                String prefix = names.qkvo().get(i);
+                layers[i] = new Linear(state.get(prefix + ".weight"), state.get(prefix + ".bias"));
+            }
+            HeadLayout h = heads(s);
+            AttentionConfig config = AttentionConfig.builder(h.modelWidth(), h.numHeads(), h.numKvHeads(),
+                            h.modelWidth() / h.numHeads())
+                    .bias(new ProjectionBias(layers[0].hasBias(), layers[1].hasBias(), layers[2].hasBias(), layers[3].hasBias()))
+                    .build();
+            Tensor mask = in.tensorOrNull(names.mask());
+            AttentionOptions options = mask == null ? AttentionOptions.none()
+                    : AttentionOptions.builder().booleanMask(mask, names.convention()).build();
+            Tensor canonical = new GroupedQueryAttention(config, new AttentionWeights(layers[0], layers[1], layers[2], layers[3]))
+                    .forward(in.tensor(names.input()), null, options).output();
+            Tolerance.FLOAT64.require(id() + " FIXED vs GroupedQueryAttention", expected.get("output").values(),
+                    canonical.contiguous().toArray());
+        }
+    }
+
+    /** Seed 000's MQA and GQA: {@code q_linear} … {@code o_linear}, a hide-mask {@code attention_mask}. */
+    static final ProjectionNames SEED000_NAMES = new ProjectionNames(List.of("q_linear", "k_linear", "v_linear", "o_linear"),
+            "hidden_state", "attention_mask", MaskConvention.HIDE_WHERE_TRUE);
+
+    /** Seed 002's MHA and GQA: {@code q_proj} … {@code o_proj}, a keep-mask {@code attention_mask}. */
+    static final ProjectionNames SEED002_NAMES = new ProjectionNames(List.of("q_proj", "k_proj", "v_proj", "o_proj"), "X",
+            "attention_mask", MaskConvention.KEEP_WHERE_TRUE);
 
     // ------------------------------------------------------------------------------------------------------------
 
     /** {@code mirror.seed000_labml_mha}: labml's MHA, sequence-first, keep-mask [T|1, S, B|1]. */
-    static final class LabmlMha extends GoldenVariant<LabmlMha.Settings> {
+    static final class LabmlMha extends Snippet<LabmlMha.Settings, Seed000MultiHeadAttention> {
         record Settings(int heads, int dModel, boolean bias, Fidelity fidelity, int seqLen, int kvLen, int batch,
-                int[] maskShape) {
+                int[] maskShape) implements SnippetSettings {
         }
 
-        @Override
-        public String id() {
-            return "mirror.seed000_labml_mha";
-        }
-
-        @Override
-        public String reference(Settings s) {
-            return Seed000MultiHeadAttention.class.getName() + " (" + s.fidelity() + ")";
+        LabmlMha() {
+            super("mirror.seed000_labml_mha", Seed000MultiHeadAttention.class);
         }
 
         @Override
         protected Settings parse(CaseConfig c) {
-            Settings s = new Settings(c.positive("heads"), c.positive("d_model"), c.bool("bias"),
-                    fidelity(c.choice("fidelity", "as_published", "fixed")), c.positive("seq_len"), c.positive("kv_len"),
-                    c.positive("batch"), maskShape(c));
+            Settings s = new Settings(c.positive("heads"), c.positive("d_model"), c.bool("bias"), fidelity(c),
+                    c.positive("seq_len"), c.positive("kv_len"), c.positive("batch"), maskShape(c));
             if (s.maskShape() != null) {
                 int[] m = s.maskShape();
                 if (m.length != 3 || (m[0] != 1 && m[0] != s.seqLen()) || m[1] != s.kvLen() || (m[2] != 1 && m[2] != s.batch())) {
@@ -176,7 +342,8 @@ final class MirrorVariants {
             return s;
         }
 
-        private static Seed000MultiHeadAttention module(Settings s) {
+        @Override
+        Seed000MultiHeadAttention module(Settings s) {
             Seed000MultiHeadAttention m = new Seed000MultiHeadAttention(s.heads(), s.dModel(), 0.1, s.bias(), s.fidelity(),
                     new SeededRandom(0));
             m.eval();
@@ -184,112 +351,57 @@ final class MirrorVariants {
         }
 
         @Override
-        protected List<TensorSpec> inputs(Settings s) {
+        List<TensorSpec> activations(Settings s) {
             List<TensorSpec> specs = new ArrayList<>();
             specs.add(activation("query", List.of("T", "B", "M"), s.seqLen(), s.batch(), s.dModel()));
             specs.add(activation("key", List.of("S", "B", "M"), s.kvLen(), s.batch(), s.dModel()));
             specs.add(activation("value", List.of("S", "B", "M"), s.kvLen(), s.batch(), s.dModel()));
             if (s.maskShape() != null) {
-                specs.add(new TensorSpec("mask", TensorSpec.Kind.BOOL, s.maskShape(), TensorSpec.ShapeRule.EXACT,
-                        List.of("T", "S", "B"), TensorSpec.Fill.GIVEN, 0));
+                specs.add(givenMask("mask", s.maskShape(), List.of("T", "S", "B")));
             }
-            specs.addAll(stateSpecs(module(s)));
             return specs;
         }
 
         @Override
-        protected CaseOutputs compute(Settings s, CaseInputs in) {
-            return run(() -> module(s), m -> {
-                Seed000MultiHeadAttention mha = (Seed000MultiHeadAttention) m;
-                mha.loadStateDict(state(mha, in));
-                Tensor out = mha.forward(in.tensor("query"), in.tensor("key"), in.tensor("value"), in.tensorOrNull("mask"));
-                return new CaseOutputs().add("output", out, List.of("T", "B", "M"))
-                        .add("attn", mha.attn(), List.of("T", "S", "B", "H"));
-            });
+        CaseOutputs forward(Settings s, Seed000MultiHeadAttention mha, CaseInputs in) {
+            Tensor out = mha.forward(in.tensor("query"), in.tensor("key"), in.tensor("value"), in.tensorOrNull("mask"));
+            return new CaseOutputs().add("output", out, List.of("T", "B", "M"))
+                    .add("attn", mha.attn(), List.of("T", "S", "B", "H"));
         }
     }
 
     /** {@code mirror.seed000_mqa}: seed 000 §2.1 MutiQueryAttention, hide-mask added as mask·(−1e-9) as published. */
-    static final class Seed000Mqa extends GoldenVariant<Seed000Mqa.Settings> {
+    static final class Seed000Mqa extends GqaFamilySnippet<Seed000Mqa.Settings, Seed000MutiQueryAttention> {
         record Settings(int hiddenSize, int numHeads, Fidelity fidelity, TorchDefaultDtype dtype, int batch, int seqLen,
-                int[] maskShape) {
+                int[] maskShape) implements GqaFamilySettings {
+        }
+
+        Seed000Mqa() {
+            super("mirror.seed000_mqa", Seed000MutiQueryAttention.class, SEED000_NAMES, Seed000MutiQueryAttention::forward);
         }
 
         @Override
-        public String id() {
-            return "mirror.seed000_mqa";
+        boolean matchesCanonical(Settings s) {
+            return s.fidelity() == Fidelity.FIXED;
         }
 
         @Override
-        public String reference(Settings s) {
-            return Seed000MutiQueryAttention.class.getName() + " (" + s.fidelity() + ")";
-        }
-
-        @Override
-        public List<String> checkedAgainst(Settings s) {
-            return s.fidelity() == Fidelity.FIXED ? List.of(GroupedQueryAttention.class.getName()) : List.of();
+        HeadLayout heads(Settings s) {
+            return new HeadLayout(s.hiddenSize(), s.numHeads(), 1);
         }
 
         @Override
         protected Settings parse(CaseConfig c) {
-            Settings s = new Settings(c.positive("hidden_size"), c.positive("num_heads"),
-                    fidelity(c.choice("fidelity", "as_published", "fixed")), dtype(c), c.positive("batch"),
-                    c.positive("seq_len"), maskShape(c));
-            requireMask(s.maskShape(), s.batch(), s.numHeads(), s.seqLen());
-            return s;
+            return withMaskChecked(new Settings(c.positive("hidden_size"), c.positive("num_heads"), fidelity(c), dtype(c),
+                    c.positive("batch"), c.positive("seq_len"), maskShape(c)));
         }
 
-        private static Seed000MutiQueryAttention module(Settings s) {
+        @Override
+        Seed000MutiQueryAttention module(Settings s) {
             return new Seed000MutiQueryAttention(s.hiddenSize(), s.numHeads(), s.fidelity(), new SeededRandom(0))
                     .torchDefaultDtype(s.dtype());
         }
 
-        @Override
-        protected List<TensorSpec> inputs(Settings s) {
-            List<TensorSpec> specs = new ArrayList<>();
-            specs.add(activation("hidden_state", List.of("B", "T", "M"), s.batch(), s.seqLen(), s.hiddenSize()));
-            addMask(specs, "attention_mask", s.maskShape());
-            specs.addAll(stateSpecs(module(s)));
-            return specs;
-        }
-
-        @Override
-        protected CaseOutputs compute(Settings s, CaseInputs in) {
-            return run(() -> module(s), m -> {
-                Seed000MutiQueryAttention mqa = (Seed000MutiQueryAttention) m;
-                mqa.loadStateDict(state(mqa, in));
-                return new CaseOutputs().add("output", mqa.forward(in.tensor("hidden_state"),
-                        in.tensorOrNull("attention_mask")), List.of("B", "T", "M"));
-            });
-        }
-
-        @Override
-        protected void crossCheck(Settings s, CaseInputs in, CaseOutputs expected) {
-            if (s.fidelity() == Fidelity.FIXED) {
-                requireCanonical(id(), state(module(s), in), new String[] {"q_linear", "k_linear", "v_linear", "o_linear"},
-                        s.hiddenSize(), s.numHeads(), 1, in.tensor("hidden_state"), in.tensorOrNull("attention_mask"),
-                        MaskConvention.HIDE_WHERE_TRUE, expected.get("output").values());
-            }
-        }
-    }
-
-    static TorchDefaultDtype dtype(CaseConfig c) {
-        return c.choice("torch_default_dtype", "float32", "float64").equals("float32")
-                ? TorchDefaultDtype.FLOAT32 : TorchDefaultDtype.FLOAT64;
-    }
-
-    /** A mask of the configured shape must broadcast to [B, H, T, T]. */
-    static void requireMask(int[] shape, int batch, int heads, int len) {
-        if (shape != null) {
-            SdpaVariant.maskSpec("mask", TensorSpec.Kind.BOOL, shape, new int[] {batch, heads, len, len});
-        }
-    }
-
-    static void addMask(List<TensorSpec> specs, String name, int[] shape) {
-        if (shape != null) {
-            specs.add(new TensorSpec(name, TensorSpec.Kind.BOOL, shape, TensorSpec.ShapeRule.EXACT,
-                    SdpaVariant.SCORE_AXES.subList(4 - shape.length, 4), TensorSpec.Fill.GIVEN, 0));
-        }
     }
 
     /**
@@ -297,36 +409,34 @@ final class MirrorVariants {
      * TypeError at construction; {@code as_published_super_fixed} is the published code with only its
      * {@code super} call fixed (FIX-11), which runs and carries the MQA bugs.
      */
-    static final class Seed000Gqa extends GoldenVariant<Seed000Gqa.Settings> {
+    static final class Seed000Gqa extends GqaFamilySnippet<Seed000Gqa.Settings, Seed000GroupQueryAttention> {
         record Settings(int hiddenSize, int numHeads, int groupNum, String fidelity, TorchDefaultDtype dtype, int batch,
-                int seqLen, int[] maskShape) {
+                int seqLen, int[] maskShape) implements GqaFamilySettings {
+        }
+
+        Seed000Gqa() {
+            super("mirror.seed000_gqa", Seed000GroupQueryAttention.class, SEED000_NAMES, Seed000GroupQueryAttention::forward);
         }
 
         @Override
-        public String id() {
-            return "mirror.seed000_gqa";
+        boolean matchesCanonical(Settings s) {
+            return s.fidelity().equals("fixed");
         }
 
         @Override
-        public String reference(Settings s) {
-            return Seed000GroupQueryAttention.class.getName() + " (" + s.fidelity() + ")";
-        }
-
-        @Override
-        public List<String> checkedAgainst(Settings s) {
-            return s.fidelity().equals("fixed") ? List.of(GroupedQueryAttention.class.getName()) : List.of();
+        HeadLayout heads(Settings s) {
+            return new HeadLayout(s.hiddenSize(), s.numHeads(), s.groupNum());
         }
 
         @Override
         protected Settings parse(CaseConfig c) {
-            Settings s = new Settings(c.positive("hidden_size"), c.positive("num_heads"), c.positive("group_num"),
+            return withMaskChecked(new Settings(c.positive("hidden_size"), c.positive("num_heads"), c.positive("group_num"),
                     c.choice("fidelity", "as_published", "as_published_super_fixed", "fixed"), dtype(c), c.positive("batch"),
-                    c.positive("seq_len"), maskShape(c));
-            requireMask(s.maskShape(), s.batch(), s.numHeads(), s.seqLen());
-            return s;
+                    c.positive("seq_len"), maskShape(c)));
         }
 
-        private static Seed000GroupQueryAttention module(Settings s) {
+        @Override
+        Seed000GroupQueryAttention module(Settings s) {
             SeededRandom random = new SeededRandom(0);
             Seed000GroupQueryAttention m = switch (s.fidelity()) {
                 case "as_published_super_fixed" -> Seed000GroupQueryAttention.withOnlySuperCallFixed(s.hiddenSize(),
@@ -338,120 +448,84 @@ final class MirrorVariants {
             };
             return m.torchDefaultDtype(s.dtype());
         }
-
-        @Override
-        protected List<TensorSpec> inputs(Settings s) {
-            List<TensorSpec> specs = new ArrayList<>();
-            specs.add(activation("hidden_state", List.of("B", "T", "M"), s.batch(), s.seqLen(), s.hiddenSize()));
-            addMask(specs, "attention_mask", s.maskShape());
-            specs.addAll(stateSpecsOrNone(() -> module(s)));
-            return specs;
-        }
-
-        @Override
-        protected CaseOutputs compute(Settings s, CaseInputs in) {
-            return run(() -> module(s), m -> {
-                Seed000GroupQueryAttention gqa = (Seed000GroupQueryAttention) m;
-                gqa.loadStateDict(state(gqa, in));
-                return new CaseOutputs().add("output", gqa.forward(in.tensor("hidden_state"),
-                        in.tensorOrNull("attention_mask")), List.of("B", "T", "M"));
-            });
-        }
-
-        @Override
-        protected void crossCheck(Settings s, CaseInputs in, CaseOutputs expected) {
-            if (s.fidelity().equals("fixed")) {
-                requireCanonical(id(), state(module(s), in), new String[] {"q_linear", "k_linear", "v_linear", "o_linear"},
-                        s.hiddenSize(), s.numHeads(), s.groupNum(), in.tensor("hidden_state"),
-                        in.tensorOrNull("attention_mask"), MaskConvention.HIDE_WHERE_TRUE, expected.get("output").values());
-            }
-        }
     }
 
     /** {@code mirror.seed000_mla}: seed 000 §4.1's simplified MLA (no RoPE); FIXED adds causal and naive options. */
-    static final class Seed000Mla extends GoldenVariant<Seed000Mla.Settings> {
+    static final class Seed000Mla extends Snippet<Seed000Mla.Settings, Seed000MultiHeadLatentAttention> {
         record Settings(int dModel, int numHeads, int qLatentDim, int kvLatentDim, Fidelity fidelity, boolean causal,
-                boolean absorbed, int batch, int seqLen) {
+                boolean absorbed, int batch, int seqLen) implements SnippetSettings {
         }
 
-        @Override
-        public String id() {
-            return "mirror.seed000_mla";
-        }
-
-        @Override
-        public String reference(Settings s) {
-            return Seed000MultiHeadLatentAttention.class.getName() + " (" + s.fidelity() + ")";
+        Seed000Mla() {
+            super("mirror.seed000_mla", Seed000MultiHeadLatentAttention.class);
         }
 
         @Override
         protected Settings parse(CaseConfig c) {
             return new Settings(c.positive("d_model"), c.positive("num_heads"), c.positive("q_latent_dim"),
-                    c.positive("kv_latent_dim"), fidelity(c.choice("fidelity", "as_published", "fixed")), c.bool("causal"),
-                    c.bool("absorbed"), c.positive("batch"), c.positive("seq_len"));
+                    c.positive("kv_latent_dim"), fidelity(c), c.bool("causal"), c.bool("absorbed"), c.positive("batch"),
+                    c.positive("seq_len"));
         }
 
-        private static Seed000MultiHeadLatentAttention module(Settings s) {
+        @Override
+        Seed000MultiHeadLatentAttention module(Settings s) {
             return new Seed000MultiHeadLatentAttention(s.dModel(), s.numHeads(), s.qLatentDim(), s.kvLatentDim(),
                     s.fidelity(), new SeededRandom(0));
         }
 
         @Override
-        protected List<TensorSpec> inputs(Settings s) {
-            List<TensorSpec> specs = new ArrayList<>();
-            specs.add(activation("x", List.of("B", "T", "M"), s.batch(), s.seqLen(), s.dModel()));
-            specs.addAll(stateSpecs(module(s)));
-            return specs;
+        List<TensorSpec> activations(Settings s) {
+            return List.of(activation("x", List.of("B", "T", "M"), s.batch(), s.seqLen(), s.dModel()));
         }
 
         @Override
-        protected CaseOutputs compute(Settings s, CaseInputs in) {
-            return run(() -> module(s), m -> {
-                Seed000MultiHeadLatentAttention mla = (Seed000MultiHeadLatentAttention) m;
-                mla.loadStateDict(state(mla, in));
-                return new CaseOutputs().add("output", mla.forward(in.tensor("x"), s.causal(), s.absorbed()),
-                        List.of("B", "T", "M"));
-            });
+        CaseOutputs forward(Settings s, Seed000MultiHeadLatentAttention mla, CaseInputs in) {
+            return new CaseOutputs().add("output", mla.forward(in.tensor("x"), s.causal(), s.absorbed()),
+                    List.of("B", "T", "M"));
         }
     }
 
     /** {@code mirror.seed002_mha}: seed 002's MultiHeadAttention, keep-mask filled with −1e20 as published. */
-    static final class Seed002Mha extends GoldenVariant<Seed002Mha.Settings> {
-        record Settings(int hiddenDim, int numsHead, Fidelity fidelity, int batch, int seqLen, int[] maskShape) {
+    static final class Seed002Mha extends GqaFamilySnippet<Seed002Mha.Settings, Seed002MultiHeadAttention> {
+        record Settings(int hiddenDim, int numsHead, Fidelity fidelity, int batch, int seqLen, int[] maskShape)
+                implements GqaFamilySettings {
+            /** The fixed snippet also takes a 2-D (batch, seq) padding mask, which attention_mask then is. */
+            boolean paddingMask() {
+                return maskShape != null && maskShape.length == 2 && fidelity == Fidelity.FIXED;
+            }
+        }
+
+        Seed002Mha() {
+            super("mirror.seed002_mha", Seed002MultiHeadAttention.class, SEED002_NAMES, Seed002MultiHeadAttention::forward);
         }
 
         @Override
-        public String id() {
-            return "mirror.seed002_mha";
+        boolean matchesCanonical(Settings s) {
+            return s.fidelity() == Fidelity.FIXED && s.maskShape() != null && s.maskShape().length == 4;
         }
 
         @Override
-        public String reference(Settings s) {
-            return Seed002MultiHeadAttention.class.getName() + " (" + s.fidelity() + ")";
-        }
-
-        @Override
-        public List<String> checkedAgainst(Settings s) {
-            return s.fidelity() == Fidelity.FIXED && s.maskShape() != null && s.maskShape().length == 4
-                    ? List.of(GroupedQueryAttention.class.getName()) : List.of();
+        HeadLayout heads(Settings s) {
+            return new HeadLayout(s.hiddenDim(), s.numsHead(), s.numsHead());
         }
 
         @Override
         protected Settings parse(CaseConfig c) {
-            Settings s = new Settings(c.positive("hidden_dim"), c.positive("nums_head"),
-                    fidelity(c.choice("fidelity", "as_published", "fixed")), c.positive("batch"), c.positive("seq_len"),
-                    maskShape(c));
+            Settings s = new Settings(c.positive("hidden_dim"), c.positive("nums_head"), fidelity(c), c.positive("batch"),
+                    c.positive("seq_len"), maskShape(c));
+            if (!s.paddingMask()) {
+                return withMaskChecked(s);
+            }
             int[] m = s.maskShape();
-            if (m != null && !(s.fidelity() == Fidelity.FIXED && m.length == 2)) {
-                requireMask(m, s.batch(), s.numsHead(), s.seqLen());
-            } else if (m != null && (m[0] != s.batch() || m[1] != s.seqLen())) {
+            if (m[0] != s.batch() || m[1] != s.seqLen()) {
                 throw new IllegalArgumentException("config.mask.shape " + java.util.Arrays.toString(m)
                         + ": a 2-D mask of the fixed snippet is (batch, seq) = [" + s.batch() + ", " + s.seqLen() + "]");
             }
             return s;
         }
 
-        private static Seed002MultiHeadAttention module(Settings s) {
+        @Override
+        Seed002MultiHeadAttention module(Settings s) {
             Seed002MultiHeadAttention m = new Seed002MultiHeadAttention(s.hiddenDim(), s.numsHead(), s.fidelity(),
                     new SeededRandom(0)).printTo(QUIET);
             m.eval();
@@ -459,156 +533,88 @@ final class MirrorVariants {
         }
 
         @Override
-        protected List<TensorSpec> inputs(Settings s) {
-            List<TensorSpec> specs = new ArrayList<>();
-            specs.add(activation("X", List.of("B", "T", "M"), s.batch(), s.seqLen(), s.hiddenDim()));
-            if (s.maskShape() != null && s.maskShape().length == 2 && s.fidelity() == Fidelity.FIXED) {
-                specs.add(new TensorSpec("attention_mask", TensorSpec.Kind.BOOL, s.maskShape(), TensorSpec.ShapeRule.EXACT,
-                        List.of("B", "S"), TensorSpec.Fill.GIVEN, 0));
-            } else {
-                addMask(specs, "attention_mask", s.maskShape());
+        List<TensorSpec> activations(Settings s) {
+            if (!s.paddingMask()) {
+                return super.activations(s);
             }
-            specs.addAll(stateSpecs(module(s)));
-            return specs;
-        }
-
-        @Override
-        protected CaseOutputs compute(Settings s, CaseInputs in) {
-            return run(() -> module(s), m -> {
-                Seed002MultiHeadAttention mha = (Seed002MultiHeadAttention) m;
-                mha.loadStateDict(state(mha, in));
-                return new CaseOutputs().add("output", mha.forward(in.tensor("X"), in.tensorOrNull("attention_mask")),
-                        List.of("B", "T", "M"));
-            });
-        }
-
-        @Override
-        protected void crossCheck(Settings s, CaseInputs in, CaseOutputs expected) {
-            if (!checkedAgainst(s).isEmpty()) {
-                requireCanonical(id(), state(module(s), in), new String[] {"q_proj", "k_proj", "v_proj", "o_proj"},
-                        s.hiddenDim(), s.numsHead(), s.numsHead(), in.tensor("X"), in.tensor("attention_mask"),
-                        MaskConvention.KEEP_WHERE_TRUE, expected.get("output").values());
-            }
+            return List.of(activation("X", List.of("B", "T", "M"), s.batch(), s.seqLen(), s.hiddenDim()),
+                    givenMask("attention_mask", s.maskShape(), List.of("B", "S")));
         }
     }
 
     /** {@code mirror.seed002_gqa}: seed 002's GroupQueryAttention; as published the mask is ignored. */
-    static final class Seed002Gqa extends GoldenVariant<Seed002Gqa.Settings> {
+    static final class Seed002Gqa extends GqaFamilySnippet<Seed002Gqa.Settings, Seed002GroupQueryAttention> {
         record Settings(int hiddenDim, int numsHead, int numsKeyValueHead, Fidelity fidelity, int batch, int seqLen,
-                int[] maskShape) {
+                int[] maskShape) implements GqaFamilySettings {
+        }
+
+        Seed002Gqa() {
+            super("mirror.seed002_gqa", Seed002GroupQueryAttention.class, SEED002_NAMES, Seed002GroupQueryAttention::forward);
         }
 
         @Override
-        public String id() {
-            return "mirror.seed002_gqa";
-        }
-
-        @Override
-        public String reference(Settings s) {
-            return Seed002GroupQueryAttention.class.getName() + " (" + s.fidelity() + ")";
-        }
-
-        @Override
-        public List<String> checkedAgainst(Settings s) {
+        boolean matchesCanonical(Settings s) {
             return s.fidelity() == Fidelity.FIXED && s.hiddenDim() % s.numsHead() == 0
-                    && s.numsHead() % s.numsKeyValueHead() == 0 ? List.of(GroupedQueryAttention.class.getName()) : List.of();
+                    && s.numsHead() % s.numsKeyValueHead() == 0;
+        }
+
+        @Override
+        HeadLayout heads(Settings s) {
+            return new HeadLayout(s.hiddenDim(), s.numsHead(), s.numsKeyValueHead());
         }
 
         @Override
         protected Settings parse(CaseConfig c) {
-            Settings s = new Settings(c.positive("hidden_dim"), c.positive("nums_head"), c.positive("nums_key_value_head"),
-                    fidelity(c.choice("fidelity", "as_published", "fixed")), c.positive("batch"), c.positive("seq_len"),
-                    maskShape(c));
-            requireMask(s.maskShape(), s.batch(), s.numsHead(), s.seqLen());
-            return s;
+            return withMaskChecked(new Settings(c.positive("hidden_dim"), c.positive("nums_head"),
+                    c.positive("nums_key_value_head"), fidelity(c), c.positive("batch"), c.positive("seq_len"), maskShape(c)));
         }
 
-        private static Seed002GroupQueryAttention module(Settings s) {
+        @Override
+        Seed002GroupQueryAttention module(Settings s) {
             return new Seed002GroupQueryAttention(s.hiddenDim(), s.numsHead(), s.numsKeyValueHead(), s.fidelity(),
                     new SeededRandom(0));
-        }
-
-        @Override
-        protected List<TensorSpec> inputs(Settings s) {
-            List<TensorSpec> specs = new ArrayList<>();
-            specs.add(activation("X", List.of("B", "T", "M"), s.batch(), s.seqLen(), s.hiddenDim()));
-            addMask(specs, "attention_mask", s.maskShape());
-            specs.addAll(stateSpecsOrNone(() -> module(s)));
-            return specs;
-        }
-
-        @Override
-        protected CaseOutputs compute(Settings s, CaseInputs in) {
-            return run(() -> module(s), m -> {
-                Seed002GroupQueryAttention gqa = (Seed002GroupQueryAttention) m;
-                gqa.loadStateDict(state(gqa, in));
-                return new CaseOutputs().add("output", gqa.forward(in.tensor("X"), in.tensorOrNull("attention_mask")),
-                        List.of("B", "T", "M"));
-            });
-        }
-
-        @Override
-        protected void crossCheck(Settings s, CaseInputs in, CaseOutputs expected) {
-            if (!checkedAgainst(s).isEmpty()) {
-                requireCanonical(id(), state(module(s), in), new String[] {"q_proj", "k_proj", "v_proj", "o_proj"},
-                        s.hiddenDim(), s.numsHead(), s.numsKeyValueHead(), in.tensor("X"), in.tensorOrNull("attention_mask"),
-                        MaskConvention.KEEP_WHERE_TRUE, expected.get("output").values());
-            }
         }
     }
 
     /** {@code mirror.seed003_mha}: seed 003 §3's MultiHeadAttention (Q, K, V inputs), keep-mask filled with −1e9. */
-    static final class Seed003Mha extends GoldenVariant<Seed003Mha.Settings> {
-        record Settings(int dModel, int numHeads, Fidelity fidelity, int batch, int qLen, int kvLen, int[] maskShape) {
+    static final class Seed003Mha extends Snippet<Seed003Mha.Settings, Seed003MultiHeadAttention> {
+        record Settings(int dModel, int numHeads, Fidelity fidelity, int batch, int qLen, int kvLen, int[] maskShape)
+                implements SnippetSettings {
         }
 
-        @Override
-        public String id() {
-            return "mirror.seed003_mha";
-        }
-
-        @Override
-        public String reference(Settings s) {
-            return Seed003MultiHeadAttention.class.getName() + " (" + s.fidelity() + ")";
+        Seed003Mha() {
+            super("mirror.seed003_mha", Seed003MultiHeadAttention.class);
         }
 
         @Override
         protected Settings parse(CaseConfig c) {
-            Settings s = new Settings(c.positive("d_model"), c.positive("num_heads"),
-                    fidelity(c.choice("fidelity", "as_published", "fixed")), c.positive("batch"), c.positive("q_len"),
-                    c.positive("kv_len"), maskShape(c));
-            if (s.maskShape() != null) {
-                SdpaVariant.maskSpec("mask", TensorSpec.Kind.BOOL, s.maskShape(),
-                        new int[] {s.batch(), s.numHeads(), s.qLen(), s.kvLen()});
-            }
+            Settings s = new Settings(c.positive("d_model"), c.positive("num_heads"), fidelity(c), c.positive("batch"),
+                    c.positive("q_len"), c.positive("kv_len"), maskShape(c));
+            requireMask(s.maskShape(), s.batch(), s.numHeads(), s.qLen(), s.kvLen());
             return s;
         }
 
-        private static Seed003MultiHeadAttention module(Settings s) {
+        @Override
+        Seed003MultiHeadAttention module(Settings s) {
             return new Seed003MultiHeadAttention(s.dModel(), s.numHeads(), s.fidelity(), new SeededRandom(0));
         }
 
         @Override
-        protected List<TensorSpec> inputs(Settings s) {
+        List<TensorSpec> activations(Settings s) {
             List<TensorSpec> specs = new ArrayList<>();
             specs.add(activation("Q", List.of("B", "T", "M"), s.batch(), s.qLen(), s.dModel()));
             specs.add(activation("K", List.of("B", "S", "M"), s.batch(), s.kvLen(), s.dModel()));
             specs.add(activation("V", List.of("B", "S", "M"), s.batch(), s.kvLen(), s.dModel()));
             addMask(specs, "mask", s.maskShape());
-            specs.addAll(stateSpecsOrNone(() -> module(s)));
             return specs;
         }
 
         @Override
-        protected CaseOutputs compute(Settings s, CaseInputs in) {
-            return run(() -> module(s), m -> {
-                Seed003MultiHeadAttention mha = (Seed003MultiHeadAttention) m;
-                mha.loadStateDict(state(mha, in));
-                Seed003MultiHeadAttention.Result r = mha.forward(in.tensor("Q"), in.tensor("K"), in.tensor("V"),
-                        in.tensorOrNull("mask"));
-                return new CaseOutputs().add("output", r.output(), List.of("B", "T", "M"))
-                        .add("attention_weights", r.attentionWeights(), List.of("B", "H", "T", "S"));
-            });
+        CaseOutputs forward(Settings s, Seed003MultiHeadAttention mha, CaseInputs in) {
+            Seed003MultiHeadAttention.Result r = mha.forward(in.tensor("Q"), in.tensor("K"), in.tensor("V"),
+                    in.tensorOrNull("mask"));
+            return new CaseOutputs().add("output", r.output(), List.of("B", "T", "M"))
+                    .add("attention_weights", r.attentionWeights(), List.of("B", "H", "T", "S"));
         }
     }
 
@@ -622,9 +628,8 @@ final class MirrorVariants {
                 int[] maskShape) {
         }
 
-        @Override
-        public String id() {
-            return "mirror.seed003_sdpa_bmm";
+        Seed003Bmm() {
+            super("mirror.seed003_sdpa_bmm");
         }
 
         @Override
@@ -635,12 +640,9 @@ final class MirrorVariants {
         @Override
         protected Settings parse(CaseConfig c) {
             Settings s = new Settings(c.positive("batch"), c.positive("num_heads"), c.positive("q_len"), c.positive("kv_len"),
-                    c.positive("d_k"), fidelity(c.choice("fidelity", "as_published", "fixed")),
-                    c.choice("input_layout", "contiguous", "split_heads").equals("split_heads"), maskShape(c));
-            if (s.maskShape() != null) {
-                SdpaVariant.maskSpec("mask", TensorSpec.Kind.BOOL, s.maskShape(),
-                        new int[] {s.batch(), s.numHeads(), s.qLen(), s.kvLen()});
-            }
+                    c.positive("d_k"), fidelity(c), c.choice("input_layout", "contiguous", "split_heads").equals("split_heads"),
+                    maskShape(c));
+            requireMask(s.maskShape(), s.batch(), s.numHeads(), s.qLen(), s.kvLen());
             return s;
         }
 
@@ -661,15 +663,13 @@ final class MirrorVariants {
 
         @Override
         protected CaseOutputs compute(Settings s, CaseInputs in) {
-            try {
+            return forwardOrError(() -> {
                 Seed003ScaledDotProductAttentionOptimized.Result r = Seed003ScaledDotProductAttentionOptimized.apply(
                         layout(s, in.tensor("Q")), layout(s, in.tensor("K")), layout(s, in.tensor("V")),
                         in.tensorOrNull("mask"), s.fidelity());
                 return new CaseOutputs().add("output", r.output(), List.of("B", "H", "T", "d_k"))
                         .add("attention_weights", r.attentionWeights(), List.of("B", "H", "T", "S"));
-            } catch (Tensor.ViewException e) {
-                return CaseOutputs.raising(new CaseOutputs.ExpectedError("RuntimeError", "forward", e.getMessage()));
-            }
+            });
         }
     }
 }

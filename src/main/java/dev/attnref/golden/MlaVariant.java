@@ -29,17 +29,12 @@ final class MlaVariant extends GoldenVariant<MlaVariant.Settings> {
 
     record Settings(int batch, OracleMla.Config config, OracleMla.Options options, boolean absorbed, int[] steps) {
         int seqLen() {
-            int n = 0;
-            for (int step : steps) {
-                n += step;
-            }
-            return n;
+            return AttentionKeys.totalTokens(steps);
         }
     }
 
-    @Override
-    public String id() {
-        return "mla";
+    MlaVariant() {
+        super("mla");
     }
 
     @Override
@@ -59,10 +54,10 @@ final class MlaVariant extends GoldenVariant<MlaVariant.Settings> {
                 c.nonNegative("q_lora_rank"), c.positive("kv_lora_rank"), c.positive("qk_nope_head_dim"),
                 c.positive("qk_rope_head_dim"), c.positive("v_head_dim"));
         OracleMla.Options options = new OracleMla.Options(c.finite("rope_theta"),
-                GqaVariant.pairing(c.choice("rope_pairing", "interleaved", "split_halves")), c.nonNegative("start_position"),
+                AttentionKeys.ropePairing(c), c.nonNegative("start_position"),
                 c.finite("rms_eps"), c.finite("yarn_mscale"), c.finite("yarn_factor"));
         boolean absorbed = c.choice("form", "naive", "absorbed").equals("absorbed");
-        return new Settings(batch, config, options, absorbed, GqaVariant.steps(c));
+        return new Settings(batch, config, options, absorbed, AttentionKeys.steps(c));
     }
 
     @Override
@@ -96,10 +91,7 @@ final class MlaVariant extends GoldenVariant<MlaVariant.Settings> {
         int t = s.seqLen();
         OracleMla.Result r = OracleMla.forward(c, s.options(), weights, in.values("x"), b, t);
         Tensor cache = Tensor.of(r.cache(), b, t, c.kvLoraRank() + c.qkRopeHeadDim());     // [B, T, C + P]
-        return new CaseOutputs()
-                .add("output", r.output(), List.of("B", "T", "M"), b, t, c.modelWidth())
-                .add("logits", r.logits(), List.of("B", "H", "T", "S"), b, c.numHeads(), t, t)
-                .add("probabilities", r.probabilities(), List.of("B", "H", "T", "S"), b, c.numHeads(), t, t)
+        return causalOutputs(r.output(), r.logits(), r.probabilities(), b, c.numHeads(), t, c.modelWidth())
                 .add("latent_cache", cache.narrow(2, 0, c.kvLoraRank()), List.of("B", "S", "C"))
                 .add("rope_key_cache", cache.narrow(2, c.kvLoraRank(), c.qkRopeHeadDim()), List.of("B", "S", "P"));
     }
@@ -126,6 +118,19 @@ final class MlaVariant extends GoldenVariant<MlaVariant.Settings> {
         } else {
             run("NaiveMla", new NaiveMla(weights), s, in, expected);
         }
+    }
+
+    /**
+     * The outputs a causal latent-attention case (mla, mfa) starts with: {@code output [B, T, M]},
+     * {@code logits} and {@code probabilities [B, H, T, S]} with S = T; {@link #runSteps} checks each call
+     * against their rows.
+     */
+    static CaseOutputs causalOutputs(double[] output, double[] logits, double[] probabilities, int batch, int numHeads,
+            int seqLen, int modelWidth) {
+        return new CaseOutputs()
+                .add("output", output, List.of("B", "T", "M"), batch, seqLen, modelWidth)
+                .add("logits", logits, List.of("B", "H", "T", "S"), batch, numHeads, seqLen, seqLen)
+                .add("probabilities", probabilities, List.of("B", "H", "T", "S"), batch, numHeads, seqLen, seqLen);
     }
 
     /**

@@ -16,12 +16,15 @@ import dev.attnref.core.RopePairing;
 import dev.attnref.core.Tensor;
 import dev.attnref.model.Activation;
 import dev.attnref.model.AttentionLayer;
+import dev.attnref.model.DecoderBlock;
 import dev.attnref.model.FeedForward;
 import dev.attnref.model.LatentAttentionLayer;
 import dev.attnref.model.LayerNorm;
 import dev.attnref.model.Mlp;
 import dev.attnref.model.Norm;
+import dev.attnref.model.NormPlacement;
 import dev.attnref.model.RmsNorm;
+import dev.attnref.model.ShapeTrace;
 import dev.attnref.model.SwiGlu;
 import dev.attnref.model.WalkthroughAttention;
 import dev.attnref.oracle.AttentionProblem;
@@ -43,8 +46,20 @@ final class ModelParts {
     private ModelParts() {
     }
 
+    /** A part applied at each position on its own, {@code x [B, T, M] → y [B, T, M]}: a norm or an FFN. */
+    interface PositionwisePart {
+        /** The part's tensors under {@code prefix}, for model width M = {@code width}. */
+        void specs(List<TensorSpec> out, String prefix, int width);
+
+        /** {@code y = part(x)}, the part built from the tensors under {@code prefix}. */
+        Tensor forward(CaseInputs in, String prefix, int width, Tensor x);
+
+        /** The model class that computes it. */
+        Class<?> modelClass();
+    }
+
     /** A norm: RMSNorm or LayerNorm, ε, and whether it has γ (and, for LayerNorm, β). */
-    record NormSettings(boolean layer, double eps, boolean affine) {
+    record NormSettings(boolean layer, double eps, boolean affine) implements PositionwisePart {
         static NormSettings parse(CaseConfig c) {
             boolean layer = c.choice("kind", "rms", "layer").equals("layer");
             double eps = c.finite("eps");
@@ -54,7 +69,8 @@ final class ModelParts {
             return new NormSettings(layer, eps, c.bool("affine"));
         }
 
-        void specs(List<TensorSpec> out, String prefix, int width) {
+        @Override
+        public void specs(List<TensorSpec> out, String prefix, int width) {
             if (affine) {
                 out.add(TensorSpec.floats(prefix + ".weight", TensorSpec.Fill.GAIN, List.of("M"), width));
                 if (layer) {
@@ -68,10 +84,20 @@ final class ModelParts {
                     ? new LayerNorm(width, eps, in.tensorOrNull(prefix + ".weight"), in.tensorOrNull(prefix + ".bias"))
                     : new RmsNorm(width, eps, in.tensorOrNull(prefix + ".weight"));
         }
+
+        @Override
+        public Tensor forward(CaseInputs in, String prefix, int width, Tensor x) {
+            return build(in, prefix, width).forward(x);
+        }
+
+        @Override
+        public Class<?> modelClass() {
+            return layer ? LayerNorm.class : RmsNorm.class;
+        }
     }
 
     /** An FFN: an MLP with one activation (optional biases) or SwiGLU (no biases), hidden width F. */
-    record FfnSettings(Activation activation, int hiddenWidth, boolean bias) {
+    record FfnSettings(Activation activation, int hiddenWidth, boolean bias) implements PositionwisePart {
         static FfnSettings parse(CaseConfig c) {
             boolean swiglu = c.choice("kind", "mlp", "swiglu").equals("swiglu");
             int hidden = c.positive("hidden_width");
@@ -91,7 +117,8 @@ final class ModelParts {
             return activation == null;
         }
 
-        void specs(List<TensorSpec> out, String prefix, int width) {
+        @Override
+        public void specs(List<TensorSpec> out, String prefix, int width) {
             if (swiglu()) {
                 out.add(TensorSpec.weight(prefix + ".w_gate", "F", "M", hiddenWidth, width));
             }
@@ -110,6 +137,16 @@ final class ModelParts {
             Linear down = new Linear(in.tensor(prefix + ".w_down"), in.tensorOrNull(prefix + ".b_down"));
             return swiglu() ? new SwiGlu(new Linear(in.tensor(prefix + ".w_gate"), null), up, down)
                     : new Mlp(up, activation, down);
+        }
+
+        @Override
+        public Tensor forward(CaseInputs in, String prefix, int width, Tensor x) {
+            return build(in, prefix).forward(x, ShapeTrace.off());
+        }
+
+        @Override
+        public Class<?> modelClass() {
+            return swiglu() ? SwiGlu.class : Mlp.class;
         }
     }
 
@@ -146,18 +183,9 @@ final class ModelParts {
     record GqaPart(int numHeads, int numKvHeads, int headDim, Rope rope) implements AttentionSettings {
         static GqaPart parse(CaseConfig c) {
             int numHeads = c.positive("num_heads");
-            int numKvHeads = c.positive("num_kv_heads");
-            if (numHeads % numKvHeads != 0) {
-                throw new IllegalArgumentException(c.path() + ".num_kv_heads (" + numKvHeads + ") must divide "
-                        + c.path() + ".num_heads (" + numHeads + ")");
-            }
+            int numKvHeads = AttentionKeys.numKvHeads(c, numHeads);
             int headDim = c.positive("head_dim");
-            Rope rope = GqaVariant.rope(c.objectOrNull("rope"));
-            if (rope != null && rope.rotaryDim() > headDim) {
-                throw new IllegalArgumentException(c.path() + ".rope.rotary_dim (" + rope.rotaryDim()
-                        + ") must not exceed " + c.path() + ".head_dim (" + headDim + ")");
-            }
-            return new GqaPart(numHeads, numKvHeads, headDim, rope);
+            return new GqaPart(numHeads, numKvHeads, headDim, AttentionKeys.ropeOrNull(c, headDim));
         }
 
         @Override
@@ -224,7 +252,7 @@ final class ModelParts {
             }
             int valueDim = c.positive("v_head_dim");
             double theta = positive(c, "rope_theta");
-            RopePairing pairing = GqaVariant.pairing(c.choice("rope_pairing", "interleaved", "split_halves"));
+            RopePairing pairing = AttentionKeys.ropePairing(c);
             double eps = positive(c, "rms_eps");
             boolean absorbed = c.choice("form", "naive", "absorbed").equals("absorbed");
             return new MlaPart(numHeads, qRank, kvRank, nope, ropeDim, valueDim, theta, pairing, eps, absorbed);
@@ -303,7 +331,7 @@ final class ModelParts {
             }
             boolean keyReuse = c.bool("key_reuse");
             double theta = positive(c, "rope_theta");
-            RopePairing pairing = GqaVariant.pairing(c.choice("rope_pairing", "interleaved", "split_halves"));
+            RopePairing pairing = AttentionKeys.ropePairing(c);
             return new MfaPart(numHeads, queryRank, headDim, keyReuse, theta, pairing, positive(c, "rms_eps"));
         }
 
@@ -367,14 +395,32 @@ final class ModelParts {
         return value;
     }
 
-    /** The input specs of one block: attention, two norms, FFN, under {@code prefix}. */
-    static List<TensorSpec> blockSpecs(String prefix, int width, AttentionSettings attention, NormSettings norm,
-            FfnSettings ffn) {
-        List<TensorSpec> specs = new ArrayList<>();
-        attention.specs(specs, prefix + "attn", width);
-        norm.specs(specs, prefix + "norm1", width);
-        norm.specs(specs, prefix + "norm2", width);
-        ffn.specs(specs, prefix + "ffn", width);
-        return specs;
+    /**
+     * One decoder block: norm placement (pre or post), its attention, the norm both of its norms are, and
+     * its FFN; tensors {@code attn.*}, {@code norm1.*}, {@code norm2.*}, {@code ffn.*} under a prefix.
+     */
+    record BlockSettings(NormPlacement placement, AttentionSettings attention, NormSettings norm, FfnSettings ffn) {
+        /** Reads {@code placement}, {@code attention}, {@code norm} and {@code ffn} of {@code c}. */
+        static BlockSettings parse(CaseConfig c) {
+            NormPlacement placement = c.choice("placement", "pre", "post").equals("pre") ? NormPlacement.PRE : NormPlacement.POST;
+            return new BlockSettings(placement, AttentionSettings.parse(c.object("attention")),
+                    NormSettings.parse(c.object("norm")), FfnSettings.parse(c.object("ffn")));
+        }
+
+        /** The input specs of one block: attention, two norms, FFN, under {@code prefix}. */
+        List<TensorSpec> specs(String prefix, int width) {
+            List<TensorSpec> specs = new ArrayList<>();
+            attention.specs(specs, prefix + "attn", width);
+            norm.specs(specs, prefix + "norm1", width);
+            norm.specs(specs, prefix + "norm2", width);
+            ffn.specs(specs, prefix + "ffn", width);
+            return specs;
+        }
+
+        /** The block built from the tensors under {@code prefix}, at model width M = {@code width}. */
+        DecoderBlock build(CaseInputs in, String prefix, int width) {
+            return new DecoderBlock(placement, norm.build(in, prefix + "norm1", width), attention.build(in, prefix + "attn"),
+                    norm.build(in, prefix + "norm2", width), ffn.build(in, prefix + "ffn"));
+        }
     }
 }

@@ -19,9 +19,8 @@ final class RopeVariant extends GoldenVariant<RopeVariant.Settings> {
     record Settings(int batch, int numHeads, int seqLen, int headDim, Rope rope) {
     }
 
-    @Override
-    public String id() {
-        return "rope";
+    RopeVariant() {
+        super("rope");
     }
 
     @Override
@@ -35,12 +34,7 @@ final class RopeVariant extends GoldenVariant<RopeVariant.Settings> {
         int numHeads = c.positive("num_heads");
         int seqLen = c.positive("seq_len");
         int headDim = c.positive("head_dim");
-        Rope rope = GqaVariant.rope(c.object("rope"));
-        if (rope.rotaryDim() > headDim) {
-            throw new IllegalArgumentException("config.rope.rotary_dim (" + rope.rotaryDim() + ") must not exceed "
-                    + "config.head_dim (" + headDim + ")");
-        }
-        return new Settings(batch, numHeads, seqLen, headDim, rope);
+        return new Settings(batch, numHeads, seqLen, headDim, AttentionKeys.rope(c, headDim));
     }
 
     @Override

@@ -37,17 +37,49 @@ final class SdpaVariant extends GoldenVariant<SdpaVariant.Settings> {
     static final List<String> SCORE_AXES = List.of("B", "H", "T", "S");
 
     record Settings(int batch, int numHeads, int numKvHeads, int qLen, int newKvLen, int pastLen, int headDim,
-            int valueHeadDim, Double scale, double softcap, MaskConvention boolConvention, int[] boolMaskShape,
-            int[] additiveMaskShape, boolean keyLengths, QueryPositions causal, double maskFill,
+            int valueHeadDim, Double scale, double softcap, KernelMasks masks, QueryPositions causal, double maskFill,
             FullyMaskedRows fullyMaskedRows) {
         int kvLen() {
             return pastLen + newKvLen;
         }
     }
 
-    @Override
-    public String id() {
-        return "attention";
+    /**
+     * The optional mask inputs of one attention call: {@code bool_mask} (hiding or keeping where true) and
+     * {@code additive_mask}, each of a configured shape broadcasting to [B, H, T, S], and {@code key_lengths
+     * [B]} (keys at s ≥ key_lengths[b] hidden). Null shapes and false mean absent.
+     */
+    record KernelMasks(MaskConvention boolConvention, int[] boolMaskShape, int[] additiveMaskShape, boolean keyLengths) {
+
+        /** Their input specs, for scores of shape {@code target} = [B, H, T, S]. */
+        void addSpecs(List<TensorSpec> specs, int[] target) {
+            if (boolMaskShape != null) {
+                specs.add(maskSpec("bool_mask", TensorSpec.Kind.BOOL, boolMaskShape, target));
+            }
+            if (additiveMaskShape != null) {
+                specs.add(maskSpec("additive_mask", TensorSpec.Kind.FLOAT, additiveMaskShape, target));
+            }
+            if (keyLengths) {
+                specs.add(TensorSpec.integers("key_lengths", List.of("B"), target[0]));
+            }
+        }
+
+        /** Gives the case's masks and key lengths to the oracle's problem. */
+        void applyTo(AttentionProblem.Builder problem, CaseInputs in) {
+            if (boolMaskShape != null) {
+                problem.booleanMask(in.booleans("bool_mask"), boolConvention, boolMaskShape);
+            }
+            if (additiveMaskShape != null) {
+                problem.additiveMask(in.values("additive_mask"), additiveMaskShape);
+            }
+            if (keyLengths) {
+                problem.keyLengths(in.ints("key_lengths"));
+            }
+        }
+    }
+
+    SdpaVariant() {
+        super("attention");
     }
 
     @Override
@@ -59,11 +91,7 @@ final class SdpaVariant extends GoldenVariant<SdpaVariant.Settings> {
     protected Settings parse(CaseConfig c) {
         int batch = c.positive("batch");
         int numHeads = c.positive("num_heads");
-        int numKvHeads = c.positive("num_kv_heads");
-        if (numHeads % numKvHeads != 0) {
-            throw new IllegalArgumentException("config.num_kv_heads (" + numKvHeads + ") must divide config.num_heads ("
-                    + numHeads + ")");
-        }
+        int numKvHeads = AttentionKeys.numKvHeads(c, numHeads);
         int qLen = c.positive("q_len");
         int newKvLen = c.positive("new_kv_len");
         int pastLen = c.nonNegative("past_len");
@@ -82,7 +110,7 @@ final class SdpaVariant extends GoldenVariant<SdpaVariant.Settings> {
         FullyMaskedRows policy = c.choice("fully_masked_rows", "zeros", "nan").equals("zeros")
                 ? FullyMaskedRows.ZEROS : FullyMaskedRows.NAN;
         return new Settings(batch, numHeads, numKvHeads, qLen, newKvLen, pastLen, headDim, valueHeadDim, scale, softcap,
-                convention, boolShape, additiveShape, keyLengths, causal, fill, policy);
+                new KernelMasks(convention, boolShape, additiveShape, keyLengths), causal, fill, policy);
     }
 
     static MaskConvention convention(String name) {
@@ -132,16 +160,7 @@ final class SdpaVariant extends GoldenVariant<SdpaVariant.Settings> {
             specs.add(TensorSpec.floats("past_value", TensorSpec.Fill.ACTIVATION, List.of("B", "G", "P", "Dv"),
                     b, s.numKvHeads(), s.pastLen(), s.valueHeadDim()));
         }
-        int[] target = {b, s.numHeads(), s.qLen(), s.kvLen()};
-        if (s.boolMaskShape() != null) {
-            specs.add(maskSpec("bool_mask", TensorSpec.Kind.BOOL, s.boolMaskShape(), target));
-        }
-        if (s.additiveMaskShape() != null) {
-            specs.add(maskSpec("additive_mask", TensorSpec.Kind.FLOAT, s.additiveMaskShape(), target));
-        }
-        if (s.keyLengths()) {
-            specs.add(TensorSpec.integers("key_lengths", List.of("B"), b));
-        }
+        s.masks().addSpecs(specs, new int[] {b, s.numHeads(), s.qLen(), s.kvLen()});
         return specs;
     }
 
@@ -170,15 +189,7 @@ final class SdpaVariant extends GoldenVariant<SdpaVariant.Settings> {
         if (s.scale() != null) {
             problem.scale(s.scale());
         }
-        if (s.boolMaskShape() != null) {
-            problem.booleanMask(in.booleans("bool_mask"), s.boolConvention(), s.boolMaskShape());
-        }
-        if (s.additiveMaskShape() != null) {
-            problem.additiveMask(in.values("additive_mask"), s.additiveMaskShape());
-        }
-        if (s.keyLengths()) {
-            problem.keyLengths(in.ints("key_lengths"));
-        }
+        s.masks().applyTo(problem, in);
         if (s.causal() != null) {
             problem.causal(s.causal());
         }

@@ -1,0 +1,84 @@
+package dev.attnref.golden;
+
+import dev.attnref.core.Rope;
+import dev.attnref.core.RopePairing;
+
+/**
+ * The config keys that the attention variants and the decoder parts of {@link ModelParts} share, each
+ * read and checked in one place, so that a key means the same and fails with the same message in every
+ * variant. Messages name the key under the object that holds it (e.g. {@code config.num_kv_heads} or
+ * {@code config.attention.num_kv_heads}).
+ */
+final class AttentionKeys {
+    private AttentionKeys() {
+    }
+
+    /** {@code num_kv_heads}: G ≥ 1, which must divide H = {@code numHeads} (R = H/G query heads per kv head). */
+    static int numKvHeads(CaseConfig c, int numHeads) {
+        int numKvHeads = c.positive("num_kv_heads");
+        if (numHeads % numKvHeads != 0) {
+            throw new IllegalArgumentException(c.path() + ".num_kv_heads (" + numKvHeads + ") must divide "
+                    + c.path() + ".num_heads (" + numHeads + ")");
+        }
+        return numKvHeads;
+    }
+
+    /** {@code rope}: {"rotary_dim": P, "theta": θ, "pairing": "interleaved"|"split_halves"}, P ≤ D = {@code headDim}. */
+    static Rope rope(CaseConfig c, int headDim) {
+        return fitting(c, rope(c.object("rope")), headDim);
+    }
+
+    /** As {@link #rope(CaseConfig, int)}, or null when {@code rope} is absent (no rotary embedding). */
+    static Rope ropeOrNull(CaseConfig c, int headDim) {
+        return fitting(c, rope(c.objectOrNull("rope")), headDim);
+    }
+
+    private static Rope rope(CaseConfig rope) {
+        if (rope == null) {
+            return null;
+        }
+        return new Rope(rope.positive("rotary_dim"), rope.finite("theta"), pairing(rope.choice("pairing", "interleaved",
+                "split_halves")));
+    }
+
+    /** Partial rotary turns the first P of the D dims; P > D names dims the head does not have. */
+    private static Rope fitting(CaseConfig c, Rope rope, int headDim) {
+        if (rope != null && rope.rotaryDim() > headDim) {
+            throw new IllegalArgumentException(c.path() + ".rope.rotary_dim (" + rope.rotaryDim() + ") must not exceed "
+                    + c.path() + ".head_dim (" + headDim + ")");
+        }
+        return rope;
+    }
+
+    /** {@code rope_pairing} of MLA's and MFA's decoupled RoPE: "interleaved" or "split_halves". */
+    static RopePairing ropePairing(CaseConfig c) {
+        return pairing(c.choice("rope_pairing", "interleaved", "split_halves"));
+    }
+
+    private static RopePairing pairing(String name) {
+        return name.equals("interleaved") ? RopePairing.INTERLEAVED : RopePairing.SPLIT_HALVES;
+    }
+
+    /** {@code steps}: the token count T_i ≥ 1 of each consecutive call on one cache (prefill, decode, chunks). */
+    static int[] steps(CaseConfig c) {
+        int[] steps = c.integers("steps");
+        if (steps.length == 0) {
+            throw new IllegalArgumentException("config.steps is empty; expected the token count of each call, e.g. [5]");
+        }
+        for (int i = 0; i < steps.length; i++) {
+            if (steps[i] < 1) {
+                throw new IllegalArgumentException("config.steps[" + i + "] (" + steps[i] + ") must be ≥ 1");
+            }
+        }
+        return steps;
+    }
+
+    /** T = Σ_i T_i: the tokens all calls cover. */
+    static int totalTokens(int[] steps) {
+        int n = 0;
+        for (int step : steps) {
+            n += step;
+        }
+        return n;
+    }
+}
