@@ -27,6 +27,9 @@ import dev.attnref.core.Tensor;
  *   <tr><td>W_O ({@code wO})</td><td>[M, H·C]</td><td>input column i·C + d reads o_i[d]</td></tr>
  * </table>
  *
+ * <p>Checked through {@link Mfa} and {@link MfaKeyReuse}: {@code MlaOracleAgreementTest},
+ * {@code MfaLawTest}, {@code LatentModulesCrosscheckTest}, {@code LatentModuleValidationTest}.
+ *
  * @param <C> the cache type of the subclass
  */
 abstract sealed class FactorizedAttention<C extends LayerCache> implements CachedAttention<C>

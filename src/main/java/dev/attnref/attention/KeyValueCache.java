@@ -6,7 +6,8 @@ import java.util.List;
 /**
  * A cache that stores keys and values per token, both growing along one token axis S: the cache of
  * {@link Mfa} ({@code [B, S, C]}, S is axis 1) and of {@link NaiveMla} ({@code [B, H, S, ·]}, S is
- * axis 2). Their shapes and contracts are in the subclass's table.
+ * axis 2). Their shapes and contracts are in the subclass's table. Checked by
+ * {@code CachedAttentionLawTest} and {@code CacheSizeLawTest}.
  */
 abstract sealed class KeyValueCache extends AppendOnlyCache permits MfaCache, NaiveMlaCache {
     private final int tokenAxis;

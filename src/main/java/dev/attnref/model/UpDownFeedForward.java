@@ -6,7 +6,7 @@ import dev.attnref.core.Linear;
  * What {@link Mlp} and {@link SwiGlu} share: the up-projection {@code W_up [F, M]} into the hidden
  * width and the down-projection {@code W_down [M, F]} back to the model width, so
  * {@code M = in(W_up)} and {@code F = out(W_up)}. The subclass checks the pair (its message names
- * every projection it has) and supplies what happens between them.
+ * every projection it has) and supplies what happens between them. Checked by {@code FeedForwardTest}.
  */
 abstract sealed class UpDownFeedForward implements FeedForward permits Mlp, SwiGlu {
     private final Linear up;
