@@ -16,4 +16,26 @@ final class BenchmarkInputs {
         }
         return x;
     }
+
+    /**
+     * q, k, v of one attention shape, drawn in that order from {@link #SEED}, and a zeroed output;
+     * the base of the GQA benchmarks' {@code Shape} states, whose {@code @Setup} calls {@link #draw}.
+     */
+    abstract static class Attention {
+        AttentionDims dims;
+        float[] q;
+        float[] k;
+        float[] v;
+        float[] out;
+
+        /** Fills q [queryCount], k [keyCount], v [valueCount] and out [outputCount] for {@code shape}. */
+        void draw(AttentionDims shape) {
+            dims = shape;
+            SeededRandom random = new SeededRandom(SEED);
+            q = uniform(random, dims.queryCount());
+            k = uniform(random, dims.keyCount());
+            v = uniform(random, dims.valueCount());
+            out = new float[dims.outputCount()];
+        }
+    }
 }

@@ -1,6 +1,5 @@
 package dev.attnref.fast;
 
-import dev.attnref.core.SeededRandom;
 import dev.attnref.experiment.OnnxRuntimePeer;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -37,87 +36,38 @@ public class DecodeBenchmark {
 
     /** The shape and its inputs, shared by every contender of a trial. */
     @State(Scope.Benchmark)
-    public static class Shape {
+    public static class Shape extends BenchmarkInputs.Attention {
         @Param({"1024", "4096", "16384", "32768"})
         int cacheLength;
         @Param({"1", "2"})
         int threads;
 
-        AttentionDims dims;
-        float[] q;
-        float[] k;
-        float[] v;
-        float[] out;
-
         @Setup(Level.Trial)
         public void setUp() {
-            dims = new AttentionDims(1, 32, 8, 1, cacheLength, 128, 128);
-            SeededRandom random = new SeededRandom(BenchmarkInputs.SEED);
-            q = BenchmarkInputs.uniform(random, dims.queryCount());
-            k = BenchmarkInputs.uniform(random, dims.keyCount());
-            v = BenchmarkInputs.uniform(random, dims.valueCount());
-            out = new float[dims.outputCount()];
-        }
-    }
-
-    /** The fast kernel with its pool of {@code threads}. */
-    @State(Scope.Benchmark)
-    public static class Fast {
-        FastAttention attention;
-
-        @Setup(Level.Trial)
-        public void setUp(Shape shape) {
-            attention = new FastAttention(shape.threads);
-        }
-
-        @TearDown(Level.Trial)
-        public void tearDown() {
-            attention.close();
+            draw(new AttentionDims(1, 32, 8, 1, cacheLength, 128, 128));
         }
     }
 
     /** ORT GroupQueryAttention. */
     @State(Scope.Benchmark)
-    public static class OrtGqa {
-        OnnxRuntimePeer peer;
-
+    public static class OrtGqa extends OrtPeerState {
         @Setup(Level.Trial)
         public void setUp(Shape shape) throws Exception {
-            peer = new OnnxRuntimePeer(OnnxRuntimePeer.Op.GROUP_QUERY_ATTENTION, true, shape.dims, shape.threads,
-                    shape.q, shape.k, shape.v);
-        }
-
-        @TearDown(Level.Trial)
-        public void tearDown() throws Exception {
-            peer.close();
+            open(OnnxRuntimePeer.Op.GROUP_QUERY_ATTENTION, true, shape, shape.threads);
         }
     }
 
     /** ORT Attention (opset 23). */
     @State(Scope.Benchmark)
-    public static class OrtAttention {
-        OnnxRuntimePeer peer;
-
+    public static class OrtAttention extends OrtPeerState {
         @Setup(Level.Trial)
         public void setUp(Shape shape) throws Exception {
-            peer = new OnnxRuntimePeer(OnnxRuntimePeer.Op.ATTENTION_23, true, shape.dims, shape.threads,
-                    shape.q, shape.k, shape.v);
+            open(OnnxRuntimePeer.Op.ATTENTION_23, true, shape, shape.threads);
         }
-
-        @TearDown(Level.Trial)
-        public void tearDown() throws Exception {
-            peer.close();
-        }
-    }
-
-    /** The plain float32 loop. */
-    @State(Scope.Benchmark)
-    public static class Plain {
-        final PlainFloatAttention attention = new PlainFloatAttention();
     }
 
     @Benchmark
-    public float[] fast(Shape shape, Fast fast) {
+    public float[] fast(Shape shape, FastKernel fast) {
         fast.attention.decode(shape.dims, shape.q, shape.k, shape.v, AttentionOptions.none(), shape.out);
         return shape.out;
     }
@@ -135,7 +85,7 @@ public class DecodeBenchmark {
     }
 
     @Benchmark
-    public float[] plainFloatLoop(Shape shape, Plain plain) {
+    public float[] plainFloatLoop(Shape shape, PlainLoop plain) {
         plain.attention.attend(shape.dims, shape.q, shape.k, shape.v, AttentionOptions.none(), shape.out);
         return shape.out;
     }

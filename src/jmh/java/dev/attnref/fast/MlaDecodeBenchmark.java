@@ -74,27 +74,9 @@ public class MlaDecodeBenchmark {
         }
     }
 
-    /** The fast kernel with its pool of {@code threads}. */
-    @State(Scope.Benchmark)
-    public static class Fast {
-        FastAttention attention;
-
-        @Setup(Level.Trial)
-        public void setUp(Shape shape) {
-            attention = new FastAttention(shape.threads);
-        }
-
-        @TearDown(Level.Trial)
-        public void tearDown() {
-            attention.close();
-        }
-    }
-
     /** ORT Attention-23 on the MQA view, scale folded into q. */
     @State(Scope.Benchmark)
-    public static class OrtAttention {
-        OnnxRuntimePeer peer;
-
+    public static class OrtAttention extends OrtPeerState {
         @Setup(Level.Trial)
         public void setUp(Shape shape) throws Exception {
             float[] scaled = shape.query.clone();
@@ -105,21 +87,10 @@ public class MlaDecodeBenchmark {
             peer = new OnnxRuntimePeer(OnnxRuntimePeer.Op.ATTENTION_23, true, shape.view, shape.threads, scaled,
                     shape.cache, shape.values);
         }
-
-        @TearDown(Level.Trial)
-        public void tearDown() throws Exception {
-            peer.close();
-        }
-    }
-
-    /** The plain float32 loop on the MQA view. */
-    @State(Scope.Benchmark)
-    public static class Plain {
-        final PlainFloatAttention attention = new PlainFloatAttention();
     }
 
     @Benchmark
-    public float[] fast(Shape shape, Fast fast) {
+    public float[] fast(Shape shape, FastKernel fast) {
         fast.attention.mlaDecode(1, HEADS, LATENT, ROPE, shape.cacheLength, shape.qLatent, shape.qRope, shape.cache,
                 SCALE, shape.out);
         return shape.out;
@@ -132,7 +103,7 @@ public class MlaDecodeBenchmark {
     }
 
     @Benchmark
-    public float[] plainFloatLoop(Shape shape, Plain plain) {
+    public float[] plainFloatLoop(Shape shape, PlainLoop plain) {
         plain.attention.attend(shape.view, shape.query, shape.cache, shape.values,
                 AttentionOptions.none().withScale(SCALE), shape.out);
         return shape.out;

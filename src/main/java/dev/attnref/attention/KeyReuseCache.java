@@ -1,6 +1,5 @@
 package dev.attnref.attention;
 
-import dev.attnref.core.Checks;
 import dev.attnref.core.Tensor;
 import java.util.List;
 
@@ -16,25 +15,12 @@ import java.util.List;
  * </table>
  * Checked by {@code CachedAttentionLawTest}, {@code MfaLawTest} and {@code CacheSizeLawTest}.
  */
-public final class KeyReuseCache implements LayerCache {
-    private final int batchSize;
-    private final int firstPosition;
+public final class KeyReuseCache extends AppendOnlyCache {
     private Tensor keysBeforeRope;
 
     KeyReuseCache(int batchSize, int firstPosition, int headDim) {
-        this.batchSize = Checks.positive("batchSize", batchSize);
-        this.firstPosition = Checks.nonNegative("firstPosition", firstPosition);
+        super(batchSize, firstPosition);
         this.keysBeforeRope = Tensor.zeros(batchSize, 0, headDim);   // [B, 0, C]
-    }
-
-    @Override
-    public int batchSize() {
-        return batchSize;
-    }
-
-    @Override
-    public int firstPosition() {
-        return firstPosition;
     }
 
     @Override

@@ -1,6 +1,5 @@
 package dev.attnref.attention;
 
-import dev.attnref.core.Checks;
 import dev.attnref.core.Tensor;
 import java.util.Arrays;
 import java.util.List;
@@ -18,27 +17,14 @@ import java.util.List;
  * </table>
  * Checked by {@code CachedAttentionLawTest} and {@code CacheSizeLawTest}.
  */
-public final class LatentCache implements LayerCache {
-    private final int batchSize;
-    private final int firstPosition;
+public final class LatentCache extends AppendOnlyCache {
     private Tensor latent;
     private Tensor ropeKey;
 
     LatentCache(int batchSize, int firstPosition, int latentWidth, int ropeDim) {
-        this.batchSize = Checks.positive("batchSize", batchSize);
-        this.firstPosition = Checks.nonNegative("firstPosition", firstPosition);
+        super(batchSize, firstPosition);
         this.latent = Tensor.zeros(batchSize, 0, latentWidth);    // [B, 0, C]
         this.ropeKey = Tensor.zeros(batchSize, 0, ropeDim);       // [B, 0, P]
-    }
-
-    @Override
-    public int batchSize() {
-        return batchSize;
-    }
-
-    @Override
-    public int firstPosition() {
-        return firstPosition;
     }
 
     @Override

@@ -1,13 +1,10 @@
 package dev.attnref.attention;
 
-import static dev.attnref.attention.LatentSteps.causalSoftmax;
 import static dev.attnref.attention.LatentSteps.checkInput;
 import static dev.attnref.attention.LatentSteps.gaussianLinear;
-import static dev.attnref.attention.LatentSteps.mergeHeads;
 import static dev.attnref.attention.LatentSteps.weight;
 
 import dev.attnref.core.Checks;
-import dev.attnref.core.Rope;
 import dev.attnref.core.SeededRandom;
 import dev.attnref.core.Tensor;
 
@@ -46,29 +43,12 @@ import dev.attnref.core.Tensor;
  * (equals an independently written MQA of head width C), {@code LatentModulesCrosscheckTest},
  * {@code CachedAttentionLawTest}, {@code CacheSizeLawTest}.
  */
-public final class Mfa implements CachedAttention<MfaCache> {
-    private final MfaShape shape;
-    private final MfaSettings settings;
-    private final Tensor sQ;
-    private final Tensor qNorm;
-    private final Tensor qC;
-    private final Tensor sK;
+public final class Mfa extends FactorizedAttention<MfaCache> {
     private final Tensor sV;
-    private final Tensor wO;
-    private final Rope rope;
-    private final FactorizedQuery query;
 
-    private Mfa(MfaShape shape, MfaSettings settings, Tensor sQ, Tensor qNorm, Tensor qC, Tensor sK, Tensor sV, Tensor wO) {
-        this.shape = shape;
-        this.settings = settings;
-        this.sQ = sQ;
-        this.qNorm = qNorm;
-        this.qC = qC;
-        this.sK = sK;
+    private Mfa(MfaShape shape, MfaSettings settings, QueryAndKey queryAndKey, Tensor sV, Tensor wO) {
+        super(shape, settings, queryAndKey, wO);
         this.sV = sV;
-        this.wO = wO;
-        this.rope = new Rope(shape.headDim(), settings.ropeTheta(), settings.pairing());
-        this.query = new FactorizedQuery(shape.numHeads(), shape.headDim(), sQ, qNorm, qC, settings.rmsEps(), rope);
     }
 
     /** From explicit weights in the layout of the class table; {@code shape.keyReuse()} must be false. */
@@ -80,15 +60,9 @@ public final class Mfa implements CachedAttention<MfaCache> {
             throw new IllegalArgumentException("Mfa got a key-reuse shape (" + shape + "); expected keyReuse false "
                     + "(MfaKeyReuse is the key-reuse module)");
         }
-        int m = shape.modelWidth();
-        int c = shape.headDim();
-        return new Mfa(shape, settings,
-                weight("S_Q (sQ)", sQ, shape.queryRank(), m),
-                weight("q RMSNorm weight (qNorm)", qNorm, shape.queryRank()),
-                weight("Q_c (qC)", qC, shape.numHeads() * c, shape.queryRank()),
-                weight("S_K (sK)", sK, c, m),
-                weight("S_V (sV)", sV, c, m),
-                weight("W_O (wO)", wO, m, shape.numHeads() * c));
+        QueryAndKey queryAndKey = QueryAndKey.checked(shape, sQ, qNorm, qC, sK);
+        Tensor value = weight("S_V (sV)", sV, shape.headDim(), shape.modelWidth());
+        return new Mfa(shape, settings, queryAndKey, value, checkedOutput(shape, wO));
     }
 
     /**
@@ -96,96 +70,43 @@ public final class Mfa implements CachedAttention<MfaCache> {
      * {@code N(0, 1)/√(fan-in)}, w_q {@code U(0.5, 1.5)}.
      */
     public static Mfa random(MfaShape shape, MfaSettings settings, SeededRandom random) {
-        Checks.notNull("shape", shape);
-        Checks.notNull("random", random);
-        int m = shape.modelWidth();
-        int c = shape.headDim();
-        int cq = shape.queryRank();
-        Tensor sQ = gaussianLinear(random, cq, m);
-        Tensor qNorm = Tensor.uniform(random, 0.5, 1.5, cq);
-        Tensor qC = gaussianLinear(random, shape.numHeads() * c, cq);
-        Tensor sK = gaussianLinear(random, c, m);
-        Tensor sV = gaussianLinear(random, c, m);
-        Tensor wO = gaussianLinear(random, m, shape.numHeads() * c);
-        return of(shape, settings, sQ, qNorm, qC, sK, sV, wO);
-    }
-
-    public MfaShape shape() {
-        return shape;
-    }
-
-    public MfaSettings settings() {
-        return settings;
-    }
-
-    public Tensor sQ() {
-        return sQ;
-    }
-
-    public Tensor qNorm() {
-        return qNorm;
-    }
-
-    public Tensor qC() {
-        return qC;
-    }
-
-    public Tensor sK() {
-        return sK;
+        QueryAndKey drawn = QueryAndKey.random(shape, random);
+        Tensor sV = gaussianLinear(random, shape.headDim(), shape.modelWidth());
+        Tensor wO = randomOutput(shape, random);
+        return of(shape, settings, drawn.sQ(), drawn.qNorm(), drawn.qC(), drawn.sK(), sV, wO);
     }
 
     public Tensor sV() {
         return sV;
     }
 
-    public Tensor wO() {
-        return wO;
-    }
-
-    /** The rotary embedding over all C dims of q and k. */
-    public Rope rope() {
-        return rope;
-    }
-
-    @Override
-    public int modelWidth() {
-        return shape.modelWidth();
-    }
-
-    @Override
-    public int numHeads() {
-        return shape.numHeads();
-    }
-
     @Override
     public MfaCache newCache(int batchSize, int firstPosition) {
-        return new MfaCache(batchSize, firstPosition, shape.headDim());
+        return new MfaCache(batchSize, firstPosition, shape().headDim());
     }
 
     @Override
     public ForwardResult forward(Tensor x, MfaCache cache) {
         checkInput("Mfa", x, modelWidth(), cache);
-        cache.requireHeadDim(shape.headDim());
+        cache.requireHeadDim(shape().headDim());
         int cachedBefore = cache.length();
         int start = cache.nextPosition();
 
         // Step 1. q_i = RoPE(Q_c,i · RMSNorm(S_Q x) ⊙ w_q).
-        Tensor q = query.heads(x, start);                                                 // [B, H, T, C]
+        Tensor q = queries(x, start);                                                     // [B, H, T, C]
 
         // Step 2. The shared head: k = RoPE(S_K x), v = S_V x, appended to the cache.
-        Tensor key = rope.apply(x.matmul(sK.transpose(0, 1)), start);                   // [B, T, C]
+        Tensor key = rope().apply(x.matmul(sK().transpose(0, 1)), start);               // [B, T, C]
         Tensor value = x.matmul(sV.transpose(0, 1));                                     // [B, T, C]
         cache.append(key, value);
         Tensor keys = cache.keys().unsqueeze(1);                                          // [B, 1, S, C]
         Tensor values = cache.values().unsqueeze(1);                                      // [B, 1, S, C]
 
         // Step 3. logit = q_i·k / √C, −∞ for s > S₀ + t; p = softmax_s.   einsum bhtc,bsc->bhts
-        Tensor scores = q.matmul(keys.transpose(2, 3)).mul(1.0 / Math.sqrt(shape.headDim()));   // [B, H, T, S]
-        LatentSteps.Attention attention = causalSoftmax(scores, cachedBefore);
+        LatentSteps.Attention attention = attendToSharedKeys(q, keys, cachedBefore);      // [B, H, T, S]
 
         // Step 4. o_i = Σ_s p_i[t,s] v[s]; out = W_O [o_1; …; o_H].   einsum bhts,bsc->bhtc
         Tensor heads = attention.probabilities().matmul(values);                         // [B, H, T, C]
-        Tensor output = mergeHeads(heads).matmul(wO.transpose(0, 1));                    // [B, T, M]
-        return new ForwardResult(output, attention.logits(), attention.probabilities());
+        return projectHeads(heads, wO(), attention);
     }
 }

@@ -1,8 +1,6 @@
 package dev.attnref.attention;
 
-import dev.attnref.core.Checks;
 import dev.attnref.core.Tensor;
-import java.util.List;
 
 /**
  * The cache of {@link Mfa}: the one shared key (after RoPE) and the one shared value per token,
@@ -16,59 +14,17 @@ import java.util.List;
  * </table>
  * Checked by {@code CachedAttentionLawTest}, {@code MfaLawTest} and {@code CacheSizeLawTest}.
  */
-public final class MfaCache implements LayerCache {
-    private final int batchSize;
-    private final int firstPosition;
-    private Tensor keys;
-    private Tensor values;
-
+public final class MfaCache extends KeyValueCache {
     MfaCache(int batchSize, int firstPosition, int headDim) {
-        this.batchSize = Checks.positive("batchSize", batchSize);
-        this.firstPosition = Checks.nonNegative("firstPosition", firstPosition);
-        this.keys = Tensor.zeros(batchSize, 0, headDim);     // [B, 0, C]
-        this.values = Tensor.zeros(batchSize, 0, headDim);   // [B, 0, C]
-    }
-
-    @Override
-    public int batchSize() {
-        return batchSize;
-    }
-
-    @Override
-    public int firstPosition() {
-        return firstPosition;
-    }
-
-    @Override
-    public int length() {
-        return keys.size(1);
-    }
-
-    /** The rotated shared keys, {@code [B, S, C]}. */
-    public Tensor keys() {
-        return keys;
-    }
-
-    /** The shared values, {@code [B, S, C]}. */
-    public Tensor values() {
-        return values;
-    }
-
-    @Override
-    public List<Tensor> storedTensors() {
-        return List.of(keys, values);
+        super(batchSize, firstPosition, 1,
+                new int[] {batchSize, 0, headDim},      // keys [B, 0, C]
+                new int[] {batchSize, 0, headDim});     // values [B, 0, C]
     }
 
     void requireHeadDim(int headDim) {
-        if (keys.size(2) != headDim) {
-            throw new IllegalArgumentException("MFA cache holds head width " + keys.size(2) + "; this module expects "
+        if (keys().size(2) != headDim) {
+            throw new IllegalArgumentException("MFA cache holds head width " + keys().size(2) + "; this module expects "
                     + headDim);
         }
-    }
-
-    /** Appends T tokens: {@code newKeys, newValues [B, T, C]}. */
-    void append(Tensor newKeys, Tensor newValues) {
-        keys = Tensor.cat(List.of(keys, newKeys), 1);         // [B, S, C]
-        values = Tensor.cat(List.of(values, newValues), 1);   // [B, S, C]
     }
 }

@@ -1,13 +1,10 @@
 package dev.attnref.attention;
 
-import static dev.attnref.attention.LatentSteps.causalSoftmax;
 import static dev.attnref.attention.LatentSteps.checkInput;
 import static dev.attnref.attention.LatentSteps.gaussianLinear;
-import static dev.attnref.attention.LatentSteps.mergeHeads;
 import static dev.attnref.attention.LatentSteps.weight;
 
 import dev.attnref.core.Checks;
-import dev.attnref.core.Rope;
 import dev.attnref.core.SeededRandom;
 import dev.attnref.core.Tensor;
 
@@ -51,33 +48,16 @@ import dev.attnref.core.Tensor;
  * explicitly), {@code LatentModulesCrosscheckTest}, {@code MfaLawTest}, {@code CachedAttentionLawTest},
  * {@code CacheSizeLawTest}.
  */
-public final class MfaKeyReuse implements CachedAttention<KeyReuseCache> {
-    private final MfaShape shape;
-    private final MfaSettings settings;
-    private final Tensor sQ;
-    private final Tensor qNorm;
-    private final Tensor qC;
-    private final Tensor sK;
+public final class MfaKeyReuse extends FactorizedAttention<KeyReuseCache> {
     private final Tensor alpha;
     private final Tensor n;
-    private final Tensor wO;
     private final Tensor foldedOutput;
-    private final Rope rope;
-    private final FactorizedQuery query;
 
-    private MfaKeyReuse(MfaShape shape, MfaSettings settings, Tensor sQ, Tensor qNorm, Tensor qC, Tensor sK, Tensor alpha,
-            Tensor n, Tensor wO) {
-        this.shape = shape;
-        this.settings = settings;
-        this.sQ = sQ;
-        this.qNorm = qNorm;
-        this.qC = qC;
-        this.sK = sK;
+    private MfaKeyReuse(MfaShape shape, MfaSettings settings, QueryAndKey queryAndKey, Tensor alpha, Tensor n,
+            Tensor wO) {
+        super(shape, settings, queryAndKey, wO);
         this.alpha = alpha;
         this.n = n;
-        this.wO = wO;
-        this.rope = new Rope(shape.headDim(), settings.ropeTheta(), settings.pairing());
-        this.query = new FactorizedQuery(shape.numHeads(), shape.headDim(), sQ, qNorm, qC, settings.rmsEps(), rope);
         int c = shape.headDim();
         // I + diag(α) N:  mix[c, j] = δ_cj + α_c N[c, j]
         Tensor valueMix = Tensor.of(identity(c), c, c).add(alpha.unsqueeze(1).mul(n));         // [C, C]
@@ -103,16 +83,11 @@ public final class MfaKeyReuse implements CachedAttention<KeyReuseCache> {
             throw new IllegalArgumentException("MfaKeyReuse got a shape without key reuse (" + shape
                     + "); expected keyReuse true (Mfa is the module with a separate value)");
         }
-        int m = shape.modelWidth();
         int c = shape.headDim();
-        return new MfaKeyReuse(shape, settings,
-                weight("S_Q (sQ)", sQ, shape.queryRank(), m),
-                weight("q RMSNorm weight (qNorm)", qNorm, shape.queryRank()),
-                weight("Q_c (qC)", qC, shape.numHeads() * c, shape.queryRank()),
-                weight("S_K (sK)", sK, c, m),
-                weight("MFA-KR α (alpha)", alpha, c),
-                weight("MFA-KR N (n)", n, c, c),
-                weight("W_O (wO)", wO, m, shape.numHeads() * c));
+        QueryAndKey queryAndKey = QueryAndKey.checked(shape, sQ, qNorm, qC, sK);
+        Tensor checkedAlpha = weight("MFA-KR α (alpha)", alpha, c);
+        Tensor checkedN = weight("MFA-KR N (n)", n, c, c);
+        return new MfaKeyReuse(shape, settings, queryAndKey, checkedAlpha, checkedN, checkedOutput(shape, wO));
     }
 
     /**
@@ -120,47 +95,16 @@ public final class MfaKeyReuse implements CachedAttention<KeyReuseCache> {
      * order, each row-major: projections {@code N(0, 1)/√(fan-in)}, w_q {@code U(0.5, 1.5)}.
      */
     public static MfaKeyReuse random(MfaShape shape, MfaSettings settings, SeededRandom random) {
-        Checks.notNull("shape", shape);
-        Checks.notNull("random", random);
-        int m = shape.modelWidth();
+        QueryAndKey drawn = QueryAndKey.random(shape, random);
         int c = shape.headDim();
-        int cq = shape.queryRank();
-        Tensor sQ = gaussianLinear(random, cq, m);
-        Tensor qNorm = Tensor.uniform(random, 0.5, 1.5, cq);
-        Tensor qC = gaussianLinear(random, shape.numHeads() * c, cq);
-        Tensor sK = gaussianLinear(random, c, m);
         Tensor n = gaussianLinear(random, c, c);
-        Tensor wO = gaussianLinear(random, m, shape.numHeads() * c);
-        return of(shape, settings, sQ, qNorm, qC, sK, Tensor.zeros(c), n, wO);
+        Tensor wO = randomOutput(shape, random);
+        return of(shape, settings, drawn.sQ(), drawn.qNorm(), drawn.qC(), drawn.sK(), Tensor.zeros(c), n, wO);
     }
 
     /** The same module with α replaced (as training would move it away from 0). */
     public MfaKeyReuse withAlpha(Tensor newAlpha) {
-        return of(shape, settings, sQ, qNorm, qC, sK, newAlpha, n, wO);
-    }
-
-    public MfaShape shape() {
-        return shape;
-    }
-
-    public MfaSettings settings() {
-        return settings;
-    }
-
-    public Tensor sQ() {
-        return sQ;
-    }
-
-    public Tensor qNorm() {
-        return qNorm;
-    }
-
-    public Tensor qC() {
-        return qC;
-    }
-
-    public Tensor sK() {
-        return sK;
+        return of(shape(), settings(), sQ(), qNorm(), qC(), sK(), newAlpha, n, wO());
     }
 
     public Tensor alpha() {
@@ -171,61 +115,40 @@ public final class MfaKeyReuse implements CachedAttention<KeyReuseCache> {
         return n;
     }
 
-    public Tensor wO() {
-        return wO;
-    }
-
     /** W_O^fold = W_O with each head's block multiplied by {@code I + diag(α) N}: {@code [M, H·C]}. */
     public Tensor foldedOutput() {
         return foldedOutput;
     }
 
-    /** The rotary embedding over all C dims of q and k. */
-    public Rope rope() {
-        return rope;
-    }
-
-    @Override
-    public int modelWidth() {
-        return shape.modelWidth();
-    }
-
-    @Override
-    public int numHeads() {
-        return shape.numHeads();
-    }
-
     @Override
     public KeyReuseCache newCache(int batchSize, int firstPosition) {
-        return new KeyReuseCache(batchSize, firstPosition, shape.headDim());
+        return new KeyReuseCache(batchSize, firstPosition, shape().headDim());
     }
 
     @Override
     public ForwardResult forward(Tensor x, KeyReuseCache cache) {
         checkInput("MfaKeyReuse", x, modelWidth(), cache);
-        cache.requireHeadDim(shape.headDim());
+        cache.requireHeadDim(shape().headDim());
         int cachedBefore = cache.length();
         int start = cache.nextPosition();
 
         // Step 1. q_i = RoPE(Q_c,i · RMSNorm(S_Q x) ⊙ w_q).
-        Tensor q = query.heads(x, start);                                                 // [B, H, T, C]
+        Tensor q = queries(x, start);                                                     // [B, H, T, C]
 
         // Step 2. k̄ = S_K x joins the cache unrotated: C values per token.
-        cache.append(x.matmul(sK.transpose(0, 1)));
+        cache.append(x.matmul(sK().transpose(0, 1)));
         Tensor keysBeforeRope = cache.keysBeforeRope();                                   // [B, S, C]
 
         // Step 3. Rotate at read: k[s] = RoPE(k̄[s]) at absolute position firstPosition + s.
-        Tensor keys = rope.apply(keysBeforeRope, cache.firstPosition()).unsqueeze(1);   // [B, 1, S, C]
+        Tensor keys = rope().apply(keysBeforeRope, cache.firstPosition()).unsqueeze(1); // [B, 1, S, C]
 
         // Step 4. logit = q_i·k / √C, −∞ for s > S₀ + t; p = softmax_s.   einsum bhtc,bsc->bhts
-        Tensor scores = q.matmul(keys.transpose(2, 3)).mul(1.0 / Math.sqrt(shape.headDim()));   // [B, H, T, S]
-        LatentSteps.Attention attention = causalSoftmax(scores, cachedBefore);
+        LatentSteps.Attention attention = attendToSharedKeys(q, keys, cachedBefore);      // [B, H, T, S]
 
         // Step 5. ō_i = Σ_s p_i[t,s] k̄[s] over the unrotated keys.   einsum bhts,bsc->bhtc
         Tensor heads = attention.probabilities().matmul(keysBeforeRope.unsqueeze(1));    // [B, H, T, C]
 
         // Step 6. out = W_O^fold [ō_1; …; ō_H] = W_O [(I + diag(α) N) ō_i]_i.
-        Tensor output = mergeHeads(heads).matmul(foldedOutput.transpose(0, 1));          // [B, T, M]
-        return new ForwardResult(output, attention.logits(), attention.probabilities());
+        return projectHeads(heads, foldedOutput, attention);
     }
 }

@@ -1,15 +1,11 @@
 package dev.attnref.mirror;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
+import static dev.attnref.mirror.CatalogueJson.text;
+
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -44,8 +40,6 @@ import java.util.stream.Collectors;
 public final class BugCatalogue {
     /** Classpath location of the catalogue. */
     public static final String RESOURCE = "/dev/attnref/mirror/bugs.json";
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** What kind of damage a bug does. */
     public enum Kind {
@@ -113,14 +107,7 @@ public final class BugCatalogue {
 
     /** Loads {@value #RESOURCE} from the classpath. */
     public static BugCatalogue load() {
-        try (InputStream in = BugCatalogue.class.getResourceAsStream(RESOURCE)) {
-            if (in == null) {
-                throw new IllegalStateException("resource " + RESOURCE + " is not on the classpath");
-            }
-            return parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new UncheckedIOException("reading " + RESOURCE, e);
-        }
+        return parse(CatalogueJson.readResource(BugCatalogue.class, RESOURCE));
     }
 
     /**
@@ -129,22 +116,13 @@ public final class BugCatalogue {
      * {@link IllegalArgumentException} naming the entry and the field.
      */
     public static BugCatalogue parse(String json) {
-        JsonNode root;
-        try {
-            root = JSON.readTree(json);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("bug catalogue is not valid JSON: " + e.getOriginalMessage(), e);
-        }
-        JsonNode array = root == null ? null : root.get("bugs");
-        if (array == null || !array.isArray()) {
-            throw new IllegalArgumentException("bug catalogue must be an object with a 'bugs' array");
-        }
+        JsonNode array = CatalogueJson.entries(json, "bug catalogue", "bugs");
         List<Bug> bugs = new ArrayList<>();
         Set<String> ids = new HashSet<>();
         Set<String> tags = new HashSet<>();
         for (int i = 0; i < array.size(); i++) {
             JsonNode node = array.get(i);
-            String where = "bug " + i + (node.hasNonNull("id") ? " (" + node.get("id").asText() + ")" : "");
+            String where = CatalogueJson.where("bug", i, node);
             Bug bug = new Bug(text(node, "id", where), text(node, "family", where),
                     text(node, "seedFile", where), text(node, "section", where), text(node, "snippet", where),
                     text(node, "publishedLines", where), text(node, "does", where), text(node, "effect", where),
@@ -161,15 +139,6 @@ public final class BugCatalogue {
             bugs.add(bug);
         }
         return new BugCatalogue(bugs);
-    }
-
-    private static String text(JsonNode node, String field, String where) {
-        JsonNode value = node.get(field);
-        if (value == null || !value.isTextual() || value.asText().isBlank()) {
-            throw new IllegalArgumentException(where + ": field '" + field
-                    + "' is missing or empty; expected non-empty text");
-        }
-        return value.asText();
     }
 
     /** Every bug, in catalogue order (by seed, snippet, fix tag). */
@@ -196,7 +165,7 @@ public final class BugCatalogue {
 
     /** The catalogue as pretty-printed JSON, fields in record order. */
     public String toJson() {
-        ObjectNode root = JSON.createObjectNode();
+        ObjectNode root = CatalogueJson.newObject();
         ArrayNode array = root.putArray("bugs");
         for (Bug b : bugs) {
             array.addObject()
@@ -206,10 +175,6 @@ public final class BugCatalogue {
                     .put("fix", b.fix()).put("fixTag", b.fixTag()).put("kind", b.kind().label())
                     .put("witness", b.witness()).put("pythonEvidence", b.pythonEvidence());
         }
-        try {
-            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("serialising the bug catalogue", e);
-        }
+        return CatalogueJson.pretty(root, "bug catalogue");
     }
 }

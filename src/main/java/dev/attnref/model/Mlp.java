@@ -23,21 +23,18 @@ import dev.attnref.core.Tensor;
  *
  * <p>Source: seed 001 "Feed Forward Network"; F is "通常放大 4 倍". Checked by {@code FeedForwardTest}.
  */
-public final class Mlp implements FeedForward {
-    private final Linear up;
+public final class Mlp extends UpDownFeedForward {
     private final Activation activation;
-    private final Linear down;
 
     public Mlp(Linear up, Activation activation, Linear down) {
+        super(up, down);
         Checks.notNull("up", up);
         Checks.notNull("down", down);
         this.activation = Checks.notNull("activation", activation);
-        if (down.inFeatures() != up.outFeatures() || down.outFeatures() != up.inFeatures()) {
+        if (!downInvertsUpShape(up, down)) {
             throw new IllegalArgumentException("MLP up (" + up.inFeatures() + " → " + up.outFeatures() + ") and down ("
                     + down.inFeatures() + " → " + down.outFeatures() + ") must be M → F and F → M");
         }
-        this.up = up;
-        this.down = down;
     }
 
     /** PyTorch-default initialised layers without bias ({@link Linear#init}), up first then down. */
@@ -47,37 +44,19 @@ public final class Mlp implements FeedForward {
         return new Mlp(up, activation, down);
     }
 
-    public Linear up() {
-        return up;
-    }
-
-    public Linear down() {
-        return down;
-    }
-
     public Activation activation() {
         return activation;
     }
 
     @Override
-    public int modelWidth() {
-        return up.inFeatures();
-    }
-
-    @Override
-    public int hiddenWidth() {
-        return up.outFeatures();
-    }
-
-    @Override
     public Tensor forward(Tensor x, ShapeTrace trace) {
         // u = W_up·x + b_up
-        Tensor hidden = trace.record("up  W_up·x", "B, T, F", up.forward(x));                   // [B, T, F]
+        Tensor hidden = trace.record("up  W_up·x", "B, T, F", up().forward(x));                 // [B, T, F]
         // a = f(u)
         Tensor activated = trace.record(activation.name().toLowerCase() + "(·)", "B, T, F",
                 activation.apply(hidden));                                                         // [B, T, F]
         // out = W_down·a + b_down
-        return trace.record("down  W_down·a", "B, T, M", down.forward(activated));               // [B, T, M]
+        return trace.record("down  W_down·a", "B, T, M", down().forward(activated));             // [B, T, M]
     }
 
     @Override

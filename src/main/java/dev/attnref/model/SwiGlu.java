@@ -27,24 +27,21 @@ import dev.attnref.core.Tensor;
  * the parameter count of a 4M MLP. Checked by {@code FeedForwardTest} (against the definition,
  * element by element).
  */
-public final class SwiGlu implements FeedForward {
+public final class SwiGlu extends UpDownFeedForward {
     private final Linear gate;
-    private final Linear up;
-    private final Linear down;
 
     public SwiGlu(Linear gate, Linear up, Linear down) {
+        super(up, down);
         Checks.notNull("gate", gate);
         Checks.notNull("up", up);
         Checks.notNull("down", down);
         if (gate.inFeatures() != up.inFeatures() || gate.outFeatures() != up.outFeatures()
-                || down.inFeatures() != up.outFeatures() || down.outFeatures() != up.inFeatures()) {
+                || !downInvertsUpShape(up, down)) {
             throw new IllegalArgumentException("SwiGLU gate (" + gate.inFeatures() + " → " + gate.outFeatures() + "), up ("
                     + up.inFeatures() + " → " + up.outFeatures() + ") and down (" + down.inFeatures() + " → "
                     + down.outFeatures() + ") must be M → F, M → F and F → M");
         }
         this.gate = gate;
-        this.up = up;
-        this.down = down;
     }
 
     /** PyTorch-default initialised layers without bias, drawn gate, up, down. */
@@ -59,35 +56,17 @@ public final class SwiGlu implements FeedForward {
         return gate;
     }
 
-    public Linear up() {
-        return up;
-    }
-
-    public Linear down() {
-        return down;
-    }
-
-    @Override
-    public int modelWidth() {
-        return up.inFeatures();
-    }
-
-    @Override
-    public int hiddenWidth() {
-        return up.outFeatures();
-    }
-
     @Override
     public Tensor forward(Tensor x, ShapeTrace trace) {
         // g = SiLU(W_gate·x)
         Tensor gated = trace.record("gate  SiLU(W_gate·x)", "B, T, F",
                 Activation.SILU.apply(gate.forward(x)));                                      // [B, T, F]
         // u = W_up·x
-        Tensor lifted = trace.record("up  W_up·x", "B, T, F", up.forward(x));                // [B, T, F]
+        Tensor lifted = trace.record("up  W_up·x", "B, T, F", up().forward(x));              // [B, T, F]
         // h = g ⊙ u
         Tensor product = trace.record("g ⊙ u", "B, T, F", gated.mul(lifted));                // [B, T, F]
         // out = W_down·h
-        return trace.record("down  W_down·h", "B, T, M", down.forward(product));             // [B, T, M]
+        return trace.record("down  W_down·h", "B, T, M", down().forward(product));           // [B, T, M]
     }
 
     @Override

@@ -1,15 +1,12 @@
 package dev.attnref.report;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
+import static dev.attnref.mirror.CatalogueJson.text;
+
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.attnref.mirror.CatalogueJson;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -37,8 +34,6 @@ import java.util.stream.Collectors;
 public final class ClaimsLedger {
     /** Classpath location of the ledger. */
     public static final String RESOURCE = "/dev/attnref/report/claims.json";
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** A claim's standing. */
     public enum Verdict {
@@ -87,14 +82,7 @@ public final class ClaimsLedger {
 
     /** Loads {@value #RESOURCE} from the classpath. */
     public static ClaimsLedger load() {
-        try (InputStream in = ClaimsLedger.class.getResourceAsStream(RESOURCE)) {
-            if (in == null) {
-                throw new IllegalStateException("resource " + RESOURCE + " is not on the classpath");
-            }
-            return parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new UncheckedIOException("reading " + RESOURCE, e);
-        }
+        return parse(CatalogueJson.readResource(ClaimsLedger.class, RESOURCE));
     }
 
     /**
@@ -103,21 +91,12 @@ public final class ClaimsLedger {
      * {@link IllegalArgumentException} naming the entry and the field.
      */
     public static ClaimsLedger parse(String json) {
-        JsonNode root;
-        try {
-            root = JSON.readTree(json);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("claims ledger is not valid JSON: " + e.getOriginalMessage(), e);
-        }
-        JsonNode array = root == null ? null : root.get("claims");
-        if (array == null || !array.isArray()) {
-            throw new IllegalArgumentException("claims ledger must be an object with a 'claims' array");
-        }
+        JsonNode array = CatalogueJson.entries(json, "claims ledger", "claims");
         List<Claim> claims = new ArrayList<>();
         Set<String> ids = new HashSet<>();
         for (int i = 0; i < array.size(); i++) {
             JsonNode node = array.get(i);
-            String where = "claim " + i + (node.hasNonNull("id") ? " (" + node.get("id").asText() + ")" : "");
+            String where = CatalogueJson.where("claim", i, node);
             Claim claim = new Claim(text(node, "id", where), text(node, "seed", where), text(node, "section", where),
                     text(node, "claimZh", where), text(node, "claimEn", where),
                     Verdict.fromLabel(text(node, "verdict", where)), text(node, "evidence", where),
@@ -128,15 +107,6 @@ public final class ClaimsLedger {
             claims.add(claim);
         }
         return new ClaimsLedger(claims);
-    }
-
-    private static String text(JsonNode node, String field, String where) {
-        JsonNode value = node.get(field);
-        if (value == null || !value.isTextual() || value.asText().isBlank()) {
-            throw new IllegalArgumentException(where + ": field '" + field
-                    + "' is missing or empty; expected non-empty text");
-        }
-        return value.asText();
     }
 
     /** Every claim, in ledger order. */
@@ -152,7 +122,7 @@ public final class ClaimsLedger {
 
     /** The ledger as pretty-printed JSON, fields in record order. */
     public String toJson() {
-        ObjectNode root = JSON.createObjectNode();
+        ObjectNode root = CatalogueJson.newObject();
         ArrayNode array = root.putArray("claims");
         for (Claim c : claims) {
             array.addObject()
@@ -160,10 +130,6 @@ public final class ClaimsLedger {
                     .put("claimZh", c.claimZh()).put("claimEn", c.claimEn()).put("verdict", c.verdict().name())
                     .put("evidence", c.evidence()).put("reasoning", c.reasoning());
         }
-        try {
-            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("serialising the claims ledger", e);
-        }
+        return CatalogueJson.pretty(root, "claims ledger");
     }
 }
