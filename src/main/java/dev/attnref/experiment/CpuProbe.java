@@ -99,7 +99,7 @@ public final class CpuProbe {
                 throw new IllegalStateException("FMA probe produced NaN");
             }
             if (r > 0) {
-                best = Math.max(best, threads * (double) iterations * ACCUMULATORS * lanes * 2 / seconds);
+                best = Math.max(best, fmaFlops(threads, iterations, lanes) / seconds);
             }
         }
         return best;
@@ -108,7 +108,7 @@ public final class CpuProbe {
     /** Iterations of the fp32 Vector API FMA loop per thread that do about {@code flops} FLOPs on {@code threads} threads. */
     public static long iterationsFor(double flops, int threads) {
         Checks.positive("threads", threads);
-        return Math.max(1, (long) (flops / threads / (ACCUMULATORS * 2.0 * F.length())));
+        return Math.max(1, (long) (flops / fmaFlops(threads, 1, F.length())));
     }
 
     /** The fp32 Vector API FMA loop, {@code iterations} on each of {@code threads} threads, untimed; returns the FLOPs done. */
@@ -118,7 +118,12 @@ public final class CpuProbe {
         if (Double.isNaN(sink)) {
             throw new IllegalStateException("FMA probe produced NaN");
         }
-        return threads * (double) iterations * ACCUMULATORS * F.length() * 2;
+        return fmaFlops(threads, iterations, F.length());
+    }
+
+    /** FLOPs of the FMA loop: threads · iterations · ACCUMULATORS FMAs of {@code lanes} lanes, 2 FLOPs each. */
+    private static double fmaFlops(int threads, long iterations, int lanes) {
+        return threads * (double) iterations * ACCUMULATORS * lanes * 2;
     }
 
     /**

@@ -3,7 +3,7 @@ package dev.attnref.fast;
 /**
  * {@code 2^x} in float32 for {@code x ≤ 0}, by range reduction and a polynomial: the exponential the
  * fast softmax uses (its logits are kept in base 2, pre-multiplied by log₂e, so {@code e^z = 2^(z·log₂e)}).
- * {@link VectorKernels#exp2Shifted} computes the same steps lane-wise, with the same roundings, so the
+ * {@code VectorKernels.exp2} computes the same steps lane-wise, with the same roundings, so the
  * scalar and vector results are identical bit for bit.
  *
  * <h2>Steps</h2>
@@ -50,7 +50,7 @@ public final class Exp2 {
     /** log₂e, the factor that moves natural-base logits to base 2. */
     public static final float LOG2E = (float) 1.4426950408889634;
 
-    /** 2^x for x ≤ 0 (−∞ allowed, giving 0); the scalar twin of {@link VectorKernels#exp2Shifted}. */
+    /** 2^x for x ≤ 0 (−∞ allowed, giving 0); the scalar twin of {@code VectorKernels.exp2}. */
     public static float exp2(float x) {
         float clamped = Math.max(x, LOWEST);
         float shifted = clamped + ROUND_MAGIC;

@@ -1,5 +1,6 @@
 package dev.attnref.report;
 
+import dev.attnref.experiment.RaceCharts;
 import dev.attnref.experiment.Results;
 import tech.tablesaw.api.Table;
 
@@ -113,7 +114,7 @@ final class MeasuredSections {
         }
         List<List<String>> rows = new ArrayList<>();
         for (int r = 0; r < race.rowCount(); r++) {
-            if (!text(race, "contender", r).equals("ORT GroupQueryAttention")) {
+            if (!text(race, "contender", r).equals(RaceCharts.GQA_PEER)) {
                 continue;
             }
             boolean decode = text(race, "kind", r).equals("DECODE");
