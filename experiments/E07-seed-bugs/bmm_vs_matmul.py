@@ -16,7 +16,6 @@ with commit, torch version, CPU and thread count. Outputs are checked equal (max
 """
 import argparse
 import csv
-import math
 import os
 import platform
 import statistics
