@@ -42,7 +42,7 @@ public final class RaceCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "20240601", description = "Seed of the inputs (default: ${DEFAULT-VALUE}).")
     private long seed;
 
-    @Option(names = "--out", description = "CSV file (default: experiments/fast-race/results/race.csv, race-quick.csv with --quick).")
+    @Option(names = "--out", description = "CSV file (default: experiments/fast-race/results/race.csv; race-quick.csv with --quick; race-partial.csv with --only, so a partial run never replaces the full results).")
     private Path out;
 
     @Option(names = "--charts-only", description = "Redraw the charts from the CSV (--out or the default) without racing.")
@@ -53,7 +53,7 @@ public final class RaceCommand implements Callable<Integer> {
         PrintWriter log = spec.commandLine().getOut();
         Path root = Path.of(System.getProperty("attnref.root", "."));
         Path file = out != null ? out
-                : root.resolve("experiments/fast-race/results/" + (quick ? "race-quick.csv" : "race.csv"));
+                : root.resolve("experiments/fast-race/results/" + (quick ? "race-quick.csv" : only != null ? "race-partial.csv" : "race.csv"));
         // Charts of a full run go to experiments/fast-race/charts (beside results/); a quick run has one
         // length per kind, nothing to draw a curve through.
         Path charts = file.toAbsolutePath().getParent().resolveSibling("charts");
