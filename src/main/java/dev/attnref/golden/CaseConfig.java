@@ -46,11 +46,21 @@ public final class CaseConfig {
         return path + "." + key;
     }
 
-    private JsonNode required(String key) {
+    /** The value of a key the variant lists, which every case must carry (README: null means absent / off). */
+    private JsonNode present(String key) {
         read.add(key);
         JsonNode value = node.get(key);
-        if (value == null || value.isNull()) {
-            throw new IllegalArgumentException(where(key) + " is missing; it is required by this variant");
+        if (value == null) {
+            throw new IllegalArgumentException(where(key) + " is missing; it is required by this variant"
+                    + " (reference-data/README.md lists its keys)");
+        }
+        return value;
+    }
+
+    private JsonNode required(String key) {
+        JsonNode value = present(key);
+        if (value.isNull()) {
+            throw new IllegalArgumentException(where(key) + " is null; this variant needs a value");
         }
         return value;
     }
@@ -89,11 +99,6 @@ public final class CaseConfig {
         return value;
     }
 
-    /** A whole number ≥ 0, or {@code fallback} when absent. */
-    public int nonNegative(String key, int fallback) {
-        return has(key) ? nonNegative(key) : fallback;
-    }
-
     /** A number; {@code "-inf"}, {@code "inf"} and {@code "nan"} are read as the non-finite values. */
     public double number(String key) {
         JsonNode value = required(key);
@@ -124,9 +129,9 @@ public final class CaseConfig {
         return value;
     }
 
-    /** A number, or {@code null} when absent or null. */
+    /** A number, or {@code null} when the key holds null; the key itself must be present. */
     public Double numberOrNull(String key) {
-        return has(key) ? number(key) : null;
+        return present(key).isNull() ? null : number(key);
     }
 
     /** true or false. */
@@ -154,8 +159,8 @@ public final class CaseConfig {
         throw new IllegalArgumentException(where(key) + " is " + value + "; expected one of " + List.of(choices));
     }
 
-    /** One of {@code choices}, or null when absent. */
-    public String choiceOrNull(String key, String... choices) {
+    /** One of {@code choices}, or null when the key is absent or null: for the keys the README calls optional. */
+    public String optionalChoice(String key, String... choices) {
         return has(key) ? choice(key, choices) : null;
     }
 
@@ -176,12 +181,15 @@ public final class CaseConfig {
         return out;
     }
 
-    /** A nested object, or null when absent or null. Its keys are checked by {@link #finish()} too. */
+    /**
+     * A nested object, or null when the key holds null; the key itself must be present. Its keys are checked
+     * by {@link #finish()} too.
+     */
     public CaseConfig objectOrNull(String key) {
-        if (!has(key)) {
+        JsonNode value = present(key);
+        if (value.isNull()) {
             return null;
         }
-        JsonNode value = node.get(key);
         if (!value.isObject()) {
             throw new IllegalArgumentException(where(key) + " is " + value + "; expected a JSON object or null");
         }
@@ -194,6 +202,11 @@ public final class CaseConfig {
     public CaseConfig object(String key) {
         required(key);
         return objectOrNull(key);
+    }
+
+    /** A nested object, or null when the key is absent or null: for the keys the README calls optional. */
+    public CaseConfig optionalObject(String key) {
+        return has(key) ? object(key) : null;
     }
 
     /** Throws when the object (or a nested one) holds a key nobody read. */

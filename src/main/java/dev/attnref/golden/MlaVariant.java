@@ -50,14 +50,20 @@ final class MlaVariant extends GoldenVariant<MlaVariant.Settings> {
     @Override
     protected Settings parse(CaseConfig c) {
         int batch = c.positive("batch");
+        int[] steps = AttentionKeys.steps(c);
         OracleMla.Config config = new OracleMla.Config(c.positive("model_width"), c.positive("num_heads"),
                 c.nonNegative("q_lora_rank"), c.positive("kv_lora_rank"), c.positive("qk_nope_head_dim"),
                 c.positive("qk_rope_head_dim"), c.positive("v_head_dim"));
         OracleMla.Options options = new OracleMla.Options(c.finite("rope_theta"),
-                AttentionKeys.ropePairing(c), c.nonNegative("start_position"),
+                AttentionKeys.ropePairing(c), AttentionKeys.startPosition(c, AttentionKeys.totalTokens(steps)),
                 c.finite("rms_eps"), c.finite("yarn_mscale"), c.finite("yarn_factor"));
         boolean absorbed = c.choice("form", "naive", "absorbed").equals("absorbed");
-        return new Settings(batch, config, options, absorbed, AttentionKeys.steps(c));
+        return new Settings(batch, config, options, absorbed, steps);
+    }
+
+    @Override
+    protected long scoreElements(Settings s) {
+        return (long) s.batch() * s.config().numHeads() * s.seqLen() * s.seqLen();
     }
 
     @Override

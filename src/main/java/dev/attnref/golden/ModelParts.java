@@ -158,7 +158,7 @@ final class ModelParts {
      */
     sealed interface AttentionSettings permits GqaPart, MlaPart, MfaPart {
         static AttentionSettings parse(CaseConfig c) {
-            String kind = c.choiceOrNull("kind", "gqa", "mla", "mfa");
+            String kind = c.optionalChoice("kind", "gqa", "mla", "mfa");
             if ("mla".equals(kind)) {
                 return MlaPart.parse(c);
             }
@@ -167,6 +167,9 @@ final class ModelParts {
             }
             return GqaPart.parse(c);
         }
+
+        /** H: query heads, which size the scores [B, H, T, T]. */
+        int numHeads();
 
         void specs(List<TensorSpec> out, String prefix, int width);
 

@@ -75,7 +75,7 @@ class GoldenCommandTest {
         ComputeCommandTest.Run r = ComputeCommandTest.run("golden", "verify", dir.resolve("nothing").toString(),
                 "--candidate", dir.toString());
         assertEquals(2, r.exitCode());
-        assertTrue(r.err().contains("is neither a case manifest nor a folder"), r.err());
+        assertTrue(r.err().contains("nothing: no such file or folder"), r.err());
     }
 
     @Test
