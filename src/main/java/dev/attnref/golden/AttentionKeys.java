@@ -55,7 +55,7 @@ final class AttentionKeys {
         if (rope == null) {
             return null;
         }
-        return new Rope(rope.positive("rotary_dim"), rope.finite("theta"), pairing(rope.choice("pairing", "interleaved",
+        return new Rope(rope.rotaryWidth("rotary_dim"), rope.positiveFinite("theta"), pairing(rope.choice("pairing", "interleaved",
                 "split_halves")));
     }
 

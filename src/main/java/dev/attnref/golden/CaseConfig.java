@@ -129,6 +129,24 @@ public final class CaseConfig {
         return value;
     }
 
+    /** A finite number &gt; 0. */
+    public double positiveFinite(String key) {
+        double value = finite(key);
+        if (value <= 0) {
+            throw new IllegalArgumentException(where(key) + " (" + value + ") must be > 0");
+        }
+        return value;
+    }
+
+    /** A whole number ≥ 2 and even: a rotary width, whose dimensions turn in pairs. */
+    public int rotaryWidth(String key) {
+        int value = positive(key);
+        if (value % 2 != 0) {
+            throw new IllegalArgumentException(where(key) + " (" + value + ") must be even: RoPE turns dimensions in pairs");
+        }
+        return value;
+    }
+
     /** A number, or {@code null} when the key holds null; the key itself must be present. */
     public Double numberOrNull(String key) {
         return present(key).isNull() ? null : number(key);

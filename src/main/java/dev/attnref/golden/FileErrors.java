@@ -2,6 +2,7 @@ package dev.attnref.golden;
 
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -19,6 +20,9 @@ public final class FileErrors {
     public static String describe(Path file, IOException e) {
         if (e instanceof NoSuchFileException n) {
             return (n.getFile() != null ? n.getFile() : file) + ": no such file or folder";
+        }
+        if (e instanceof FileAlreadyExistsException x) {
+            return (x.getFile() != null ? x.getFile() : file) + ": exists and is not a folder";
         }
         if (e instanceof AccessDeniedException a) {
             return (a.getFile() != null ? a.getFile() : file) + ": permission denied";

@@ -199,8 +199,9 @@ public final class GoldenCase {
      */
     public static GoldenCase read(Path manifestFile) throws IOException {
         String where = manifestFile.toString();
+        JsonNode manifest = Json.read(manifestFile);   // names the file itself when it is not JSON
         try {
-            return read(manifestFile, Json.read(manifestFile));
+            return read(manifestFile, manifest);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
         }

@@ -46,10 +46,10 @@ final class MfaVariant extends GoldenVariant<MfaVariant.Settings> {
         int batch = c.positive("batch");
         int[] steps = AttentionKeys.steps(c);
         OracleMfa.Config config = new OracleMfa.Config(c.positive("model_width"), c.positive("num_heads"),
-                c.positive("query_rank"), c.positive("head_dim"));
-        OracleMfa.Options options = new OracleMfa.Options(c.finite("rope_theta"),
+                c.positive("query_rank"), c.rotaryWidth("head_dim"));
+        OracleMfa.Options options = new OracleMfa.Options(c.positiveFinite("rope_theta"),
                 AttentionKeys.ropePairing(c), AttentionKeys.startPosition(c, AttentionKeys.totalTokens(steps)),
-                c.finite("rms_eps"));
+                c.positiveFinite("rms_eps"));
         return new Settings(batch, config, options, c.bool("key_reuse"), steps);
     }
 

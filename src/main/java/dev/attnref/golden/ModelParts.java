@@ -254,9 +254,9 @@ final class ModelParts {
                 throw new IllegalArgumentException(c.path() + ".qk_rope_head_dim (" + ropeDim + ") must be even");
             }
             int valueDim = c.positive("v_head_dim");
-            double theta = positive(c, "rope_theta");
+            double theta = c.positiveFinite("rope_theta");
             RopePairing pairing = AttentionKeys.ropePairing(c);
-            double eps = positive(c, "rms_eps");
+            double eps = c.positiveFinite("rms_eps");
             boolean absorbed = c.choice("form", "naive", "absorbed").equals("absorbed");
             return new MlaPart(numHeads, qRank, kvRank, nope, ropeDim, valueDim, theta, pairing, eps, absorbed);
         }
@@ -333,9 +333,9 @@ final class ModelParts {
                         + "every pair of the shared head");
             }
             boolean keyReuse = c.bool("key_reuse");
-            double theta = positive(c, "rope_theta");
+            double theta = c.positiveFinite("rope_theta");
             RopePairing pairing = AttentionKeys.ropePairing(c);
-            return new MfaPart(numHeads, queryRank, headDim, keyReuse, theta, pairing, positive(c, "rms_eps"));
+            return new MfaPart(numHeads, queryRank, headDim, keyReuse, theta, pairing, c.positiveFinite("rms_eps"));
         }
 
         @Override
@@ -390,14 +390,6 @@ final class ModelParts {
     }
 
     /** A finite number &gt; 0. */
-    private static double positive(CaseConfig c, String key) {
-        double value = c.finite(key);
-        if (value <= 0) {
-            throw new IllegalArgumentException(c.path() + "." + key + " (" + value + ") must be > 0");
-        }
-        return value;
-    }
-
     /**
      * One decoder block: norm placement (pre or post), its attention, the norm both of its norms are, and
      * its FFN; tensors {@code attn.*}, {@code norm1.*}, {@code norm2.*}, {@code ffn.*} under a prefix.

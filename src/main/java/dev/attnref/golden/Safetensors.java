@@ -173,7 +173,7 @@ public final class Safetensors {
             text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes, 8, length)).toString();
         } catch (CharacterCodingException e) {
-            throw new IllegalArgumentException("header is not valid UTF-8 (" + e.getMessage() + ")");
+            throw new IllegalArgumentException("header is not valid UTF-8");
         }
         JsonNode header;
         try {
