@@ -218,6 +218,10 @@ public final class GoldenCase {
         }
         String fileName = file.getFileName().toString();
         String id = text(m, "id", fileName.endsWith(".json") ? fileName.substring(0, fileName.length() - 5) : fileName);
+        if (id.isEmpty() || id.contains("/") || id.contains("\\") || id.equals(".") || id.equals("..")) {
+            throw new IllegalArgumentException("\"id\" is \"" + id + "\"; expected a plain file name (it names "
+                    + "<id>.safetensors files)");
+        }
         String variantId = text(m, "variant", null);
         if (variantId == null) {
             throw new IllegalArgumentException("\"variant\" is missing; expected one of " + Variants.ids());

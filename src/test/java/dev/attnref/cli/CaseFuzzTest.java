@@ -186,6 +186,8 @@ class CaseFuzzTest {
             Files.writeString(w.manifest(), text.replaceFirst("\"variant\": ", "\"variant\": \"attention\", \"variant\": "));
             return "";
         }));
+        m.add(manifestEdit("id that leaves the folder", "\"id\" is \"../escape\"; expected a plain file name",
+                o -> o.put("id", "../escape")));
         m.add(manifestEdit("unknown variant", "unknown variant \"attention2\"", o -> o.put("variant", "attention2")));
         m.add(new Mutation("payload file missing", ATTENTION, Refused.BOTH, "does not exist", (w, r) -> {
             Files.delete(w.payload());
