@@ -1,10 +1,12 @@
 package dev.attnref.cli;
 
+import dev.attnref.core.Checks;
 import dev.attnref.experiment.AttentionRace;
 import dev.attnref.experiment.RaceCharts;
 import dev.attnref.experiment.RaceCsv;
 import dev.attnref.experiment.RunStamp;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -48,8 +50,16 @@ public final class RaceCommand implements Callable<Integer> {
     @Option(names = "--charts-only", description = "Redraw the charts from the CSV (--out or the default) without racing.")
     private boolean chartsOnly;
 
+    /** Every option is checked before anything is raced or drawn; a bad one is a one-line usage error. */
     @Override
     public Integer call() throws Exception {
+        threads.forEach(n -> Checks.positive("--threads", n));
+        if (runs != null) {
+            Checks.positive("--runs", runs);
+        }
+        if (warmups != null) {
+            Checks.nonNegative("--warmups", warmups);
+        }
         PrintWriter log = spec.commandLine().getOut();
         Path root = Path.of(System.getProperty("attnref.root", "."));
         Path file = out != null ? out
@@ -58,6 +68,10 @@ public final class RaceCommand implements Callable<Integer> {
         // length per kind, nothing to draw a curve through.
         Path charts = file.toAbsolutePath().getParent().resolveSibling("charts");
         if (chartsOnly) {
+            if (!Files.isRegularFile(file)) {
+                throw new IllegalArgumentException("--charts-only: no race results at " + file
+                        + "; expected the CSV of an earlier race (give it with --out)");
+            }
             RaceCharts.draw(file, charts).forEach(f -> log.println("wrote " + f));
             log.flush();
             return 0;

@@ -47,22 +47,22 @@ import java.util.stream.Stream;
  * <p>Checked by {@code OnnxConformanceTest} and {@code OnnxConformanceMappingTest}.
  */
 public final class OnnxConformance {
-    /** Where the cases live, under the shared folder. */
-    public static final String CASE_FOLDER = "conformance/onnx-attention";
+    /** Where the cases live, under the repository root (with their provenance in its README.md). */
+    public static final String CASE_FOLDER = "reference-data/onnx-attention";
 
     private OnnxConformance() {
     }
 
-    /** {@code <attnref.shared>/conformance/onnx-attention}, the shared folder defaulting to {@code ../shared}. */
+    /** {@code <attnref.root>/reference-data/onnx-attention}, the root defaulting to the working directory. */
     public static Path defaultCaseDirectory() {
-        return Path.of(System.getProperty("attnref.shared", "../shared")).resolve(CASE_FOLDER);
+        return Path.of(System.getProperty("attnref.root", "")).resolve(CASE_FOLDER);
     }
 
     /** The case files of a folder ({@code test_attention_*.json}), sorted by name; fails when there are none. */
     public static List<Path> caseFiles(Path directory) {
         if (!Files.isDirectory(directory)) {
             throw new IllegalArgumentException("ONNX attention case folder " + directory.toAbsolutePath()
-                    + " does not exist; expected the shared folder's " + CASE_FOLDER + " (set -Dattnref.shared or --dir)");
+                    + " does not exist; expected the repository's " + CASE_FOLDER + " (run from the repository root or give --dir)");
         }
         try (Stream<Path> files = Files.list(directory)) {
             List<Path> cases = files.filter(p -> {
