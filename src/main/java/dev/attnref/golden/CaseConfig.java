@@ -16,6 +16,10 @@ import java.util.TreeSet;
  * missing or wrong; {@link #finish()} rejects keys the variant never read, so that a misspelt option
  * is an error rather than a silently ignored setting.
  *
+ * <p>A listed key must be present: {@code ...OrNull} accessors accept {@code null} ("absent / off") but
+ * not a missing key, so a case that forgets {@code rope} is refused instead of computed without RoPE.
+ * Only the keys the README calls optional are read with {@code optional...} or {@link #has}.
+ *
  * <p>Non-finite numbers are written as the strings {@code "-inf"}, {@code "inf"} and {@code "nan"}
  * (JSON has no literal for them).
  */
