@@ -196,9 +196,14 @@ public final class GoldenCommand implements Runnable {
                 }
                 out.printf(Locale.ROOT, "      %-18s %-4s %6d  max abs %.3e  max rel %.3e  max ulp %s  (atol %.0e, rtol %.0e)  %s%n",
                         t.name(), t.dtype(), t.elements(), t.maxAbsError(), t.maxRelError(),
-                        t.maxUlp() < 0 ? "-" : Long.toString(t.maxUlp()), t.tolerance().atol(), t.tolerance().rtol(),
+                        ulps(t.maxUlp()), t.tolerance().atol(), t.tolerance().rtol(),
                         t.passed() ? "ok" : "FAIL " + t.failures() + " elements, first " + t.firstFailure());
             }
+        }
+
+        /** "-" for a tensor that is not a float; "≥ 2⁶³" where the distance does not fit (opposite signs, huge values). */
+        private static String ulps(long maxUlp) {
+            return maxUlp < 0 ? "-" : maxUlp == Long.MAX_VALUE ? "≥ 2⁶³" : Long.toString(maxUlp);
         }
 
         /** {@code {"exit_code", "cases": [{"id", "status": pass|fail|error, "problem", "tensors": [...]}]}}. */
