@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.attnref.Tolerances;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -89,7 +90,7 @@ class GoldenCasesTest {
         double[] p = read("attention-finite-fill").expected().get("probabilities").values();   // [2, 2, 3, 3]
         for (int h = 0; h < 2; h++) {
             for (int s = 0; s < 3; s++) {
-                assertEquals(1.0 / 3, p[(h * 3 + 1) * 3 + s], 1e-15);
+                assertEquals(1.0 / 3, p[(h * 3 + 1) * 3 + s], Tolerances.HAND_COMPUTED);
             }
         }
     }
@@ -138,7 +139,7 @@ class GoldenCasesTest {
         double[] out = fixed.expected().get("output").values();                 // [3, 2, 8]
         for (int t = 0; t < 2; t++) {
             for (int m = 0; m < 8; m++) {
-                assertEquals(bias[m], out[(1 * 2 + t) * 8 + m], 1e-15);
+                assertEquals(bias[m], out[(1 * 2 + t) * 8 + m], Tolerances.HAND_COMPUTED);
             }
         }
         double[] published = read("mirror-seed002-mha-as-published").expected().get("output").values();
@@ -194,7 +195,7 @@ class GoldenCasesTest {
                 for (int c = 0; c < 6; c++) {
                     y += wo[m * 6 + c] * v[c % 3];                               // both heads output v
                 }
-                assertEquals(y, out[b * 6 + m], 1e-14);
+                assertEquals(y, out[b * 6 + m], Tolerances.HAND_COMPUTED_CHAIN);
             }
         }
     }
