@@ -4,7 +4,8 @@ import dev.attnref.core.Checks;
 import dev.attnref.experiment.AttentionRace;
 import dev.attnref.experiment.RaceCharts;
 import dev.attnref.experiment.RaceCsv;
-import dev.attnref.experiment.RunStamp;
+import dev.attnref.experiment.Spec.Mode;
+import dev.attnref.experiment.Stamp;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -84,7 +85,8 @@ public final class RaceCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--only " + only + " matches no configuration of "
                     + AttentionRace.configs(quick).stream().map(AttentionRace.Config::id).toList());
         }
-        RunStamp stamp = RunStamp.of(root);
+        Stamp stamp = Stamp.of(root, threads.stream().mapToInt(Integer::intValue).max().orElse(1),
+                quick ? Mode.QUICK : Mode.FULL);
         log.printf("attnref race: commit %s, %s, %s (%d cores)%n", stamp.commit(), stamp.jdk(), stamp.cpu(), stamp.cores());
         AttentionRace.Report report = AttentionRace.run(settings, configs, log);
         RaceCsv.write(file, stamp, settings, report);
