@@ -1,8 +1,8 @@
 package dev.attnref.attention;
 
-import static dev.attnref.attention.LatentSteps.causalSoftmax;
-import static dev.attnref.attention.LatentSteps.checkInput;
-import static dev.attnref.attention.LatentSteps.mergeHeads;
+import static dev.attnref.attention.AttentionSteps.causalLogits;
+import static dev.attnref.attention.AttentionSteps.checkInput;
+import static dev.attnref.attention.AttentionSteps.mergeHeads;
 
 import dev.attnref.core.Checks;
 import dev.attnref.core.Tensor;
@@ -35,7 +35,7 @@ import dev.attnref.core.Tensor;
  *   <tr><td>W_O,i W_UV,i (precomputed)</td><td>[M, H·C]</td><td>formed once; column h·C + c reads ô_h[c]</td></tr>
  * </table>
  *
- * <p>Conventions: causal, positions absolute ({@link CachedAttention}); masked logits −∞. RoPE
+ * <p>Conventions: causal, positions absolute ({@link SelfAttention}); masked logits −∞. RoPE
  * rotates only the decoupled parts, which is what keeps absorption exact: a rotation between
  * W_UQ and W_UK would depend on both positions and could not be folded into one matrix.
  *
@@ -47,7 +47,7 @@ import dev.attnref.core.Tensor;
  * {@link NaiveMla}, and the mutants that must break it), {@code LatentModulesCrosscheckTest} (against
  * PyTorch's absorbed form), {@code CachedAttentionLawTest}, {@code CacheSizeLawTest}.
  */
-public final class AbsorbedMla implements CachedAttention<LatentCache> {
+public final class AbsorbedMla implements SelfAttention<LatentCache> {
     private final MlaWeights weights;
     private final MlaAbsorption absorption;
     /** Precomputed products only: (W_UK,iᵀ W_UQ,i)ᵀ per head, [H, Q_in, C]; null otherwise. */
@@ -101,10 +101,11 @@ public final class AbsorbedMla implements CachedAttention<LatentCache> {
     }
 
     @Override
-    public ForwardResult forward(Tensor x, LatentCache cache) {
-        checkInput("AbsorbedMla", x, modelWidth(), cache);
+    public ForwardResult forward(Tensor x, LatentCache cache, AttentionOptions options) {
+        Checks.notNull("cache", cache);
+        checkInput("AbsorbedMla", x, modelWidth(), cache.batchSize(), options);
         MlaShape shape = weights.shape();
-        cache.requireWidths(shape.kvLoraRank(), shape.qkRopeHeadDim());
+        cache.requireWidths("AbsorbedMla", shape.kvLoraRank(), shape.qkRopeHeadDim());
         int cachedBefore = cache.length();
         int start = cache.nextPosition();
 
@@ -137,10 +138,11 @@ public final class AbsorbedMla implements CachedAttention<LatentCache> {
                 .mul(weights.softmaxScale());                                             // [B, H, T, S]
 
         // Step 4. −∞ for s > S₀ + t, p = softmax_s(logit).
-        LatentSteps.Attention attention = causalSoftmax(scores, cachedBefore);
+        Tensor logits = causalLogits(scores, cachedBefore);                               // [B, H, T, S]
+        Tensor probabilities = logits.softmax(-1);                                        // [B, H, T, S]
 
         // Step 5. ô_i = Σ_s p_i[t,s] c_kv[s]: the weighted sum stays in latent space.   einsum bhts,bsc->bhtc
-        Tensor latentHeads = attention.probabilities().matmul(latents);                   // [B, H, T, C]
+        Tensor latentHeads = probabilities.matmul(latents);                               // [B, H, T, C]
 
         // Step 6. Back to model width through W_UV and W_O.
         Tensor output;
@@ -152,6 +154,6 @@ public final class AbsorbedMla implements CachedAttention<LatentCache> {
             // out = [W_O,i W_UV,i]_i [ô_1; …; ô_H].   einsum bthc,mhc->btm
             output = mergeHeads(latentHeads).matmul(latentToOutput.transpose(0, 1));     // [B, T, M]
         }
-        return new ForwardResult(output, attention.logits(), attention.probabilities());
+        return new ForwardResult(output, logits, probabilities);
     }
 }

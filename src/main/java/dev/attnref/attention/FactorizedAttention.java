@@ -1,9 +1,9 @@
 package dev.attnref.attention;
 
-import static dev.attnref.attention.LatentSteps.causalSoftmax;
-import static dev.attnref.attention.LatentSteps.gaussianLinear;
-import static dev.attnref.attention.LatentSteps.mergeHeads;
-import static dev.attnref.attention.LatentSteps.weight;
+import static dev.attnref.attention.AttentionSteps.causalLogits;
+import static dev.attnref.attention.AttentionSteps.gaussianLinear;
+import static dev.attnref.attention.AttentionSteps.mergeHeads;
+import static dev.attnref.attention.AttentionSteps.weight;
 
 import dev.attnref.core.Checks;
 import dev.attnref.core.Rope;
@@ -32,7 +32,7 @@ import dev.attnref.core.Tensor;
  *
  * @param <C> the cache type of the subclass
  */
-abstract sealed class FactorizedAttention<C extends LayerCache> implements CachedAttention<C>
+abstract sealed class FactorizedAttention<C> implements SelfAttention<C>
         permits Mfa, MfaKeyReuse {
     private final MfaShape shape;
     private final MfaSettings settings;
@@ -144,20 +144,20 @@ abstract sealed class FactorizedAttention<C extends LayerCache> implements Cache
     }
 
     /**
-     * {@code logit_i[t,s] = q_i[t]·k[s] / √C}, −∞ for {@code s > S₀ + t}; {@code p_i = softmax_s(logit_i)}:
-     * {@code q [B, H, T, C]} against the shared rotated keys {@code [B, 1, S, C]}.   einsum bhtc,bsc->bhts
+     * {@code logit_i[t,s] = q_i[t]·k[s] / √C}, −∞ for {@code s > S₀ + t}: {@code q [B, H, T, C]}
+     * against the shared rotated keys {@code [B, 1, S, C]}.   einsum bhtc,bsc->bhts
      */
-    final LatentSteps.Attention attendToSharedKeys(Tensor q, Tensor keys, int cachedBefore) {
+    final Tensor logitsOverSharedKeys(Tensor q, Tensor keys, int cachedBefore) {
         Tensor scores = q.matmul(keys.transpose(2, 3)).mul(1.0 / Math.sqrt(shape.headDim()));   // [B, H, T, S]
-        return causalSoftmax(scores, cachedBefore);
+        return causalLogits(scores, cachedBefore);                                             // [B, H, T, S]
     }
 
     /**
      * {@code out = W [o_1; …; o_H]}: the heads {@code [B, H, T, C]} merged and projected by
      * {@code outputWeight [M, H·C]}, returned with the logits and probabilities that made them.
      */
-    static ForwardResult projectHeads(Tensor heads, Tensor outputWeight, LatentSteps.Attention attention) {
+    static ForwardResult projectHeads(Tensor heads, Tensor outputWeight, Tensor logits, Tensor probabilities) {
         Tensor output = mergeHeads(heads).matmul(outputWeight.transpose(0, 1));          // [B, T, M]
-        return new ForwardResult(output, attention.logits(), attention.probabilities());
+        return new ForwardResult(output, logits, probabilities);
     }
 }

@@ -1,6 +1,6 @@
 package dev.attnref.attention;
 
-import static dev.attnref.attention.LatentSteps.rmsNorm;
+import static dev.attnref.attention.AttentionSteps.rmsNorm;
 
 import dev.attnref.core.Rope;
 import dev.attnref.core.Tensor;

@@ -1,8 +1,8 @@
 package dev.attnref.attention;
 
-import static dev.attnref.attention.LatentSteps.gaussianLinear;
-import static dev.attnref.attention.LatentSteps.rmsNorm;
-import static dev.attnref.attention.LatentSteps.weight;
+import static dev.attnref.attention.AttentionSteps.gaussianLinear;
+import static dev.attnref.attention.AttentionSteps.rmsNorm;
+import static dev.attnref.attention.AttentionSteps.weight;
 
 import dev.attnref.core.Checks;
 import dev.attnref.core.Rope;

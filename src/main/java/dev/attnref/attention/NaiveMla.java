@@ -1,8 +1,8 @@
 package dev.attnref.attention;
 
-import static dev.attnref.attention.LatentSteps.causalSoftmax;
-import static dev.attnref.attention.LatentSteps.checkInput;
-import static dev.attnref.attention.LatentSteps.mergeHeads;
+import static dev.attnref.attention.AttentionSteps.causalLogits;
+import static dev.attnref.attention.AttentionSteps.checkInput;
+import static dev.attnref.attention.AttentionSteps.mergeHeads;
 
 import dev.attnref.core.Checks;
 import dev.attnref.core.Tensor;
@@ -28,11 +28,11 @@ import java.util.List;
  *   <caption>Shapes</caption>
  *   <tr><th>name</th><th>shape</th><th>contract</th></tr>
  *   <tr><td>x</td><td>[B, T, M]</td><td>read only, finite, T ≥ 1</td></tr>
- *   <tr><td>cache</td><td>{@link NaiveMlaCache}</td><td>from {@link #newCache}; grows by T</td></tr>
+ *   <tr><td>cache</td><td>{@link KvCache} with G = H, D = D_nope + P</td><td>from {@link #newCache}; grows by T</td></tr>
  *   <tr><td>result</td><td>{@link ForwardResult}</td><td>output [B, T, M]; logits, probabilities [B, H, T, S]</td></tr>
  * </table>
  *
- * <p>Conventions: causal, positions absolute ({@link CachedAttention}); masked logits −∞.
+ * <p>Conventions: causal, positions absolute ({@link SelfAttention}); masked logits −∞.
  * Cache per token per layer: {@code H·(D_nope + P) + H·Dv} ({@link MlaShape#naiveKvValuesPerTokenPerLayer()}).
  * Source: DeepSeek-V2, arXiv:2405.04434, §2.1, equations 9–19.
  *
@@ -40,7 +40,7 @@ import java.util.List;
  * {@code LatentModulesCrosscheckTest} (against PyTorch), {@code CachedAttentionLawTest},
  * {@code MlaStructureLawTest}, {@code CacheSizeLawTest}.
  */
-public final class NaiveMla implements CachedAttention<NaiveMlaCache> {
+public final class NaiveMla implements SelfAttention<KvCache> {
     private final MlaWeights weights;
 
     public NaiveMla(MlaWeights weights) {
@@ -62,19 +62,20 @@ public final class NaiveMla implements CachedAttention<NaiveMlaCache> {
     }
 
     @Override
-    public NaiveMlaCache newCache(int batchSize, int firstPosition) {
+    public KvCache newCache(int batchSize, int firstPosition) {
         MlaShape shape = weights.shape();
-        return new NaiveMlaCache(batchSize, firstPosition, shape.numHeads(), shape.qkHeadDim(), shape.vHeadDim());
+        return new KvCache(batchSize, shape.numHeads(), shape.qkHeadDim(), shape.vHeadDim(), firstPosition);
     }
 
     @Override
-    public ForwardResult forward(Tensor x, NaiveMlaCache cache) {
-        checkInput("NaiveMla", x, modelWidth(), cache);
+    public ForwardResult forward(Tensor x, KvCache cache, AttentionOptions options) {
+        Checks.notNull("cache", cache);
+        checkInput("NaiveMla", x, modelWidth(), cache.batch(), options);
         MlaShape shape = weights.shape();
         int numHeads = shape.numHeads();
         int nopeDim = shape.qkNopeHeadDim();
         int valueDim = shape.vHeadDim();
-        cache.requireWidths(numHeads, shape.qkHeadDim(), valueDim);
+        cache.requireHeads("NaiveMla", numHeads, shape.qkHeadDim(), valueDim);
         int batch = x.size(0);
         int qLen = x.size(1);
         int cachedBefore = cache.length();
@@ -104,11 +105,12 @@ public final class NaiveMla implements CachedAttention<NaiveMlaCache> {
         Tensor scores = query.matmul(keys.transpose(2, 3)).mul(weights.softmaxScale());   // [B, H, T, S]
 
         // Step 6. −∞ for s > S₀ + t, p = softmax_s(logit).
-        LatentSteps.Attention attention = causalSoftmax(scores, cachedBefore);
+        Tensor logits = causalLogits(scores, cachedBefore);                               // [B, H, T, S]
+        Tensor probabilities = logits.softmax(-1);                                        // [B, H, T, S]
 
         // Step 7. o_i = Σ_s p_i[t,s] v_i[s]; out = W_O [o_1; …; o_H].   einsum bhts,bhsv->bhtv
-        Tensor heads = attention.probabilities().matmul(cache.values());                 // [B, H, T, Dv]
+        Tensor heads = probabilities.matmul(cache.values());                              // [B, H, T, Dv]
         Tensor output = mergeHeads(heads).matmul(weights.wO().transpose(0, 1));          // [B, T, M]
-        return new ForwardResult(output, attention.logits(), attention.probabilities());
+        return new ForwardResult(output, logits, probabilities);
     }
 }

@@ -1,12 +1,12 @@
 package dev.attnref.experiment;
 
 import dev.attnref.attention.AbsorbedMla;
+import dev.attnref.attention.KvCache;
 import dev.attnref.attention.LatentCache;
 import dev.attnref.attention.MlaAbsorption;
 import dev.attnref.attention.MlaShape;
 import dev.attnref.attention.MlaWeights;
 import dev.attnref.attention.NaiveMla;
-import dev.attnref.attention.NaiveMlaCache;
 import dev.attnref.core.SeededRandom;
 import dev.attnref.core.Tensor;
 import org.knowm.xchart.XYChart;
@@ -190,7 +190,7 @@ public final class PrefillExperiment implements Experiment {
                 Tensor x = Tensor.randn(new SeededRandom(SEED + s), 1.0, 1, s, shape.modelWidth());
                 Runnable call = form.startsWith("MLA (naive)")
                         ? () -> {
-                            NaiveMlaCache cache = naive.newCache(1, 0);
+                            KvCache cache = naive.newCache(1, 0);
                             naive.forward(x, cache);
                         }
                         : () -> {

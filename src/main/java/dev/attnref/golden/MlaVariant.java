@@ -1,14 +1,13 @@
 package dev.attnref.golden;
 
 import dev.attnref.attention.AbsorbedMla;
-import dev.attnref.attention.CachedAttention;
 import dev.attnref.attention.ForwardResult;
 import dev.attnref.attention.LatentCache;
-import dev.attnref.attention.LayerCache;
 import dev.attnref.attention.MlaAbsorption;
 import dev.attnref.attention.MlaShape;
 import dev.attnref.attention.MlaWeights;
 import dev.attnref.attention.NaiveMla;
+import dev.attnref.attention.SelfAttention;
 import dev.attnref.core.Tensor;
 import dev.attnref.oracle.OracleMla;
 import java.util.ArrayList;
@@ -137,12 +136,12 @@ final class MlaVariant extends GoldenVariant<MlaVariant.Settings> {
      * Runs {@code module} call by call as {@code steps} says, checking each call's output, logits and
      * probabilities against the matching rows (and first S_i columns) of the reference.
      */
-    static <C extends LayerCache> C run(String name, CachedAttention<C> module, Settings s, CaseInputs in,
+    static <C> C run(String name, SelfAttention<C> module, Settings s, CaseInputs in,
             CaseOutputs expected) {
         return runSteps(name, module, s.steps(), s.options().startPosition(), s.batch(), in.tensor("x"), expected);
     }
 
-    static <C extends LayerCache> C runSteps(String name, CachedAttention<C> module, int[] steps, int start, int batch,
+    static <C> C runSteps(String name, SelfAttention<C> module, int[] steps, int start, int batch,
             Tensor x, CaseOutputs expected) {
         C cache = module.newCache(batch, start);
         Tensor logits = expected.get("logits").toTensor();                                  // [B, H, T, T]

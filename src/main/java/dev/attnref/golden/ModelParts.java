@@ -170,7 +170,7 @@ final class ModelParts {
 
         void specs(List<TensorSpec> out, String prefix, int width);
 
-        AttentionLayer build(CaseInputs in, String prefix);
+        AttentionLayer<?> build(CaseInputs in, String prefix);
 
         /** {@code x [B, T, M] → [B, T, M]}: the same attention from the oracle package. */
         Tensor oracle(CaseInputs in, String prefix, Tensor x);
@@ -282,7 +282,7 @@ final class ModelParts {
         }
 
         @Override
-        public AttentionLayer build(CaseInputs in, String prefix) {
+        public AttentionLayer<?> build(CaseInputs in, String prefix) {
             int width = in.tensor(prefix + ".w_o").size(0);
             OracleMla.Config c = config(width);
             MlaWeights weights = MlaWeights.of(new MlaShape(width, c.numHeads(), c.qLoraRank(), c.kvLoraRank(),
@@ -351,7 +351,7 @@ final class ModelParts {
         }
 
         @Override
-        public AttentionLayer build(CaseInputs in, String prefix) {
+        public AttentionLayer<?> build(CaseInputs in, String prefix) {
             int width = in.tensor(prefix + ".w_o").size(0);
             MfaShape shape = new MfaShape(width, numHeads, queryRank, headDim, keyReuse);
             MfaSettings settings = new MfaSettings(ropeTheta, pairing, rmsEps);
@@ -418,8 +418,8 @@ final class ModelParts {
         }
 
         /** The block built from the tensors under {@code prefix}, at model width M = {@code width}. */
-        DecoderBlock build(CaseInputs in, String prefix, int width) {
-            return new DecoderBlock(placement, norm.build(in, prefix + "norm1", width), attention.build(in, prefix + "attn"),
+        DecoderBlock<?> build(CaseInputs in, String prefix, int width) {
+            return new DecoderBlock<>(placement, norm.build(in, prefix + "norm1", width), attention.build(in, prefix + "attn"),
                     norm.build(in, prefix + "norm2", width), ffn.build(in, prefix + "ffn"));
         }
     }

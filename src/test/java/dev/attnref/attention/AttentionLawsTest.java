@@ -28,8 +28,8 @@ class AttentionLawsTest {
         int cut = r.nextInt(s.qLen());
         Tensor changed = Tensor.cat(List.of(x.narrow(1, 0, cut + 1),
                 Tensor.randn(r, 1.0, s.batch(), s.qLen() - cut - 1, s.modelWidth())), 1);        // same up to t = cut
-        AttentionOutput a = module.forward(x, null, AttentionOptions.none());
-        AttentionOutput b = module.forward(changed, null, AttentionOptions.none());
+        ForwardResult a = module.forward(x, null, AttentionOptions.none());
+        ForwardResult b = module.forward(changed, null, AttentionOptions.none());
         assertTrue(a.output().narrow(1, 0, cut + 1).bitwiseEquals(b.output().narrow(1, 0, cut + 1)),
                 "outputs at positions ≤ " + cut + " changed when later tokens changed");
         double[] p = a.probabilities().toArray();                                                  // [B, H, T, S]
@@ -98,8 +98,8 @@ class AttentionLawsTest {
         SelfAttention module = GqaLawSupport.natural(c, AttentionWeights.init(c, r));
         Tensor x = GqaLawSupport.input(wide, r);
         int shift = r.intBetween(1, 1000);
-        AttentionOutput at0 = module.forward(x, null, AttentionOptions.none());
-        AttentionOutput shifted = module.forward(x, null, AttentionOptions.builder().startPosition(shift).build());
+        ForwardResult at0 = module.forward(x, null, AttentionOptions.none());
+        ForwardResult shifted = module.forward(x, null, AttentionOptions.builder().startPosition(shift).build());
         Close.assertClose("output shifted by " + shift, at0.output(), shifted.output(), Tolerances.REORDERED_SUMS);
     }
 

@@ -27,7 +27,7 @@ class GroupedQueryAttentionTest {
                 Hand.linear(2, 4, 1, 0, 0, 0, 0, 1, 0, 0),
                 Hand.linear(2, 4, 1, 0, 0, 0, 0, -1, 0, 0),
                 Hand.identity(4));
-        AttentionOutput result = new GroupedQueryAttention(config, weights)
+        ForwardResult result = new GroupedQueryAttention(config, weights)
                 .forward(Hand.sequence(new double[] {1, 0, 0, 0}, new double[] {0, 1, 0, 0}));
         double a = Math.E / (1 + Math.E);
         assertClose("out", new double[] {a, a, -a, -a, a, a, -a, -a}, result.output().toArray(), TOL);

@@ -61,16 +61,16 @@ class LatentModuleValidationTest {
         AbsorbedMla other = new AbsorbedMla(MlaWeights.random(narrower, MlaWeights.Settings.deepSeek(), new SeededRandom(2)),
                 MlaAbsorption.PRECOMPUTED_PRODUCTS);
         AbsorbedMla absorbed = new AbsorbedMla(WEIGHTS, MlaAbsorption.PRECOMPUTED_PRODUCTS);
-        assertEquals("latent cache holds C = 3, P = 2; this module expects C = 4, P = 2",
+        assertEquals("latent cache holds C = 3, P = 2; AbsorbedMla needs C = 4, P = 2",
                 message(() -> absorbed.forward(Tensor.zeros(1, 1, 6), other.newCache(1))));
         NaiveMla naive = new NaiveMla(WEIGHTS);
         NaiveMla otherNaive = new NaiveMla(MlaWeights.random(new MlaShape(6, 3, 0, 4, 3, 2, 2), MlaWeights.Settings.deepSeek(),
                 new SeededRandom(3)));
-        assertEquals("naive MLA cache holds H = 3, key width 5, value width 2; this module expects H = 2, key width 5, value width 2",
+        assertEquals("cache holds G = 3 heads of D = 5, Dv = 2; NaiveMla needs G = 2, D = 5, Dv = 2",
                 message(() -> naive.forward(Tensor.zeros(1, 1, 6), otherNaive.newCache(1))));
         Mfa mfa = Mfa.random(new MfaShape(6, 2, 3, 4, false), MFA_SETTINGS, new SeededRandom(4));
         Mfa wider = Mfa.random(new MfaShape(6, 2, 3, 6, false), MFA_SETTINGS, new SeededRandom(5));
-        assertEquals("MFA cache holds head width 6; this module expects 4",
+        assertEquals("cache holds G = 1 heads of D = 6, Dv = 6; Mfa needs G = 1, D = 4, Dv = 4",
                 message(() -> mfa.forward(Tensor.zeros(1, 1, 6), wider.newCache(1))));
     }
 

@@ -131,17 +131,17 @@ class LatentModulesCrosscheckTest {
         if (keyReuse) {
             MfaKeyReuse module = MfaKeyReuse.of(shape, settings, sQ, qNorm, qC, sK, tensor(w.get("alpha"), width),
                     tensor(w.get("n"), width, width), wO);
-            KeyReuseCache own = module.newCache(batch, start);
+            LatentCache own = module.newCache(batch, start);
             result = module.forward(x, own);
-            cache = own.keysBeforeRope();
+            cache = own.latent();
         } else {
             Mfa module = Mfa.of(shape, settings, sQ, qNorm, qC, sK, tensor(w.get("sV"), width, m), wO);
             Mfa redrawn = Mfa.random(shape, settings, new SeededRandom(input.get("seed").asLong()));
             assertTrue(redrawn.qC().bitwiseEquals(qC) && redrawn.sV().bitwiseEquals(module.sV())
                     && redrawn.wO().bitwiseEquals(wO), id + ": Mfa.random(seed) must redraw the committed weights");
-            MfaCache own = module.newCache(batch, start);
+            KvCache own = module.newCache(batch, start);
             result = module.forward(x, own);
-            cache = Tensor.cat(List.of(own.keys(), own.values()), -1);
+            cache = Tensor.cat(List.of(own.keys(), own.values()), -1).squeeze(1);   // [B, S, 2C]
         }
         assertMatches(id, result, python, batch, h, seqLen, m);
         assertClose(id + " cache", cache, tensor(python.get("cache"), batch, seqLen, keyReuse ? width : 2 * width), SAME_MATH);

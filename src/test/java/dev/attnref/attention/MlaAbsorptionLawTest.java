@@ -101,7 +101,7 @@ class MlaAbsorptionLawTest {
 
         NaiveMla naive = new NaiveMla(weights);
         AbsorbedMla absorbed = new AbsorbedMla(weights, absorption);
-        NaiveMlaCache naiveCache = naive.newCache(batch, start);
+        KvCache naiveCache = naive.newCache(batch, start);
         LatentCache latentCache = absorbed.newCache(batch, start);
         double error = assertAbsorbedEqualsNaive("prefill", naive.forward(prompt, naiveCache),
                 absorbed.forward(prompt, latentCache));
@@ -224,11 +224,12 @@ class MlaAbsorptionLawTest {
     }
 
     private static ForwardResult absorbedOutput(MlaWeights w, Tensor scores, Tensor latents) {
-        LatentSteps.Attention attention = LatentSteps.causalSoftmax(scores, 0);
-        Tensor latentHeads = attention.probabilities().matmul(latents);                   // [B, H, T, C]
+        Tensor logits = AttentionSteps.causalLogits(scores, 0);                           // [B, H, T, S]
+        Tensor probabilities = logits.softmax(-1);                                        // [B, H, T, S]
+        Tensor latentHeads = probabilities.matmul(latents);                               // [B, H, T, C]
         Tensor heads = latentHeads.matmul(w.valueUp().transpose(1, 2));                   // [B, H, T, Dv]
-        Tensor output = LatentSteps.mergeHeads(heads).matmul(w.wO().transpose(0, 1));    // [B, T, M]
-        return new ForwardResult(output, attention.logits(), attention.probabilities());
+        Tensor output = AttentionSteps.mergeHeads(heads).matmul(w.wO().transpose(0, 1)); // [B, T, M]
+        return new ForwardResult(output, logits, probabilities);
     }
 
     /** Production's naive steps on a fresh cache, with q_C,i and k_C,i also rotated (D_nope dims). */
@@ -248,9 +249,10 @@ class MlaAbsorptionLawTest {
         Tensor key = Tensor.cat(List.of(keyNope,
                 c.ropeKey().unsqueeze(1).expand(batch, shape.numHeads(), seqLen, shape.qkRopeHeadDim())), -1);
         Tensor scores = query.matmul(key.transpose(2, 3)).mul(w.softmaxScale());                      // [B, H, T, S]
-        LatentSteps.Attention attention = LatentSteps.causalSoftmax(scores, 0);
-        Tensor heads = attention.probabilities().matmul(value);                                      // [B, H, T, Dv]
-        Tensor output = LatentSteps.mergeHeads(heads).matmul(w.wO().transpose(0, 1));                // [B, T, M]
-        return new ForwardResult(output, attention.logits(), attention.probabilities());
+        Tensor logits = AttentionSteps.causalLogits(scores, 0);                                      // [B, H, T, S]
+        Tensor probabilities = logits.softmax(-1);                                                   // [B, H, T, S]
+        Tensor heads = probabilities.matmul(value);                                                  // [B, H, T, Dv]
+        Tensor output = AttentionSteps.mergeHeads(heads).matmul(w.wO().transpose(0, 1));             // [B, T, M]
+        return new ForwardResult(output, logits, probabilities);
     }
 }

@@ -81,7 +81,7 @@ class MlaOracleAgreementTest {
         Tensor oracleCache = tensor(oracle.cache(), batch, seqLen, c + p);                  // [B, T, C + P]
 
         NaiveMla naive = new NaiveMla(weights);
-        NaiveMlaCache naiveCache = naive.newCache(batch, start);
+        KvCache naiveCache = naive.newCache(batch, start);
         compare("naive", naive.forward(x, naiveCache), oracle, batch, numHeads, seqLen, shape.modelWidth());
         // The naive cache's keys end in k_R for every head; its values are not in the oracle's cache.
         for (int h = 0; h < numHeads; h++) {
@@ -110,10 +110,10 @@ class MlaOracleAgreementTest {
         Tensor x = LatentCases.input(random, batch, seqLen, shape.modelWidth());
         OracleMfa.Result oracle = OracleMfa.forward(LatentCases.oracleConfig(shape), LatentCases.oracleOptions(settings, start),
                 LatentCases.oracleWeights(mfa), x.toArray(), batch, seqLen);
-        MfaCache cache = mfa.newCache(batch, start);
+        KvCache cache = mfa.newCache(batch, start);
         compare("mfa", mfa.forward(x, cache), oracle.output(), oracle.logits(), oracle.probabilities(), batch,
                 shape.numHeads(), seqLen, shape.modelWidth());
-        assertClose("mfa cache [k | v]", Tensor.cat(List.of(cache.keys(), cache.values()), -1),
+        assertClose("mfa cache [k | v]", Tensor.cat(List.of(cache.keys(), cache.values()), -1).squeeze(1),
                 tensor(oracle.cache(), batch, seqLen, 2 * shape.headDim()), SAME_MATH);
     }
 
@@ -128,10 +128,10 @@ class MlaOracleAgreementTest {
         Tensor x = LatentCases.input(random, batch, seqLen, shape.modelWidth());
         OracleMfa.Result oracle = OracleMfa.forward(LatentCases.oracleConfig(shape), LatentCases.oracleOptions(settings, start),
                 LatentCases.oracleWeights(mfa), x.toArray(), batch, seqLen);
-        KeyReuseCache cache = mfa.newCache(batch, start);
+        LatentCache cache = mfa.newCache(batch, start);
         compare("mfa-kr", mfa.forward(x, cache), oracle.output(), oracle.logits(), oracle.probabilities(), batch,
                 shape.numHeads(), seqLen, shape.modelWidth());
-        assertClose("mfa-kr cache k̄", cache.keysBeforeRope(), tensor(oracle.cache(), batch, seqLen, shape.headDim()),
+        assertClose("mfa-kr cache k̄", cache.latent(), tensor(oracle.cache(), batch, seqLen, shape.headDim()),
                 SAME_MATH);
     }
 

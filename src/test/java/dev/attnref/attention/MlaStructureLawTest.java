@@ -80,7 +80,7 @@ class MlaStructureLawTest {
         int p = shape.qkRopeHeadDim();
 
         NaiveMla naive = new NaiveMla(weights);
-        NaiveMlaCache naiveCache = naive.newCache(batch, start);
+        KvCache naiveCache = naive.newCache(batch, start);
         naive.forward(x, naiveCache);
         AbsorbedMla absorbed = new AbsorbedMla(weights, MlaAbsorption.RUN_TIME_REASSOCIATION);
         LatentCache latentCache = absorbed.newCache(batch, start);
@@ -137,7 +137,7 @@ class MlaStructureLawTest {
         Tensor x = LatentCases.input(random, batch, seqLen, shape.modelWidth());
         Tensor repeated = LatentCases.input(random, batch, 1, shape.modelWidth()).expand(batch, seqLen, shape.modelWidth());
 
-        for (CachedAttention<?> module : List.of(new NaiveMla(latentOnly),
+        for (SelfAttention<?> module : List.of(new NaiveMla(latentOnly),
                 new AbsorbedMla(latentOnly, MlaAbsorption.RUN_TIME_REASSOCIATION),
                 new AbsorbedMla(latentOnly, MlaAbsorption.PRECOMPUTED_PRODUCTS))) {
             String name = module.getClass().getSimpleName();
@@ -198,7 +198,7 @@ class MlaStructureLawTest {
         return cache;
     }
 
-    private static <C extends LayerCache> ForwardResult prefill(CachedAttention<C> module, Tensor x, int start) {
+    private static <C> ForwardResult prefill(SelfAttention<C> module, Tensor x, int start) {
         return module.forward(x, module.newCache(x.size(0), start));
     }
 

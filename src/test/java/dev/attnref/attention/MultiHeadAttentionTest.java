@@ -27,7 +27,7 @@ class MultiHeadAttentionTest {
         //        out = 1·p₀ + 2·p₁ = (1 + 2e²)/(1 + e²).
         AttentionConfig config = AttentionConfig.builder(1, 1, 1, 1).causal(true).build();
         MultiHeadAttention mha = new MultiHeadAttention(config, Hand.identities(1));
-        AttentionOutput result = mha.forward(Hand.sequence(new double[] {1}, new double[] {2}));
+        ForwardResult result = mha.forward(Hand.sequence(new double[] {1}, new double[] {2}));
 
         double e2 = Math.exp(2);
         assertClose("out", new double[] {1, (1 + 2 * e2) / (1 + e2)}, result.output().toArray(), TOL);
@@ -42,7 +42,7 @@ class MultiHeadAttentionTest {
         // t = 1: q·k = (0, 1) → logits (0, ln 3) → p = (1/4, 3/4) → out = (1/4, 3/4).
         AttentionConfig config = AttentionConfig.builder(2, 1, 1, 2).scale(Math.log(3)).build();
         MultiHeadAttention mha = new MultiHeadAttention(config, Hand.identities(2));
-        AttentionOutput result = mha.forward(Hand.sequence(new double[] {1, 0}, new double[] {0, 1}));
+        ForwardResult result = mha.forward(Hand.sequence(new double[] {1, 0}, new double[] {0, 1}));
 
         assertClose("out", new double[] {0.75, 0.25, 0.25, 0.75}, result.output().toArray(), TOL);
         assertClose("p", new double[] {0.75, 0.25, 0.25, 0.75}, result.probabilities().toArray(), TOL);
@@ -57,7 +57,7 @@ class MultiHeadAttentionTest {
         // W_O = I: out[t] = (head 0, head 1).
         AttentionConfig config = AttentionConfig.builder(2, 2, 2, 1).build();
         MultiHeadAttention mha = new MultiHeadAttention(config, Hand.identities(2));
-        AttentionOutput result = mha.forward(Hand.sequence(new double[] {1, 0}, new double[] {0, 1}));
+        ForwardResult result = mha.forward(Hand.sequence(new double[] {1, 0}, new double[] {0, 1}));
 
         double big = Math.E / (Math.E + 1);
         assertClose("out", new double[] {big, 0.5, 0.5, big}, result.output().toArray(), TOL);
@@ -74,7 +74,7 @@ class MultiHeadAttentionTest {
         AttentionConfig config = AttentionConfig.builder(2, 1, 1, 2).scale(1.0)
                 .rope(new Rope(2, 10000.0, RopePairing.INTERLEAVED)).build();
         MultiHeadAttention mha = new MultiHeadAttention(config, Hand.identities(2));
-        AttentionOutput result = mha.forward(Hand.sequence(new double[] {1, 0}, new double[] {0, 1}));
+        ForwardResult result = mha.forward(Hand.sequence(new double[] {1, 0}, new double[] {0, 1}));
 
         double[] p0 = Hand.softmax(1, -Math.sin(1));
         double[] p1 = Hand.softmax(-Math.sin(1), 1);
@@ -91,7 +91,7 @@ class MultiHeadAttentionTest {
                 new Linear(Tensor.of(new double[] {1}, 1, 1), Tensor.of(new double[] {0}, 1)),
                 new Linear(Tensor.of(new double[] {1}, 1, 1), Tensor.of(new double[] {10}, 1)),
                 new Linear(Tensor.of(new double[] {1}, 1, 1), Tensor.of(new double[] {100}, 1)));
-        AttentionOutput result = new MultiHeadAttention(config, weights).forward(Hand.sequence(new double[] {2}));
+        ForwardResult result = new MultiHeadAttention(config, weights).forward(Hand.sequence(new double[] {2}));
         assertClose("out", new double[] {112}, result.output().toArray(), TOL);
     }
 
@@ -104,7 +104,7 @@ class MultiHeadAttentionTest {
         AttentionConfig config = AttentionConfig.builder(2, 1, 1, 1).valueDim(2).build();
         AttentionWeights weights = new AttentionWeights(Hand.linear(1, 2, 1, 0), Hand.linear(1, 2, 1, 0),
                 Hand.identity(2), Hand.identity(2));
-        AttentionOutput result = new MultiHeadAttention(config, weights)
+        ForwardResult result = new MultiHeadAttention(config, weights)
                 .forward(Hand.sequence(new double[] {1, 0}, new double[] {0, 1}));
         double big = Math.E / (Math.E + 1);
         assertClose("out", new double[] {big, 1 - big, 0.5, 0.5}, result.output().toArray(), TOL);
@@ -115,7 +115,7 @@ class MultiHeadAttentionTest {
         // M = H = D = 1, weights 1, scale 1, softcap c = 1, x = (1, 2), not causal.
         // t = 1: raw logits (2, 4) → capped (tanh 2, tanh 4); out = p₀·1 + p₁·2 with p = softmax(tanh 2, tanh 4).
         AttentionConfig config = AttentionConfig.builder(1, 1, 1, 1).softcap(1.0).build();
-        AttentionOutput result = new MultiHeadAttention(config, Hand.identities(1))
+        ForwardResult result = new MultiHeadAttention(config, Hand.identities(1))
                 .forward(Hand.sequence(new double[] {1}, new double[] {2}));
         double[] p = Hand.softmax(Math.tanh(2), Math.tanh(4));
         assertClose("out[t=1]", new double[] {p[0] + 2 * p[1]}, new double[] {result.output().get(0, 1, 0)}, TOL);
@@ -144,7 +144,7 @@ class MultiHeadAttentionTest {
         // x = (1, 2), weights 1, scale 1. Additive bias (0, ln 3) on every row.
         // t = 0: logits (1, 2 + ln 3) → p ∝ (e, 3e²); out = (e + 6e²)/(e + 3e²) = (1 + 6e)/(1 + 3e).
         AttentionConfig config = AttentionConfig.builder(1, 1, 1, 1).build();
-        AttentionOutput result = new MultiHeadAttention(config, Hand.identities(1)).forward(
+        ForwardResult result = new MultiHeadAttention(config, Hand.identities(1)).forward(
                 Hand.sequence(new double[] {1}, new double[] {2}),
                 AttentionOptions.builder().additiveMask(Tensor.of(new double[] {0, Math.log(3)}, 1, 2)).build());
         double e = Math.E;
@@ -161,7 +161,7 @@ class MultiHeadAttentionTest {
         AttentionWeights weights = new AttentionWeights(Hand.identity(1), Hand.identity(1), Hand.identity(1),
                 new Linear(Tensor.of(new double[] {1}, 1, 1), Tensor.of(new double[] {7}, 1)));
         Tensor x = Tensor.of(new double[] {1, 2, 3, 4}, 2, 2, 1);
-        AttentionOutput result = new MultiHeadAttention(config, weights)
+        ForwardResult result = new MultiHeadAttention(config, weights)
                 .forward(x, AttentionOptions.builder().keyLengths(2, 0).build());
         for (int t = 0; t < 2; t++) {
             assertEquals(7.0, result.output().get(1, t, 0), "padded row output is the bias");

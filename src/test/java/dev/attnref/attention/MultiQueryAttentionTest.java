@@ -31,7 +31,7 @@ class MultiQueryAttentionTest {
         //         t = 1: q = 0 → logits (0, 0) → o = (3 + 5)/2 = 4.
         // head 1: q = (0, 1). t = 0: o = 4; t = 1: logits (1, 2) → o = (3 + 5e)/(1 + e).
         // out[t] = (o_head0, o_head1).
-        AttentionOutput result = sharedKeyCase(false).forward(Hand.sequence(new double[] {1, 0}, new double[] {0, 1}));
+        ForwardResult result = sharedKeyCase(false).forward(Hand.sequence(new double[] {1, 0}, new double[] {0, 1}));
         double a = (3 + 5 * Math.E) / (1 + Math.E);
         assertClose("out", new double[] {a, 4, 4, a}, result.output().toArray(), TOL);
         assertClose("p[head 0, t = 0]", new double[] {1 / (1 + Math.E), Math.E / (1 + Math.E)},

@@ -30,9 +30,9 @@ class DecoderModelTest {
 
     /** The same model with every {@link WalkthroughAttention} replaced by the loop test double of the same weights. */
     private static DecoderModel withLoopAttention(DecoderModel model) {
-        List<DecoderBlock> blocks = new ArrayList<>();
-        for (DecoderBlock block : model.blocks()) {
-            blocks.add(new DecoderBlock(block.placement(), block.attentionNorm(),
+        List<DecoderBlock<?>> blocks = new ArrayList<>();
+        for (DecoderBlock<?> block : model.blocks()) {
+            blocks.add(new DecoderBlock<>(block.placement(), block.attentionNorm(),
                     LoopAttention.sameWeightsAs((WalkthroughAttention) block.attention()), block.ffnNorm(), block.ffn()));
         }
         return new DecoderModel(model.embedding(), model.positions(), blocks, model.finalNorm(), model.head());
@@ -58,8 +58,8 @@ class DecoderModelTest {
             }
         }
         Tensor x = Tensor.of(x0, batch, length, width);
-        for (DecoderBlock block : withLoopAttention(model).blocks()) {
-            x = block.forward(x, block.attention().newCache(batch), ShapeTrace.off());
+        for (DecoderBlock<?> block : withLoopAttention(model).blocks()) {
+            x = block.forward(x);
         }
         if (model.finalNorm() != null) {
             x = Loops.norm(model.finalNorm(), x);

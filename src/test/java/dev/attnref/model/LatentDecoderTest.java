@@ -119,7 +119,7 @@ class LatentDecoderTest {
             for (String variant : VARIANTS) {
                 DecoderConfig config = config(d, variant);
                 DecoderModel model = DecoderModel.random(config, random);
-                for (DecoderBlock block : model.blocks()) {
+                for (DecoderBlock<?> block : model.blocks()) {
                     String described = block.attention().describe();
                     assertTrue(described.startsWith(variant.split(" ")[0])
                             && (!variant.startsWith("MLA") || described.startsWith(variant + "(")),
@@ -157,10 +157,10 @@ class LatentDecoderTest {
 
     /** The naive MLA model of {@code model}'s weights with every block's attention in {@code absorption}. */
     private static DecoderModel absorbed(DecoderModel naive, MlaAbsorption absorption) {
-        List<DecoderBlock> blocks = new ArrayList<>();
-        for (DecoderBlock block : naive.blocks()) {
+        List<DecoderBlock<?>> blocks = new ArrayList<>();
+        for (DecoderBlock<?> block : naive.blocks()) {
             NaiveMla module = (NaiveMla) ((LatentAttentionLayer<?>) block.attention()).module();
-            blocks.add(new DecoderBlock(block.placement(), block.attentionNorm(),
+            blocks.add(new DecoderBlock<>(block.placement(), block.attentionNorm(),
                     LatentAttentionLayer.absorbedMla(new AbsorbedMla(module.weights(), absorption)), block.ffnNorm(),
                     block.ffn()));
         }

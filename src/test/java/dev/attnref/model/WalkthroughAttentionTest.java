@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.attnref.attention.KvCache;
 import dev.attnref.core.Linear;
 import dev.attnref.core.Rope;
 import dev.attnref.core.RopePairing;
@@ -30,8 +31,8 @@ class WalkthroughAttentionTest {
         WalkthroughAttention walkthrough = WalkthroughAttention.random(modelWidth, numHeads, numKvHeads, headDim, rope, random);
         LoopAttention loops = LoopAttention.sameWeightsAs(walkthrough);
         Tensor x = Tensor.randn(random, 1.0, batch, length, modelWidth);
-        AttentionCache walkCache = walkthrough.newCache(batch);
-        AttentionCache loopCache = loops.newCache(batch);
+        KvCache walkCache = walkthrough.newCache(batch);
+        LoopAttention.Cache loopCache = loops.newCache(batch);
         int done = 0;
         while (done < length) {
             int chunk = random.intBetween(1, length - done);
@@ -103,12 +104,14 @@ class WalkthroughAttentionTest {
     }
 
     @Test
-    void aForeignOrMismatchedCacheIsRejected() {
+    void aMismatchedCacheIsRejected() {
         SeededRandom random = new SeededRandom(29);
         WalkthroughAttention a = WalkthroughAttention.random(4, 2, 1, 2, null, random);
-        WalkthroughAttention b = WalkthroughAttention.random(4, 2, 1, 2, null, random);
         Tensor x = Tensor.zeros(2, 1, 4);
-        assertThrows(IllegalArgumentException.class, () -> a.forward(x, b.newCache(2), ShapeTrace.off()));
+        IllegalArgumentException shape = assertThrows(IllegalArgumentException.class,
+                () -> a.forward(x, new KvCache(2, 2, 2, 2), ShapeTrace.off()));
+        assertEquals("cache holds G = 2 heads of D = 2, Dv = 2; WalkthroughAttention needs G = 1, D = 2, Dv = 2",
+                shape.getMessage());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> a.forward(x, a.newCache(3), ShapeTrace.off()));
         assertTrue(e.getMessage().contains("3 sequences") && e.getMessage().contains("batch 2"), e.getMessage());
