@@ -1,10 +1,12 @@
 package dev.attnref.experiment;
 
 import dev.attnref.attention.AbsorbedMla;
-import dev.attnref.attention.MlaAbsorption;
+import dev.attnref.attention.LatentCache;
 import dev.attnref.attention.MlaShape;
 import dev.attnref.attention.MlaWeights;
 import dev.attnref.attention.NaiveMla;
+import dev.attnref.attention.PrecomputedAbsorbedMla;
+import dev.attnref.attention.SelfAttention;
 import dev.attnref.core.CausalAlignment;
 import dev.attnref.core.SeededRandom;
 import dev.attnref.core.Tensor;
@@ -150,22 +152,25 @@ public final class NumericsExperiment implements Experiment {
                 m.integer("kvLoraRank"), m.integer("nopeDim"), m.integer("ropeDim"), m.integer("valueDim"));
         MlaWeights weights = MlaWeights.random(shape, MlaWeights.Settings.deepSeek(), new SeededRandom(SEED + 1));
         List<Integer> moduleLengths = spec.integers("moduleLengths");
-        for (MlaAbsorption absorption : MlaAbsorption.values()) {
+        Map<String, SelfAttention<LatentCache>> absorbedForms = new LinkedHashMap<>();
+        absorbedForms.put("run time reassociation", new AbsorbedMla(weights));
+        absorbedForms.put("precomputed products", new PrecomputedAbsorbedMla(weights));
+        for (Map.Entry<String, SelfAttention<LatentCache>> form : absorbedForms.entrySet()) {
             double[][] s = new double[2][moduleLengths.size()];
             for (int i = 0; i < moduleLengths.size(); i++) {
                 int n = moduleLengths.get(i);
                 Tensor x = Tensor.randn(new SeededRandom(SEED + n), 1.0, 1, n, shape.modelWidth());
                 NaiveMla naive = new NaiveMla(weights);
-                AbsorbedMla absorbed = new AbsorbedMla(weights, absorption);
+                SelfAttention<LatentCache> absorbed = form.getValue();
                 double[] ref = naive.forward(x, naive.newCache(1, 0)).output().toArray();
                 double[] out = absorbed.forward(x, absorbed.newCache(1, 0)).output().toArray();
                 double d = relativeError(out, ref);
-                String label = "module " + absorption.name().toLowerCase().replace('_', ' ') + " vs naive (float64)";
+                String label = "module " + form.getKey() + " vs naive (float64)";
                 table.add(label, "float64", n, d);
                 s[0][i] = n;
                 s[1][i] = d;
             }
-            series.put("float64 modules, " + absorption.name().toLowerCase().replace('_', ' '), s);
+            series.put("float64 modules, " + form.getKey(), s);
         }
 
         // float32 cores built from latents: naive (keys/values formed) vs absorbed (query moved), against float64 naive

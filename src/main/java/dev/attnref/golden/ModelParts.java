@@ -5,7 +5,6 @@ import dev.attnref.attention.Mfa;
 import dev.attnref.attention.MfaKeyReuse;
 import dev.attnref.attention.MfaSettings;
 import dev.attnref.attention.MfaShape;
-import dev.attnref.attention.MlaAbsorption;
 import dev.attnref.attention.MlaShape;
 import dev.attnref.attention.MlaWeights;
 import dev.attnref.attention.NaiveMla;
@@ -291,7 +290,7 @@ final class ModelParts {
                     in.tensorOrNull(prefix + ".w_dq"), in.tensorOrNull(prefix + ".q_norm"), in.tensorOrNull(prefix + ".w_uq"),
                     in.tensorOrNull(prefix + ".w_q"), in.tensor(prefix + ".w_dkv"), in.tensor(prefix + ".kv_norm"),
                     in.tensor(prefix + ".w_ukv"), in.tensor(prefix + ".w_o"));
-            return absorbed ? LatentAttentionLayer.absorbedMla(new AbsorbedMla(weights, MlaAbsorption.RUN_TIME_REASSOCIATION))
+            return absorbed ? LatentAttentionLayer.absorbedMla(new AbsorbedMla(weights))
                     : LatentAttentionLayer.naiveMla(new NaiveMla(weights));
         }
 

@@ -5,7 +5,6 @@ import dev.attnref.attention.AttentionVariant;
 import dev.attnref.attention.MfaKeyReuse;
 import dev.attnref.attention.MfaSettings;
 import dev.attnref.attention.MfaShape;
-import dev.attnref.attention.MlaAbsorption;
 import dev.attnref.attention.MlaShape;
 import dev.attnref.attention.MlaWeights;
 import dev.attnref.attention.NaiveMla;
@@ -61,15 +60,7 @@ public sealed interface LatentAttention permits LatentAttention.Mla, LatentAtten
     record Mla(int qLoraRank, int kvLoraRank, int qkNopeHeadDim, int qkRopeHeadDim, int vHeadDim, MlaForm form,
             double rmsEps) implements LatentAttention {
         public Mla {
-            Checks.nonNegative("qLoraRank", qLoraRank);
-            Checks.positive("kvLoraRank", kvLoraRank);
-            Checks.positive("qkNopeHeadDim", qkNopeHeadDim);
-            Checks.positive("qkRopeHeadDim", qkRopeHeadDim);
-            if (qkRopeHeadDim % 2 != 0) {
-                throw new IllegalArgumentException("qkRopeHeadDim (" + qkRopeHeadDim
-                        + ") must be even: rotary dimensions rotate in pairs");
-            }
-            Checks.positive("vHeadDim", vHeadDim);
+            MlaShape.checkWidths(qLoraRank, kvLoraRank, qkNopeHeadDim, qkRopeHeadDim, vHeadDim);
             Checks.notNull("form", form);
             Checks.positiveFinite("rmsEps", rmsEps);
         }
@@ -101,7 +92,7 @@ public sealed interface LatentAttention permits LatentAttention.Mla, LatentAtten
         /** This form over given weights. */
         public AttentionLayer layer(MlaWeights weights) {
             return form == MlaForm.NAIVE ? LatentAttentionLayer.naiveMla(new NaiveMla(weights))
-                    : LatentAttentionLayer.absorbedMla(new AbsorbedMla(weights, MlaAbsorption.RUN_TIME_REASSOCIATION));
+                    : LatentAttentionLayer.absorbedMla(new AbsorbedMla(weights));
         }
     }
 

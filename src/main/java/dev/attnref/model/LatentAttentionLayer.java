@@ -8,7 +8,9 @@ import dev.attnref.attention.Mfa;
 import dev.attnref.attention.MfaKeyReuse;
 import dev.attnref.attention.MfaShape;
 import dev.attnref.attention.MlaShape;
+import dev.attnref.attention.MlaWeights;
 import dev.attnref.attention.NaiveMla;
+import dev.attnref.attention.PrecomputedAbsorbedMla;
 import dev.attnref.attention.SelfAttention;
 import dev.attnref.core.Checks;
 import dev.attnref.core.Tensor;
@@ -72,9 +74,17 @@ public final class LatentAttentionLayer<C> implements AttentionLayer<C> {
 
     /** Absorbed MLA: only the latent c_kv and the shared rotated key k_R cached. */
     public static LatentAttentionLayer<LatentCache> absorbedMla(AbsorbedMla module) {
-        MlaShape s = Checks.notNull("module", module).weights().shape();
+        return absorbed(Checks.notNull("module", module), module.weights());
+    }
+
+    /** Absorbed MLA through precomputed weight products: the same cache as {@link #absorbedMla(AbsorbedMla)}. */
+    public static LatentAttentionLayer<LatentCache> absorbedMla(PrecomputedAbsorbedMla module) {
+        return absorbed(Checks.notNull("module", module), module.weights());
+    }
+
+    private static LatentAttentionLayer<LatentCache> absorbed(SelfAttention<LatentCache> module, MlaWeights weights) {
         return new LatentAttentionLayer<>(module, "MLA absorbed("
-                + mlaSizes(s, module.weights().settings().pairing().name()) + ")",
+                + mlaSizes(weights.shape(), weights.settings().pairing().name()) + ")",
                 List.of("cache: latent c_kv", "cache: rotated shared key k_R"), List.of("B, S, C", "B, S, P"),
                 cache -> List.of(cache.latent(), cache.ropeKey()));
     }

@@ -37,7 +37,7 @@ class CacheSizeLawTest {
         MlaWeights weights = MlaWeights.random(small, MlaWeights.Settings.deepSeek(), new SeededRandom(8100));
         Tensor x = LatentCases.input(new SeededRandom(8101), 1, 2, small.modelWidth());
         // Absorbed: 512 + 64 = 576, as the catalogue's 35,136 / 61 layers.
-        assertEquals(576L, measure(new AbsorbedMla(weights, MlaAbsorption.PRECOMPUTED_PRODUCTS), x));
+        assertEquals(576L, measure(new PrecomputedAbsorbedMla(weights), x));
         assertEquals(ModelCatalogue.DEEPSEEK_V3.kvValuesPerToken() / ModelCatalogue.DEEPSEEK_V3.numLayers(), 576L);
         // Naive, 2 heads: 2·(128 + 64) + 2·128 = 384 + 256 = 640 (V3's 128 heads give 40,960).
         assertEquals(640L, measure(new NaiveMla(weights), x));
@@ -75,8 +75,8 @@ class CacheSizeLawTest {
 
         long absorbedFormula = mla.kvValuesPerTokenPerLayer();
         assertEquals((long) mla.kvLoraRank() + mla.qkRopeHeadDim(), absorbedFormula, "MLA formula C + P");
-        for (MlaAbsorption absorption : MlaAbsorption.values()) {
-            assertMeasured("AbsorbedMla " + absorption, new AbsorbedMla(weights, absorption), batch, seqLen, random,
+        for (SelfAttention<LatentCache> absorbed : List.of(new AbsorbedMla(weights), new PrecomputedAbsorbedMla(weights))) {
+            assertMeasured(absorbed.getClass().getSimpleName(), absorbed, batch, seqLen, random,
                     absorbedFormula);
         }
         assertMeasured("NaiveMla", new NaiveMla(weights), batch, seqLen, random, mla.naiveKvValuesPerTokenPerLayer());

@@ -57,8 +57,8 @@ class CachedAttentionLawTest {
         MfaShape keyReuse = new MfaShape(mfa.modelWidth(), mfa.numHeads(), mfa.queryRank(), mfa.headDim(), true);
         MfaSettings mfaSettings = LatentCases.mfaSettings(d, "MFA_");
         return List.of(new NaiveMla(weights),
-                new AbsorbedMla(weights, MlaAbsorption.RUN_TIME_REASSOCIATION),
-                new AbsorbedMla(weights, MlaAbsorption.PRECOMPUTED_PRODUCTS),
+                new AbsorbedMla(weights),
+                new PrecomputedAbsorbedMla(weights),
                 Mfa.random(mfa, mfaSettings, random),
                 LatentCases.trainedKeyReuse(keyReuse, mfaSettings, random));
     }
@@ -94,7 +94,7 @@ class CachedAttentionLawTest {
 
     private static <C> void chunkingMatchesFullPrefill(SelfAttention<C> module, Tensor x, int start,
             int[] chunks) {
-        String name = module.getClass().getSimpleName() + describe(module) + " chunks " + Arrays.toString(chunks);
+        String name = module.getClass().getSimpleName() + " chunks " + Arrays.toString(chunks);
         int batch = x.size(0);
         C fullCache = module.newCache(batch, start);
         ForwardResult full = module.forward(x, fullCache);
@@ -135,7 +135,7 @@ class CachedAttentionLawTest {
 
     private static <C> void pastIsBitwiseUnchanged(SelfAttention<C> module, Tensor x, Tensor changed,
             int start, int changedFrom) {
-        String name = module.getClass().getSimpleName() + describe(module);
+        String name = module.getClass().getSimpleName();
         C cache = module.newCache(x.size(0), start);
         C changedCache = module.newCache(x.size(0), start);
         ForwardResult original = module.forward(x, cache);
@@ -155,9 +155,5 @@ class CachedAttentionLawTest {
             assertTrue(before.narrow(positionAxis, 0, changedFrom).bitwiseEquals(after.narrow(positionAxis, 0, changedFrom)),
                     name + ": cached tensor " + i + " before the change moved");
         }
-    }
-
-    private static String describe(SelfAttention<?> module) {
-        return module instanceof AbsorbedMla absorbed ? " (" + absorbed.absorption() + ")" : "";
     }
 }

@@ -89,12 +89,11 @@ class MlaOracleAgreementTest {
             assertClose("naive cache k_R of head " + h, headRopeKey, oracleCache.narrow(-1, c, p), SAME_MATH);
         }
 
-        for (MlaAbsorption absorption : MlaAbsorption.values()) {
-            AbsorbedMla absorbed = new AbsorbedMla(weights, absorption);
+        for (SelfAttention<LatentCache> absorbed : List.of(new AbsorbedMla(weights), new PrecomputedAbsorbedMla(weights))) {
+            String name = absorbed.getClass().getSimpleName();
             LatentCache cache = absorbed.newCache(batch, start);
-            compare("absorbed " + absorption, absorbed.forward(x, cache), oracle, batch, numHeads, seqLen,
-                    shape.modelWidth());
-            assertClose("absorbed " + absorption + " cache [c_kv | k_R]",
+            compare(name, absorbed.forward(x, cache), oracle, batch, numHeads, seqLen, shape.modelWidth());
+            assertClose(name + " cache [c_kv | k_R]",
                     Tensor.cat(List.of(cache.latent(), cache.ropeKey()), -1), oracleCache, SAME_MATH);
         }
     }

@@ -82,7 +82,7 @@ class MlaStructureLawTest {
         NaiveMla naive = new NaiveMla(weights);
         KvCache naiveCache = naive.newCache(batch, start);
         naive.forward(x, naiveCache);
-        AbsorbedMla absorbed = new AbsorbedMla(weights, MlaAbsorption.RUN_TIME_REASSOCIATION);
+        AbsorbedMla absorbed = new AbsorbedMla(weights);
         LatentCache latentCache = absorbed.newCache(batch, start);
         absorbed.forward(x, latentCache);
 
@@ -138,8 +138,8 @@ class MlaStructureLawTest {
         Tensor repeated = LatentCases.input(random, batch, 1, shape.modelWidth()).expand(batch, seqLen, shape.modelWidth());
 
         for (SelfAttention<?> module : List.of(new NaiveMla(latentOnly),
-                new AbsorbedMla(latentOnly, MlaAbsorption.RUN_TIME_REASSOCIATION),
-                new AbsorbedMla(latentOnly, MlaAbsorption.PRECOMPUTED_PRODUCTS))) {
+                new AbsorbedMla(latentOnly),
+                new PrecomputedAbsorbedMla(latentOnly))) {
             String name = module.getClass().getSimpleName();
             ForwardResult here = prefill(module, x, start);
             ForwardResult shifted = prefill(module, x, start + shift);
@@ -192,7 +192,7 @@ class MlaStructureLawTest {
     // ---------------------------------------------------------------- helpers
 
     private static LatentCache prefill(MlaWeights weights, Tensor x, int start) {
-        AbsorbedMla module = new AbsorbedMla(weights, MlaAbsorption.RUN_TIME_REASSOCIATION);
+        AbsorbedMla module = new AbsorbedMla(weights);
         LatentCache cache = module.newCache(x.size(0), start);
         module.forward(x, cache);
         return cache;

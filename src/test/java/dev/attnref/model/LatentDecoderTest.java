@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.attnref.attention.AbsorbedMla;
 import dev.attnref.attention.AttentionVariant;
 import dev.attnref.attention.MfaKeyReuse;
-import dev.attnref.attention.MlaAbsorption;
 import dev.attnref.attention.NaiveMla;
+import dev.attnref.attention.PrecomputedAbsorbedMla;
 import dev.attnref.core.RopePairing;
 import dev.attnref.core.SeededRandom;
 import dev.attnref.core.Tensor;
@@ -155,13 +155,14 @@ class LatentDecoderTest {
         }));
     }
 
-    /** The naive MLA model of {@code model}'s weights with every block's attention in {@code absorption}. */
-    private static DecoderModel absorbed(DecoderModel naive, MlaAbsorption absorption) {
+    /** The naive MLA model of {@code model}'s weights with every block's attention absorbed, precomputed or not. */
+    private static DecoderModel absorbed(DecoderModel naive, boolean precomputed) {
         List<DecoderBlock<?>> blocks = new ArrayList<>();
         for (DecoderBlock<?> block : naive.blocks()) {
             NaiveMla module = (NaiveMla) ((LatentAttentionLayer<?>) block.attention()).module();
             blocks.add(new DecoderBlock<>(block.placement(), block.attentionNorm(),
-                    LatentAttentionLayer.absorbedMla(new AbsorbedMla(module.weights(), absorption)), block.ffnNorm(),
+                    precomputed ? LatentAttentionLayer.absorbedMla(new PrecomputedAbsorbedMla(module.weights()))
+                            : LatentAttentionLayer.absorbedMla(new AbsorbedMla(module.weights())), block.ffnNorm(),
                     block.ffn()));
         }
         return new DecoderModel(naive.embedding(), naive.positions(), blocks, naive.finalNorm(), naive.head());
@@ -191,8 +192,8 @@ class LatentDecoderTest {
                     new SeededRandom(weightSeed));
             int[][] ids = randomIds(random, d.get("B"), d.get("T"), d.get("V"));
             Tensor expected = naive.forward(ids);                                               // [B, T, V]
-            List<DecoderModel> absorbedModels = List.of(drawnAbsorbed, absorbed(naive, MlaAbsorption.RUN_TIME_REASSOCIATION),
-                    absorbed(naive, MlaAbsorption.PRECOMPUTED_PRODUCTS));
+            List<DecoderModel> absorbedModels = List.of(drawnAbsorbed, absorbed(naive, false),
+                    absorbed(naive, true));
             for (DecoderModel model : absorbedModels) {
                 double diff = model.forward(ids).maxAbsDiff(expected);
                 assertTrue(diff <= NAIVE_ABSORBED_TOLERANCE, model.blocks().get(0).attention().describe() + " differs by "
