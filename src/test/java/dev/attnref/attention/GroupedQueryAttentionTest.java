@@ -3,14 +3,12 @@ package dev.attnref.attention;
 import static dev.attnref.attention.Close.assertClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.attnref.Tolerances;
 import dev.attnref.core.SeededRandom;
 import dev.attnref.core.Tensor;
 import org.junit.jupiter.api.Test;
 
 /** Hand-computed cases for {@link GroupedQueryAttention}; every expected value is worked out in a comment. */
 class GroupedQueryAttentionTest {
-    private static final double TOL = Tolerances.HAND_COMPUTED;
 
     @Test
     void queryHeadsReadTheirContiguousGroupsKvHead() {
@@ -30,11 +28,11 @@ class GroupedQueryAttentionTest {
         ForwardResult result = new GroupedQueryAttention(config, weights)
                 .forward(Hand.sequence(new double[] {1, 0, 0, 0}, new double[] {0, 1, 0, 0}));
         double a = Math.E / (1 + Math.E);
-        assertClose("out", new double[] {a, a, -a, -a, a, a, -a, -a}, result.output().toArray(), TOL);
+        assertClose("out", new double[] {a, a, -a, -a, a, a, -a, -a}, result.output().toArray(), Tolerances.HAND_COMPUTED);
         assertClose("p[head 1, t = 0]", new double[] {a, 1 - a},
-                new double[] {result.probabilities().get(0, 1, 0, 0), result.probabilities().get(0, 1, 0, 1)}, TOL);
+                new double[] {result.probabilities().get(0, 1, 0, 0), result.probabilities().get(0, 1, 0, 1)}, Tolerances.HAND_COMPUTED);
         assertClose("p[head 2, t = 0]", new double[] {1 - a, a},
-                new double[] {result.probabilities().get(0, 2, 0, 0), result.probabilities().get(0, 2, 0, 1)}, TOL);
+                new double[] {result.probabilities().get(0, 2, 0, 0), result.probabilities().get(0, 2, 0, 1)}, Tolerances.HAND_COMPUTED);
     }
 
     @Test

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.attnref.Tolerances;
 import dev.attnref.core.CausalAlignment;
 import dev.attnref.core.Linear;
 import dev.attnref.core.MaskConvention;
@@ -17,7 +16,6 @@ import org.junit.jupiter.api.Test;
 
 /** Hand-computed cases for {@link MultiHeadAttention}; every expected value is worked out in a comment. */
 class MultiHeadAttentionTest {
-    private static final double TOL = Tolerances.HAND_COMPUTED;
 
     @Test
     void oneHeadWidthOneCausalTwoTokens() {
@@ -30,8 +28,8 @@ class MultiHeadAttentionTest {
         ForwardResult result = mha.forward(Hand.sequence(new double[] {1}, new double[] {2}));
 
         double e2 = Math.exp(2);
-        assertClose("out", new double[] {1, (1 + 2 * e2) / (1 + e2)}, result.output().toArray(), TOL);
-        assertClose("p", new double[] {1, 0, 1 / (1 + e2), e2 / (1 + e2)}, result.probabilities().toArray(), TOL);
+        assertClose("out", new double[] {1, (1 + 2 * e2) / (1 + e2)}, result.output().toArray(), Tolerances.HAND_COMPUTED);
+        assertClose("p", new double[] {1, 0, 1 / (1 + e2), e2 / (1 + e2)}, result.probabilities().toArray(), Tolerances.HAND_COMPUTED);
         assertEquals(0.0, result.probabilities().get(0, 0, 0, 1), "a hidden key has probability exactly 0");
     }
 
@@ -44,8 +42,8 @@ class MultiHeadAttentionTest {
         MultiHeadAttention mha = new MultiHeadAttention(config, Hand.identities(2));
         ForwardResult result = mha.forward(Hand.sequence(new double[] {1, 0}, new double[] {0, 1}));
 
-        assertClose("out", new double[] {0.75, 0.25, 0.25, 0.75}, result.output().toArray(), TOL);
-        assertClose("p", new double[] {0.75, 0.25, 0.25, 0.75}, result.probabilities().toArray(), TOL);
+        assertClose("out", new double[] {0.75, 0.25, 0.25, 0.75}, result.output().toArray(), Tolerances.HAND_COMPUTED);
+        assertClose("p", new double[] {0.75, 0.25, 0.25, 0.75}, result.probabilities().toArray(), Tolerances.HAND_COMPUTED);
     }
 
     @Test
@@ -60,7 +58,7 @@ class MultiHeadAttentionTest {
         ForwardResult result = mha.forward(Hand.sequence(new double[] {1, 0}, new double[] {0, 1}));
 
         double big = Math.E / (Math.E + 1);
-        assertClose("out", new double[] {big, 0.5, 0.5, big}, result.output().toArray(), TOL);
+        assertClose("out", new double[] {big, 0.5, 0.5, big}, result.output().toArray(), Tolerances.HAND_COMPUTED);
         assertEquals(2, result.probabilities().size(1), "probabilities carry one row per head");
     }
 
@@ -78,7 +76,7 @@ class MultiHeadAttentionTest {
 
         double[] p0 = Hand.softmax(1, -Math.sin(1));
         double[] p1 = Hand.softmax(-Math.sin(1), 1);
-        assertClose("out", new double[] {p0[0], p0[1], p1[0], p1[1]}, result.output().toArray(), TOL);
+        assertClose("out", new double[] {p0[0], p0[1], p1[0], p1[1]}, result.output().toArray(), Tolerances.HAND_COMPUTED);
     }
 
     @Test
@@ -92,7 +90,7 @@ class MultiHeadAttentionTest {
                 new Linear(Tensor.of(new double[] {1}, 1, 1), Tensor.of(new double[] {10}, 1)),
                 new Linear(Tensor.of(new double[] {1}, 1, 1), Tensor.of(new double[] {100}, 1)));
         ForwardResult result = new MultiHeadAttention(config, weights).forward(Hand.sequence(new double[] {2}));
-        assertClose("out", new double[] {112}, result.output().toArray(), TOL);
+        assertClose("out", new double[] {112}, result.output().toArray(), Tolerances.HAND_COMPUTED);
     }
 
     @Test
@@ -107,7 +105,7 @@ class MultiHeadAttentionTest {
         ForwardResult result = new MultiHeadAttention(config, weights)
                 .forward(Hand.sequence(new double[] {1, 0}, new double[] {0, 1}));
         double big = Math.E / (Math.E + 1);
-        assertClose("out", new double[] {big, 1 - big, 0.5, 0.5}, result.output().toArray(), TOL);
+        assertClose("out", new double[] {big, 1 - big, 0.5, 0.5}, result.output().toArray(), Tolerances.HAND_COMPUTED);
     }
 
     @Test
@@ -118,7 +116,7 @@ class MultiHeadAttentionTest {
         ForwardResult result = new MultiHeadAttention(config, Hand.identities(1))
                 .forward(Hand.sequence(new double[] {1}, new double[] {2}));
         double[] p = Hand.softmax(Math.tanh(2), Math.tanh(4));
-        assertClose("out[t=1]", new double[] {p[0] + 2 * p[1]}, new double[] {result.output().get(0, 1, 0)}, TOL);
+        assertClose("out[t=1]", new double[] {p[0] + 2 * p[1]}, new double[] {result.output().get(0, 1, 0)}, Tolerances.HAND_COMPUTED);
     }
 
     @Test
@@ -134,9 +132,9 @@ class MultiHeadAttentionTest {
         double e2 = Math.exp(2);
         double[] expected = {1, (1 + 2 * e2) / (1 + e2)};
         assertClose("keep convention", expected, mha.forward(x, AttentionOptions.builder()
-                .booleanMask(keep, MaskConvention.KEEP_WHERE_TRUE).build()).output().toArray(), TOL);
+                .booleanMask(keep, MaskConvention.KEEP_WHERE_TRUE).build()).output().toArray(), Tolerances.HAND_COMPUTED);
         assertClose("hide convention", expected, mha.forward(x, AttentionOptions.builder()
-                .booleanMask(hide, MaskConvention.HIDE_WHERE_TRUE).build()).output().toArray(), TOL);
+                .booleanMask(hide, MaskConvention.HIDE_WHERE_TRUE).build()).output().toArray(), Tolerances.HAND_COMPUTED);
     }
 
     @Test
@@ -149,7 +147,7 @@ class MultiHeadAttentionTest {
                 AttentionOptions.builder().additiveMask(Tensor.of(new double[] {0, Math.log(3)}, 1, 2)).build());
         double e = Math.E;
         assertClose("out[t=0]", new double[] {(1 + 6 * e) / (1 + 3 * e)},
-                new double[] {result.output().get(0, 0, 0)}, TOL);
+                new double[] {result.output().get(0, 0, 0)}, Tolerances.HAND_COMPUTED);
     }
 
     @Test
@@ -182,7 +180,7 @@ class MultiHeadAttentionTest {
         double first = mha.forward(Hand.sequence(new double[] {1}), cache).output().item();
         double second = mha.forward(Hand.sequence(new double[] {2}), cache).output().item();
         double e2 = Math.exp(2);
-        assertClose("decode", new double[] {1, (1 + 2 * e2) / (1 + e2)}, new double[] {first, second}, TOL);
+        assertClose("decode", new double[] {1, (1 + 2 * e2) / (1 + e2)}, new double[] {first, second}, Tolerances.HAND_COMPUTED);
         assertEquals(2, cache.length());
     }
 
@@ -200,17 +198,17 @@ class MultiHeadAttentionTest {
         mha.forward(x1, bottomRight);
         double e2 = Math.exp(2);
         assertClose("bottom-right", new double[] {(1 + 2 * e2) / (1 + e2)},
-                mha.forward(x2, bottomRight).output().toArray(), TOL);
+                mha.forward(x2, bottomRight).output().toArray(), Tolerances.HAND_COMPUTED);
 
         KvCache topLeft = KvCache.forConfig(config, 1);
         mha.forward(x1, topLeft);
         assertClose("top-left", new double[] {1}, mha.forward(x2, topLeft, AttentionOptions.builder()
-                .causalAlignment(CausalAlignment.TOP_LEFT).build()).output().toArray(), TOL);
+                .causalAlignment(CausalAlignment.TOP_LEFT).build()).output().toArray(), Tolerances.HAND_COMPUTED);
 
         KvCache explicit = KvCache.forConfig(config, 1);
         mha.forward(x1, explicit);
         assertClose("explicit start 0", new double[] {1}, mha.forward(x2, explicit, AttentionOptions.builder()
-                .causalQueryStart(0).build()).output().toArray(), TOL);
+                .causalQueryStart(0).build()).output().toArray(), Tolerances.HAND_COMPUTED);
     }
 
     @Test

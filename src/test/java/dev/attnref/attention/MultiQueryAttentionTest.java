@@ -4,7 +4,6 @@ import static dev.attnref.attention.Close.assertClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.attnref.Tolerances;
 import dev.attnref.core.SeededRandom;
 import dev.attnref.core.Tensor;
 import java.util.List;
@@ -12,7 +11,6 @@ import org.junit.jupiter.api.Test;
 
 /** Hand-computed cases for {@link MultiQueryAttention}; every expected value is worked out in a comment. */
 class MultiQueryAttentionTest {
-    private static final double TOL = Tolerances.HAND_COMPUTED;
 
     /**
      * M = 2, H = 2, G = 1, D = Dv = 1, scale 1, not causal, x = ((1, 0), (0, 1)).
@@ -33,9 +31,9 @@ class MultiQueryAttentionTest {
         // out[t] = (o_head0, o_head1).
         ForwardResult result = sharedKeyCase(false).forward(Hand.sequence(new double[] {1, 0}, new double[] {0, 1}));
         double a = (3 + 5 * Math.E) / (1 + Math.E);
-        assertClose("out", new double[] {a, 4, 4, a}, result.output().toArray(), TOL);
+        assertClose("out", new double[] {a, 4, 4, a}, result.output().toArray(), Tolerances.HAND_COMPUTED);
         assertClose("p[head 0, t = 0]", new double[] {1 / (1 + Math.E), Math.E / (1 + Math.E)},
-                new double[] {result.probabilities().get(0, 0, 0, 0), result.probabilities().get(0, 0, 0, 1)}, TOL);
+                new double[] {result.probabilities().get(0, 0, 0, 0), result.probabilities().get(0, 0, 0, 1)}, Tolerances.HAND_COMPUTED);
     }
 
     @Test
@@ -47,12 +45,12 @@ class MultiQueryAttentionTest {
         double[] expected = {3, 3, 4, a};
         MultiQueryAttention mqa = sharedKeyCase(true);
         assertClose("full", expected,
-                mqa.forward(Hand.sequence(new double[] {1, 0}, new double[] {0, 1})).output().toArray(), TOL);
+                mqa.forward(Hand.sequence(new double[] {1, 0}, new double[] {0, 1})).output().toArray(), Tolerances.HAND_COMPUTED);
 
         KvCache cache = KvCache.forConfig(mqa.config(), 1);
         Tensor first = mqa.forward(Hand.sequence(new double[] {1, 0}), cache).output();
         Tensor second = mqa.forward(Hand.sequence(new double[] {0, 1}), cache).output();
-        assertClose("decoded", expected, Tensor.cat(List.of(first, second), 1).toArray(), TOL);
+        assertClose("decoded", expected, Tensor.cat(List.of(first, second), 1).toArray(), Tolerances.HAND_COMPUTED);
         assertEquals(1, cache.keys().size(1), "the MQA cache holds one key head");
     }
 

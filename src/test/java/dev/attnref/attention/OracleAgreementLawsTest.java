@@ -1,6 +1,5 @@
 package dev.attnref.attention;
 
-import dev.attnref.Tolerances;
 import dev.attnref.core.CausalAlignment;
 import dev.attnref.core.MaskConvention;
 import dev.attnref.core.SeededRandom;

@@ -15,8 +15,6 @@ import org.junit.jupiter.api.Test;
  * of the norms and FFNs ({@link Loops}) and a second copy of the test-double attention.
  */
 class DecoderBlockTest {
-    // Sums of O(M·F) products of O(1) values, two evaluation orders.
-    private static final double TOLERANCE = 1e-11;
 
     private static Norm randomNorm(boolean rms, int width, SeededRandom random) {
         double eps = random.uniform(1e-6, 1e-2);
@@ -56,7 +54,7 @@ class DecoderBlockTest {
             Tensor h = Loops.norm(norm1, x.add(twin.forward(x, twinCache, ShapeTrace.off())));
             expected = Loops.norm(norm2, h.add(Loops.rows(h, row -> Loops.feedForward(ffn, row))));
         }
-        assertTrue(actual.maxAbsDiff(expected) <= TOLERANCE, placement + " block: max diff " + actual.maxAbsDiff(expected));
+        assertTrue(actual.maxAbsDiff(expected) <= Tolerances.BLOCK, placement + " block: max diff " + actual.maxAbsDiff(expected));
     }
 
     @Test
@@ -90,7 +88,7 @@ class DecoderBlockTest {
                 .forward(x, attention.newCache(1), ShapeTrace.off());
         Tensor post = new DecoderBlock<>(NormPlacement.POST, norm1, attention, norm2, ffn)
                 .forward(x, attention.newCache(1), ShapeTrace.off());
-        assertTrue(pre.maxAbsDiff(post) > 1e-3, "pre and post differ by only " + pre.maxAbsDiff(post));
+        assertTrue(pre.maxAbsDiff(post) > Tolerances.VISIBLE_EFFECT, "pre and post differ by only " + pre.maxAbsDiff(post));
     }
 
     @Test

@@ -16,7 +16,6 @@ import org.junit.jupiter.api.Test;
 
 /** The whole decoder: composition of its parts, configurations, the shape trace and argument checks. */
 class DecoderModelTest {
-    private static final double TOLERANCE = 1e-10;
 
     private static int[][] randomIds(SeededRandom random, int batch, int length, int vocab) {
         int[][] ids = new int[batch][length];
@@ -66,7 +65,7 @@ class DecoderModelTest {
         }
         Tensor head = model.head().weight();
         Tensor expected = Loops.rows(x, row -> Loops.matVec(head, row));
-        assertTrue(actual.maxAbsDiff(expected) <= TOLERANCE, config + ": max diff " + actual.maxAbsDiff(expected));
+        assertTrue(actual.maxAbsDiff(expected) <= Tolerances.DECODER, config + ": max diff " + actual.maxAbsDiff(expected));
     }
 
     @Test

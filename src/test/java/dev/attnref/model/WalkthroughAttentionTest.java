@@ -21,8 +21,6 @@ import org.junit.jupiter.api.Test;
  * RoPE, fed in one call or in chunks through the cache.
  */
 class WalkthroughAttentionTest {
-    // Both sides sum O(M·D·S) products of O(1) values in different orders.
-    private static final double TOLERANCE = 1e-12;
 
     /** Law: walkthrough(x) = loop(x) for every chunking of x through the two caches. */
     static void walkthroughMatchesLoops(int batch, int length, int numHeads, int numKvHeads, int headDim,
@@ -39,7 +37,7 @@ class WalkthroughAttentionTest {
             Tensor part = x.narrow(1, done, chunk);
             Tensor actual = walkthrough.forward(part, walkCache, ShapeTrace.off());
             Tensor expected = loops.forward(part, loopCache, ShapeTrace.off());
-            assertTrue(actual.maxAbsDiff(expected) <= TOLERANCE, "positions " + done + "…" + (done + chunk - 1)
+            assertTrue(actual.maxAbsDiff(expected) <= Tolerances.ATTENTION, "positions " + done + "…" + (done + chunk - 1)
                     + ": max diff " + actual.maxAbsDiff(expected));
             done += chunk;
             assertEquals(done, walkCache.length());
@@ -86,10 +84,10 @@ class WalkthroughAttentionTest {
         Tensor out = a.forward(x, a.newCache(1), ShapeTrace.off());
         // One position: the output of head h is v_{g(h)} = W_V[g]·x.
         Tensor v = base.valueProj().forward(x);   // [1, 1, 2]
-        assertEquals(v.get(0, 0, 0), out.get(0, 0, 0), 1e-15);
-        assertEquals(v.get(0, 0, 0), out.get(0, 0, 1), 1e-15);
-        assertEquals(v.get(0, 0, 1), out.get(0, 0, 2), 1e-15);
-        assertEquals(v.get(0, 0, 1), out.get(0, 0, 3), 1e-15);
+        assertEquals(v.get(0, 0, 0), out.get(0, 0, 0), Tolerances.HAND_COMPUTED);
+        assertEquals(v.get(0, 0, 0), out.get(0, 0, 1), Tolerances.HAND_COMPUTED);
+        assertEquals(v.get(0, 0, 1), out.get(0, 0, 2), Tolerances.HAND_COMPUTED);
+        assertEquals(v.get(0, 0, 1), out.get(0, 0, 3), Tolerances.HAND_COMPUTED);
     }
 
     @Test
