@@ -4,7 +4,7 @@ import dev.attnref.core.Checks;
 import dev.attnref.core.Rope;
 import dev.attnref.core.RopePairing;
 import dev.attnref.fast.AttentionDims;
-import dev.attnref.fast.AttentionOptions;
+import dev.attnref.fast.FastAttentionOptions;
 import dev.attnref.fast.FastAttention;
 
 /**
@@ -46,7 +46,7 @@ public final class FastCore {
         Runnable call = switch (shape.layout()) {
             case GROUPED -> {
                 AttentionDims dims = new AttentionDims(1, h, shape.numKvHeads(), 1, s, shape.keyWidth(), shape.valueWidth());
-                AttentionOptions options = AttentionOptions.none().withScale(fscale);
+                FastAttentionOptions options = FastAttentionOptions.none().withScale(fscale);
                 yield () -> fast.decode(dims, q, cache.keys32, cache.values32, options, out);
             }
             case LATENT -> {

@@ -16,7 +16,7 @@ public final class PlainFloatAttention {
     private float[] row = new float[0];
 
     /** out ← attention(q, k, v) under {@code options}; see the class card. */
-    public void attend(AttentionDims dims, float[] q, float[] k, float[] v, AttentionOptions options, float[] out) {
+    public void attend(AttentionDims dims, float[] q, float[] k, float[] v, FastAttentionOptions options, float[] out) {
         options.validate(dims);
         final int batch = dims.batch();
         final int numHeads = dims.numHeads();
