@@ -3,6 +3,7 @@ package dev.attnref.attention;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.attnref.Tolerances;
 import dev.attnref.core.SeededRandom;
 import dev.attnref.core.Tensor;
 import dev.attnref.property.AttentionShapes;

@@ -3,6 +3,7 @@ package dev.attnref.attention;
 import static dev.attnref.attention.Close.assertClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.attnref.Tolerances;
 import dev.attnref.core.SeededRandom;
 import dev.attnref.core.Tensor;
 import org.junit.jupiter.api.Test;

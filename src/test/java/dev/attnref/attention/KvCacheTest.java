@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.attnref.Tolerances;
 import dev.attnref.core.Rope;
 import dev.attnref.core.RopePairing;
 import dev.attnref.core.SeededRandom;

@@ -1,7 +1,7 @@
 package dev.attnref.attention;
 
 import static dev.attnref.attention.LatentCompare.assertClose;
-import static dev.attnref.attention.Tolerances.SAME_MATH;
+import static dev.attnref.Tolerances.SAME_MATH;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

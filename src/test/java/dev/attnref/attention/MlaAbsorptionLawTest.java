@@ -1,8 +1,8 @@
 package dev.attnref.attention;
 
 import static dev.attnref.attention.LatentCompare.relativeError;
-import static dev.attnref.attention.Tolerances.MUTANT_VISIBLE;
-import static dev.attnref.attention.Tolerances.SAME_MATH;
+import static dev.attnref.Tolerances.MUTANT_VISIBLE;
+import static dev.attnref.Tolerances.SAME_MATH;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -2,7 +2,7 @@ package dev.attnref.attention;
 
 import static dev.attnref.attention.LatentCompare.assertClose;
 import static dev.attnref.attention.LatentCompare.tensor;
-import static dev.attnref.attention.Tolerances.SAME_MATH;
+import static dev.attnref.Tolerances.SAME_MATH;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.attnref.core.SeededRandom;

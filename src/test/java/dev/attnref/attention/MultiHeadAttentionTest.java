@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.attnref.Tolerances;
 import dev.attnref.core.CausalAlignment;
 import dev.attnref.core.Linear;
 import dev.attnref.core.MaskConvention;

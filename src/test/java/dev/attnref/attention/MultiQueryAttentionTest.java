@@ -4,6 +4,7 @@ import static dev.attnref.attention.Close.assertClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.attnref.Tolerances;
 import dev.attnref.core.SeededRandom;
 import dev.attnref.core.Tensor;
 import java.util.List;

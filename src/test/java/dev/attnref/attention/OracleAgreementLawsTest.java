@@ -1,5 +1,6 @@
 package dev.attnref.attention;
 
+import dev.attnref.Tolerances;
 import dev.attnref.core.CausalAlignment;
 import dev.attnref.core.MaskConvention;
 import dev.attnref.core.SeededRandom;

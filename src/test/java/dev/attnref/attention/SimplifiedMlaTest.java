@@ -2,14 +2,15 @@ package dev.attnref.attention;
 
 import static dev.attnref.attention.LatentCompare.assertClose;
 import static dev.attnref.attention.LatentCompare.relativeError;
-import static dev.attnref.attention.Tolerances.MUTANT_VISIBLE;
-import static dev.attnref.attention.Tolerances.RANK_THRESHOLD;
-import static dev.attnref.attention.Tolerances.SAME_MATH;
+import static dev.attnref.Tolerances.MUTANT_VISIBLE;
+import static dev.attnref.Tolerances.RANK_THRESHOLD;
+import static dev.attnref.Tolerances.SAME_MATH;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.attnref.Tolerances;
 import dev.attnref.core.Linear;
 import dev.attnref.core.SeededRandom;
 import dev.attnref.core.Tensor;
