@@ -12,7 +12,7 @@ package dev.attnref.fast;
  * </pre>
  * Shapes and options as {@link FastAttention#prefill}. One row buffer of S floats is kept per instance.
  */
-public final class PlainFloatAttention {
+final class PlainFloatAttention {
     private float[] row = new float[0];
 
     /** out ← attention(q, k, v) under {@code options}; see the class card. */

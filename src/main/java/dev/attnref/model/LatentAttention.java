@@ -54,7 +54,7 @@ public sealed interface LatentAttention permits LatentAttention.Mla, LatentAtten
     AttentionVariant variant();
 
     /** A seeded attention layer of model width {@code modelWidth} with {@code numHeads} query heads. */
-    AttentionLayer random(int modelWidth, int numHeads, double ropeTheta, RopePairing pairing, SeededRandom random);
+    AttentionLayer<?> random(int modelWidth, int numHeads, double ropeTheta, RopePairing pairing, SeededRandom random);
 
     /** DeepSeek multi-head latent attention. */
     record Mla(int qLoraRank, int kvLoraRank, int qkNopeHeadDim, int qkRopeHeadDim, int vHeadDim, MlaForm form,
@@ -82,7 +82,7 @@ public sealed interface LatentAttention permits LatentAttention.Mla, LatentAtten
 
         /** Weights drawn by {@link MlaWeights#random} (its documented order and distributions). */
         @Override
-        public AttentionLayer random(int modelWidth, int numHeads, double ropeTheta, RopePairing pairing,
+        public AttentionLayer<?> random(int modelWidth, int numHeads, double ropeTheta, RopePairing pairing,
                 SeededRandom random) {
             MlaWeights weights = MlaWeights.random(shape(modelWidth, numHeads),
                     new MlaWeights.Settings(ropeTheta, pairing, rmsEps, 1.0, 1.0), random);
@@ -90,7 +90,7 @@ public sealed interface LatentAttention permits LatentAttention.Mla, LatentAtten
         }
 
         /** This form over given weights. */
-        public AttentionLayer layer(MlaWeights weights) {
+        public AttentionLayer<?> layer(MlaWeights weights) {
             return form == MlaForm.NAIVE ? LatentAttentionLayer.naiveMla(new NaiveMla(weights))
                     : LatentAttentionLayer.absorbedMla(new AbsorbedMla(weights));
         }
@@ -123,7 +123,7 @@ public sealed interface LatentAttention permits LatentAttention.Mla, LatentAtten
          * v = k̄ and leaves N unused, so a random test model would never exercise the value path.
          */
         @Override
-        public AttentionLayer random(int modelWidth, int numHeads, double ropeTheta, RopePairing pairing,
+        public AttentionLayer<?> random(int modelWidth, int numHeads, double ropeTheta, RopePairing pairing,
                 SeededRandom random) {
             MfaShape shape = shape(modelWidth, numHeads);
             MfaSettings settings = new MfaSettings(ropeTheta, pairing, rmsEps);

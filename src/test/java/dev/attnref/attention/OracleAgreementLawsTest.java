@@ -30,7 +30,7 @@ class OracleAgreementLawsTest {
         AttentionConfig c = new AttentionConfig(base.modelWidth(), base.numHeads(), base.numKvHeads(), base.headDim(),
                 base.valueDim(), base.bias(), base.rope(), scale, softcap, causal);
         AttentionWeights w = AttentionWeights.init(c, r);
-        SelfAttention module = GqaLawSupport.natural(c, w);
+        SelfAttention<KvCache> module = GqaLawSupport.natural(c, w);
         int past = s.pastLen();
         int b = s.batch();
         int h = s.numHeads();
