@@ -3,6 +3,7 @@ package dev.attnref.attention;
 import static dev.attnref.attention.AttentionSteps.causalLogits;
 import static dev.attnref.attention.AttentionSteps.gaussianLinear;
 import static dev.attnref.attention.AttentionSteps.mergeHeads;
+import static dev.attnref.attention.AttentionSteps.rmsNorm;
 import static dev.attnref.attention.AttentionSteps.weight;
 
 import dev.attnref.core.Checks;
@@ -42,7 +43,6 @@ abstract sealed class FactorizedAttention<C> implements SelfAttention<C>
     private final Tensor sK;
     private final Tensor wO;
     private final Rope rope;
-    private final FactorizedQuery query;
 
     /** From weights already validated: the query path and key by {@link QueryAndKey#checked}, W_O by {@link #checkedOutput}. */
     FactorizedAttention(MfaShape shape, MfaSettings settings, QueryAndKey queryAndKey, Tensor wO) {
@@ -54,7 +54,6 @@ abstract sealed class FactorizedAttention<C> implements SelfAttention<C>
         this.sK = queryAndKey.sK();
         this.wO = wO;
         this.rope = new Rope(shape.headDim(), settings.ropeTheta(), settings.pairing());
-        this.query = new FactorizedQuery(shape.numHeads(), shape.headDim(), sQ, qNorm, qC, settings.rmsEps(), rope);
     }
 
     /** The weights of the query path and the shared key: S_Q [C_q, M], w_q [C_q], Q_c [H·C, C_q], S_K [C, M]. */
@@ -140,7 +139,14 @@ abstract sealed class FactorizedAttention<C> implements SelfAttention<C>
 
     /** {@code q_i = RoPE(Q_c,i · RMSNorm(S_Q x) ⊙ w_q)}: {@code x [B, T, M] → q [B, H, T, C]}, rotated from position {@code start}. */
     final Tensor queries(Tensor x, int start) {
-        return query.heads(x, start);
+        int batch = x.size(0);
+        int qLen = x.size(1);
+        // c_q = RMSNorm(S_Q x) ⊙ w_q
+        Tensor queryLatent = rmsNorm(x.matmul(sQ.transpose(0, 1)), qNorm, settings.rmsEps());   // [B, T, C_q]
+        // q̃_i = Q_c,i c_q, then q_i = RoPE(q̃_i)
+        Tensor q = queryLatent.matmul(qC.transpose(0, 1))                                      // [B, T, H·C]
+                .view(batch, qLen, shape.numHeads(), shape.headDim()).transpose(1, 2);          // [B, H, T, C]
+        return rope.apply(q, start);                                                            // [B, H, T, C]
     }
 
     /**
