@@ -17,6 +17,7 @@ import dev.attnref.core.Tensor;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
+import java.util.function.ToIntFunction;
 
 /**
  * An {@link AttentionLayer} over one of the attention package's cached modules — {@link NaiveMla},
@@ -54,14 +55,16 @@ public final class LatentAttentionLayer<C> implements AttentionLayer<C> {
     private final List<String> cacheLabels;
     private final List<String> cacheAxes;
     private final Function<C, List<Tensor>> cacheContents;
+    private final ToIntFunction<C> nextPosition;
 
     private LatentAttentionLayer(SelfAttention<C> module, String description, List<String> cacheLabels,
-            List<String> cacheAxes, Function<C, List<Tensor>> cacheContents) {
+            List<String> cacheAxes, Function<C, List<Tensor>> cacheContents, ToIntFunction<C> nextPosition) {
         this.module = Checks.notNull("module", module);
         this.description = description;
         this.cacheLabels = cacheLabels;
         this.cacheAxes = cacheAxes;
         this.cacheContents = cacheContents;
+        this.nextPosition = nextPosition;
     }
 
     /** Naive MLA: every head's key {@code [k_C,i | k_R]} and value cached. */
@@ -69,7 +72,7 @@ public final class LatentAttentionLayer<C> implements AttentionLayer<C> {
         MlaShape s = Checks.notNull("module", module).weights().shape();
         return new LatentAttentionLayer<>(module, "MLA naive(" + mlaSizes(s, module.weights().settings().pairing().name()) + ")",
                 List.of("cache: keys [k_C,i | k_R] per head", "cache: values v_i per head"),
-                List.of("B, H, S, Dn+P", "B, H, S, Dv"), cache -> List.of(cache.keys(), cache.values()));
+                List.of("B, H, S, Dn+P", "B, H, S, Dv"), cache -> List.of(cache.keys(), cache.values()), KvCache::nextPosition);
     }
 
     /** Absorbed MLA: only the latent c_kv and the shared rotated key k_R cached. */
@@ -86,7 +89,7 @@ public final class LatentAttentionLayer<C> implements AttentionLayer<C> {
         return new LatentAttentionLayer<>(module, "MLA absorbed("
                 + mlaSizes(weights.shape(), weights.settings().pairing().name()) + ")",
                 List.of("cache: latent c_kv", "cache: rotated shared key k_R"), List.of("B, S, C", "B, S, P"),
-                cache -> List.of(cache.latent(), cache.ropeKey()));
+                cache -> List.of(cache.latent(), cache.ropeKey()), LatentCache::nextPosition);
     }
 
     /** MFA: one shared key (rotated) and value of width C cached. */
@@ -94,14 +97,16 @@ public final class LatentAttentionLayer<C> implements AttentionLayer<C> {
         MfaShape s = Checks.notNull("module", module).shape();
         return new LatentAttentionLayer<>(module, "MFA(" + mfaSizes(s, module.settings().pairing().name()) + ")",
                 List.of("cache: shared key k = RoPE(S_K x)", "cache: shared value v = S_V x"),
-                List.of("B, S, C", "B, S, C"), cache -> List.of(cache.keys().squeeze(1), cache.values().squeeze(1)));
+                List.of("B, S, C", "B, S, C"), cache -> List.of(cache.keys().squeeze(1), cache.values().squeeze(1)),
+                KvCache::nextPosition);
     }
 
     /** MFA-KR: only the shared key before RoPE, k̄, cached. */
     public static LatentAttentionLayer<LatentCache> mfaKeyReuse(MfaKeyReuse module) {
         MfaShape s = Checks.notNull("module", module).shape();
         return new LatentAttentionLayer<>(module, "MFA-KR(" + mfaSizes(s, module.settings().pairing().name()) + ")",
-                List.of("cache: shared key before RoPE k̄ = S_K x"), List.of("B, S, C"), cache -> List.of(cache.latent()));
+                List.of("cache: shared key before RoPE k̄ = S_K x"), List.of("B, S, C"), cache -> List.of(cache.latent()),
+                LatentCache::nextPosition);
     }
 
     private static String mlaSizes(MlaShape s, String pairing) {
@@ -135,7 +140,7 @@ public final class LatentAttentionLayer<C> implements AttentionLayer<C> {
                     + Arrays.toString(x.shape()) + "; expected [B, T, " + modelWidth() + "]");
         }
         if (trace.isRecording()) {
-            LatentProjections.queriesAndKeys(module, x, inner.nextPosition(), trace);
+            LatentProjections.queriesAndKeys(module, x, nextPosition.applyAsInt(cache), trace);
         }
         // out = Attn(x) over cache ++ x; the module appends the new tokens' cache entries
         ForwardResult result = module.forward(x, cache);
