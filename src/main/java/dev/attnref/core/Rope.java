@@ -80,13 +80,17 @@ public final class Rope {
      * a length-dependent rule serves length {@code pos + 1}.
      */
     public double angle(long pos, int i) {
-        return pos * inverseFrequencies(pos + 1)[i];
+        return pos * frequencies(pos + 1)[i];
     }
 
     /** {@code ω'_i}, {@code i ∈ [0, P/2)}, for a call whose largest position is {@code seqLen − 1}. */
     public double[] inverseFrequencies(long seqLen) {
-        return fixedFrequencies != null ? fixedFrequencies.clone()
-                : scaling.inverseFrequencies(rotaryDim, theta, Math.toIntExact(seqLen));
+        return frequencies(seqLen).clone();
+    }
+
+    private double[] frequencies(long seqLen) {
+        return fixedFrequencies != null ? fixedFrequencies
+                : scaling.inverseFrequencies(rotaryDim, theta, seqLen);
     }
 
     /** Rotates {@code x [..., T, W]} with query/key {@code t} at position {@code start + t}. */
@@ -113,7 +117,7 @@ public final class Rope {
         double[] values = x.contiguous().toArray();   // [..., T, W]
         int half = rotaryDim / 2;
         // ω'_i once per call; a length-dependent rule serves the call's largest position + 1 (HF's dynamic NTK)
-        double[] omega = inverseFrequencies(Arrays.stream(positions).max().orElse(0) + 1L);   // [P/2]
+        double[] omega = frequencies(Arrays.stream(positions).max().orElse(0) + 1L);   // [P/2]
         for (int base = 0; base < values.length; base += width) {
             int t = (base / width) % rows;
             for (int i = 0; i < half; i++) {

@@ -48,7 +48,7 @@ public sealed interface RopeScaling {
      * @param seqLen    L, the length the frequencies serve (one past the largest position); only
      *                  {@link DynamicNtk} reads it
      */
-    double[] inverseFrequencies(int rotaryDim, double theta, int seqLen);
+    double[] inverseFrequencies(int rotaryDim, double theta, long seqLen);
 
     /** {@code ω_j = θ^(−2j/P)}, exactly as {@link Rope} computed it before scaling existed. */
     static double[] unscaled(int rotaryDim, double theta) {
@@ -62,7 +62,7 @@ public sealed interface RopeScaling {
     /** {@code ω'_j = ω_j}. */
     record None() implements RopeScaling {
         @Override
-        public double[] inverseFrequencies(int rotaryDim, double theta, int seqLen) {
+        public double[] inverseFrequencies(int rotaryDim, double theta, long seqLen) {
             return unscaled(rotaryDim, theta);
         }
     }
@@ -77,7 +77,7 @@ public sealed interface RopeScaling {
         }
 
         @Override
-        public double[] inverseFrequencies(int rotaryDim, double theta, int seqLen) {
+        public double[] inverseFrequencies(int rotaryDim, double theta, long seqLen) {
             double[] omega = unscaled(rotaryDim, theta);
             for (int j = 0; j < omega.length; j++) {
                 omega[j] /= factor;
@@ -102,7 +102,7 @@ public sealed interface RopeScaling {
         }
 
         @Override
-        public double[] inverseFrequencies(int rotaryDim, double theta, int seqLen) {
+        public double[] inverseFrequencies(int rotaryDim, double theta, long seqLen) {
             if (rotaryDim <= 2) {
                 throw new IllegalArgumentException("dynamic NTK needs rotaryDim > 2 (got " + rotaryDim
                         + "): the base is raised to P/(P−2)");
@@ -157,7 +157,7 @@ public sealed interface RopeScaling {
         }
 
         @Override
-        public double[] inverseFrequencies(int rotaryDim, double theta, int seqLen) {
+        public double[] inverseFrequencies(int rotaryDim, double theta, long seqLen) {
             double[] omega = unscaled(rotaryDim, theta);
             if (!active()) {
                 return omega;
@@ -233,7 +233,7 @@ public sealed interface RopeScaling {
         }
 
         @Override
-        public double[] inverseFrequencies(int rotaryDim, double theta, int seqLen) {
+        public double[] inverseFrequencies(int rotaryDim, double theta, long seqLen) {
             double[] omega = unscaled(rotaryDim, theta);
             for (int j = 0; j < omega.length; j++) {
                 omega[j] = scale(omega[j]);
