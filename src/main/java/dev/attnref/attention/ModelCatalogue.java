@@ -74,7 +74,7 @@ public final class ModelCatalogue {
 
     public static final ModelConfig DEEPSEEK_V2_LITE = new ModelConfig("DeepSeek-V2-Lite", 27,
             new MlaShape(2048, 16, 0, 512, 128, 64, 128),
-            "DeepSeek-AI, \"DeepSeek-V2\", arXiv:2405.04434, Appendix B, as "
+            "DeepSeek-AI, \"DeepSeek-V2\", arXiv:2405.04434, Appendix B.1, as "
                     + "https://github.com/deepseek-ai/DeepSeek-V2/blob/c15bff20d971ef3c1bc23ba44800fe5a74f3a4ba/deepseek-v2-tech-report.pdf; "
                     + "deepseek-ai/DeepSeek-V2-Lite config.json (revision not recorded): "
                     + "hidden_size 2048, num_hidden_layers 27, num_attention_heads 16, q_lora_rank null, "
@@ -90,7 +90,10 @@ public final class ModelCatalogue {
     public static final ModelConfig STEP_3 = new ModelConfig("Step-3", 61,
             new MfaShape(7168, 64, 2048, 256, false),
             "StepFun, \"Step-3 is Large yet Affordable: Model-system Co-design for Cost-effective Decoding\", "
-                    + "arXiv:2507.19427; https://github.com/stepfun-ai/Step3/blob/5cb2a8fd254ce77d2bba0861dc75c94ef2a3ab42/README.md "
+                    + "arXiv:2507.19427, Table 1 and the text above it (64 query heads share one key head and one value "
+                    + "head, all of dimension 256), as https://github.com/stepfun-ai/Step3/blob/"
+                    + "bd28efa314d13d3a8ec33b185bc27d1e428db247/Step3-Sys-Tech-Report.pdf; "
+                    + "https://github.com/stepfun-ai/Step3/blob/5cb2a8fd254ce77d2bba0861dc75c94ef2a3ab42/README.md "
                     + "(model card: 61 layers, hidden dimension 7168, MFA, low-rank query dimension 2048, 64 query heads, "
                     + "head dimension 256); stepfun-ai/step3 config.json (revision not recorded): num_attention_groups 1, "
                     + "share_q_dim 2048, rope_theta 500000");
