@@ -68,6 +68,17 @@ final class GenerationVariant extends GoldenVariant<GenerationVariant.Settings> 
     }
 
     @Override
+    protected void checkValues(Settings s, CaseInputs in) {
+        in.requireWithin("prompt", 0, s.vocabSize() - 1L, "[0, V) = [0, " + s.vocabSize() + ")");
+    }
+
+    @Override
+    protected long scoreElements(Settings s) {
+        long tokens = (long) s.promptLength() + s.steps();
+        return s.numLayers() * s.block().attention().numHeads() * tokens * tokens;
+    }
+
+    @Override
     protected List<TensorSpec> inputs(Settings s) {
         int m = s.modelWidth();
         List<TensorSpec> specs = new ArrayList<>();
@@ -94,7 +105,7 @@ final class GenerationVariant extends GoldenVariant<GenerationVariant.Settings> 
         TokenEmbedding embedding = new TokenEmbedding(in.tensor("embedding.weight"));
         LearnedPositionEmbedding positions = s.learnedPositions() > 0
                 ? new LearnedPositionEmbedding(in.tensor("positions.weight")) : null;
-        List<DecoderBlock> blocks = new ArrayList<>();
+        List<DecoderBlock<?>> blocks = new ArrayList<>();
         for (int i = 0; i < s.numLayers(); i++) {
             blocks.add(s.block().build(in, "blocks." + i + ".", m));
         }

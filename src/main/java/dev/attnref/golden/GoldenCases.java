@@ -44,7 +44,11 @@ final class GoldenCases {
 
     /** Every case of v1, in the order of the file. */
     static List<GoldenGenerator.Definition> definitions() {
-        JsonNode root = read();
+        return definitions(read());
+    }
+
+    /** The cases of a case list in the format of {@link #FILE}, in its order. */
+    static List<GoldenGenerator.Definition> definitions(JsonNode root) {
         requireFields(root, FILE, FILE_FIELDS);
         List<GoldenGenerator.Definition> out = new ArrayList<>();
         for (JsonNode section : root.get("sections")) {
@@ -72,13 +76,14 @@ final class GoldenCases {
         String id = entry.path("id").asText();
         String where = FILE + " case " + id;
         requireFields(entry, where, CASE_FIELDS);
-        if (!entry.path("seed").canConvertToLong() || !entry.path("config").isObject()) {
+        JsonNode seed = entry.path("seed");
+        if (!seed.isIntegralNumber() || !seed.canConvertToLong() || !entry.path("config").isObject()) {
             throw new IllegalStateException(where + " needs a whole-number seed and a config object");
         }
         Map<String, JsonNode> given = new LinkedHashMap<>();
         entry.path("given").fields().forEachRemaining(e -> given.put(e.getKey(), e.getValue()));
         return new GoldenGenerator.Definition(id, variant, entry.path("description").asText(),
-                config(where, section, (ObjectNode) entry.get("config")), entry.get("seed").longValue(), given);
+                config(where, section, (ObjectNode) entry.get("config")), seed.longValue(), given);
     }
 
     /** The manifest's config: the section's config_keys in order, each the case's value or else the default. */

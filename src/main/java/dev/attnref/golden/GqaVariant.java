@@ -2,8 +2,8 @@ package dev.attnref.golden;
 
 import dev.attnref.attention.AttentionConfig;
 import dev.attnref.attention.AttentionOptions;
-import dev.attnref.attention.AttentionOutput;
 import dev.attnref.attention.AttentionWeights;
+import dev.attnref.attention.ForwardResult;
 import dev.attnref.attention.GroupedQueryAttention;
 import dev.attnref.attention.KvCache;
 import dev.attnref.attention.MultiHeadAttention;
@@ -81,16 +81,16 @@ final class GqaVariant extends GoldenVariant<GqaVariant.Settings> {
         CaseConfig b = c.object("bias");
         ProjectionBias bias = new ProjectionBias(b.bool("query"), b.bool("key"), b.bool("value"), b.bool("output"));
         Rope rope = AttentionKeys.ropeOrNull(c, headDim);
-        Double scale = c.numberOrNull("scale");
-        double softcap = c.number("softcap");
+        Double scale = AttentionKeys.scale(c);
+        double softcap = AttentionKeys.softcap(c);
         boolean causal = c.bool("causal");
         int[] steps = AttentionKeys.steps(c);
-        CaseConfig bool = c.objectOrNull("bool_mask");
-        CaseConfig additive = c.objectOrNull("additive_mask");
+        CaseConfig bool = c.optionalObject("bool_mask");
+        CaseConfig additive = c.optionalObject("additive_mask");
         boolean keyLengths = c.bool("key_lengths", false);
-        String alignment = c.choiceOrNull("causal_alignment", "top_left", "bottom_right");
+        String alignment = c.optionalChoice("causal_alignment", "top_left", "bottom_right");
         Integer queryStart = c.has("causal_query_start") ? c.nonNegative("causal_query_start") : null;
-        Integer startPosition = c.has("start_position") ? c.nonNegative("start_position") : null;
+        Integer startPosition = c.has("start_position") ? AttentionKeys.startPosition(c, AttentionKeys.totalTokens(steps)) : null;
         boolean anyOption = bool != null || additive != null || keyLengths || alignment != null || queryStart != null
                 || startPosition != null;
         if (anyOption && steps.length > 1) {
@@ -109,6 +109,18 @@ final class GqaVariant extends GoldenVariant<GqaVariant.Settings> {
                         additive == null ? null : additive.integers("shape"), keyLengths),
                 alignment == null ? null : alignment.equals("top_left") ? CausalAlignment.TOP_LEFT : CausalAlignment.BOTTOM_RIGHT,
                 queryStart, startPosition);
+    }
+
+    @Override
+    protected void checkValues(Settings s, CaseInputs in) {
+        if (s.masks().keyLengths()) {
+            in.requireWithin("key_lengths", 0, s.totalTokens(), "[0, S] = [0, " + s.totalTokens() + "]");
+        }
+    }
+
+    @Override
+    protected long scoreElements(Settings s) {
+        return (long) s.batch() * s.numHeads() * s.totalTokens() * s.totalTokens();
     }
 
     @Override
@@ -220,7 +232,7 @@ final class GqaVariant extends GoldenVariant<GqaVariant.Settings> {
         AttentionConfig config = builder.build();
         AttentionWeights weights = new AttentionWeights(linear(in, "w_q", "b_q"), linear(in, "w_k", "b_k"),
                 linear(in, "w_v", "b_v"), linear(in, "w_o", "b_o"));
-        List<SelfAttention> modules = new ArrayList<>();
+        List<SelfAttention<KvCache>> modules = new ArrayList<>();
         modules.add(new GroupedQueryAttention(config, weights));
         if (s.numKvHeads() == s.numHeads()) {
             modules.add(new MultiHeadAttention(config, weights));
@@ -230,13 +242,13 @@ final class GqaVariant extends GoldenVariant<GqaVariant.Settings> {
         }
         AttentionOptions options = options(s, in);
         Tensor x = in.tensor("x");
-        for (SelfAttention module : modules) {
+        for (SelfAttention<KvCache> module : modules) {
             String name = module.getClass().getSimpleName();
             KvCache cache = s.steps().length > 1 ? KvCache.forConfig(config, s.batch()) : null;
             List<Tensor> outputs = new ArrayList<>();
             int done = 0;
             for (int i = 0; i < s.steps().length; i++) {
-                AttentionOutput r = module.forward(x.narrow(1, done, s.steps()[i]).contiguous(), cache, options);
+                ForwardResult r = module.forward(x.narrow(1, done, s.steps()[i]).contiguous(), cache, options);
                 outputs.add(r.output());
                 Tolerance.FLOAT64.require(name + " probabilities of call " + i,
                         expected.get("probabilities." + i).values(), r.probabilities().contiguous().toArray());

@@ -48,9 +48,9 @@ final class MirrorVariants {
     /** Where seed 002 prints, silenced. */
     static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
 
-    /** The provenance reference of a snippet case: the mirror class and the form it runs in. */
-    static String reference(Class<?> snippet, Object fidelity) {
-        return snippet.getName() + " (" + fidelity + ")";
+    /** The provenance reference of a snippet case: the mirror class and the form it runs in ({@code FIXED} …). */
+    static String reference(Class<?> snippet, String form) {
+        return snippet.getName() + " (" + form + ")";
     }
 
     /** config.fidelity: {@code "as_published"} or {@code "fixed"}. */

@@ -1,14 +1,13 @@
 package dev.attnref.golden;
 
 import dev.attnref.attention.AbsorbedMla;
-import dev.attnref.attention.CachedAttention;
 import dev.attnref.attention.ForwardResult;
 import dev.attnref.attention.LatentCache;
-import dev.attnref.attention.LayerCache;
-import dev.attnref.attention.MlaAbsorption;
 import dev.attnref.attention.MlaShape;
 import dev.attnref.attention.MlaWeights;
 import dev.attnref.attention.NaiveMla;
+import dev.attnref.attention.PrecomputedAbsorbedMla;
+import dev.attnref.attention.SelfAttention;
 import dev.attnref.core.Tensor;
 import dev.attnref.oracle.OracleMla;
 import java.util.ArrayList;
@@ -23,7 +22,7 @@ import java.util.List;
  * (prefill, decode, chunked prefill); the expected values do not depend on them.
  *
  * <p>Reference: {@link OracleMla} over all T tokens. Checked against {@link NaiveMla} or
- * {@link AbsorbedMla} (both absorptions) run call by call on their caches.
+ * {@link AbsorbedMla} and {@link PrecomputedAbsorbedMla} run call by call on their caches.
  */
 final class MlaVariant extends GoldenVariant<MlaVariant.Settings> {
 
@@ -50,14 +49,29 @@ final class MlaVariant extends GoldenVariant<MlaVariant.Settings> {
     @Override
     protected Settings parse(CaseConfig c) {
         int batch = c.positive("batch");
+        int[] steps = AttentionKeys.steps(c);
         OracleMla.Config config = new OracleMla.Config(c.positive("model_width"), c.positive("num_heads"),
                 c.nonNegative("q_lora_rank"), c.positive("kv_lora_rank"), c.positive("qk_nope_head_dim"),
-                c.positive("qk_rope_head_dim"), c.positive("v_head_dim"));
-        OracleMla.Options options = new OracleMla.Options(c.finite("rope_theta"),
-                AttentionKeys.ropePairing(c), c.nonNegative("start_position"),
-                c.finite("rms_eps"), c.finite("yarn_mscale"), c.finite("yarn_factor"));
+                c.rotaryWidth("qk_rope_head_dim"), c.positive("v_head_dim"));
+        OracleMla.Options options = new OracleMla.Options(c.positiveFinite("rope_theta"),
+                AttentionKeys.ropePairing(c), AttentionKeys.startPosition(c, AttentionKeys.totalTokens(steps)),
+                c.positiveFinite("rms_eps"), c.finite("yarn_mscale"), yarnFactor(c));
         boolean absorbed = c.choice("form", "naive", "absorbed").equals("absorbed");
-        return new Settings(batch, config, options, absorbed, AttentionKeys.steps(c));
+        return new Settings(batch, config, options, absorbed, steps);
+    }
+
+    /** {@code yarn_factor} f ≥ 1: the context extension; 1 means no YaRN (ln f = 0). */
+    private static double yarnFactor(CaseConfig c) {
+        double factor = c.finite("yarn_factor");
+        if (factor < 1) {
+            throw new IllegalArgumentException("config.yarn_factor (" + factor + ") must be ≥ 1; 1 means no YaRN");
+        }
+        return factor;
+    }
+
+    @Override
+    protected long scoreElements(Settings s) {
+        return (long) s.batch() * s.config().numHeads() * s.seqLen() * s.seqLen();
     }
 
     @Override
@@ -107,12 +121,12 @@ final class MlaVariant extends GoldenVariant<MlaVariant.Settings> {
                 in.tensorOrNull("w_dq"), in.tensorOrNull("q_norm"), in.tensorOrNull("w_uq"), in.tensorOrNull("w_q"),
                 in.tensor("w_dkv"), in.tensor("kv_norm"), in.tensor("w_ukv"), in.tensor("w_o"));
         if (s.absorbed()) {
-            for (MlaAbsorption absorption : MlaAbsorption.values()) {
-                AbsorbedMla module = new AbsorbedMla(weights, absorption);
-                LatentCache cache = run("AbsorbedMla " + absorption, module, s, in, expected);
-                Tolerance.FLOAT64.require("AbsorbedMla " + absorption + " latent cache",
+            for (SelfAttention<LatentCache> module : List.of(new AbsorbedMla(weights), new PrecomputedAbsorbedMla(weights))) {
+                String name = module.getClass().getSimpleName();
+                LatentCache cache = run(name, module, s, in, expected);
+                Tolerance.FLOAT64.require(name + " latent cache",
                         expected.get("latent_cache").values(), cache.latent().toArray());
-                Tolerance.FLOAT64.require("AbsorbedMla " + absorption + " rope key cache",
+                Tolerance.FLOAT64.require(name + " rope key cache",
                         expected.get("rope_key_cache").values(), cache.ropeKey().toArray());
             }
         } else {
@@ -137,12 +151,12 @@ final class MlaVariant extends GoldenVariant<MlaVariant.Settings> {
      * Runs {@code module} call by call as {@code steps} says, checking each call's output, logits and
      * probabilities against the matching rows (and first S_i columns) of the reference.
      */
-    static <C extends LayerCache> C run(String name, CachedAttention<C> module, Settings s, CaseInputs in,
+    static <C> C run(String name, SelfAttention<C> module, Settings s, CaseInputs in,
             CaseOutputs expected) {
         return runSteps(name, module, s.steps(), s.options().startPosition(), s.batch(), in.tensor("x"), expected);
     }
 
-    static <C extends LayerCache> C runSteps(String name, CachedAttention<C> module, int[] steps, int start, int batch,
+    static <C> C runSteps(String name, SelfAttention<C> module, int[] steps, int start, int batch,
             Tensor x, CaseOutputs expected) {
         C cache = module.newCache(batch, start);
         Tensor logits = expected.get("logits").toTensor();                                  // [B, H, T, T]

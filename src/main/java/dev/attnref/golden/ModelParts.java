@@ -5,7 +5,6 @@ import dev.attnref.attention.Mfa;
 import dev.attnref.attention.MfaKeyReuse;
 import dev.attnref.attention.MfaSettings;
 import dev.attnref.attention.MfaShape;
-import dev.attnref.attention.MlaAbsorption;
 import dev.attnref.attention.MlaShape;
 import dev.attnref.attention.MlaWeights;
 import dev.attnref.attention.NaiveMla;
@@ -158,7 +157,7 @@ final class ModelParts {
      */
     sealed interface AttentionSettings permits GqaPart, MlaPart, MfaPart {
         static AttentionSettings parse(CaseConfig c) {
-            String kind = c.choiceOrNull("kind", "gqa", "mla", "mfa");
+            String kind = c.optionalChoice("kind", "gqa", "mla", "mfa");
             if ("mla".equals(kind)) {
                 return MlaPart.parse(c);
             }
@@ -168,9 +167,12 @@ final class ModelParts {
             return GqaPart.parse(c);
         }
 
+        /** H: query heads, which size the scores [B, H, T, T]. */
+        int numHeads();
+
         void specs(List<TensorSpec> out, String prefix, int width);
 
-        AttentionLayer build(CaseInputs in, String prefix);
+        AttentionLayer<?> build(CaseInputs in, String prefix);
 
         /** {@code x [B, T, M] → [B, T, M]}: the same attention from the oracle package. */
         Tensor oracle(CaseInputs in, String prefix, Tensor x);
@@ -251,9 +253,9 @@ final class ModelParts {
                 throw new IllegalArgumentException(c.path() + ".qk_rope_head_dim (" + ropeDim + ") must be even");
             }
             int valueDim = c.positive("v_head_dim");
-            double theta = positive(c, "rope_theta");
+            double theta = c.positiveFinite("rope_theta");
             RopePairing pairing = AttentionKeys.ropePairing(c);
-            double eps = positive(c, "rms_eps");
+            double eps = c.positiveFinite("rms_eps");
             boolean absorbed = c.choice("form", "naive", "absorbed").equals("absorbed");
             return new MlaPart(numHeads, qRank, kvRank, nope, ropeDim, valueDim, theta, pairing, eps, absorbed);
         }
@@ -282,7 +284,7 @@ final class ModelParts {
         }
 
         @Override
-        public AttentionLayer build(CaseInputs in, String prefix) {
+        public AttentionLayer<?> build(CaseInputs in, String prefix) {
             int width = in.tensor(prefix + ".w_o").size(0);
             OracleMla.Config c = config(width);
             MlaWeights weights = MlaWeights.of(new MlaShape(width, c.numHeads(), c.qLoraRank(), c.kvLoraRank(),
@@ -291,7 +293,7 @@ final class ModelParts {
                     in.tensorOrNull(prefix + ".w_dq"), in.tensorOrNull(prefix + ".q_norm"), in.tensorOrNull(prefix + ".w_uq"),
                     in.tensorOrNull(prefix + ".w_q"), in.tensor(prefix + ".w_dkv"), in.tensor(prefix + ".kv_norm"),
                     in.tensor(prefix + ".w_ukv"), in.tensor(prefix + ".w_o"));
-            return absorbed ? LatentAttentionLayer.absorbedMla(new AbsorbedMla(weights, MlaAbsorption.RUN_TIME_REASSOCIATION))
+            return absorbed ? LatentAttentionLayer.absorbedMla(new AbsorbedMla(weights))
                     : LatentAttentionLayer.naiveMla(new NaiveMla(weights));
         }
 
@@ -330,9 +332,9 @@ final class ModelParts {
                         + "every pair of the shared head");
             }
             boolean keyReuse = c.bool("key_reuse");
-            double theta = positive(c, "rope_theta");
+            double theta = c.positiveFinite("rope_theta");
             RopePairing pairing = AttentionKeys.ropePairing(c);
-            return new MfaPart(numHeads, queryRank, headDim, keyReuse, theta, pairing, positive(c, "rms_eps"));
+            return new MfaPart(numHeads, queryRank, headDim, keyReuse, theta, pairing, c.positiveFinite("rms_eps"));
         }
 
         @Override
@@ -351,7 +353,7 @@ final class ModelParts {
         }
 
         @Override
-        public AttentionLayer build(CaseInputs in, String prefix) {
+        public AttentionLayer<?> build(CaseInputs in, String prefix) {
             int width = in.tensor(prefix + ".w_o").size(0);
             MfaShape shape = new MfaShape(width, numHeads, queryRank, headDim, keyReuse);
             MfaSettings settings = new MfaSettings(ropeTheta, pairing, rmsEps);
@@ -387,14 +389,6 @@ final class ModelParts {
     }
 
     /** A finite number &gt; 0. */
-    private static double positive(CaseConfig c, String key) {
-        double value = c.finite(key);
-        if (value <= 0) {
-            throw new IllegalArgumentException(c.path() + "." + key + " (" + value + ") must be > 0");
-        }
-        return value;
-    }
-
     /**
      * One decoder block: norm placement (pre or post), its attention, the norm both of its norms are, and
      * its FFN; tensors {@code attn.*}, {@code norm1.*}, {@code norm2.*}, {@code ffn.*} under a prefix.
@@ -418,8 +412,8 @@ final class ModelParts {
         }
 
         /** The block built from the tensors under {@code prefix}, at model width M = {@code width}. */
-        DecoderBlock build(CaseInputs in, String prefix, int width) {
-            return new DecoderBlock(placement, norm.build(in, prefix + "norm1", width), attention.build(in, prefix + "attn"),
+        DecoderBlock<?> build(CaseInputs in, String prefix, int width) {
+            return new DecoderBlock<>(placement, norm.build(in, prefix + "norm1", width), attention.build(in, prefix + "attn"),
                     norm.build(in, prefix + "norm2", width), ffn.build(in, prefix + "ffn"));
         }
     }

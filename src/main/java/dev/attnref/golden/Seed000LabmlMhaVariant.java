@@ -24,7 +24,7 @@ final class Seed000LabmlMhaVariant extends GoldenVariant<Seed000LabmlMhaVariant.
 
     @Override
     public String reference(Settings s) {
-        return MirrorVariants.reference(Seed000MultiHeadAttention.class, s.fidelity());
+        return MirrorVariants.reference(Seed000MultiHeadAttention.class, s.fidelity().name());
     }
 
     @Override

@@ -21,7 +21,7 @@ final class Seed000MlaVariant extends GoldenVariant<Seed000MlaVariant.Settings> 
 
     @Override
     public String reference(Settings s) {
-        return MirrorVariants.reference(Seed000MultiHeadLatentAttention.class, s.fidelity());
+        return MirrorVariants.reference(Seed000MultiHeadLatentAttention.class, s.fidelity().name());
     }
 
     @Override

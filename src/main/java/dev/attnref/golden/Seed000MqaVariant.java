@@ -26,7 +26,7 @@ final class Seed000MqaVariant extends GoldenVariant<Seed000MqaVariant.Settings> 
 
     @Override
     public String reference(Settings s) {
-        return MirrorVariants.reference(Seed000MutiQueryAttention.class, s.fidelity());
+        return MirrorVariants.reference(Seed000MutiQueryAttention.class, s.fidelity().name());
     }
 
     @Override

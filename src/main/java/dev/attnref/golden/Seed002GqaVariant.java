@@ -24,7 +24,7 @@ final class Seed002GqaVariant extends GoldenVariant<Seed002GqaVariant.Settings> 
 
     @Override
     public String reference(Settings s) {
-        return MirrorVariants.reference(Seed002GroupQueryAttention.class, s.fidelity());
+        return MirrorVariants.reference(Seed002GroupQueryAttention.class, s.fidelity().name());
     }
 
     @Override

@@ -30,7 +30,7 @@ final class Seed002MhaVariant extends GoldenVariant<Seed002MhaVariant.Settings> 
 
     @Override
     public String reference(Settings s) {
-        return MirrorVariants.reference(Seed002MultiHeadAttention.class, s.fidelity());
+        return MirrorVariants.reference(Seed002MultiHeadAttention.class, s.fidelity().name());
     }
 
     @Override

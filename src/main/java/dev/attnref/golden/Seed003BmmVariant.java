@@ -23,7 +23,7 @@ final class Seed003BmmVariant extends GoldenVariant<Seed003BmmVariant.Settings> 
 
     @Override
     public String reference(Settings s) {
-        return MirrorVariants.reference(Seed003ScaledDotProductAttentionOptimized.class, s.fidelity());
+        return MirrorVariants.reference(Seed003ScaledDotProductAttentionOptimized.class, s.fidelity().name());
     }
 
     @Override

@@ -21,7 +21,7 @@ final class Seed003MhaVariant extends GoldenVariant<Seed003MhaVariant.Settings> 
 
     @Override
     public String reference(Settings s) {
-        return MirrorVariants.reference(Seed003MultiHeadAttention.class, s.fidelity());
+        return MirrorVariants.reference(Seed003MultiHeadAttention.class, s.fidelity().name());
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.attnref.golden;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.attnref.Tolerances;
@@ -47,6 +48,28 @@ class GoldenCasesTest {
             }
         }
         assertEquals(106, ids.size());
+    }
+
+    @Test
+    void anEntryShowsOnlyWhatDiffersFromItsSectionsDefaultsAndKeepsTheSectionsKeyOrder() throws IOException {
+        String list = """
+                {"sections": [{"variant": "rope", "config_keys": ["a", "b", "c"], "defaults": {"b": 1, "c": 2},
+                  "cases": [{"id": "x", "seed": 7, "description": "d", "config": {"c": 3, "a": 0},
+                             "given": {"positions": [0]}}]}]}
+                """;
+        GoldenGenerator.Definition d = GoldenCases.definitions(Json.MAPPER.readTree(list)).get(0);
+        assertEquals("{\"a\":0,\"b\":1,\"c\":3}", d.config().toString());
+        assertEquals(List.of("x", "rope", "d", 7L), List.of(d.id(), d.variant(), d.description(), d.seed()));
+        assertEquals("[0]", d.given().get("positions").toString());
+        Map<String, String> refused = Map.of(
+                list.replace("\"a\": 0", "\"z\": 0"), "case x: config key z is not in the section's config_keys [a, b, c]",
+                list.replace("\"defaults\"", "\"defualts\""), "section rope has an unknown field defualts",
+                list.replace("\"seed\": 7", "\"seed\": \"7\""), "case x needs a whole-number seed and a config object");
+        for (Map.Entry<String, String> e : refused.entrySet()) {
+            IllegalStateException x = assertThrows(IllegalStateException.class,
+                    () -> GoldenCases.definitions(Json.MAPPER.readTree(e.getKey())));
+            assertTrue(x.getMessage().contains(e.getValue()), x.getMessage());
+        }
     }
 
     @Test
