@@ -211,6 +211,34 @@ class RopeScalingTest {
     }
 
     @Test
+    void staticRulesKeepLogitsAFunctionOfThePositionDifference() {
+        // Each rule only changes ω', so R(m)ᵀR(n) = R(n − m) still holds: shifting both positions by Δ
+        // leaves ⟨R(m)q, R(n)k⟩ unchanged (up to the rounding of angles near 10⁴).
+        RopeScaling[] rules = {new RopeScaling.Linear(4), RopeScaling.Yarn.deepSeekV3(163840), RopeScaling.Llama3.llama31()};
+        for (long seed = 1; seed <= 3; seed++) {
+            SeededRandom random = new SeededRandom(seed);
+            Tensor q = Tensor.randn(random, 1.0, 1, 64);
+            Tensor k = Tensor.randn(random, 1.0, 1, 64);
+            for (RopeScaling rule : rules) {
+                Rope rope = new Rope(64, 1e4, RopePairing.INTERLEAVED, rule);
+                double near = dot(rope.apply(q, new int[] {7}), rope.apply(k, new int[] {3}));
+                double far = dot(rope.apply(q, new int[] {9007}), rope.apply(k, new int[] {9003}));
+                assertEquals(near, far, 1e-9, "seed " + seed + ", " + rule);
+            }
+        }
+    }
+
+    private static double dot(Tensor a, Tensor b) {
+        double[] x = a.toArray();
+        double[] y = b.toArray();
+        double sum = 0;
+        for (int d = 0; d < x.length; d++) {
+            sum += x[d] * y[d];
+        }
+        return sum;
+    }
+
+    @Test
     void llama3IsContinuousAtBothBandEdges() {
         // Edges at λ = L₀/high (s = 1, ω' = ω) and λ = L₀/low (s = 0, ω' = ω/f); ω = 2π/λ.
         for (double[] p : new double[][] {{8, 1, 4, 8192}, {32, 2, 3, 1000}, {4, 0.5, 8, 4096}}) {
