@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * Attention configurations of real models (MATH.md, "Real configurations"), as data with sources.
+ * Attention configurations of real models (docs/MATH.md, "Real configurations"), as data with sources.
  * The {@code config.json} key names are quoted so each number can be traced to the file it was
  * read from; papers are cited by title and section. Nothing here is computed from a model file at
  * run time.

@@ -104,7 +104,7 @@ public final class KvCacheExperiment implements Experiment {
                 "baseline:s", "baseline_values:l", "baseline_bits:i", "fraction:d", "saving_percent:d");
         List<KvCacheClaim> claims = new ArrayList<>(KvCacheClaims.all());
         claims.add(new KvCacheClaim("step3-vs-deepseek-v3", "Step-3 caches less per token than DeepSeek-V3",
-                "MATH.md checks: V3 35,136; Step-3 31,232 elements per token", ModelCatalogue.STEP_3.name(),
+                "docs/MATH.md checks: V3 35,136; Step-3 31,232 elements per token", ModelCatalogue.STEP_3.name(),
                 ModelCatalogue.DEEPSEEK_V3.name(), ModelCatalogue.STEP_3.kvValuesPerToken(), 16,
                 ModelCatalogue.DEEPSEEK_V3.kvValuesPerToken(), 16));
         for (KvCacheClaim c : claims) {
