@@ -209,7 +209,10 @@ final class MeasuredSections {
                     String.format(Locale.ROOT, "%.2e", num(mla, "max_relative_difference", r))));
         }
         sb.append(Markdown.table(List.of("comparison", "S", "difference"), rows));
-        sb.append("\nMask fill values (causal, float64 oracle; batch row 2 has no visible key):\n\n");
+        sb.append("\nMask fill values (causal, float64 oracle; batch row 2 has no visible key). For −∞ the \"zeros\" of "
+                + "a row with no visible key is this project's policy (MATH.md; `oracle.FullyMaskedRows`): a plain softmax "
+                + "over a row of −∞ computes 0/0 and gives NaN there, as PyTorch does. Finite fills give that row a uniform "
+                + "average of the hidden values instead:\n\n");
         rows = new ArrayList<>();
         for (int r = 0; r < masks.rowCount(); r++) {
             rows.add(List.of(text(masks, "fill", r), Markdown.num(num(masks, "logit_std", r)),
@@ -247,14 +250,19 @@ final class MeasuredSections {
         if (effects == null) {
             return new Section("(no stamp)", missing("seed_bug_effects"), List.of());
         }
+        boolean perBug = effects.columnNames().contains("unit");
         List<List<String>> rows = new ArrayList<>();
         for (int r = 0; r < effects.rowCount(); r++) {
-            rows.add(List.of(text(effects, "bug", r), text(effects, "case", r), text(effects, "measure", r),
-                    text(effects, "value", r), text(effects, "source", r)));
+            rows.add(perBug ? List.of(text(effects, "bug", r), text(effects, "kind", r), text(effects, "measure", r),
+                    text(effects, "value", r), text(effects, "unit", r), text(effects, "isolation", r), text(effects, "source", r))
+                    : List.of(text(effects, "bug", r), text(effects, "kind", r), text(effects, "measure", r),
+                    text(effects, "value", r), "–", "whole snippet", text(effects, "source", r)));
         }
-        return new Section(ReportBuilder.stamp(effects), "Published code against the fixed code, per bug: PyTorch's "
-                + "own runs of the seeds (read from `reference-data/seeds/seed_outputs.json`) and two sweeps over T "
-                + "computed here.\n\n" + Markdown.table(List.of("bug", "case", "measure", "value", "source"), rows),
+        return new Section(ReportBuilder.stamp(effects), "Each bug's own effect, with only that bug's line differing, in "
+                + "its own measure and unit: the line computed here alone, a PyTorch probe of that one operation, or a "
+                + "PyTorch case in which no other bug of its snippet acts (column isolation). The seeds' published-vs-fixed "
+                + "differences with every bug of a snippet switched at once are in `seed_snippet_effects.csv`.\n\n"
+                + Markdown.table(List.of("bug", "kind", "measure", "value", "unit", "isolation", "source"), rows),
                 List.of("seed_bug_effects"));
     }
 
