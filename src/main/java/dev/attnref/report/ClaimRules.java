@@ -144,10 +144,13 @@ final class ClaimRules {
 
     // ---- prefill exponents (E03) ----------------------------------------------------------------
 
+    /** Column of the fit's lower 95% bound, when prefill_fit.csv has one. */
+    private static final String EXPONENT_LOW = "exponent_low95";
+
     /** The fitted exponent, recorded as {@code name}; its lower 95% bound, if the CSV has one, is what rules compare. */
     private static double exponentBound(Evidence ev, String name, String... where) {
         double k = ev.cell(name, FIT, "exponent", where);
-        return ev.hasColumn(FIT, "exponent_ci_low") ? ev.cell(name + "_low", FIT, "exponent_ci_low", where) : k;
+        return ev.hasColumn(FIT, EXPONENT_LOW) ? ev.cell(name + "_low", FIT, EXPONENT_LOW, where) : k;
     }
 
     private static List<Part> mlaLinear(Evidence ev) {
@@ -479,10 +482,11 @@ final class ClaimRules {
 
     // ---- decode (E02) and cost -------------------------------------------------------------------
 
-    /** The engine of the project's fast float32 kernels, as named in decode_measured.csv. */
+    /** The engine of the project's fast float32 Vector API kernels, as named in decode_measured.csv. */
     private static String fastEngine(Evidence ev) {
-        return engines(ev).keySet().stream().filter(e -> e.startsWith("fast")).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException(path(DECODE) + " has no engine starting with 'fast'"));
+        return engines(ev).entrySet().stream().filter(e -> e.getValue().equals("fast")).map(Map.Entry::getKey).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException(path(DECODE) + " has no engine 'fast float32 …' (the "
+                        + "Vector API kernels of dev.attnref.fast)"));
     }
 
     /** Every engine of decode_measured.csv, with the short key its figures use. */
@@ -490,7 +494,8 @@ final class ClaimRules {
         Map<String, String> keys = new LinkedHashMap<>();
         for (int r : ev.rows(DECODE)) {
             String engine = ev.text(DECODE, "engine", r);
-            keys.putIfAbsent(engine, engine.startsWith("fast") ? "fast" : engine.contains("64") ? "f64" : "vector");
+            keys.putIfAbsent(engine, engine.contains("scalar") ? "scalar" : engine.startsWith("fast") ? "fast"
+                    : engine.contains("64") ? "f64" : "vector");
         }
         return keys;
     }
