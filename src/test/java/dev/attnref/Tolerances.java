@@ -57,4 +57,12 @@ public final class Tolerances {
      * at 5e-16 the RoPE shift law is the first to fail.
      */
     public static final double REORDERED_SUMS = 1e-13;
+
+    /**
+     * A golden case's output recomputed by hand through two chained projections (seed 000's published MQA at
+     * T = 1, M = 6: v = W_v·x + b_v, then y = W_o·v + b_o): about fourteen roundings of O(1) terms, in another
+     * order than the mirror's, so ≤ 14u ≈ 1.6e-15 apart in the worst case; 1e-14 leaves a sixfold margin while
+     * a wrong head layout or scale is an O(1) error. The golden tests compare O(1) values absolutely.
+     */
+    public static final double HAND_COMPUTED_CHAIN = 1e-14;
 }

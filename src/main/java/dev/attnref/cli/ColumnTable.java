@@ -34,6 +34,18 @@ final class ColumnTable {
         return out.toString();
     }
 
+    /** {@code text}'s first line, cut at a word boundary to at most {@code max} characters with "…" when anything is left out. */
+    static String shorten(String text, int max) {
+        String first = text.lines().findFirst().orElse("");
+        boolean more = !first.equals(text.strip());
+        if (first.length() <= max && !more) {
+            return first;
+        }
+        String cut = first.length() <= max - 1 ? first : first.substring(0, max - 1);
+        int space = cut.lastIndexOf(' ');
+        return (first.length() > max - 1 && space > max / 2 ? cut.substring(0, space) : cut).stripTrailing() + "…";
+    }
+
     private static void line(StringBuilder out, List<String> cells, int[] width) {
         StringBuilder line = new StringBuilder();
         for (int c = 0; c < width.length; c++) {

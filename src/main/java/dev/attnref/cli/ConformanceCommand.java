@@ -4,6 +4,7 @@ import dev.attnref.golden.OnnxConformance;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -29,28 +30,37 @@ public final class ConformanceCommand implements Callable<Integer> {
     private CommandSpec spec;
 
     @Option(names = "--dir", paramLabel = "FOLDER",
-            description = "Folder of test_attention_*.json cases (default: <shared>/" + OnnxConformance.CASE_FOLDER + ").")
+            description = "Folder of test_attention_*.json cases (default: " + OnnxConformance.CASE_FOLDER + ").")
     private Path dir;
+
+    @Option(names = "--json", description = "Print every case's result and the summary as JSON.")
+    private boolean json;
 
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         Path folder = dir != null ? dir : OnnxConformance.defaultCaseDirectory();
-        List<Path> files;
-        try {
-            files = OnnxConformance.caseFiles(folder);
-        } catch (IllegalArgumentException e) {
-            spec.commandLine().getErr().println("attnref conformance: " + e.getMessage());
-            return 2;
-        }
         List<OnnxConformance.CaseReport> reports = new ArrayList<>();
-        for (Path file : files) {
+        for (Path file : OnnxConformance.caseFiles(folder)) {
             reports.add(OnnxConformance.run(file));
         }
+        int passed = (int) reports.stream().filter(OnnxConformance.CaseReport::passed).count();
+        if (json) {
+            Map<String, Object> document = new LinkedHashMap<>();
+            document.put("passed", passed);
+            document.put("failed", reports.size() - passed);
+            document.put("cases", reports.stream().map(ConformanceCommand::asJson).toList());
+            JsonOutput.print(out, document);
+        } else {
+            printTable(out, reports, passed);
+        }
+        return passed == reports.size() ? 0 : 1;
+    }
+
+    private static void printTable(PrintWriter out, List<OnnxConformance.CaseReport> reports, int passed) {
         int nameWidth = reports.stream().mapToInt(r -> r.name().length()).max().orElse(4);
         String format = "%-" + nameWidth + "s  %-11s  %8s  %9s  %13s  %-21s  %s%n";
         out.printf(Locale.ROOT, format, "case", "outputs", "elements", "bit-exact", "max abs error", "tolerance", "result");
-        int passed = 0;
         List<String> problems = new ArrayList<>();
         for (OnnxConformance.CaseReport report : reports) {
             String outputs = report.checks().stream().map(c -> SHORT.getOrDefault(c.output(), c.output()))
@@ -61,9 +71,7 @@ public final class ConformanceCommand implements Callable<Integer> {
                     report.checks().isEmpty() ? "-" : elements, report.checks().isEmpty() ? "-" : exact,
                     report.checks().isEmpty() ? "-" : String.format(Locale.ROOT, "%.3e", report.maxAbsError()),
                     report.tolerance() == null ? "-" : report.tolerance(), report.passed() ? "PASS" : "FAIL");
-            if (report.passed()) {
-                passed++;
-            } else if (report.error() != null) {
+            if (report.error() != null) {
                 problems.add(report.name() + ": " + report.error());
             } else {
                 report.checks().stream().filter(c -> !c.passed())
@@ -78,6 +86,15 @@ public final class ConformanceCommand implements Callable<Integer> {
         }
         out.printf(Locale.ROOT, "ONNX Attention conformance: %d passed, %d failed%n", passed, reports.size() - passed);
         out.flush();
-        return passed == reports.size() ? 0 : 1;
+    }
+
+    private static Map<String, Object> asJson(OnnxConformance.CaseReport report) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("case", report.name());
+        row.put("passed", report.passed());
+        row.put("tolerance", report.tolerance());
+        row.put("error", report.error());
+        row.put("outputs", report.checks());
+        return row;
     }
 }

@@ -9,10 +9,11 @@ import dev.attnref.model.GenerationStep;
 import dev.attnref.model.Generator;
 import dev.attnref.model.RepetitionPenalty;
 import java.io.PrintWriter;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -70,34 +71,49 @@ public final class GenerateCommand implements Callable<Integer> {
             description = "also run the other path (cached / uncached) and report whether tokens and logits agree")
     boolean checkCache;
 
+    @Option(names = "--json", description = "print the run as JSON: model, decoding, prompt, every step, the cache check")
+    boolean json;
+
     @Spec
     CommandSpec spec;
 
-    /** Bad option values (IllegalArgumentException from the model) are usage errors: message, usage, exit code 2. */
+    /** A bad option value is a usage error named by its option ({@link ModelOptions#inUserWords}). */
     @Override
     public Integer call() {
         try {
             return run();
         } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+            throw model.inUserWords(e);
         }
     }
 
     private int run() {
         PrintWriter out = spec.commandLine().getOut();
-        DecoderConfig config = model.config();
         Checks.nonNegative("--steps", steps);
         RepetitionPenalty repetition = penalty == null ? RepetitionPenalty.none()
                 : penaltyForm == PenaltyForm.SCALE ? RepetitionPenalty.scale(penalty) : RepetitionPenalty.subtract(penalty);
         DecodingConfig decoding = new DecodingConfig(greedy, temperature, topK, topP, repetition);
+        DecoderConfig config = model.config();   // every option checked before the model is built
         DecoderModel decoder = DecoderModel.random(config, new SeededRandom(model.modelSeed));
         boolean useCache = !noCache;
         List<GenerationStep> generated = Generator.generate(decoder, prompt, steps, decoding, new SeededRandom(seed),
                 useCache);
+        Generator.Agreement agreement = checkCache ? Generator.compare(generated,
+                Generator.generate(decoder, prompt, steps, decoding, new SeededRandom(seed), !useCache)) : null;
+        String attention = decoder.blocks().get(0).attention().describe();
+        if (json) {
+            JsonOutput.print(out, asJson(attention, config, decoding, generated, agreement));
+        } else {
+            printText(out, attention, config, decoding, generated, agreement);
+        }
+        return agreement == null || agreement.sameTokens() ? 0 : 1;
+    }
 
-        out.printf("attnref generate: %s, V=%d, %d blocks, model seed %d%n",
-                decoder.blocks().get(0).attention().describe(), config.vocabSize(), config.numLayers(), model.modelSeed);
-        out.printf("decoding: %s; sampling seed %d; KV cache %s%n", decoding.describe(), seed, useCache ? "on" : "off");
+    private void printText(PrintWriter out, String attention, DecoderConfig config, DecodingConfig decoding,
+            List<GenerationStep> generated, Generator.Agreement agreement) {
+        out.printf("attnref generate: %s, V=%d, %s, model seed %d%n",
+                attention, config.vocabSize(), TraceCommand.blocks(config.numLayers()), model.modelSeed);
+        out.printf("decoding: %s; sampling seed %d; KV cache %s%n", decoding.describe(), seed, noCache ? "off" : "on");
         out.println("prompt: " + join(prompt));
         out.printf("%4s  %8s  %5s  %s%n", "step", "position", "token", "p(token)");
         StringBuilder tokens = new StringBuilder();
@@ -107,18 +123,33 @@ public final class GenerateCommand implements Callable<Integer> {
             tokens.append(i == 0 ? "" : " ").append(step.token());
         }
         out.println("tokens: " + join(prompt) + " | " + tokens);
-        if (checkCache) {
-            List<GenerationStep> other = Generator.generate(decoder, prompt, steps, decoding, new SeededRandom(seed),
-                    !useCache);
-            Generator.Agreement agreement = Generator.compare(generated, other);
-            out.printf("cache check (%s vs %s): tokens %s; max |Δlogit| = %.3e%n", useCache ? "cached" : "uncached",
-                    useCache ? "uncached" : "cached", agreement.sameTokens() ? "identical" : "DIFFER",
+        if (agreement != null) {
+            out.printf("cache check (%s vs %s): tokens %s; max |Δlogit| = %.3e%n", noCache ? "uncached" : "cached",
+                    noCache ? "cached" : "uncached", agreement.sameTokens() ? "identical" : "DIFFER",
                     agreement.maxLogitDifference());
-            out.flush();
-            return agreement.sameTokens() ? 0 : 1;
         }
         out.flush();
-        return 0;
+    }
+
+    private Map<String, Object> asJson(String attention, DecoderConfig config, DecodingConfig decoding,
+            List<GenerationStep> generated, Generator.Agreement agreement) {
+        Map<String, Object> document = new LinkedHashMap<>();
+        document.put("attention", attention);
+        document.put("vocab", config.vocabSize());
+        document.put("blocks", config.numLayers());
+        document.put("modelSeed", model.modelSeed);
+        document.put("decoding", decoding.describe());
+        document.put("samplingSeed", seed);
+        document.put("kvCache", !noCache);
+        document.put("prompt", prompt);
+        document.put("steps", generated.stream().map(s -> Map.of("position", s.position(), "token", s.token(),
+                "probability", s.probability())).toList());
+        document.put("tokens", generated.stream().mapToInt(GenerationStep::token).toArray());
+        if (agreement != null) {
+            document.put("cacheCheck", Map.of("against", noCache ? "cached" : "uncached",
+                    "sameTokens", agreement.sameTokens(), "maxLogitDifference", agreement.maxLogitDifference()));
+        }
+        return document;
     }
 
     private static String join(int[] ids) {

@@ -8,12 +8,30 @@ import dev.attnref.model.LatentAttention;
 import dev.attnref.model.NormKind;
 import dev.attnref.model.NormPlacement;
 import dev.attnref.model.PositionEncoding;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;
 
 /** The options that describe a tiny seeded decoder, shared by {@code trace} and {@code generate}. */
 final class ModelOptions {
+    /** The model's parameter names as the user typed them: the option that sets each one. */
+    private static final Map<String, String> OPTION_OF = Map.ofEntries(Map.entry("vocabSize", "--vocab"),
+            Map.entry("modelWidth", "--model-width"), Map.entry("numLayers", "--layers"), Map.entry("numHeads", "--heads"),
+            Map.entry("numKvHeads", "--kv-heads"), Map.entry("headDim", "--head-dim"), Map.entry("ffnWidth", "--ffn-width"),
+            Map.entry("position", "--position"), Map.entry("qLoraRank", "--q-lora-rank"),
+            Map.entry("kvLoraRank", "--kv-lora-rank"), Map.entry("qkNopeHeadDim", "--qk-nope-dim"),
+            Map.entry("qkRopeHeadDim", "--qk-rope-dim"), Map.entry("vHeadDim", "--v-head-dim"),
+            Map.entry("queryRank", "--query-rank"),
+            Map.entry("rmsEps", "--latent-eps"), Map.entry("temperature", "--temperature"), Map.entry("top-k", "--top-k"),
+            Map.entry("top-p", "--top-p"), Map.entry("repetition penalty θ", "--penalty"),
+            Map.entry("repetition penalty α", "--penalty"), Map.entry("steps", "--steps"),
+            Map.entry("prompt length", "--prompt length"));
+    private static final Pattern MODEL_NAME = Pattern.compile("(?<![\\w-])(" + String.join("|",
+            OPTION_OF.keySet().stream().sorted((a, b) -> b.length() - a.length()).map(Pattern::quote).toList()) + ")(?![\\w-])");
+
     @Option(names = "--variant", defaultValue = "GQA", converter = VariantConverter.class,
             description = "MHA, MQA, GQA, MLA, MFA or MFA-KR (default: ${DEFAULT-VALUE})")
     AttentionVariant variant;
@@ -117,6 +135,27 @@ final class ModelOptions {
             case MFA, MFA_KR -> new LatentAttention.Mfa(queryRank, mfaHeadDim, variant == AttentionVariant.MFA_KR, latentEps);
             default -> null;
         };
+    }
+
+    /**
+     * {@code error}'s message with the model's parameter names replaced by the options that set
+     * them: {@code numHeads (-2)} → {@code --heads (-2)}. A Java name (camelCase) is replaced
+     * wherever it stands, a plain word ({@code steps}) only in the form {@code name (value)}; the
+     * head width of MFA is {@code --mfa-head-dim}.
+     */
+    IllegalArgumentException inUserWords(IllegalArgumentException error) {
+        boolean mfa = variant == AttentionVariant.MFA || variant == AttentionVariant.MFA_KR;
+        String message = error.getMessage();
+        Matcher m = MODEL_NAME.matcher(message);
+        StringBuilder words = new StringBuilder();
+        while (m.find()) {
+            String name = m.group(1);
+            boolean javaName = !name.equals(name.toLowerCase());
+            String option = mfa && name.equals("headDim") ? "--mfa-head-dim" : OPTION_OF.get(name);
+            boolean isOption = javaName || message.startsWith(" (", m.end());
+            m.appendReplacement(words, Matcher.quoteReplacement(isOption ? option : name));
+        }
+        return new IllegalArgumentException(m.appendTail(words).toString(), error);
     }
 
     DecoderConfig config() {

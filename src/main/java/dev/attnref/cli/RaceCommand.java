@@ -1,10 +1,13 @@
 package dev.attnref.cli;
 
+import dev.attnref.core.Checks;
 import dev.attnref.experiment.AttentionRace;
 import dev.attnref.experiment.RaceCharts;
 import dev.attnref.experiment.RaceCsv;
-import dev.attnref.experiment.RunStamp;
+import dev.attnref.experiment.Spec.Mode;
+import dev.attnref.experiment.Stamp;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -48,8 +51,16 @@ public final class RaceCommand implements Callable<Integer> {
     @Option(names = "--charts-only", description = "Redraw the charts from the CSV (--out or the default) without racing.")
     private boolean chartsOnly;
 
+    /** Every option is checked before anything is raced or drawn; a bad one is a one-line usage error. */
     @Override
     public Integer call() throws Exception {
+        threads.forEach(n -> Checks.positive("--threads", n));
+        if (runs != null) {
+            Checks.positive("--runs", runs);
+        }
+        if (warmups != null) {
+            Checks.nonNegative("--warmups", warmups);
+        }
         PrintWriter log = spec.commandLine().getOut();
         Path root = Path.of(System.getProperty("attnref.root", "."));
         Path file = out != null ? out
@@ -58,6 +69,10 @@ public final class RaceCommand implements Callable<Integer> {
         // length per kind, nothing to draw a curve through.
         Path charts = file.toAbsolutePath().getParent().resolveSibling("charts");
         if (chartsOnly) {
+            if (!Files.isRegularFile(file)) {
+                throw new IllegalArgumentException("--charts-only: no race results at " + file
+                        + "; expected the CSV of an earlier race (give it with --out)");
+            }
             RaceCharts.draw(file, charts).forEach(f -> log.println("wrote " + f));
             log.flush();
             return 0;
@@ -70,7 +85,8 @@ public final class RaceCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--only " + only + " matches no configuration of "
                     + AttentionRace.configs(quick).stream().map(AttentionRace.Config::id).toList());
         }
-        RunStamp stamp = RunStamp.of(root);
+        Stamp stamp = Stamp.of(root, threads.stream().mapToInt(Integer::intValue).max().orElse(1),
+                quick ? Mode.QUICK : Mode.FULL);
         log.printf("attnref race: commit %s, %s, %s (%d cores)%n", stamp.commit(), stamp.jdk(), stamp.cpu(), stamp.cores());
         AttentionRace.Report report = AttentionRace.run(settings, configs, log);
         RaceCsv.write(file, stamp, settings, report);

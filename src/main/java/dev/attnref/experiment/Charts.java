@@ -75,12 +75,36 @@ public final class Charts {
         chart.addSeries(name, x, y);
     }
 
-    /** Adds a modelled series: dashed line, no markers. */
-    public static void modelled(XYChart chart, String name, double[] x, double[] y) {
+    /**
+     * Adds a measured series with its spread: the line through the medians, and at each point a
+     * vertical bar from {@code low} to {@code high} (e.g. min and max over the rounds) in the same colour,
+     * not in the legend.
+     */
+    public static void series(XYChart chart, String name, double[] x, double[] median, double[] low, double[] high) {
+        checkLengths(name, x, median);
+        checkLengths(name, x, low);
+        checkLengths(name, x, high);
+        Color[] palette = chart.getStyler().getSeriesColors();
+        int shown = (int) chart.getSeriesCollection().stream().filter(XYSeries::isShowInLegend).count();
+        Color color = palette[shown % palette.length];
+        XYSeries line = chart.addSeries(name, x, median);
+        line.setLineColor(color);
+        line.setMarkerColor(color);
+        for (int i = 0; i < x.length; i++) {
+            XYSeries bar = chart.addSeries(name + " [" + i + "]", new double[] {x[i], x[i]}, new double[] {low[i], high[i]});
+            bar.setLineColor(color);
+            bar.setMarker(SeriesMarkers.NONE);
+            bar.setShowInLegend(false);
+        }
+    }
+
+    /** Adds a modelled series: dashed line, no markers; returns it (e.g. to give it a measured series' colour). */
+    public static XYSeries modelled(XYChart chart, String name, double[] x, double[] y) {
         checkLengths(name, x, y);
         XYSeries s = chart.addSeries(name, x, y);
         s.setMarker(SeriesMarkers.NONE);
         s.setLineStyle(new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f));
+        return s;
     }
 
     /** Adds imported points from another machine: markers only. */

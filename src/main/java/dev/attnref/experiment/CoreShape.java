@@ -30,7 +30,7 @@ import dev.attnref.core.Checks;
  * </pre>
  *
  * Softmax (a max, an exp, an add per pair and head) is not counted: it is not matrix work.
- * Checked by {@code RooflineTest} and {@code CoreKernelsTest}.
+ * Checked by {@code RooflineTest}.
  */
 public record CoreShape(String label, Layout layout, int numHeads, int numKvHeads, int keyWidth, int valueWidth) {
 

@@ -2,41 +2,60 @@ package dev.attnref.experiment;
 
 import dev.attnref.attention.ModelCatalogue;
 import dev.attnref.attention.ModelConfig;
+import dev.attnref.fast.FastAttention;
+import dev.attnref.fast.Kernels;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategorySeries;
 import org.knowm.xchart.XYChart;
-import dev.attnref.fast.FastAttention;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * E02 — decode: measured time per decode step against the cache length on this CPU, for every
- * variant's attention core ({@link CoreShape}; engines: this package's {@link CoreKernels} and the project's
- * fast kernels through {@link FastCore}, spec name {@code FAST}), set against the bytes each step
- * reads and the FLOPs it does; arithmetic intensity per variant; roofline predictions per layer for
- * the model catalogue on the hardware catalogue.
+ * variant's attention core ({@link CoreShape}) on the product's float32 kernels ({@code dev.attnref.fast}:
+ * the Vector API kernels and their scalar twins, through {@link FastStep}), set against the bytes each
+ * step reads and the FLOPs it does; arithmetic intensity per variant; roofline predictions per layer
+ * for the model catalogue on the hardware catalogue.
  *
  * <pre>
- *   bytes read per step   = S · cache values per token · bytes per value      (4 float32, 8 float64)
+ *   bytes read per step   = S · cache values per token · 4          (float32)
  *   FLOPs per step        = S · 2·H·(Dk + Dv)  (+ 3·Dk·S for MFA-KR's rotation)
  *   achieved bandwidth    = bytes / time;   achieved FLOP/s = FLOPs / time
  *   roofline (this CPU)   = max(FLOPs / FMA peak, bytes / read-loop bandwidth), both measured in this run
  * </pre>
  *
- * <p>{@code clock}: {@code wall} (the spec's threads) or {@code thread-cpu} (one thread, timed by its CPU
- * time, as are the probe's peaks — other processes on shared cores then do not inflate the figures).
+ * <p>Timing ({@link Timing}): at each cache length every (core, kernels) series is warmed up until the
+ * JIT is quiet, then timed in ≥ 5 rounds of seeded random order; the tables give the median with min,
+ * max and quartiles, and flag busy points. {@code clock}: {@code wall} (the spec's threads) or
+ * {@code thread-cpu} (one thread, timed by its CPU time, as are the probe's peaks — other processes on
+ * shared cores then do not inflate the figures).
  *
  * <p>The measured part is the core only (projections do not grow with S); the catalogue predictions are
  * whole layers ({@link AttentionCost}). Checked by {@code ExperimentCommandTest} (tiny spec end to end).
  */
 public final class DecodeExperiment implements Experiment {
     private static final long SEED = 0xE02L;
-    /** Spec name of the project's fast kernels ({@link FastCore}) among the engines. */
-    static final String FAST = "FAST";
-    static final String FAST_LABEL = "fast float32 (dev.attnref.fast)";
+
+    /** One measured point: a core on one set of kernels at one cache length. */
+    record Point(CoreShape shape, Kernels kernels, int length, Timing.Stats time, double bytes, double flops,
+                 double rooflineSeconds) {
+        double gbPerSecond() {
+            return bytes / time.median() / 1e9;
+        }
+
+        double gflopPerSecond() {
+            return flops / time.median() / 1e9;
+        }
+    }
+
+    /** The engine column of a kernel set (the Vector API label is the one earlier results used). */
+    static String label(Kernels kernels) {
+        return kernels == Kernels.VECTOR ? "fast float32 (dev.attnref.fast)" : "fast float32 scalar twin (dev.attnref.fast)";
+    }
 
     @Override
     public String id() {
@@ -84,23 +103,8 @@ public final class DecodeExperiment implements Experiment {
     @Override
     public void run(ExperimentContext context) {
         Spec spec = context.spec();
-        List<Integer> lengths = spec.integers("cacheLengths");
-        int maxLength = lengths.stream().mapToInt(Integer::intValue).max().orElseThrow();
-        List<String> engines = spec.texts("engines");
-        String chartEngine = spec.text("chartEngine");
-        for (String engine : engines) {
-            if (!engine.equals(FAST) && java.util.Arrays.stream(CoreKernels.Engine.values()).noneMatch(e -> e.name().equals(engine))) {
-                throw new IllegalArgumentException("engine (" + engine + ") must be FAST or one of "
-                        + java.util.Arrays.toString(CoreKernels.Engine.values()));
-            }
-        }
-        // thread CPU time of one-thread steps: immune to other processes on the shared cores
-        boolean threadCpu = spec.text("clock").equals("thread-cpu");
-        if (!threadCpu && !spec.text("clock").equals("wall")) {
-            throw new IllegalArgumentException("clock (" + spec.text("clock") + ") must be wall or thread-cpu");
-        }
-        int threads = threadCpu ? 1 : context.threads();
-
+        Timing.Settings timing = Timing.Settings.from(spec, SEED);
+        int threads = timing.threadCpu() ? 1 : context.threads();
         context.log("probing this machine (%d threads)", threads);
         CpuProbe.Measurement machine = CpuProbe.measure(threads, (long) spec.integer("probeMiB") << 20,
                 spec.integer("probeRepeats"));
@@ -111,104 +115,108 @@ public final class DecodeExperiment implements Experiment {
                 machine.memoryBytes() / 1e9, machine.floatLanes() * 32);
         context.write(machineTable, "machine", threads);
 
-        Results measured = Results.of("decode_measured", "variant:s", "shape:s", "engine:s", "cache_length:i",
-                "median_ms:d", "min_ms:d", "repeats:i", "bytes_read:d", "flops:d", "gb_per_s:d", "gflop_per_s:d",
-                "intensity_flop_per_byte:d", "roofline_ms:d");
-        List<Spec> shapeSpecs = spec.objects("shapes");
-        int total = shapeSpecs.size() * engines.size() * lengths.size();
-        int done = 0;
-        Map<String, double[][]> chartSeries = new LinkedHashMap<>();    // variant → {S, ms, bytes, GB/s, GFLOP/s}
-        Map<String, double[]> modelledSeries = new LinkedHashMap<>();
-        for (Spec shapeSpec : shapeSpecs) {
-            CoreShape shape = CoreShape.fromSpec(shapeSpec);
-            for (String engine : engines) {
-                boolean fast = engine.equals(FAST);
-                boolean float64 = !fast && CoreKernels.Engine.valueOf(engine).float64();
-                String engineLabel = fast ? FAST_LABEL : CoreKernels.Engine.valueOf(engine).label();
-                if (shapeSpec == shapeSpecs.get(0) && !fast) {
-                    CoreKernels.warmUp(CoreKernels.Engine.valueOf(engine), threads, spec.number("jitWarmupSeconds"));
-                }
-                int bytesPerValue = float64 ? 8 : 4;
-                double peak = float64 ? machine.fmaF64() : machine.fmaF32();
-                double scale = 1 / Math.sqrt(shape.keyWidth());
-                double[][] series = new double[5][lengths.size()];
-                double[] modelled = new double[lengths.size()];
-                // this package's kernels reuse one cache of the largest length; the fast kernels take exact sizes
-                CoreCache shared = fast ? null : CoreCache.random(shape, maxLength, 1, float64, SEED);
-                double[] out = new double[shape.numHeads() * shape.valueWidth()];
-                try (CoreKernels kernels = fast ? null : new CoreKernels(CoreKernels.Engine.valueOf(engine), threads);
-                     FastAttention fastKernels = fast ? new FastAttention(threads) : null) {
-                    if (fast) {
-                        FastCore.warmUp(fastKernels, shapeSpec == shapeSpecs.get(0) ? spec.number("jitWarmupSeconds") : 0.1);
-                    }
-                    for (int i = 0; i < lengths.size(); i++) {
-                        int s = lengths.get(i);
-                        Runnable call;
-                        if (fast) {
-                            FastCore step = FastCore.prepare(fastKernels, CoreCache.random(shape, s, 1, false, SEED), scale);
-                            call = step::run;
-                        } else {
-                            call = () -> kernels.decode(shared, 0, s, scale, out);
-                        }
-                        Timing.Result t = Timing.measure(call, spec.integer("warmups"),
-                                i == 0 || fast ? spec.number("warmupSeconds") : 0, spec.integer("minRepeats"),
-                                spec.number("minSeconds"), threadCpu);
-                        double bytes = (double) s * shape.cacheValuesPerToken() * bytesPerValue;
-                        double flops = (double) s * (shape.flopsPerPair() + shape.flopsPerKeyRead());
-                        double roofline = Math.max(flops / peak, bytes / machine.readBandwidth());
-                        measured.add(shape.label(), shape.describe(), engineLabel, s, t.medianSeconds() * 1e3,
-                                t.minSeconds() * 1e3, t.repeats(), bytes, flops, bytes / t.medianSeconds() / 1e9,
-                                flops / t.medianSeconds() / 1e9, flops / bytes, roofline * 1e3);
-                        series[0][i] = s;
-                        series[1][i] = t.medianSeconds() * 1e3;
-                        series[2][i] = bytes / 1e6;
-                        series[3][i] = bytes / t.medianSeconds() / 1e9;
-                        series[4][i] = flops / t.medianSeconds() / 1e9;
-                        modelled[i] = roofline * 1e3;
-                        done++;
-                        context.log("%d/%d %s %s S=%d: %.3f ms (%.1f GB/s, %.1f GFLOP/s)", done, total, shape.label(),
-                                engineLabel, s, t.medianSeconds() * 1e3, bytes / t.medianSeconds() / 1e9,
-                                flops / t.medianSeconds() / 1e9);
-                    }
-                }
-                if (engine.equals(chartEngine)) {
-                    chartSeries.put(shape.label(), series);
-                    modelledSeries.put(shape.label(), modelled);
-                }
-            }
-        }
-        context.write(measured, "decode_measured", threads);
+        List<Point> points = measure(context, timing, threads, machine);
+        context.write(measuredTable(points), "decode_measured", threads);
         context.write(intensityTable(), "intensity");
         List<Hardware> devices = new ArrayList<>(HardwareCatalogue.accelerators());
         devices.add(HardwareCatalogue.thisMachine(machine));
-        Results roofline = rooflineTable(devices, spec.integers("catalogueCacheLengths"), spec.integers("batches"));
-        context.write(roofline, "roofline_decode");
+        context.write(rooflineTable(devices, spec.integers("catalogueCacheLengths"), spec.integers("batches")),
+                "roofline_decode");
+        charts(context, points, machine, threads);
+    }
 
-        String engineNote = " (" + (chartEngine.equals(FAST) ? "fast kernels" : CoreKernels.Engine.valueOf(chartEngine).label())
-                + ", " + threads + " thread" + (threads == 1 ? "" : "s") + ", " + spec.text("clock") + ")";
-        XYChart time = Charts.lines("Decode step time vs cache length" + engineNote,
-                "cache length S (tokens)", "ms per step (log)", true, true);
-        XYChart vsBytes = Charts.lines("Decode step time vs bytes read" + engineNote, "MB read per step (log)",
-                "ms per step (log)", true, true);
-        XYChart bandwidth = Charts.lines("Achieved bandwidth of a decode step" + engineNote, "cache length S (tokens)",
-                "GB/s", true, false);
-        XYChart gflops = Charts.lines("Achieved FLOP/s of a decode step" + engineNote, "cache length S (tokens)",
-                "GFLOP/s (log)", true, true);
-        for (Map.Entry<String, double[][]> e : chartSeries.entrySet()) {
-            double[][] s = e.getValue();
-            Charts.series(time, e.getKey(), s[0], s[1]);
-            Charts.modelled(time, e.getKey() + " roofline", s[0], modelledSeries.get(e.getKey()));
-            Charts.series(vsBytes, e.getKey(), s[2], s[1]);
-            Charts.series(bandwidth, e.getKey(), s[0], s[3]);
-            Charts.series(gflops, e.getKey(), s[0], s[4]);
+    /**
+     * Times every (core, kernels) series at each cache length, interleaved within the length. The
+     * inputs of one length are allocated once and shared by both kernel sets.
+     */
+    private static List<Point> measure(ExperimentContext context, Timing.Settings timing, int threads,
+                                       CpuProbe.Measurement machine) {
+        Spec spec = context.spec();
+        List<CoreShape> shapes = spec.objects("shapes").stream().map(CoreShape::fromSpec).toList();
+        List<Kernels> kernelSets = spec.choices("kernels", Kernels.class);
+        List<Point> points = new ArrayList<>();
+        Map<Kernels, FastAttention> engines = new LinkedHashMap<>();
+        try {
+            kernelSets.forEach(k -> engines.put(k, new FastAttention(threads, k)));
+            for (int s : spec.integers("cacheLengths")) {
+                List<Runnable> calls = new ArrayList<>();
+                for (CoreShape shape : shapes) {
+                    Consumer<FastAttention> step = FastStep.decode(shape, s, SEED);
+                    engines.values().forEach(fast -> calls.add(() -> step.accept(fast)));
+                }
+                List<Timing.Stats> stats = Timing.interleaved(calls, timing, line -> context.log("S=%d %s", s, line));
+                int i = 0;
+                for (CoreShape shape : shapes) {
+                    for (Kernels k : kernelSets) {
+                        double bytes = (double) s * shape.cacheValuesPerToken() * Float.BYTES;
+                        double flops = (double) s * (shape.flopsPerPair() + shape.flopsPerKeyRead());
+                        double roofline = Math.max(flops / machine.fmaF32(), bytes / machine.readBandwidth());
+                        Point p = new Point(shape, k, s, stats.get(i++), bytes, flops, roofline);
+                        points.add(p);
+                        context.log("%s %s S=%d: %.3f ms [%.3f–%.3f] (%.1f GB/s, %.1f GFLOP/s), busy: %s",
+                                shape.label(), k, s, p.time().median() * 1e3, p.time().min() * 1e3,
+                                p.time().max() * 1e3, p.gbPerSecond(), p.gflopPerSecond(), p.time().busy());
+                    }
+                }
+            }
+        } finally {
+            engines.values().forEach(FastAttention::close);
         }
-        double[] xs = chartSeries.values().iterator().next()[0];
-        Charts.modelled(bandwidth, "read loop (measured)", new double[] {xs[0], xs[xs.length - 1]},
-                new double[] {machine.readBandwidth() / 1e9, machine.readBandwidth() / 1e9});
-        double peak = !chartEngine.equals(FAST) && CoreKernels.Engine.valueOf(chartEngine).float64() ? machine.fmaF64()
-                : machine.fmaF32();
-        Charts.modelled(gflops, "FMA peak (measured)", new double[] {xs[0], xs[xs.length - 1]},
-                new double[] {peak / 1e9, peak / 1e9});
+        return points;
+    }
+
+    private static Results measuredTable(List<Point> points) {
+        Results measured = Results.of("decode_measured", "variant:s", "shape:s", "engine:s", "cache_length:i",
+                "median_ms:d", "min_ms:d", "max_ms:d", "q1_ms:d", "q3_ms:d", "repeats:i", "busy:s", "bytes_read:d",
+                "flops:d", "gb_per_s:d", "gflop_per_s:d", "intensity_flop_per_byte:d", "roofline_ms:d");
+        for (Point p : points) {
+            Timing.Stats t = p.time();
+            measured.add(p.shape().label(), p.shape().describe(), label(p.kernels()), p.length(), t.median() * 1e3,
+                    t.min() * 1e3, t.max() * 1e3, t.q1() * 1e3, t.q3() * 1e3, t.repeats(), t.busy(), p.bytes(),
+                    p.flops(), p.gbPerSecond(), p.gflopPerSecond(), p.flops() / p.bytes(), p.rooflineSeconds() * 1e3);
+        }
+        return measured;
+    }
+
+    /** Time, time against bytes, bandwidth and FLOP/s of the chart kernels' series; roofline and intensity. */
+    private static void charts(ExperimentContext context, List<Point> points, CpuProbe.Measurement machine,
+                               int threads) {
+        Spec spec = context.spec();
+        Kernels shown = spec.choice("chartKernels", Kernels.class);
+        String note = " (" + label(shown) + ", " + threads + " thread" + (threads == 1 ? "" : "s") + ", "
+                + spec.text("clock") + "; bars: min–max)";
+        XYChart time = Charts.lines("Decode step time vs cache length" + note, "cache length S (tokens)",
+                "ms per step (log)", true, true);
+        XYChart vsBytes = Charts.lines("Decode step time vs bytes read" + note, "MB read per step (log)",
+                "ms per step (log)", true, true);
+        XYChart bandwidth = Charts.lines("Achieved bandwidth of a decode step" + note, "cache length S (tokens)",
+                "GB/s", true, false);
+        XYChart gflops = Charts.lines("Achieved FLOP/s of a decode step" + note, "cache length S (tokens)",
+                "GFLOP/s (log)", true, true);
+        Map<String, List<Point>> series = new LinkedHashMap<>();
+        points.stream().filter(p -> p.kernels() == shown)
+                .forEach(p -> series.computeIfAbsent(p.shape().label(), k -> new ArrayList<>()).add(p));
+        for (Map.Entry<String, List<Point>> e : series.entrySet()) {
+            List<Point> ps = e.getValue();
+            double[] s = values(ps, Point::length);
+            double[] ms = values(ps, p -> p.time().median() * 1e3);
+            double[] low = values(ps, p -> p.time().min() * 1e3);
+            double[] high = values(ps, p -> p.time().max() * 1e3);
+            Charts.series(time, e.getKey(), s, ms, low, high);
+            Charts.modelled(time, e.getKey() + " roofline", s, values(ps, p -> p.rooflineSeconds() * 1e3))
+                    .setLineColor(time.getSeries(e.getKey()).getLineColor());
+            Charts.series(vsBytes, e.getKey(), values(ps, p -> p.bytes() / 1e6), ms, low, high);
+            Charts.series(bandwidth, e.getKey(), s, values(ps, Point::gbPerSecond),
+                    values(ps, p -> p.bytes() / p.time().max() / 1e9), values(ps, p -> p.bytes() / p.time().min() / 1e9));
+            Charts.series(gflops, e.getKey(), s, values(ps, Point::gflopPerSecond),
+                    values(ps, p -> p.flops() / p.time().max() / 1e9), values(ps, p -> p.flops() / p.time().min() / 1e9));
+        }
+        List<Integer> lengths = spec.integers("cacheLengths");
+        double[] ends = {lengths.get(0), lengths.get(lengths.size() - 1)};
+        double bw = machine.readBandwidth() / 1e9;
+        Charts.modelled(bandwidth, "read loop (measured)", ends, new double[] {bw, bw});
+        double peak = machine.fmaF32() / 1e9;
+        Charts.modelled(gflops, "FMA peak (measured)", ends, new double[] {peak, peak});
         for (Imported.Series s : Imported.forChart(context.experimentDir(), "decode_time")) {
             Charts.imported(time, s.label(), s.x(), s.y());
         }
@@ -219,6 +227,10 @@ public final class DecodeExperiment implements Experiment {
         context.chart(rooflineChart(HardwareCatalogue.H100_SXM, spec.integers("catalogueCacheLengths")),
                 "roofline_decode_h100");
         context.chart(intensityChart(), "decode_intensity");
+    }
+
+    private static double[] values(List<Point> points, java.util.function.ToDoubleFunction<Point> f) {
+        return points.stream().mapToDouble(f).toArray();
     }
 
     /** Decode arithmetic intensity per catalogue form: core alone, and whole layer at S = 32768, B = 1 and 64. */

@@ -85,7 +85,7 @@ public final class ExperimentContext {
     /** Writes {@code results/<name>.csv}, stamped with the threads the measured code actually used. */
     public void write(Results results, String name, int threadsUsed) {
         Path file = outputDir.resolve("results").resolve(name + ".csv");
-        results.write(file, new Stamp(stamp.commit(), stamp.jdk(), stamp.cpu(), threadsUsed, stamp.mode()));
+        results.write(file, stamp.endingNow(threadsUsed));
         written.add(file);
         log("wrote %s (%d rows)", root.toAbsolutePath().relativize(file.toAbsolutePath()), results.rowCount());
     }

@@ -1,6 +1,7 @@
 package dev.attnref.experiment;
 
 import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.style.markers.SeriesMarkers;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -24,15 +25,22 @@ import java.util.Map;
  *   <tr><th>axis</th><th>values</th></tr>
  *   <tr><td>JDK</td><td>each {@code java} of the spec's {@code jdks} that exists ({@code current} = this JVM's)</td></tr>
  *   <tr><td>threads</td><td>the spec's {@code threads}</td></tr>
- *   <tr><td>SIMD</td><td>Vector API loops vs scalar loops (FMA peak, read loop, decode float32)</td></tr>
- *   <tr><td>precision</td><td>float64 loops vs float32 loops vs float32 Vector API; and the reference API
- *       {@code OracleAttention} (float64, allocates and copies per call, 1 thread)</td></tr>
+ *   <tr><td>SIMD</td><td>Vector API loops vs scalar loops (FMA peak, read loop); the product's fast kernels,
+ *       Vector API vs their scalar twins (decode)</td></tr>
+ *   <tr><td>precision</td><td>the fast float32 kernels vs the float64 reference API {@code OracleAttention}
+ *       (allocates and copies per call, 1 thread)</td></tr>
  * </table>
  *
- * The decode rows are one GQA decode step at the spec's cache length. A missing JDK is logged and
- * listed in {@code jdks.csv} as absent; it is not an error.
+ * The decode rows are one GQA decode step at the spec's cache length, median of ≥ 5 interleaved rounds
+ * with min, max and a busy flag ({@link Timing}). A missing JDK is logged and listed in {@code jdks.csv}
+ * as absent; it is not an error.
  */
 public final class HardwareSweepExperiment implements Experiment {
+
+    /** One row a probe printed, under one JDK. */
+    record Row(String version, String measure, String variant, int threads, double value, String unit, double min,
+               double max, int repeats, String busy) {
+    }
 
     @Override
     public String id() {
@@ -52,10 +60,8 @@ public final class HardwareSweepExperiment implements Experiment {
     @Override
     public void run(ExperimentContext context) {
         Spec spec = context.spec();
-        Results rows = Results.of("sweep", "java_version:s", "measure:s", "variant:s", "run_threads:i", "value:d", "unit:s");
         Results jdks = Results.of("jdks", "requested:s", "java:s", "version:s", "present:s");
-        String classPath = System.getProperty("java.class.path");
-        Map<String, Map<String, Double>> decode = new LinkedHashMap<>();   // jdk → variant/threads → ms
+        List<Row> rows = new ArrayList<>();
         for (String requested : spec.texts("jdks")) {
             Path java = requested.equals("current") ? Path.of(System.getProperty("java.home"), "bin", "java")
                     : Path.of(requested, "bin", "java");
@@ -66,43 +72,80 @@ public final class HardwareSweepExperiment implements Experiment {
             }
             String version = firstLine(run(List.of(java.toString(), "-version"), context, true));
             jdks.add(requested, java.toString(), version, "yes");
-            List<String> command = new ArrayList<>(List.of(java.toString(), "--add-modules", "jdk.incubator.vector",
-                    "-Xss8m", "-cp", classPath, ProbeMain.class.getName(), Integer.toString(spec.integer("probeMiB")),
-                    Integer.toString(spec.integer("probeRepeats")), Integer.toString(spec.integer("cacheLength")),
-                    Integer.toString(spec.integer("heads")), Integer.toString(spec.integer("kvHeads")),
-                    Integer.toString(spec.integer("headDim")), Double.toString(spec.number("warmupSeconds")),
-                    Double.toString(spec.number("minSeconds"))));
-            for (int t : spec.integers("threads")) {
-                command.add(Integer.toString(t));
-            }
             context.log("JDK %s (%s): running the probe", requested, version);
-            Map<String, Double> decodeRows = new LinkedHashMap<>();
-            for (String line : run(command, context, false)) {
-                if (!line.startsWith("row,")) {
-                    continue;
-                }
-                String[] f = line.split(",", -1);
-                double value = Double.parseDouble(f[4]);
-                rows.add(version, f[1], f[2], Integer.parseInt(f[3]), value, f[5]);
-                context.log("  %s %s %s threads: %.4g %s", f[1], f[2], f[3], value, f[5]);
-                if (f[1].equals("decode_gqa")) {
-                    decodeRows.put(f[2] + ", " + f[3] + " thr", value);
-                }
-            }
-            decode.put(version, decodeRows);
+            rows.addAll(probe(context, java, version));
         }
-        context.write(rows, "sweep");
+        Results sweep = Results.of("sweep", "java_version:s", "measure:s", "variant:s", "run_threads:i", "value:d",
+                "unit:s", "min:d", "max:d", "repeats:i", "busy:s");
+        rows.forEach(r -> sweep.add(r.version(), r.measure(), r.variant(), r.threads(), r.value(), r.unit(), r.min(),
+                r.max(), r.repeats(), r.busy()));
+        context.write(sweep, "sweep");
         context.write(jdks, "jdks");
+        List<Row> decode = rows.stream().filter(r -> r.measure().equals("decode_gqa")).toList();
         if (!decode.isEmpty()) {
-            CategoryChart chart = Charts.bars("GQA decode step (H" + spec.integer("heads") + " G" + spec.integer("kvHeads")
-                    + " D" + spec.integer("headDim") + ", S = " + spec.integer("cacheLength") + ") by engine, threads and JDK",
-                    "engine, threads", "ms per step (log)", true);
-            for (Map.Entry<String, Map<String, Double>> e : decode.entrySet()) {
-                chart.addSeries(e.getKey(), new ArrayList<>(e.getValue().keySet()),
-                        new ArrayList<Number>(e.getValue().values()));
-            }
-            context.chart(chart, "decode_by_engine_threads_jdk");
+            context.chart(decodeChart(spec, decode), "decode_by_engine_threads_jdk");
         }
+    }
+
+    /** Runs each part of {@link ProbeMain} under {@code java}, in a JVM of its own, and parses the rows. */
+    private static List<Row> probe(ExperimentContext context, Path java, String version) {
+        List<Row> rows = new ArrayList<>();
+        for (String part : List.of("peaks", "VECTOR", "SCALAR", "ORACLE")) {
+            rows.addAll(probe(context, java, version, part));
+        }
+        return rows;
+    }
+
+    private static List<Row> probe(ExperimentContext context, Path java, String version, String part) {
+        Spec spec = context.spec();
+        List<String> command = new ArrayList<>(List.of(java.toString(), "--add-modules", "jdk.incubator.vector",
+                "-Xss8m", "-cp", System.getProperty("java.class.path"), ProbeMain.class.getName(), part));
+        for (String key : List.of("probeMiB", "probeRepeats", "cacheLength", "heads", "kvHeads", "headDim", "rounds")) {
+            command.add(Integer.toString(spec.integer(key)));
+        }
+        command.add(Double.toString(spec.number("minSeconds")));
+        command.add(Double.toString(spec.number("maxWarmupSeconds")));
+        spec.integers("threads").forEach(t -> command.add(Integer.toString(t)));
+        List<Row> rows = new ArrayList<>();
+        for (String line : run(command, context, false)) {
+            if (line.startsWith("log,")) {
+                context.log("  %s", line.substring(4));
+            }
+            if (line.startsWith("row,")) {
+                // row,measure,variant,threads,value,unit,min,max,repeats,busy
+                String[] f = line.split(",", -1);
+                Row r = new Row(version, f[1], f[2], Integer.parseInt(f[3]), Double.parseDouble(f[4]), f[5],
+                        f[6].isEmpty() ? Double.NaN : Double.parseDouble(f[6]),
+                        f[7].isEmpty() ? Double.NaN : Double.parseDouble(f[7]), Integer.parseInt(f[8]), f[9]);
+                rows.add(r);
+                context.log("  %s %s %d threads: %.4g %s [%.4g–%.4g] %s", r.measure(), r.variant(), r.threads(), r.value(),
+                        r.unit(), r.min(), r.max(), r.busy());
+            }
+        }
+        return rows;
+    }
+
+    /** Decode medians per JDK, with the min and max of the rounds as small markers (log axis: no bars). */
+    private static CategoryChart decodeChart(Spec spec, List<Row> decode) {
+        CategoryChart chart = Charts.bars("GQA decode step (H" + spec.integer("heads") + " G" + spec.integer("kvHeads")
+                + " D" + spec.integer("headDim") + ", S = " + spec.integer("cacheLength") + ") by engine, threads and JDK",
+                "engine, threads", "ms per step (log)", true);
+        Map<String, List<Row>> byJdk = new LinkedHashMap<>();
+        decode.forEach(r -> byJdk.computeIfAbsent(r.version(), k -> new ArrayList<>()).add(r));
+        java.awt.Color[] palette = chart.getStyler().getSeriesColors();
+        int jdk = 0;
+        for (Map.Entry<String, List<Row>> e : byJdk.entrySet()) {
+            List<Row> rs = e.getValue();
+            List<String> names = rs.stream().map(r -> r.variant() + ", " + r.threads() + " thr").toList();
+            java.awt.Color color = palette[jdk++ % palette.length];
+            chart.addSeries(e.getKey() + " median", names, rs.stream().map(r -> (Number) r.value()).toList())
+                    .setMarkerColor(color);
+            chart.addSeries(e.getKey() + " min", names, rs.stream().map(r -> (Number) r.min()).toList())
+                    .setMarker(SeriesMarkers.TRIANGLE_UP).setMarkerColor(color);
+            chart.addSeries(e.getKey() + " max", names, rs.stream().map(r -> (Number) r.max()).toList())
+                    .setMarker(SeriesMarkers.TRIANGLE_DOWN).setMarkerColor(color);
+        }
+        return chart;
     }
 
     private static String firstLine(List<String> lines) {

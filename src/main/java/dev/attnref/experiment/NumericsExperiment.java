@@ -8,12 +8,17 @@ import dev.attnref.attention.NaiveMla;
 import dev.attnref.core.CausalAlignment;
 import dev.attnref.core.SeededRandom;
 import dev.attnref.core.Tensor;
+import dev.attnref.fast.AttentionDims;
+import dev.attnref.fast.AttentionOptions;
+import dev.attnref.fast.FastAttention;
+import dev.attnref.fast.Kernels;
 import dev.attnref.oracle.AttentionProblem;
 import dev.attnref.oracle.AttentionResult;
 import dev.attnref.oracle.OracleAttention;
 import dev.attnref.oracle.QueryPositions;
 import org.knowm.xchart.XYChart;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,14 +26,14 @@ import java.util.Map;
 /**
  * E05 — numerics. Three questions:
  * <ol>
- *   <li><b>float32 vs float64 against S.</b> A decode step over S keys in float32 (scalar loops and
- *       Vector API) against the same step in float64: relative error
- *       {@code max|o₃₂ − o₆₄| / max|o₆₄|}.</li>
+ *   <li><b>float32 vs float64 against S.</b> A decode step over S keys on the product's float32 kernels
+ *       ({@code dev.attnref.fast}: Vector API and scalar twin) against the same step in the float64
+ *       oracle ({@link OracleAttention}): relative error {@code max|o₃₂ − o₆₄| / max|o₆₄|}.</li>
  *   <li><b>Absorbed vs naive MLA against S.</b> float64: the reference modules {@link NaiveMla} and
  *       {@link AbsorbedMla} (both realisations) on the same weights and input. float32: the naive form
  *       (per-head keys {@code [W_UK,h c | k_R]} and values {@code W_UV,h c} formed in float32) and the
  *       absorbed form ({@code q̂ = W_UK,hᵀ q} in float32, latent cache, {@code W_UV,h} after the sum),
- *       both against the float64 naive form.</li>
+ *       both against the float64 naive form; attention on the fast kernels or the oracle ({@link MlaForms}).</li>
  *   <li><b>Rank of MLA's per-head bilinear form.</b> Without RoPE, head i scores
  *       {@code q_inᵀ (W_UQ,iᵀ W_UK,i) c_kv}: a [Q_in, C] matrix of rank ≤ min(D_nope, Q_in, C). Its numerical
  *       rank (singular values above 1e-6 of the largest, from the eigenvalues of BᵀB, whose rounding
@@ -44,6 +49,26 @@ import java.util.Map;
  */
 public final class NumericsExperiment implements Experiment {
     private static final long SEED = 0xE05L;
+
+    /** One chart series: its points in order. */
+    record Curve(List<Double> x, List<Double> y) {
+        Curve() {
+            this(new ArrayList<>(), new ArrayList<>());
+        }
+
+        void add(double px, double py) {
+            x.add(px);
+            y.add(py);
+        }
+
+        double[] xs() {
+            return x.stream().mapToDouble(Double::doubleValue).toArray();
+        }
+
+        double[] ys() {
+            return y.stream().mapToDouble(Double::doubleValue).toArray();
+        }
+    }
 
     @Override
     public String id() {
@@ -74,108 +99,120 @@ public final class NumericsExperiment implements Experiment {
     @Override
     public void run(ExperimentContext context) {
         Spec spec = context.spec();
-        Map<String, double[][]> precisionSeries = precisionVsLength(context);
-        Map<String, double[][]> mlaSeries = mlaForms(context);
+        Map<String, Curve> precisionSeries = precisionVsLength(context);
+        Results mlaTable = Results.of("mla_absorbed_vs_naive", "comparison:s", "precision:s", "length:i",
+                "max_relative_difference:d");
+        Map<String, Curve> mlaSeries = mlaModules(context, mlaTable);
+        mlaSeries.putAll(mlaCores(context, mlaTable));
+        context.write(mlaTable, "mla_absorbed_vs_naive");
         maskFills(context);
-        Map<String, double[][]> rankSeries = mlaRank(context);
+        Map<String, Curve> rankSeries = mlaRank(context);
 
         XYChart precision = Charts.lines("Decode step: float32 error against float64 vs cache length",
                 "cache length S", "max relative error (log)", true, true);
-        precisionSeries.forEach((k, v) -> Charts.series(precision, k, v[0], v[1]));
-        double[] xs = precisionSeries.values().iterator().next()[0];
+        precisionSeries.forEach((k, v) -> Charts.series(precision, k, v.xs(), v.ys()));
+        double[] xs = precisionSeries.values().iterator().next().xs();
         Charts.modelled(precision, "float32 ε = 2⁻²⁴", new double[] {xs[0], xs[xs.length - 1]},
                 new double[] {Math.pow(2, -24), Math.pow(2, -24)});
         context.chart(precision, "float32_error_vs_length");
 
         XYChart mla = Charts.lines("Absorbed vs naive MLA: relative difference vs sequence length",
                 "sequence / cache length S", "max relative difference (log)", true, true);
-        mlaSeries.forEach((k, v) -> Charts.series(mla, k, v[0], v[1]));
+        mlaSeries.forEach((k, v) -> Charts.series(mla, k, v.xs(), v.ys()));
         context.chart(mla, "mla_absorbed_vs_naive");
 
         XYChart rank = Charts.lines("MLA: numerical rank of a head's no-RoPE bilinear form vs latent width C",
                 "latent width C", "rank", true, false);
-        rankSeries.forEach((k, v) -> Charts.series(rank, k, v[0], v[1]));
+        rankSeries.forEach((k, v) -> Charts.series(rank, k, v.xs(), v.ys()));
         context.chart(rank, "mla_head_rank");
         context.log("mask fills: %s", spec.numbers("maskFills"));
     }
 
-    private Map<String, double[][]> precisionVsLength(ExperimentContext context) {
+    /** One decode step over the first S keys: the fast float32 kernels (both sets) against the float64 oracle. */
+    private Map<String, Curve> precisionVsLength(ExperimentContext context) {
         Spec spec = context.spec();
         CoreShape shape = CoreShape.fromSpec(spec.object("precisionShape"));
+        int h = shape.numHeads();
+        int g = shape.numKvHeads();
         List<Integer> lengths = spec.integers("precisionLengths");
-        int max = lengths.stream().mapToInt(Integer::intValue).max().orElseThrow();
-        SeededRandom random = new SeededRandom(SEED);
-        double[] keys = random.gaussians(shape.numKvHeads() * max * shape.keyWidth(), 1);
-        double[] values = random.gaussians(shape.numKvHeads() * max * shape.valueWidth(), 1);
-        double[] queries = random.gaussians(shape.numHeads() * shape.keyWidth(), 1);
-        double scale = 1 / Math.sqrt(shape.keyWidth());
         Results table = Results.of("float32_vs_float64", "shape:s", "engine:s", "cache_length:i", "max_relative_error:d");
-        Map<String, double[][]> series = new LinkedHashMap<>();
-        CoreCache cache64 = CoreCache.of(shape, max, 1, true, keys, values, queries);
-        CoreCache cache32 = CoreCache.of(shape, max, 1, false, keys, values, queries);
-        try (CoreKernels f64 = new CoreKernels(CoreKernels.Engine.F64_LOOPS, 1);
-             CoreKernels f32 = new CoreKernels(CoreKernels.Engine.F32_LOOPS, 1);
-             CoreKernels vec = new CoreKernels(CoreKernels.Engine.F32_VECTOR, 1)) {
-            for (CoreKernels k32 : List.of(f32, vec)) {
-                double[][] s = new double[2][lengths.size()];
-                for (int i = 0; i < lengths.size(); i++) {
-                    int n = lengths.get(i);
-                    double[] ref = new double[shape.numHeads() * shape.valueWidth()];
-                    double[] out = new double[ref.length];
-                    f64.decode(cache64, 0, n, scale, ref);
-                    k32.decode(cache32, 0, n, scale, out);
-                    double error = relativeError(out, ref);
-                    table.add(shape.describe(), k32.engine().label(), n, error);
-                    s[0][i] = n;
-                    s[1][i] = error;
+        Map<String, Curve> series = new LinkedHashMap<>();
+        for (int i = 0; i < lengths.size(); i++) {
+            int n = lengths.get(i);
+            SeededRandom random = new SeededRandom(SEED + n);
+            double[] q = random.gaussians(h * shape.keyWidth(), 1);           // [1, H, 1, Dk]
+            double[] k = random.gaussians(g * n * shape.keyWidth(), 1);       // [1, G, S, Dk]
+            double[] v = random.gaussians(g * n * shape.valueWidth(), 1);     // [1, G, S, Dv]
+            double scale = 1 / Math.sqrt(shape.keyWidth());
+            double[] ref = OracleAttention.attend(AttentionProblem.builder().batch(1).numHeads(h).numKvHeads(g).qLen(1)
+                    .newKvLen(n).headDim(shape.keyWidth()).valueHeadDim(shape.valueWidth()).query(q).key(k).value(v)
+                    .scale(scale).build()).output();
+            for (Kernels kernels : List.of(Kernels.SCALAR, Kernels.VECTOR)) {
+                float[] out = new float[h * shape.valueWidth()];
+                try (FastAttention fast = new FastAttention(1, kernels)) {
+                    fast.decode(new AttentionDims(1, h, g, 1, n, shape.keyWidth(), shape.valueWidth()), floats(q),
+                            floats(k), floats(v), AttentionOptions.none().withScale((float) scale), out);
                 }
-                series.put(k32.engine().label(), s);
-                context.log("%s: relative error %.2e at S=%d, %.2e at S=%d", k32.engine().label(), s[1][0],
-                        lengths.get(0), s[1][lengths.size() - 1], max);
+                double error = relativeError(doubles(out), ref);
+                table.add(shape.describe(), DecodeExperiment.label(kernels), n, error);
+                series.computeIfAbsent(DecodeExperiment.label(kernels), key -> new Curve()).add(n, error);
+                context.log("%s S=%d: relative error %.2e", kernels, n, error);
             }
         }
         context.write(table, "float32_vs_float64");
         return series;
     }
 
-    private Map<String, double[][]> mlaForms(ExperimentContext context) {
-        Spec spec = context.spec();
-        Results table = Results.of("mla_absorbed_vs_naive", "comparison:s", "precision:s", "length:i",
-                "max_relative_difference:d");
-        Map<String, double[][]> series = new LinkedHashMap<>();
+    private static float[] floats(double[] x) {
+        float[] f = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            f[i] = (float) x[i];
+        }
+        return f;
+    }
 
-        // float64 modules: NaiveMla vs AbsorbedMla on one set of weights, whole layer output [1, S, M]
-        Spec m = spec.object("moduleShape");
+    private static double[] doubles(float[] x) {
+        double[] d = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            d[i] = x[i];
+        }
+        return d;
+    }
+
+    /** float64 modules: NaiveMla vs AbsorbedMla (both realisations) on one set of weights, layer output [1, S, M]. */
+    private Map<String, Curve> mlaModules(ExperimentContext context, Results table) {
+        Spec m = context.spec().object("moduleShape");
         MlaShape shape = new MlaShape(m.integer("modelWidth"), m.integer("heads"), m.integer("qLoraRank"),
                 m.integer("kvLoraRank"), m.integer("nopeDim"), m.integer("ropeDim"), m.integer("valueDim"));
         MlaWeights weights = MlaWeights.random(shape, MlaWeights.Settings.deepSeek(), new SeededRandom(SEED + 1));
-        List<Integer> moduleLengths = spec.integers("moduleLengths");
+        Map<String, Curve> series = new LinkedHashMap<>();
         for (MlaAbsorption absorption : MlaAbsorption.values()) {
-            double[][] s = new double[2][moduleLengths.size()];
-            for (int i = 0; i < moduleLengths.size(); i++) {
-                int n = moduleLengths.get(i);
+            String name = absorption.name().toLowerCase().replace('_', ' ');
+            Curve curve = new Curve();
+            for (int n : context.spec().integers("moduleLengths")) {
                 Tensor x = Tensor.randn(new SeededRandom(SEED + n), 1.0, 1, n, shape.modelWidth());
                 NaiveMla naive = new NaiveMla(weights);
                 AbsorbedMla absorbed = new AbsorbedMla(weights, absorption);
                 double[] ref = naive.forward(x, naive.newCache(1, 0)).output().toArray();
                 double[] out = absorbed.forward(x, absorbed.newCache(1, 0)).output().toArray();
                 double d = relativeError(out, ref);
-                String label = "module " + absorption.name().toLowerCase().replace('_', ' ') + " vs naive (float64)";
-                table.add(label, "float64", n, d);
-                s[0][i] = n;
-                s[1][i] = d;
+                table.add("module " + name + " vs naive (float64)", "float64", n, d);
+                curve.add(n, d);
             }
-            series.put("float64 modules, " + absorption.name().toLowerCase().replace('_', ' '), s);
+            series.put("float64 modules, " + name, curve);
         }
+        return series;
+    }
 
-        // float32 cores built from latents: naive (keys/values formed) vs absorbed (query moved), against float64 naive
-        Spec c = spec.object("coreShape");
+    /** Cores built from latents: naive (keys/values formed) and absorbed (query moved), against float64 naive. */
+    private Map<String, Curve> mlaCores(ExperimentContext context, Results table) {
+        Spec c = context.spec().object("coreShape");
         int heads = c.integer("heads");
         int latent = c.integer("latentDim");
         int rope = c.integer("ropeDim");
         int nope = c.integer("nopeDim");
         int valueDim = c.integer("valueDim");
-        List<Integer> lengths = spec.integers("coreLengths");
+        List<Integer> lengths = context.spec().integers("coreLengths");
         int max = lengths.stream().mapToInt(Integer::intValue).max().orElseThrow();
         SeededRandom random = new SeededRandom(SEED + 2);
         double[] latents = random.gaussians(max * latent, 1);                      // c_kv [S, C]
@@ -185,88 +222,80 @@ public final class NumericsExperiment implements Experiment {
         double[] qNope = random.gaussians(heads * nope, 1);                        // [H, D_nope]
         double[] qRope = random.gaussians(heads * rope, 1);                        // [H, P]
         double scale = 1 / Math.sqrt(nope + rope);
-        double[][] naive32 = new double[2][lengths.size()];
-        double[][] absorbed32 = new double[2][lengths.size()];
-        double[][] absorbed64 = new double[2][lengths.size()];
-        for (int i = 0; i < lengths.size(); i++) {
-            int n = lengths.get(i);
-            double[] ref = MlaCores.naive(latents, ropeKeys, wUk, wUv, qNope, qRope, heads, latent, rope, nope, valueDim,
+        Map<String, Curve> series = new LinkedHashMap<>();
+        for (int n : lengths) {
+            double[] ref = MlaForms.naive(latents, ropeKeys, wUk, wUv, qNope, qRope, heads, latent, rope, nope, valueDim,
                     n, scale, false);
-            double[] n32 = MlaCores.naive(latents, ropeKeys, wUk, wUv, qNope, qRope, heads, latent, rope, nope, valueDim,
-                    n, scale, true);
-            double[] a32 = MlaCores.absorbed(latents, ropeKeys, wUk, wUv, qNope, qRope, heads, latent, rope, nope, valueDim,
-                    n, scale, true);
-            double[] a64 = MlaCores.absorbed(latents, ropeKeys, wUk, wUv, qNope, qRope, heads, latent, rope, nope, valueDim,
-                    n, scale, false);
-            naive32[0][i] = absorbed32[0][i] = absorbed64[0][i] = n;
-            naive32[1][i] = relativeError(n32, ref);
-            absorbed32[1][i] = relativeError(a32, ref);
-            absorbed64[1][i] = relativeError(a64, ref);
-            table.add("core naive float32 vs naive float64", "float32", n, naive32[1][i]);
-            table.add("core absorbed float32 vs naive float64", "float32", n, absorbed32[1][i]);
-            table.add("core absorbed float64 vs naive float64", "float64", n, absorbed64[1][i]);
+            Map<String, double[]> forms = new LinkedHashMap<>();
+            forms.put("core naive float32 vs naive float64", MlaForms.naive(latents, ropeKeys, wUk, wUv, qNope, qRope,
+                    heads, latent, rope, nope, valueDim, n, scale, true));
+            forms.put("core absorbed float32 vs naive float64", MlaForms.absorbed(latents, ropeKeys, wUk, wUv, qNope,
+                    qRope, heads, latent, rope, nope, valueDim, n, scale, true));
+            forms.put("core absorbed float64 vs naive float64", MlaForms.absorbed(latents, ropeKeys, wUk, wUv, qNope,
+                    qRope, heads, latent, rope, nope, valueDim, n, scale, false));
+            for (Map.Entry<String, double[]> f : forms.entrySet()) {
+                double d = relativeError(f.getValue(), ref);
+                table.add(f.getKey(), f.getKey().contains("float32 vs") ? "float32" : "float64", n, d);
+                series.computeIfAbsent(f.getKey(), key -> new Curve()).add(n, d);
+                context.log("MLA %s at S=%d: %.1e", f.getKey(), n, d);
+            }
         }
-        series.put("core naive float32 vs naive float64", naive32);
-        series.put("core absorbed float32 vs naive float64", absorbed32);
-        series.put("core absorbed float64 vs naive float64", absorbed64);
-        context.write(table, "mla_absorbed_vs_naive");
-        context.log("MLA absorbed vs naive: float64 %.1e, float32 %.1e (absorbed) / %.1e (naive) at S=%d",
-                absorbed64[1][lengths.size() - 1], absorbed32[1][lengths.size() - 1], naive32[1][lengths.size() - 1], max);
         return series;
     }
 
-    private Map<String, double[][]> mlaRank(ExperimentContext context) {
-        Spec spec = context.spec();
-        Spec r = spec.object("rank");
+    private Map<String, Curve> mlaRank(ExperimentContext context) {
+        Spec r = context.spec().object("rank");
         Results table = Results.of("mla_head_rank", "nope_dim:i", "latent_width:i", "query_input_width:i",
                 "max_rank_over_heads:i", "bound_min_dnope_qin_c:i");
-        Map<String, double[][]> series = new LinkedHashMap<>();
-        List<Integer> latents = r.integers("latentWidths");
+        Map<String, Curve> series = new LinkedHashMap<>();
         for (int nope : r.integers("nopeDims")) {
-            double[][] s = new double[2][latents.size()];
-            for (int i = 0; i < latents.size(); i++) {
-                int c = latents.get(i);
+            Curve curve = new Curve();
+            for (int c : r.integers("latentWidths")) {
                 MlaShape shape = new MlaShape(r.integer("modelWidth"), r.integer("heads"), r.integer("qLoraRank"), c,
                         nope, r.integer("ropeDim"), r.integer("valueDim"));
-                MlaWeights weights = MlaWeights.random(shape, MlaWeights.Settings.deepSeek(), new SeededRandom(SEED + c + 1000L * nope));
-                int qin = weights.queryInputWidth();
-                double[] wuq = weights.queryNopeUp().contiguous().toArray();   // [H, D_nope, Q_in]
-                double[] wuk = weights.keyUp().contiguous().toArray();         // [H, D_nope, C]
+                MlaWeights weights = MlaWeights.random(shape, MlaWeights.Settings.deepSeek(),
+                        new SeededRandom(SEED + c + 1000L * nope));
                 int maxRank = 0;
                 for (int h = 0; h < shape.numHeads(); h++) {
-                    // B = W_UQ,hᵀ W_UK,h [Q_in, C]; BᵀB [C, C]                  "dq,dc->qc"
-                    double[] b = new double[qin * c];
-                    for (int q = 0; q < qin; q++) {
-                        for (int k = 0; k < c; k++) {
-                            double sum = 0;
-                            for (int d = 0; d < nope; d++) {
-                                sum += wuq[(h * nope + d) * qin + q] * wuk[(h * nope + d) * c + k];
-                            }
-                            b[q * c + k] = sum;
-                        }
-                    }
-                    double[] gram = ConversionExperiment.gram(b, qin, c);
-                    double[] ev = SymmetricEigen.of(gram, c).values();
-                    int rank = 0;
-                    for (double e : ev) {
-                        // σ² > 1e-12 σ²_max, i.e. σ > 1e-6 σ_max: BᵀB squares the condition number, so its
-                        // eigenvalues carry rounding noise near 1e-16·σ²_max; a tighter cut would count noise
-                        if (e > 1e-12 * ev[0]) {
-                            rank++;
-                        }
-                    }
-                    maxRank = Math.max(maxRank, rank);
+                    maxRank = Math.max(maxRank, headRank(weights, h, nope, c));
                 }
-                int bound = Math.min(nope, Math.min(qin, c));
-                table.add(nope, c, qin, maxRank, bound);
-                s[0][i] = c;
-                s[1][i] = maxRank;
+                int qin = weights.queryInputWidth();
+                table.add(nope, c, qin, maxRank, Math.min(nope, Math.min(qin, c)));
+                curve.add(c, maxRank);
             }
-            series.put("D_nope = " + nope, s);
-            context.log("MLA head rank, D_nope=%d: %s for C = %s", nope, java.util.Arrays.toString(s[1]), latents);
+            series.put("D_nope = " + nope, curve);
+            context.log("MLA head rank, D_nope=%d: %s for C = %s", nope, curve.y(), curve.x());
         }
         context.write(table, "mla_head_rank");
         return series;
+    }
+
+    /** Numerical rank of head h's no-RoPE bilinear form B = W_UQ,hᵀ W_UK,h [Q_in, C]. */
+    private static int headRank(MlaWeights weights, int h, int nope, int c) {
+        int qin = weights.queryInputWidth();
+        double[] wuq = weights.queryNopeUp().contiguous().toArray();   // [H, D_nope, Q_in]
+        double[] wuk = weights.keyUp().contiguous().toArray();         // [H, D_nope, C]
+        // B = W_UQ,hᵀ W_UK,h [Q_in, C]; BᵀB [C, C]                  "dq,dc->qc"
+        double[] b = new double[qin * c];
+        for (int q = 0; q < qin; q++) {
+            for (int k = 0; k < c; k++) {
+                double sum = 0;
+                for (int d = 0; d < nope; d++) {
+                    sum += wuq[(h * nope + d) * qin + q] * wuk[(h * nope + d) * c + k];
+                }
+                b[q * c + k] = sum;
+            }
+        }
+        double[] ev = SymmetricEigen.of(ConversionExperiment.gram(b, qin, c), c).values();
+        int rank = 0;
+        for (double e : ev) {
+            // σ² > 1e-12 σ²_max, i.e. σ > 1e-6 σ_max: BᵀB squares the condition number, so its
+            // eigenvalues carry rounding noise near 1e-16·σ²_max; a tighter cut would count noise
+            if (e > 1e-12 * ev[0]) {
+                rank++;
+            }
+        }
+        return rank;
     }
 
     private void maskFills(ExperimentContext context) {

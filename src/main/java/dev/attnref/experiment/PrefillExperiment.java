@@ -1,14 +1,14 @@
 package dev.attnref.experiment;
 
 import dev.attnref.attention.AbsorbedMla;
-import dev.attnref.attention.LatentCache;
 import dev.attnref.attention.MlaAbsorption;
 import dev.attnref.attention.MlaShape;
 import dev.attnref.attention.MlaWeights;
 import dev.attnref.attention.NaiveMla;
-import dev.attnref.attention.NaiveMlaCache;
 import dev.attnref.core.SeededRandom;
 import dev.attnref.core.Tensor;
+import dev.attnref.fast.FastAttention;
+import dev.attnref.fast.Kernels;
 import org.knowm.xchart.XYChart;
 
 import java.util.ArrayList;
@@ -18,25 +18,39 @@ import java.util.Map;
 
 /**
  * E03 — prefill scaling: measured time of a causal prefill against the sequence length S for every
- * variant's attention core, with the exponent k of a least-squares fit {@code time ≈ a·S^k}; and the
- * same for the whole float64 reference MLA modules ({@link NaiveMla}, {@link AbsorbedMla}: projections,
- * RoPE, norms and attention), where linear projection work competes with the quadratic core at small S.
+ * variant's attention core on the product's float32 kernels ({@code dev.attnref.fast} through
+ * {@link FastStep}), with the exponent k of a least-squares fit {@code time ≈ a·S^k} and its 95%
+ * confidence interval ({@link PowerFit}); and the same for the whole float64 reference MLA modules
+ * ({@link NaiveMla}, {@link AbsorbedMla}: projections, RoPE, norms and attention), where linear
+ * projection work competes with the quadratic core at small S.
  *
  * <pre>
  *   pairs(S)  = S(S+1)/2                       every query scores every earlier key
  *   FLOPs     = pairs · 2·H·(Dk + Dv)          quadratic in S for every variant, MLA included
- *   fit       : log time = log a + k · log S  over the points with S ≥ fitFrom
+ *   fit       : log time = log a + k · log S  over fitFrom ≤ S ≤ the largest S, at least 4 octaves
  * </pre>
  *
- * <p>{@code clock}: {@code wall} (the spec's threads) or {@code thread-cpu} (one thread, its CPU time — on
- * shared cores wall time of a long run is inflated by whoever else runs, which bends a fitted exponent).
+ * <p>Timing ({@link Timing}): at each S every series is warmed up until the JIT is quiet, then timed in
+ * ≥ 5 rounds of seeded random order, so no variant is always first. {@code clock}: {@code wall} (the
+ * spec's threads) or {@code thread-cpu} (one thread, its CPU time — on shared cores wall time of a long
+ * run is inflated by whoever else runs, which bends a fitted exponent).
  *
  * <p>Evidence for claim C-MLA-LINEAR (the seed says MLA is linear or near-linear in the sequence
- * length): an exponent near 2 for MLA, as for MHA. Checked by {@code ExperimentCommandTest} (fit on
- * synthetic points) and {@code ExperimentFrameworkTest}.
+ * length): an exponent near 2 for MLA, as for MHA. Checked by {@code ExperimentCommandTest} (tiny spec
+ * end to end) and {@code PowerFitTest}.
  */
 public final class PrefillExperiment implements Experiment {
     private static final long SEED = 0xE03L;
+    /** The shortest range a fitted exponent may span. */
+    static final double MIN_OCTAVES = 4;
+
+    /** One measured point of a series. */
+    record Point(String variant, String shape, String engine, int length, Timing.Stats time, double flops) {
+        /** Which series the point belongs to: variant and shape (two MHA cores differ only in shape). */
+        String series() {
+            return variant + " · " + shape;
+        }
+    }
 
     @Override
     public String id() {
@@ -53,165 +67,155 @@ public final class PrefillExperiment implements Experiment {
         return "Prefill time vs sequence length per variant, fitted exponent";
     }
 
-    /** Slope and R² of the least-squares line through (log x, log y). */
-    public record Fit(double exponent, double logIntercept, double rSquared, int points) {
-    }
-
-    /** Least-squares fit of {@code y ≈ a·x^k} over the points with {@code x ≥ from}. */
-    public static Fit fitPower(double[] x, double[] y, double from) {
-        List<double[]> points = new ArrayList<>();
-        for (int i = 0; i < x.length; i++) {
-            if (x[i] >= from) {
-                points.add(new double[] {Math.log(x[i]), Math.log(y[i])});
-            }
-        }
-        if (points.size() < 2) {
-            throw new IllegalArgumentException("fit needs ≥ 2 points with x ≥ " + from + "; got " + points.size());
-        }
-        double n = points.size();
-        double mx = points.stream().mapToDouble(p -> p[0]).sum() / n;
-        double my = points.stream().mapToDouble(p -> p[1]).sum() / n;
-        double sxx = 0;
-        double sxy = 0;
-        double syy = 0;
-        for (double[] p : points) {
-            sxx += (p[0] - mx) * (p[0] - mx);
-            sxy += (p[0] - mx) * (p[1] - my);
-            syy += (p[1] - my) * (p[1] - my);
-        }
-        double k = sxy / sxx;
-        double r2 = syy == 0 ? 1 : sxy * sxy / (sxx * syy);
-        return new Fit(k, my - k * mx, r2, points.size());
-    }
-
     @Override
     public void run(ExperimentContext context) {
         Spec spec = context.spec();
-        List<Integer> lengths = spec.integers("lengths");
-        int maxLength = lengths.stream().mapToInt(Integer::intValue).max().orElseThrow();
-        CoreKernels.Engine engine = CoreKernels.Engine.valueOf(spec.text("engine"));
-        double fitFrom = spec.number("fitFrom");
-        // thread CPU time of a one-thread prefill: immune to other processes on the shared cores
-        boolean threadCpu = spec.text("clock").equals("thread-cpu");
-        if (!threadCpu && !spec.text("clock").equals("wall")) {
-            throw new IllegalArgumentException("clock (" + spec.text("clock") + ") must be wall or thread-cpu");
-        }
-        int threads = threadCpu ? 1 : context.threads();
+        Timing.Settings timing = Timing.Settings.from(spec, SEED);
+        int threads = timing.threadCpu() ? 1 : context.threads();
+        Kernels kernels = spec.choice("kernels", Kernels.class);
+        String engine = DecodeExperiment.label(kernels);
 
-        CoreKernels.warmUp(engine, threads, spec.number("jitWarmupSeconds"));
+        List<Point> cores = measureCores(context, timing, threads, kernels);
+        List<Point> modules = measureModules(context, timing);
         Results measured = Results.of("prefill_measured", "variant:s", "shape:s", "engine:s", "clock:s", "length:i",
-                "median_ms:d",
-                "min_ms:d", "repeats:i", "flops:d", "gflop_per_s:d");
-        Results fits = Results.of("prefill_fit", "variant:s", "shape:s", "what:s", "fit_from:d", "points:i",
-                "exponent:d", "r_squared:d");
-        Map<String, double[][]> series = new LinkedHashMap<>();
-        List<Spec> shapes = spec.objects("shapes");
-        int total = shapes.size() * lengths.size();
-        int done = 0;
-        for (Spec shapeSpec : shapes) {
-            CoreShape shape = CoreShape.fromSpec(shapeSpec);
-            CoreCache cache = CoreCache.random(shape, maxLength, maxLength, engine.float64(), SEED);
-            double scale = 1 / Math.sqrt(shape.keyWidth());
-            double[] xs = new double[lengths.size()];
-            double[] ys = new double[lengths.size()];
-            try (CoreKernels kernels = new CoreKernels(engine, threads)) {
-                for (int i = 0; i < lengths.size(); i++) {
-                    int s = lengths.get(i);
-                    double[] out = new double[s * shape.numHeads() * shape.valueWidth()];
-                    Timing.Result t = Timing.measure(() -> kernels.prefill(cache, s, scale, out), spec.integer("warmups"),
-                            i == 0 ? spec.number("warmupSeconds") : 0, spec.integer("minRepeats"), spec.number("minSeconds"),
-                            threadCpu);
-                    double pairs = (double) s * (s + 1) / 2;
-                    double flops = pairs * shape.flopsPerPair() + (double) s * shape.flopsPerKeyRead() * (s + 1) / 2;
-                    measured.add(shape.label(), shape.describe(), engine.label(), spec.text("clock"), s,
-                            t.medianSeconds() * 1e3,
-                            t.minSeconds() * 1e3, t.repeats(), flops, flops / t.medianSeconds() / 1e9);
-                    xs[i] = s;
-                    ys[i] = t.medianSeconds() * 1e3;
-                    done++;
-                    context.log("%d/%d %s S=%d: %.3f ms (%.1f GFLOP/s)", done, total, shape.label(), s,
-                            t.medianSeconds() * 1e3, flops / t.medianSeconds() / 1e9);
-                }
-            }
-            Fit fit = fitPower(xs, ys, fitFrom);
-            fits.add(shape.label(), shape.describe(), "core, " + engine.label(), fitFrom, fit.points(), fit.exponent(),
-                    fit.rSquared());
-            context.log("%s: time ∝ S^%.2f (R² %.3f)", shape.label(), fit.exponent(), fit.rSquared());
-            series.put(shape.describe(), new double[][] {xs, ys});
+                "median_ms:d", "min_ms:d", "max_ms:d", "q1_ms:d", "q3_ms:d", "repeats:i", "busy:s", "flops:d",
+                "gflop_per_s:d");
+        for (Point p : concat(cores, modules)) {
+            Timing.Stats t = p.time();
+            measured.add(p.variant(), p.shape(), p.engine(), spec.text("clock"), p.length(), t.median() * 1e3,
+                    t.min() * 1e3, t.max() * 1e3, t.q1() * 1e3, t.q3() * 1e3, t.repeats(), t.busy(), p.flops(),
+                    p.flops() / t.median() / 1e9);
         }
-
-        Map<String, double[][]> moduleSeries = timeModules(context, measured, fits);
+        Results fits = Results.of("prefill_fit", "variant:s", "shape:s", "what:s", "fit_from:d", "fit_to:d", "points:i",
+                "exponent:d", "exponent_low95:d", "exponent_high95:d", "r_squared:d");
+        fit(context, fits, cores, "core, " + engine, "fitFrom");
+        fit(context, fits, modules, "whole layer, float64 reference", "moduleFitFrom");
         context.write(measured, "prefill_measured", threads);
         context.write(fits, "prefill_fit", threads);
         context.write(rooflineTable(spec.integers("catalogueLengths")), "roofline_prefill");
 
-        XYChart time = Charts.lines("Causal prefill: attention core time vs S (" + engine.label() + ", " + threads
-                + " thread" + (threads == 1 ? "" : "s") + ", " + spec.text("clock") + " time)", "sequence length S",
+        XYChart time = Charts.lines("Causal prefill: attention core time vs S (" + engine + ", " + threads + " thread"
+                + (threads == 1 ? "" : "s") + ", " + spec.text("clock") + " time; bars: min–max)", "sequence length S",
                 "ms (log)", true, true);
-        for (Map.Entry<String, double[][]> e : series.entrySet()) {
-            Charts.series(time, e.getKey(), e.getValue()[0], e.getValue()[1]);
-        }
-        double[][] first = series.values().iterator().next();
-        double[] guideX = {first[0][0], first[0][first[0].length - 1]};
-        double anchor = first[1][first[1].length - 1];
-        Charts.modelled(time, "∝ S² (guide)", guideX, new double[] {anchor * Math.pow(guideX[0] / guideX[1], 2), anchor});
-        Charts.modelled(time, "∝ S (guide)", guideX, new double[] {anchor * guideX[0] / guideX[1], anchor});
+        draw(time, cores, Point::shape);
+        guides(time, cores);
         for (Imported.Series s : Imported.forChart(context.experimentDir(), "prefill_time")) {
             Charts.imported(time, s.label(), s.x(), s.y());
         }
         context.chart(time, "prefill_time");
-
-        XYChart modules = Charts.lines("Causal prefill of a whole MLA layer (float64 reference modules, 1 thread)",
-                "sequence length S", "ms (log)", true, true);
-        for (Map.Entry<String, double[][]> e : moduleSeries.entrySet()) {
-            Charts.series(modules, e.getKey(), e.getValue()[0], e.getValue()[1]);
-        }
-        context.chart(modules, "prefill_mla_modules");
+        XYChart layers = Charts.lines("Causal prefill of a whole MLA layer (float64 reference modules, 1 thread; "
+                + "bars: min–max)", "sequence length S", "ms (log)", true, true);
+        draw(layers, modules, Point::variant);
+        context.chart(layers, "prefill_mla_modules");
     }
 
-    /** Times NaiveMla and AbsorbedMla forward over a fresh cache (whole layer, float64, one thread). */
-    private static Map<String, double[][]> timeModules(ExperimentContext context, Results measured, Results fits) {
+    /** Every core of the spec at every S, the cores interleaved within each S. */
+    private static List<Point> measureCores(ExperimentContext context, Timing.Settings timing, int threads,
+                                            Kernels kernels) {
         Spec spec = context.spec();
-        Spec m = spec.object("moduleShape");
+        List<CoreShape> shapes = spec.objects("shapes").stream().map(CoreShape::fromSpec).toList();
+        List<Point> points = new ArrayList<>();
+        try (FastAttention fast = new FastAttention(threads, kernels)) {
+            for (int s : spec.integers("lengths")) {
+                List<Runnable> calls = new ArrayList<>();
+                for (CoreShape shape : shapes) {
+                    var prefill = FastStep.prefill(shape, s, SEED);
+                    calls.add(() -> prefill.accept(fast));
+                }
+                List<Timing.Stats> stats = Timing.interleaved(calls, timing, line -> context.log("S=%d %s", s, line));
+                for (int i = 0; i < shapes.size(); i++) {
+                    CoreShape shape = shapes.get(i);
+                    double pairs = (double) s * (s + 1) / 2;
+                    Point p = new Point(shape.label(), shape.describe(), DecodeExperiment.label(kernels), s, stats.get(i),
+                            pairs * shape.flopsPerPair());
+                    points.add(p);
+                    context.log("%s S=%d: %.3f ms [%.3f–%.3f] (%.1f GFLOP/s), busy: %s", shape.label(), s,
+                            p.time().median() * 1e3, p.time().min() * 1e3, p.time().max() * 1e3,
+                            p.flops() / p.time().median() / 1e9, p.time().busy());
+                }
+            }
+        }
+        return points;
+    }
+
+    /** NaiveMla and AbsorbedMla forward over a fresh cache (whole layer, float64, one thread), interleaved. */
+    private static List<Point> measureModules(ExperimentContext context, Timing.Settings timing) {
+        Spec m = context.spec().object("moduleShape");
         MlaShape shape = new MlaShape(m.integer("modelWidth"), m.integer("heads"), m.integer("qLoraRank"),
                 m.integer("kvLoraRank"), m.integer("nopeDim"), m.integer("ropeDim"), m.integer("valueDim"));
         MlaWeights weights = MlaWeights.random(shape, MlaWeights.Settings.deepSeek(), new SeededRandom(SEED));
         NaiveMla naive = new NaiveMla(weights);
         AbsorbedMla absorbed = new AbsorbedMla(weights, MlaAbsorption.RUN_TIME_REASSOCIATION);
-        List<Integer> lengths = spec.integers("moduleLengths");
-        Map<String, double[][]> out = new LinkedHashMap<>();
         String describe = "M" + shape.modelWidth() + " H" + shape.numHeads() + " C" + shape.kvLoraRank() + " P"
                 + shape.qkRopeHeadDim();
-        for (String form : List.of("MLA (naive) module", "MLA (absorbed) module")) {
-            double[] xs = new double[lengths.size()];
-            double[] ys = new double[lengths.size()];
-            for (int i = 0; i < lengths.size(); i++) {
-                int s = lengths.get(i);
-                Tensor x = Tensor.randn(new SeededRandom(SEED + s), 1.0, 1, s, shape.modelWidth());
-                Runnable call = form.startsWith("MLA (naive)")
-                        ? () -> {
-                            NaiveMlaCache cache = naive.newCache(1, 0);
-                            naive.forward(x, cache);
-                        }
-                        : () -> {
-                            LatentCache cache = absorbed.newCache(1, 0);
-                            absorbed.forward(x, cache);
-                        };
-                Timing.Result t = Timing.measure(call, 1, 0, spec.integer("minRepeats"), spec.number("minSeconds"),
-                        spec.text("clock").equals("thread-cpu"));
-                measured.add(form, describe, "float64 reference module", spec.text("clock"), s, t.medianSeconds() * 1e3, t.minSeconds() * 1e3,
-                        t.repeats(), Double.NaN, Double.NaN);
-                xs[i] = s;
-                ys[i] = t.medianSeconds() * 1e3;
-                context.log("%s S=%d: %.1f ms", form, s, t.medianSeconds() * 1e3);
-            }
-            double from = spec.number("moduleFitFrom");
-            Fit fit = fitPower(xs, ys, from);
-            fits.add(form, describe, "whole layer, float64 reference", from, fit.points(), fit.exponent(), fit.rSquared());
-            context.log("%s: time ∝ S^%.2f (R² %.3f)", form, fit.exponent(), fit.rSquared());
-            out.put(form, new double[][] {xs, ys});
+        List<Point> points = new ArrayList<>();
+        for (int s : context.spec().integers("moduleLengths")) {
+            Tensor x = Tensor.randn(new SeededRandom(SEED + s), 1.0, 1, s, shape.modelWidth());   // [1, S, M]
+            List<Runnable> calls = List.of(() -> naive.forward(x, naive.newCache(1, 0)),
+                    () -> absorbed.forward(x, absorbed.newCache(1, 0)));
+            List<Timing.Stats> stats = Timing.interleaved(calls, timing, line -> context.log("modules S=%d %s", s, line));
+            points.add(new Point("MLA (naive) module", describe, "float64 reference module", s, stats.get(0), Double.NaN));
+            points.add(new Point("MLA (absorbed) module", describe, "float64 reference module", s, stats.get(1),
+                    Double.NaN));
+            context.log("modules S=%d: naive %.1f ms, absorbed %.1f ms", s, stats.get(0).median() * 1e3,
+                    stats.get(1).median() * 1e3);
         }
-        return out;
+        return points;
+    }
+
+    /** One fit per series over {@code fromKey} ≤ S ≤ the largest S; the range must span ≥ 4 octaves. */
+    private static void fit(ExperimentContext context, Results fits, List<Point> points, String what, String fromKey) {
+        double from = context.spec().number(fromKey);
+        for (List<Point> ps : bySeries(points, Point::series).values()) {
+            double to = ps.get(ps.size() - 1).length();
+            if (PowerFit.octaves(from, to) < MIN_OCTAVES) {
+                throw new IllegalArgumentException("spec '" + fromKey + "' (" + from + ") to the largest S (" + to
+                        + ") spans " + PowerFit.octaves(from, to) + " octaves; a fitted exponent needs ≥ " + MIN_OCTAVES);
+            }
+            PowerFit fit = PowerFit.of(lengths(ps), medians(ps), from, to);
+            fits.add(ps.get(0).variant(), ps.get(0).shape(), what, from, to, fit.points(), fit.exponent(), fit.lower(), fit.upper(),
+                    fit.rSquared());
+            context.log("%s: time ∝ S^%.2f [%.2f, %.2f] (R² %.3f)", ps.get(0).series(), fit.exponent(), fit.lower(), fit.upper(),
+                    fit.rSquared());
+        }
+    }
+
+    private static void draw(XYChart chart, List<Point> points, java.util.function.Function<Point, String> name) {
+        for (Map.Entry<String, List<Point>> e : bySeries(points, name).entrySet()) {
+            List<Point> ps = e.getValue();
+            Charts.series(chart, e.getKey(), lengths(ps), medians(ps),
+                    ps.stream().mapToDouble(p -> p.time().min() * 1e3).toArray(),
+                    ps.stream().mapToDouble(p -> p.time().max() * 1e3).toArray());
+        }
+    }
+
+    /** Dashed S² and S lines through the first series' last point. */
+    private static void guides(XYChart chart, List<Point> points) {
+        List<Point> first = bySeries(points, Point::shape).values().iterator().next();
+        double[] x = {first.get(0).length(), first.get(first.size() - 1).length()};
+        double anchor = first.get(first.size() - 1).time().median() * 1e3;
+        Charts.modelled(chart, "∝ S² (guide)", x, new double[] {anchor * Math.pow(x[0] / x[1], 2), anchor});
+        Charts.modelled(chart, "∝ S (guide)", x, new double[] {anchor * x[0] / x[1], anchor});
+    }
+
+    private static Map<String, List<Point>> bySeries(List<Point> points, java.util.function.Function<Point, String> key) {
+        Map<String, List<Point>> series = new LinkedHashMap<>();
+        points.forEach(p -> series.computeIfAbsent(key.apply(p), k -> new ArrayList<>()).add(p));
+        return series;
+    }
+
+    private static double[] lengths(List<Point> points) {
+        return points.stream().mapToDouble(Point::length).toArray();
+    }
+
+    private static double[] medians(List<Point> points) {
+        return points.stream().mapToDouble(p -> p.time().median() * 1e3).toArray();
+    }
+
+    private static List<Point> concat(List<Point> a, List<Point> b) {
+        List<Point> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     /** Predicted prefill time per layer for every catalogue form on the accelerators (bf16, batch 1). */

@@ -1,98 +1,117 @@
 package dev.attnref.experiment;
 
 import dev.attnref.core.SeededRandom;
+import dev.attnref.fast.FastAttention;
+import dev.attnref.fast.Kernels;
 import dev.attnref.oracle.AttentionProblem;
 import dev.attnref.oracle.OracleAttention;
 
+import java.util.List;
 import java.util.Locale;
+import java.util.function.Consumer;
 
 /**
  * The measurements of E04 in one JVM, printed as CSV rows on standard output, so that E04 can run
- * them under another JDK as a subprocess.
+ * them under another JDK as a subprocess, one subprocess per part.
  *
  * <pre>
  *   java --add-modules jdk.incubator.vector -cp … dev.attnref.experiment.ProbeMain
- *        probeMiB probeRepeats cacheLength heads kvHeads headDim warmupSeconds minSeconds threads…
+ *        part probeMiB probeRepeats cacheLength heads kvHeads headDim rounds minSeconds maxWarmupSeconds threads…
  * </pre>
  *
  * <table>
- *   <caption>Rows ({@code row,measure,variant,threads,value,unit})</caption>
- *   <tr><th>measure</th><th>variants</th><th>unit</th></tr>
- *   <tr><td>fma_fp32, fma_fp64</td><td>vector, scalar</td><td>GFLOP/s</td></tr>
- *   <tr><td>read_bandwidth</td><td>vector, scalar</td><td>GB/s</td></tr>
- *   <tr><td>decode_gqa</td><td>float64 loops, float32 loops, float32 Vector API, the project's fast kernels
- *       ({@link FastCore}), OracleAttention (float64 reference, 1 thread)</td><td>ms per step</td></tr>
+ *   <caption>Parts and rows ({@code row,measure,variant,threads,value,unit,min,max,repeats,busy})</caption>
+ *   <tr><th>part</th><th>measure</th><th>variants</th><th>value</th></tr>
+ *   <tr><td>peaks</td><td>fma_fp32, fma_fp64</td><td>vector, scalar</td><td>GFLOP/s, best of probeRepeats</td></tr>
+ *   <tr><td>peaks</td><td>read_bandwidth</td><td>vector, scalar</td><td>GB/s, best of probeRepeats</td></tr>
+ *   <tr><td>VECTOR, SCALAR</td><td>decode_gqa</td><td>the product's fast kernels ({@link FastStep}): Vector API or
+ *       scalar twin</td><td rowspan="2">ms per step: median, min and max of ≥ 5 rounds ({@link Timing})</td></tr>
+ *   <tr><td>ORACLE</td><td>decode_gqa</td><td>{@code OracleAttention} (float64 reference, allocates per call;
+ *       1 thread only)</td></tr>
  * </table>
- * One-thread figures are timed by the calling thread's CPU time (the work runs inline), two-thread
- * figures by wall time: on shared cores only the former is immune to other processes.
+ * Each decode variant runs in a JVM of its own: run in one JVM, interleaved, the Vector API kernel was
+ * sometimes 100–500× slower than alone (in 3 of 4 quick runs with the oracle beside it, on JDK 17 and 25),
+ * although the JIT had gone quiet: a compiled state no user of one kernel set would see. Lines
+ * {@code log,…} report the warm-up. One-thread figures are timed by the calling thread's CPU time (the
+ * work runs inline), two-thread figures by wall time: on shared cores only the former is immune to
+ * other processes.
  */
 public final class ProbeMain {
+    private static final String ORACLE = "OracleAttention (float64 reference)";
+
     private ProbeMain() {
     }
 
     public static void main(String[] args) {
-        if (args.length < 9) {
-            System.err.println("usage: ProbeMain probeMiB probeRepeats cacheLength heads kvHeads headDim warmupSeconds "
-                    + "minSeconds threads...");
+        if (args.length < 11) {
+            System.err.println("usage: ProbeMain peaks|VECTOR|SCALAR|ORACLE probeMiB probeRepeats cacheLength heads "
+                    + "kvHeads headDim rounds minSeconds maxWarmupSeconds threads...");
             System.exit(2);
         }
-        long probeBytes = Long.parseLong(args[0]) << 20;
-        int repeats = Integer.parseInt(args[1]);
-        int length = Integer.parseInt(args[2]);
-        int heads = Integer.parseInt(args[3]);
-        int kvHeads = Integer.parseInt(args[4]);
-        int headDim = Integer.parseInt(args[5]);
-        double warmup = Double.parseDouble(args[6]);
-        double minSeconds = Double.parseDouble(args[7]);
-        for (int a = 8; a < args.length; a++) {
+        String part = args[0];
+        long probeBytes = Long.parseLong(args[1]) << 20;
+        int repeats = Integer.parseInt(args[2]);
+        int length = Integer.parseInt(args[3]);
+        CoreShape shape = CoreShape.gqa(Integer.parseInt(args[4]), Integer.parseInt(args[5]), Integer.parseInt(args[6]));
+        for (int a = 10; a < args.length; a++) {
             int threads = Integer.parseInt(args[a]);
-            for (boolean vector : new boolean[] {true, false}) {
-                String v = vector ? "vector" : "scalar";
-                row("fma_fp32", v, threads, CpuProbe.fmaPeak(threads, true, vector, repeats) / 1e9, "GFLOP/s");
-                row("fma_fp64", v, threads, CpuProbe.fmaPeak(threads, false, vector, repeats) / 1e9, "GFLOP/s");
-                row("read_bandwidth", v, threads, CpuProbe.readBandwidth(threads, probeBytes, vector, repeats) / 1e9,
-                        "GB/s");
-            }
-            CoreShape shape = CoreShape.gqa(heads, kvHeads, headDim);
-            double scale = 1 / Math.sqrt(headDim);
-            for (CoreKernels.Engine engine : CoreKernels.Engine.values()) {
-                CoreKernels.warmUp(engine, threads, warmup);
-                CoreCache cache = CoreCache.random(shape, length, 1, engine.float64(), 4L);
-                double[] out = new double[heads * headDim];
-                try (CoreKernels kernels = new CoreKernels(engine, threads)) {
-                    Timing.Result t = Timing.measure(() -> kernels.decode(cache, 0, length, scale, out), 2, warmup, 3,
-                            minSeconds, threads == 1);
-                    row("decode_gqa", engine.label(), threads, t.medianSeconds() * 1e3, "ms");
+            Timing.Settings timing = new Timing.Settings(Integer.parseInt(args[7]), Double.parseDouble(args[8]),
+                    Double.parseDouble(args[9]), 4L, threads == 1);
+            switch (part) {
+                case "peaks" -> peaks(threads, probeBytes, repeats);
+                case "ORACLE" -> {
+                    if (threads == 1) {
+                        decode(ORACLE, oracleDecode(shape, length), threads, timing);
+                    }
+                }
+                default -> {
+                    Kernels kernels = Kernels.valueOf(part);
+                    try (FastAttention fast = new FastAttention(threads, kernels)) {
+                        Consumer<FastAttention> step = FastStep.decode(shape, length, 4L);
+                        decode(DecodeExperiment.label(kernels), () -> step.accept(fast), threads, timing);
+                    }
                 }
             }
-            try (dev.attnref.fast.FastAttention fast = new dev.attnref.fast.FastAttention(threads)) {
-                FastCore step = FastCore.prepare(fast, CoreCache.random(shape, length, 1, false, 4L), scale);
-                Timing.Result t = Timing.measure(step::run, 2, warmup, 3, minSeconds, threads == 1);
-                row("decode_gqa", DecodeExperiment.FAST_LABEL, threads, t.medianSeconds() * 1e3, "ms");
-            }
-            if (threads == 1) {
-                row("decode_gqa", "OracleAttention (float64 reference)", 1, oracleDecode(heads, kvHeads, headDim, length,
-                        warmup, minSeconds) * 1e3, "ms");
-            }
         }
+    }
+
+    private static void peaks(int threads, long probeBytes, int repeats) {
+        for (boolean vector : new boolean[] {true, false}) {
+            String v = vector ? "vector" : "scalar";
+            peak("fma_fp32", v, threads, CpuProbe.fmaPeak(threads, true, vector, repeats) / 1e9, "GFLOP/s", repeats);
+            peak("fma_fp64", v, threads, CpuProbe.fmaPeak(threads, false, vector, repeats) / 1e9, "GFLOP/s", repeats);
+            peak("read_bandwidth", v, threads, CpuProbe.readBandwidth(threads, probeBytes, vector, repeats) / 1e9,
+                    "GB/s", repeats);
+        }
+    }
+
+    /** One GQA decode variant, warmed up and timed in rounds. */
+    private static void decode(String label, Runnable call, int threads, Timing.Settings timing) {
+        Timing.Stats t = Timing.interleaved(List.of(call), timing,
+                line -> System.out.println("log," + label + ", " + threads + " threads: " + line)).get(0);
+        System.out.println(String.format(Locale.ROOT, "row,decode_gqa,%s,%d,%.6g,ms,%.6g,%.6g,%d,%s", label, threads,
+                t.median() * 1e3, t.min() * 1e3, t.max() * 1e3, t.repeats(), t.busy()));
+        System.out.flush();
     }
 
     /** One decode step through the reference API: T = 1 new query, key and value after a past of S − 1. */
-    private static double oracleDecode(int heads, int kvHeads, int headDim, int length, double warmup, double minSeconds) {
+    private static Runnable oracleDecode(CoreShape shape, int length) {
+        int g = shape.numKvHeads();
+        int d = shape.keyWidth();
         SeededRandom random = new SeededRandom(4L);
-        double[] pastKey = random.uniforms(kvHeads * (length - 1) * headDim, -1, 1);
-        double[] pastValue = random.uniforms(kvHeads * (length - 1) * headDim, -1, 1);
-        double[] key = random.uniforms(kvHeads * headDim, -1, 1);
-        double[] value = random.uniforms(kvHeads * headDim, -1, 1);
-        double[] query = random.uniforms(heads * headDim, -1, 1);
-        Runnable call = () -> OracleAttention.attend(AttentionProblem.builder().batch(1).numHeads(heads)
-                .numKvHeads(kvHeads).qLen(1).newKvLen(1).headDim(headDim).valueHeadDim(headDim).query(query).key(key)
+        double[] pastKey = random.uniforms(g * (length - 1) * d, -1, 1);
+        double[] pastValue = random.uniforms(g * (length - 1) * d, -1, 1);
+        double[] key = random.uniforms(g * d, -1, 1);
+        double[] value = random.uniforms(g * d, -1, 1);
+        double[] query = random.uniforms(shape.numHeads() * d, -1, 1);
+        return () -> OracleAttention.attend(AttentionProblem.builder().batch(1).numHeads(shape.numHeads())
+                .numKvHeads(g).qLen(1).newKvLen(1).headDim(d).valueHeadDim(d).query(query).key(key)
                 .value(value).past(pastKey, pastValue, length - 1).build());
-        return Timing.measure(call, 1, warmup, 3, minSeconds, true).medianSeconds();
     }
 
-    private static void row(String measure, String variant, int threads, double value, String unit) {
-        System.out.println(String.format(Locale.ROOT, "row,%s,%s,%d,%.6g,%s", measure, variant, threads, value, unit));
+    private static void peak(String measure, String variant, int threads, double value, String unit, int repeats) {
+        System.out.println(String.format(Locale.ROOT, "row,%s,%s,%d,%.6g,%s,,,%d,", measure, variant, threads, value, unit,
+                repeats));
         System.out.flush();
     }
 }

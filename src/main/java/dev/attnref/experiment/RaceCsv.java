@@ -21,7 +21,7 @@ public final class RaceCsv {
     private RaceCsv() {
     }
 
-    public static void write(Path file, RunStamp stamp, AttentionRace.Settings settings, AttentionRace.Report report)
+    public static void write(Path file, Stamp stamp, AttentionRace.Settings settings, AttentionRace.Report report)
             throws IOException {
         List<String> lines = new ArrayList<>();
         lines.add(HEADER);

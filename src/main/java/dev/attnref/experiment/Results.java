@@ -90,26 +90,16 @@ public final class Results {
     public void write(Path file, Stamp stamp) {
         Table out = table.copy();
         int rows = out.rowCount();
-        out.addColumns(
-                StringColumn.create("commit", rows).setMissingTo(stamp.commit()),
-                StringColumn.create("jdk", rows).setMissingTo(stamp.jdk()),
-                StringColumn.create("cpu", rows).setMissingTo(stamp.cpu()),
-                filledInt("threads", rows, stamp.threads()),
-                StringColumn.create("mode", rows).setMissingTo(stamp.mode()));
+        List<String> values = stamp.values();
+        for (int c = 0; c < Stamp.COLUMNS.size(); c++) {
+            out.addColumns(StringColumn.create(Stamp.COLUMNS.get(c), rows).setMissingTo(values.get(c)));
+        }
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
             out.write().csv(file.toFile());
         } catch (IOException e) {
             throw new UncheckedIOException("writing " + file, e);
         }
-    }
-
-    private static IntColumn filledInt(String name, int rows, int value) {
-        IntColumn column = IntColumn.create(name);
-        for (int r = 0; r < rows; r++) {
-            column.append(value);
-        }
-        return column;
     }
 
     /** Reads a results or imported CSV; text columns stay text, numbers become numbers. */

@@ -146,6 +146,30 @@ public final class Spec {
         return values;
     }
 
+    /** An array of names of {@code type}'s constants. */
+    public <E extends Enum<E>> List<E> choices(String key, Class<E> type) {
+        List<E> values = new ArrayList<>();
+        for (String name : texts(key)) {
+            values.add(constant(key, name, type));
+        }
+        return values;
+    }
+
+    /** The name of one of {@code type}'s constants. */
+    public <E extends Enum<E>> E choice(String key, Class<E> type) {
+        return constant(key, text(key), type);
+    }
+
+    private <E extends Enum<E>> E constant(String key, String name, Class<E> type) {
+        for (E e : type.getEnumConstants()) {
+            if (e.name().equals(name)) {
+                return e;
+            }
+        }
+        throw new IllegalArgumentException("spec " + source + ": '" + mode.key() + "." + key + "' is " + name
+                + "; expected one of " + java.util.Arrays.toString(type.getEnumConstants()));
+    }
+
     /** An array of objects, each wrapped as a {@link Spec} of the same source for typed access. */
     public List<Spec> objects(String key) {
         List<Spec> values = new ArrayList<>();

@@ -5,12 +5,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Where a result came from: the columns every results CSV ends with (one value per row, the same on
- * every row of a run). Columns rather than a header comment so that any CSV reader keeps them and
- * imported rows from another machine carry their own.
+ * Where a result came from and how busy the machine was: the columns every results CSV ends with
+ * (one value per row, the same on every row of a run). Columns rather than a header comment so that
+ * any CSV reader keeps them and imported rows from another machine carry their own. The race
+ * ({@link RaceCsv}) writes the same commit, JDK, CPU and cores.
  *
  * <table>
  *   <caption>Stamp columns</caption>
@@ -21,18 +23,74 @@ import java.util.concurrent.TimeUnit;
  *   <tr><td>cpu</td><td>{@code model name} of {@code /proc/cpuinfo} (or {@code os.arch})</td></tr>
  *   <tr><td>threads</td><td>threads the run used (E04 varies it per row and overrides it)</td></tr>
  *   <tr><td>mode</td><td>{@code full} or {@code quick}: which block of the spec ran</td></tr>
+ *   <tr><td>cores</td><td>processors this JVM may use</td></tr>
+ *   <tr><td>load_start, load_end</td><td>1-minute load average ({@code /proc/loadavg}) when the run started and
+ *       when this file was written</td></tr>
+ *   <tr><td>steal_pct</td><td>share of all CPU time the hypervisor stole between those two moments
+ *       ({@code /proc/stat}), in %</td></tr>
  * </table>
  *
  * The settings of a run are its spec block, committed beside the results; the mode column says which.
+ * Whether a timed point was taken on a busy machine is each timing table's {@code busy} column ({@link Timing}).
  */
-public record Stamp(String commit, String jdk, String cpu, int threads, String mode) {
+public record Stamp(String commit, String jdk, String cpu, int threads, String mode, int cores, Load start, Load end) {
 
     /** Names of the stamp columns, in order, as they end every results CSV. */
-    public static final List<String> COLUMNS = List.of("commit", "jdk", "cpu", "threads", "mode");
+    public static final List<String> COLUMNS = List.of("commit", "jdk", "cpu", "threads", "mode", "cores", "load_start",
+            "load_end", "steal_pct");
 
-    /** The stamp of this process, run from repository {@code root}. */
+    /** The stamp of this process, run from repository {@code root}, starting now. */
     public static Stamp of(Path root, int threads, Spec.Mode mode) {
-        return new Stamp(commitOf(root), thisJdk(), cpuModel(), threads, mode.key());
+        Load now = Load.now();
+        return new Stamp(commitOf(root), thisJdk(), cpuModel(), threads, mode.key(),
+                Runtime.getRuntime().availableProcessors(), now, now);
+    }
+
+    /** This stamp for a file written now, by code that used {@code threadsUsed} threads. */
+    public Stamp endingNow(int threadsUsed) {
+        return new Stamp(commit, jdk, cpu, threadsUsed, mode, cores, start, Load.now());
+    }
+
+    /** The stamp columns' values, in the order of {@link #COLUMNS}. */
+    public List<String> values() {
+        return List.of(commit, jdk, cpu, Integer.toString(threads), mode, Integer.toString(cores),
+                String.format(Locale.ROOT, "%.2f", start.average()), String.format(Locale.ROOT, "%.2f", end.average()),
+                String.format(Locale.ROOT, "%.1f", 100 * end.stealShareSince(start)));
+    }
+
+    /**
+     * The machine's load at one moment: the 1-minute load average (runnable and waiting tasks) and the
+     * cumulative CPU ticks of {@code /proc/stat}'s first line, all of them and those stolen by the
+     * hypervisor (8th value). Zeros where the files do not exist (not Linux).
+     */
+    public record Load(double average, long stealTicks, long totalTicks) {
+
+        /** Reads {@code /proc/loadavg} and {@code /proc/stat}. */
+        public static Load now() {
+            try {
+                Path loadavg = Path.of("/proc/loadavg");
+                Path stat = Path.of("/proc/stat");
+                if (!Files.isReadable(loadavg) || !Files.isReadable(stat)) {
+                    return new Load(0, 0, 0);
+                }
+                double average = Double.parseDouble(Files.readString(loadavg).trim().split("\\s+")[0]);
+                // cpu  user nice system idle iowait irq softirq steal guest guest_nice
+                String[] cpu = Files.readAllLines(stat).get(0).trim().split("\\s+");
+                long total = 0;
+                for (int i = 1; i <= Math.min(8, cpu.length - 1); i++) {
+                    total += Long.parseLong(cpu[i]);
+                }
+                return new Load(average, cpu.length > 8 ? Long.parseLong(cpu[8]) : 0, total);
+            } catch (IOException | RuntimeException e) {
+                return new Load(0, 0, 0);
+            }
+        }
+
+        /** Stolen ticks / all ticks since {@code earlier}; 0 when no tick passed. */
+        public double stealShareSince(Load earlier) {
+            long ticks = totalTicks - earlier.totalTicks;
+            return ticks <= 0 ? 0 : (double) (stealTicks - earlier.stealTicks) / ticks;
+        }
     }
 
     /** {@code java.vendor java.version} of this JVM. */

@@ -24,12 +24,9 @@ import java.util.List;
  * Outputs: {@code tokens [steps]} int64 and {@code logits [steps, V]} (row i is the l token i was chosen
  * from). Reference: {@link Generator} with a cache; checked against generation without a cache
  * (every step recomputes the whole prefix), and the generator requires the top logit of every step to
- * lead the next by at least {@link #MIN_MARGIN}, so that a float32 port picks the same tokens.
+ * lead the next by at least {@link Tolerance#GREEDY_MARGIN}, so that a float32 port picks the same tokens.
  */
 final class GenerationVariant extends GoldenVariant<GenerationVariant.Settings> {
-    /** Logit lead of the chosen token over the runner-up, far above a float32 port's ~1e-5 logit error. */
-    static final double MIN_MARGIN = 1e-3;
-
     record Settings(int vocabSize, int modelWidth, int numLayers, ModelParts.BlockSettings block, boolean finalNorm,
             int learnedPositions, boolean tiedHead, int promptLength, int steps) {
     }
@@ -142,9 +139,9 @@ final class GenerationVariant extends GoldenVariant<GenerationVariant.Settings> 
                     runnerUp = Math.max(runnerUp, row[v]);
                 }
             }
-            if (row[(int) tokens[i]] - runnerUp < MIN_MARGIN) {
+            if (row[(int) tokens[i]] - runnerUp < Tolerance.GREEDY_MARGIN) {
                 throw new IllegalStateException("step " + i + ": token " + tokens[i] + " leads the runner-up logit by only "
-                        + (row[(int) tokens[i]] - runnerUp) + " < " + MIN_MARGIN + "; a float32 port could pick another");
+                        + (row[(int) tokens[i]] - runnerUp) + " < " + Tolerance.GREEDY_MARGIN + "; a float32 port could pick another");
             }
         }
     }

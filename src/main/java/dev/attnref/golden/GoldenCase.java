@@ -105,7 +105,7 @@ public final class GoldenCase {
         return switch (dtype) {
             case F64 -> float64;
             case F32 -> float32;
-            default -> new Tolerance(0, 0);
+            default -> Tolerance.EXACT;
         };
     }
 

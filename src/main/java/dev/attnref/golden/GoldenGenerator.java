@@ -1,5 +1,6 @@
 package dev.attnref.golden;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.attnref.core.SeededRandom;
@@ -38,10 +39,11 @@ public final class GoldenGenerator {
 
     /**
      * One case to generate: id, variant, description, config, the seed of its drawn inputs, and the inputs
-     * it gives explicitly (masks, lengths, token ids, anything that must not be random).
+     * it gives explicitly (masks, lengths, token ids, anything that must not be random), each as {@link #given}
+     * reads it.
      */
     public record Definition(String id, String variant, String description, ObjectNode config, long seed,
-            Map<String, StoredTensor> given) {
+            Map<String, JsonNode> given) {
     }
 
     /** Every case of v1, computed and cross-checked, in the order of {@link GoldenCases#definitions()}. */
@@ -60,8 +62,8 @@ public final class GoldenGenerator {
             SeededRandom random = new SeededRandom(d.seed());
             Map<String, StoredTensor> inputs = new LinkedHashMap<>();
             for (TensorSpec spec : prepared.specs()) {
-                StoredTensor given = d.given().get(spec.name());
-                inputs.put(spec.name(), given != null ? given : draw(spec, random));
+                JsonNode given = d.given().get(spec.name());
+                inputs.put(spec.name(), given != null ? given(spec, given) : draw(spec, random));
             }
             TreeSet<String> unused = new TreeSet<>(d.given().keySet());
             unused.removeAll(inputs.keySet());
@@ -81,10 +83,7 @@ public final class GoldenGenerator {
 
     /** One drawn input, rounded to float32, in row-major order. */
     private static StoredTensor draw(TensorSpec spec, SeededRandom random) {
-        int n = 1;
-        for (int size : spec.shape()) {
-            n *= size;
-        }
+        int n = count(spec);
         double[] values = switch (spec.fill()) {
             case ACTIVATION -> random.uniforms(n, -1, 1);
             case WEIGHT -> random.uniforms(n, -1 / Math.sqrt(spec.fanIn()), 1 / Math.sqrt(spec.fanIn()));
@@ -93,6 +92,73 @@ public final class GoldenGenerator {
             case GIVEN -> throw new IllegalStateException("input " + spec.name() + " must be given by the case definition");
         };
         return StoredTensor.ofFloats(DType.F32, spec.shape(), values);
+    }
+
+    private static int count(TensorSpec spec) {
+        int n = 1;
+        for (int size : spec.shape()) {
+            n *= size;
+        }
+        return n;
+    }
+
+    /**
+     * An input the case gives, of the spec's kind and shape: a nested list of exactly that shape (BOOL 0/1, I64,
+     * or FLOAT rounded to float32), or a random mask with its own seed, {@code {"seed", "p_one"}} (BOOL: 1 with
+     * probability p_one) or {@code {"seed", "p_minus_inf"}} (FLOAT: −∞ with probability p_minus_inf, else
+     * U(−1, 1), rounded to float32).
+     */
+    static StoredTensor given(TensorSpec spec, JsonNode given) {
+        int[] shape = spec.shape();
+        if (!given.isArray()) {
+            return randomMask(spec, given);
+        }
+        List<JsonNode> items = new ArrayList<>();
+        flatten(spec, given, 0, items);
+        if (spec.kind() == TensorSpec.Kind.I64) {
+            return StoredTensor.i64(shape, items.stream().mapToLong(JsonNode::longValue).toArray());
+        }
+        double[] values = items.stream().mapToDouble(JsonNode::doubleValue).toArray();
+        for (double v : values) {
+            if (spec.kind() == TensorSpec.Kind.BOOL && v != 0 && v != 1) {
+                throw new IllegalArgumentException("given input " + spec.name() + " holds " + v + "; a mask holds 0 or 1");
+            }
+        }
+        return StoredTensor.ofFloats(spec.kind() == TensorSpec.Kind.BOOL ? DType.BOOL : DType.F32, shape, values);
+    }
+
+    /** The leaves of a nested list, row-major, once its nesting is checked against the spec's shape. */
+    private static void flatten(TensorSpec spec, JsonNode node, int axis, List<JsonNode> leaves) {
+        int[] shape = spec.shape();
+        if (axis == shape.length ? !node.isNumber() : !node.isArray() || node.size() != shape[axis]) {
+            throw new IllegalArgumentException("given input " + spec.name() + " is not a nested list of numbers of shape "
+                    + Arrays.toString(shape) + " " + spec.axes());
+        }
+        if (axis == shape.length) {
+            leaves.add(node);
+            return;
+        }
+        for (JsonNode item : node) {
+            flatten(spec, item, axis + 1, leaves);
+        }
+    }
+
+    private static StoredTensor randomMask(TensorSpec spec, JsonNode recipe) {
+        boolean bool = spec.kind() == TensorSpec.Kind.BOOL;
+        String p = bool ? "p_one" : "p_minus_inf";
+        if (spec.kind() == TensorSpec.Kind.I64 || recipe.size() != 2 || !recipe.path("seed").canConvertToLong()
+                || !recipe.path(p).isNumber()) {
+            throw new IllegalArgumentException("given input " + spec.name() + " is " + recipe + "; expected a nested list"
+                    + (spec.kind() == TensorSpec.Kind.I64 ? "" : " or {\"seed\": n, \"" + p + "\": probability}"));
+        }
+        SeededRandom random = new SeededRandom(recipe.get("seed").longValue());
+        double probability = recipe.get(p).doubleValue();
+        double[] values = new double[count(spec)];
+        for (int i = 0; i < values.length; i++) {
+            boolean hit = random.nextDouble() < probability;
+            values[i] = bool ? (hit ? 1 : 0) : hit ? Double.NEGATIVE_INFINITY : random.uniform(-1, 1);
+        }
+        return StoredTensor.ofFloats(bool ? DType.BOOL : DType.F32, spec.shape(), values);
     }
 
     /** File name → bytes of the whole directory: every case's manifest and payload, manifest.json, provenance.json. */

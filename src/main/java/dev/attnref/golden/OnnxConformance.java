@@ -47,22 +47,22 @@ import java.util.stream.Stream;
  * <p>Checked by {@code OnnxConformanceTest} and {@code OnnxConformanceMappingTest}.
  */
 public final class OnnxConformance {
-    /** Where the cases live, under the shared folder. */
-    public static final String CASE_FOLDER = "conformance/onnx-attention";
+    /** Where the cases live, under the repository root (with their provenance in its README.md). */
+    public static final String CASE_FOLDER = "reference-data/onnx-attention";
 
     private OnnxConformance() {
     }
 
-    /** {@code <attnref.shared>/conformance/onnx-attention}, the shared folder defaulting to {@code ../shared}. */
+    /** {@code <attnref.root>/reference-data/onnx-attention}, the root defaulting to the working directory. */
     public static Path defaultCaseDirectory() {
-        return Path.of(System.getProperty("attnref.shared", "../shared")).resolve(CASE_FOLDER);
+        return Path.of(System.getProperty("attnref.root", "")).resolve(CASE_FOLDER);
     }
 
     /** The case files of a folder ({@code test_attention_*.json}), sorted by name; fails when there are none. */
     public static List<Path> caseFiles(Path directory) {
         if (!Files.isDirectory(directory)) {
             throw new IllegalArgumentException("ONNX attention case folder " + directory.toAbsolutePath()
-                    + " does not exist; expected the shared folder's " + CASE_FOLDER + " (set -Dattnref.shared or --dir)");
+                    + " does not exist; expected the repository's " + CASE_FOLDER + " (run from the repository root or give --dir)");
         }
         try (Stream<Path> files = Files.list(directory)) {
             List<Path> cases = files.filter(p -> {
@@ -159,97 +159,33 @@ public final class OnnxConformance {
 
     /**
      * Computes, in float64, every output the case requests, rounded to its dtype (Q's type T1), in
-     * ONNX shapes. Unsupported or inconsistent cases fail with a message naming the case.
+     * ONNX shapes: the case as the oracle's problem ({@link #problem}), then the oracle's result as the
+     * case's outputs ({@link #outputs}). Unsupported or inconsistent cases fail with a message naming the case.
      */
     public static Map<String, StoredTensor> compute(OnnxAttentionCase testCase) {
+        AttentionProblem problem = problem(testCase);
+        return outputs(testCase, problem, OracleAttention.attend(problem));
+    }
+
+    /** Q, K, V as the oracle takes them, [B, H, S, D] row-major, with their sizes. */
+    private record Heads(int batch, int numHeads, int numKvHeads, int qLen, int newKvLen, int headDim, int valueHeadDim,
+            double[] query, double[] key, double[] value) {
+    }
+
+    /** The case → the oracle's problem, one step per row of the mapping table above. */
+    static AttentionProblem problem(OnnxAttentionCase testCase) {
         String where = testCase.name() + ": ";
         OnnxAttentionCase.Attributes attributes = testCase.attributes();
-        StoredTensor q = testCase.inputs().get("Q");
-        StoredTensor k = testCase.inputs().get("K");
-        StoredTensor v = testCase.inputs().get("V");
-        requireFloat(where, "Q", q);
-        DType elementType = q.dtype();
-        for (StoredTensor t : List.of(k, v)) {
-            if (t.dtype() != elementType) {
-                throw new IllegalArgumentException(where + "K and V must have Q's type " + elementType + "; got " + t.dtype());
-            }
-        }
-        int rank = q.shape().length;
-        if (rank != 3 && rank != 4 || k.shape().length != rank || v.shape().length != rank) {
-            throw new IllegalArgumentException(where + "Q, K, V must all be 3D or all 4D; got shapes "
-                    + Arrays.toString(q.shape()) + ", " + Arrays.toString(k.shape()) + ", " + Arrays.toString(v.shape()));
-        }
 
         // Step 1 — 4D views [B, H, S, D]: a 3D tensor [B, S, H·D] splits its last axis as (H, D), heads outer.
-        int batch = q.shape()[0];
-        int numHeads;
-        int numKvHeads;
-        int qLen;
-        int newKvLen;
-        int headDim;
-        int valueHeadDim;
-        double[] q4;
-        double[] k4;
-        double[] v4;
-        if (rank == 4) {
-            if (attributes.qNumHeads() != null || attributes.kvNumHeads() != null) {
-                throw new IllegalArgumentException(where + "q_num_heads / kv_num_heads are set but Q is 4D; "
-                        + "they belong to 3D inputs only");
-            }
-            numHeads = q.shape()[1];
-            qLen = q.shape()[2];
-            headDim = q.shape()[3];
-            numKvHeads = k.shape()[1];
-            newKvLen = k.shape()[2];
-            valueHeadDim = v.shape()[3];
-            requireShape(where, "K", k.shape(), batch, numKvHeads, newKvLen, headDim);
-            requireShape(where, "V", v.shape(), batch, numKvHeads, newKvLen, valueHeadDim);
-            q4 = q.values();
-            k4 = k.values();
-            v4 = v.values();
-        } else {
-            if (attributes.qNumHeads() == null || attributes.kvNumHeads() == null) {
-                throw new IllegalArgumentException(where + "3D inputs need both q_num_heads and kv_num_heads; got "
-                        + attributes.qNumHeads() + " and " + attributes.kvNumHeads());
-            }
-            numHeads = attributes.qNumHeads();
-            numKvHeads = attributes.kvNumHeads();
-            qLen = q.shape()[1];
-            newKvLen = k.shape()[1];
-            headDim = headSize(where, "Q", q.shape()[2], numHeads, "q_num_heads");
-            int keyHeadDim = headSize(where, "K", k.shape()[2], numKvHeads, "kv_num_heads");
-            if (keyHeadDim != headDim) {
-                throw new IllegalArgumentException(where + "K's head size " + keyHeadDim + " (" + k.shape()[2] + " / "
-                        + numKvHeads + ") differs from Q's " + headDim);
-            }
-            valueHeadDim = headSize(where, "V", v.shape()[2], numKvHeads, "kv_num_heads");
-            requireShape(where, "K", k.shape(), batch, newKvLen, numKvHeads * headDim);
-            requireShape(where, "V", v.shape(), batch, newKvLen, numKvHeads * valueHeadDim);
-            q4 = splitHeads(q.values(), batch, qLen, numHeads, headDim);
-            k4 = splitHeads(k.values(), batch, newKvLen, numKvHeads, headDim);
-            v4 = splitHeads(v.values(), batch, newKvLen, numKvHeads, valueHeadDim);
-        }
-
-        AttentionProblem.Builder problem = AttentionProblem.builder().batch(batch).numHeads(numHeads)
-                .numKvHeads(numKvHeads).qLen(qLen).newKvLen(newKvLen).headDim(headDim).valueHeadDim(valueHeadDim)
-                .query(q4).key(k4).value(v4);
+        Heads h = heads(where, testCase);
+        AttentionProblem.Builder problem = AttentionProblem.builder().batch(h.batch()).numHeads(h.numHeads())
+                .numKvHeads(h.numKvHeads()).qLen(h.qLen()).newKvLen(h.newKvLen()).headDim(h.headDim())
+                .valueHeadDim(h.valueHeadDim()).query(h.query()).key(h.key()).value(h.value());
 
         // Step 2 — KV cache: present = concat(past, new) along the sequence; T = P + Skv keys.
-        StoredTensor pastKey = testCase.inputs().get("past_key");
-        StoredTensor pastValue = testCase.inputs().get("past_value");
-        if ((pastKey == null) != (pastValue == null)) {
-            throw new IllegalArgumentException(where + "past_key and past_value must be given together");
-        }
-        int pastLen = 0;
-        if (pastKey != null) {
-            pastLen = pastKey.shape().length == 4 ? pastKey.shape()[2] : -1;
-            requireShape(where, "past_key", pastKey.shape(), batch, numKvHeads, pastLen, headDim);
-            requireShape(where, "past_value", pastValue.shape(), batch, numKvHeads, pastLen, valueHeadDim);
-            requireType(where, "past_key", pastKey, elementType);
-            requireType(where, "past_value", pastValue, elementType);
-            problem.past(pastKey.values(), pastValue.values(), pastLen);
-        }
-        int kvLen = pastLen + newKvLen;
+        int pastLen = past(where, testCase, h, problem);
+        int kvLen = pastLen + h.newKvLen();
 
         // Step 3 — scale, softcap.
         if (attributes.scale() != null) {
@@ -262,88 +198,190 @@ public final class OnnxConformance {
         problem.softcap(attributes.softcap());
 
         // Step 4 — attn_mask: bool (true = attend) or additive; a short last axis (opset 24) is padded as hidden.
-        StoredTensor mask = testCase.inputs().get("attn_mask");
-        if (mask != null) {
-            if (mask.dtype() != DType.BOOL) {
-                requireType(where, "attn_mask", mask, elementType);
-            }
-            int[] shape = mask.shape();
-            if (shape.length == 0) {
-                throw new IllegalArgumentException(where + "attn_mask is a scalar; expected rank 1 to 4");
-            }
-            int maskKeys = shape[shape.length - 1];
-            double[] values = mask.values();
-            if (maskKeys < kvLen) {
-                if (testCase.opset() < 24) {
-                    throw new IllegalArgumentException(where + "attn_mask " + Arrays.toString(shape) + " covers " + maskKeys
-                            + " keys but there are " + kvLen + "; padding a short mask is an opset-24 rule");
-                }
-                double hidden = mask.dtype() == DType.BOOL ? 0.0 : Double.NEGATIVE_INFINITY;
-                values = padLastAxis(values, maskKeys, kvLen, hidden);
-                shape = shape.clone();
-                shape[shape.length - 1] = kvLen;
-            }
-            if (mask.dtype() == DType.BOOL) {
-                boolean[] keep = new boolean[values.length];
-                for (int i = 0; i < keep.length; i++) {
-                    keep[i] = values[i] != 0.0;
-                }
-                problem.booleanMask(keep, MaskConvention.KEEP_WHERE_TRUE, shape);
-            } else {
-                problem.additiveMask(values, shape);
-            }
-        }
+        mask(where, testCase, kvLen, problem);
 
         // Step 5 — nonpad_kv_seqlen: keys j ≥ nonpad[b] hidden; also the causal offset nonpad[b] − Sq.
-        StoredTensor nonpad = testCase.inputs().get("nonpad_kv_seqlen");
-        int[] keyLengths = null;
-        if (nonpad != null) {
-            if (pastKey != null || testCase.outputs().containsKey("present_key") || testCase.outputs().containsKey("present_value")) {
-                throw new IllegalArgumentException(where + "nonpad_kv_seqlen must not be combined with past_* or present_*");
-            }
-            requireShape(where, "nonpad_kv_seqlen", nonpad.shape(), batch);
-            keyLengths = new int[batch];
-            for (int b = 0; b < batch; b++) {
-                long length = nonpad.integers()[b];
-                if (length < 0 || length > kvLen) {
-                    throw new IllegalArgumentException(where + "nonpad_kv_seqlen[" + b + "] (" + length
-                            + ") must be in [0, " + kvLen + "]");
-                }
-                keyLengths[b] = (int) length;
-            }
+        int[] keyLengths = keyLengths(where, testCase, h.batch(), kvLen);
+        if (keyLengths != null) {
             problem.keyLengths(keyLengths);
         }
 
         // Step 6 — is_causal: key j visible to query i iff j ≤ i + offset.
         if (attributes.isCausal()) {
-            if (pastKey != null) {
+            if (testCase.inputs().containsKey("past_key")) {
                 problem.causal(QueryPositions.startingAt(pastLen));
             } else if (keyLengths != null) {
-                int[] first = new int[batch];
-                for (int b = 0; b < batch; b++) {
-                    first[b] = keyLengths[b] - qLen;
+                int[] first = new int[h.batch()];
+                for (int b = 0; b < h.batch(); b++) {
+                    first[b] = keyLengths[b] - h.qLen();
                 }
                 problem.causal(QueryPositions.startingAtPerBatch(first));
             } else {
                 problem.causal(QueryPositions.aligned(CausalAlignment.TOP_LEFT));
             }
         }
+        return problem.build();
+    }
 
-        // Step 7 — the oracle, then the requested outputs in ONNX shapes, rounded once to T1.
-        AttentionResult result = OracleAttention.attend(problem.build());
+    /** Step 1: Q, K, V checked (one float type, all 3D or all 4D) and viewed as [B, H, S, D]. */
+    private static Heads heads(String where, OnnxAttentionCase testCase) {
+        StoredTensor q = testCase.inputs().get("Q");
+        StoredTensor k = testCase.inputs().get("K");
+        StoredTensor v = testCase.inputs().get("V");
+        requireFloat(where, "Q", q);
+        for (StoredTensor t : List.of(k, v)) {
+            if (t.dtype() != q.dtype()) {
+                throw new IllegalArgumentException(where + "K and V must have Q's type " + q.dtype() + "; got " + t.dtype());
+            }
+        }
+        int rank = q.shape().length;
+        if (rank != 3 && rank != 4 || k.shape().length != rank || v.shape().length != rank) {
+            throw new IllegalArgumentException(where + "Q, K, V must all be 3D or all 4D; got shapes "
+                    + Arrays.toString(q.shape()) + ", " + Arrays.toString(k.shape()) + ", " + Arrays.toString(v.shape()));
+        }
+        OnnxAttentionCase.Attributes attributes = testCase.attributes();
+        if (rank == 4) {
+            if (attributes.qNumHeads() != null || attributes.kvNumHeads() != null) {
+                throw new IllegalArgumentException(where + "q_num_heads / kv_num_heads are set but Q is 4D; "
+                        + "they belong to 3D inputs only");
+            }
+            int[] qs = q.shape();
+            int[] ks = k.shape();
+            requireShape(where, "K", ks, qs[0], ks[1], ks[2], qs[3]);
+            requireShape(where, "V", v.shape(), qs[0], ks[1], ks[2], v.shape()[3]);
+            return new Heads(qs[0], qs[1], ks[1], qs[2], ks[2], qs[3], v.shape()[3], q.values(), k.values(), v.values());
+        }
+        return splitHeads(where, attributes, q, k, v);
+    }
+
+    /** Step 1 for 3D inputs [B, S, H·D]: the head counts come from q_num_heads and kv_num_heads. */
+    private static Heads splitHeads(String where, OnnxAttentionCase.Attributes attributes, StoredTensor q, StoredTensor k,
+            StoredTensor v) {
+        if (attributes.qNumHeads() == null || attributes.kvNumHeads() == null) {
+            throw new IllegalArgumentException(where + "3D inputs need both q_num_heads and kv_num_heads; got "
+                    + attributes.qNumHeads() + " and " + attributes.kvNumHeads());
+        }
+        int batch = q.shape()[0];
+        int numHeads = attributes.qNumHeads();
+        int numKvHeads = attributes.kvNumHeads();
+        int qLen = q.shape()[1];
+        int newKvLen = k.shape()[1];
+        int headDim = headSize(where, "Q", q.shape()[2], numHeads, "q_num_heads");
+        int keyHeadDim = headSize(where, "K", k.shape()[2], numKvHeads, "kv_num_heads");
+        if (keyHeadDim != headDim) {
+            throw new IllegalArgumentException(where + "K's head size " + keyHeadDim + " (" + k.shape()[2] + " / "
+                    + numKvHeads + ") differs from Q's " + headDim);
+        }
+        int valueHeadDim = headSize(where, "V", v.shape()[2], numKvHeads, "kv_num_heads");
+        requireShape(where, "K", k.shape(), batch, newKvLen, numKvHeads * headDim);
+        requireShape(where, "V", v.shape(), batch, newKvLen, numKvHeads * valueHeadDim);
+        return new Heads(batch, numHeads, numKvHeads, qLen, newKvLen, headDim, valueHeadDim,
+                splitHeads(q.values(), batch, qLen, numHeads, headDim),
+                splitHeads(k.values(), batch, newKvLen, numKvHeads, headDim),
+                splitHeads(v.values(), batch, newKvLen, numKvHeads, valueHeadDim));
+    }
+
+    /** Step 2: past_key, past_value [B, Hkv, P, D|Dv] given to the problem; returns P (0 without a past). */
+    private static int past(String where, OnnxAttentionCase testCase, Heads h, AttentionProblem.Builder problem) {
+        StoredTensor pastKey = testCase.inputs().get("past_key");
+        StoredTensor pastValue = testCase.inputs().get("past_value");
+        if ((pastKey == null) != (pastValue == null)) {
+            throw new IllegalArgumentException(where + "past_key and past_value must be given together");
+        }
+        if (pastKey == null) {
+            return 0;
+        }
+        int pastLen = pastKey.shape().length == 4 ? pastKey.shape()[2] : -1;
+        requireShape(where, "past_key", pastKey.shape(), h.batch(), h.numKvHeads(), pastLen, h.headDim());
+        requireShape(where, "past_value", pastValue.shape(), h.batch(), h.numKvHeads(), pastLen, h.valueHeadDim());
+        DType elementType = testCase.inputs().get("Q").dtype();
+        requireType(where, "past_key", pastKey, elementType);
+        requireType(where, "past_value", pastValue, elementType);
+        problem.past(pastKey.values(), pastValue.values(), pastLen);
+        return pastLen;
+    }
+
+    /** Step 4: attn_mask, bool (true = attend) or additive; a last axis short of kvLen keys is padded as hidden (opset 24). */
+    private static void mask(String where, OnnxAttentionCase testCase, int kvLen, AttentionProblem.Builder problem) {
+        StoredTensor mask = testCase.inputs().get("attn_mask");
+        if (mask == null) {
+            return;
+        }
+        if (mask.dtype() != DType.BOOL) {
+            requireType(where, "attn_mask", mask, testCase.inputs().get("Q").dtype());
+        }
+        int[] shape = mask.shape();
+        if (shape.length == 0) {
+            throw new IllegalArgumentException(where + "attn_mask is a scalar; expected rank 1 to 4");
+        }
+        int maskKeys = shape[shape.length - 1];
+        double[] values = mask.values();
+        if (maskKeys < kvLen) {
+            if (testCase.opset() < 24) {
+                throw new IllegalArgumentException(where + "attn_mask " + Arrays.toString(shape) + " covers " + maskKeys
+                        + " keys but there are " + kvLen + "; padding a short mask is an opset-24 rule");
+            }
+            double hidden = mask.dtype() == DType.BOOL ? 0.0 : Double.NEGATIVE_INFINITY;
+            values = padLastAxis(values, maskKeys, kvLen, hidden);
+            shape = shape.clone();
+            shape[shape.length - 1] = kvLen;
+        }
+        if (mask.dtype() == DType.BOOL) {
+            boolean[] keep = new boolean[values.length];
+            for (int i = 0; i < keep.length; i++) {
+                keep[i] = values[i] != 0.0;
+            }
+            problem.booleanMask(keep, MaskConvention.KEEP_WHERE_TRUE, shape);
+        } else {
+            problem.additiveMask(values, shape);
+        }
+    }
+
+    /** Step 5: nonpad_kv_seqlen [B] as key lengths in [0, kvLen], or null when the case has none. */
+    private static int[] keyLengths(String where, OnnxAttentionCase testCase, int batch, int kvLen) {
+        StoredTensor nonpad = testCase.inputs().get("nonpad_kv_seqlen");
+        if (nonpad == null) {
+            return null;
+        }
+        if (testCase.inputs().containsKey("past_key") || testCase.outputs().containsKey("present_key")
+                || testCase.outputs().containsKey("present_value")) {
+            throw new IllegalArgumentException(where + "nonpad_kv_seqlen must not be combined with past_* or present_*");
+        }
+        requireShape(where, "nonpad_kv_seqlen", nonpad.shape(), batch);
+        int[] keyLengths = new int[batch];
+        for (int b = 0; b < batch; b++) {
+            long length = nonpad.integers()[b];
+            if (length < 0 || length > kvLen) {
+                throw new IllegalArgumentException(where + "nonpad_kv_seqlen[" + b + "] (" + length
+                        + ") must be in [0, " + kvLen + "]");
+            }
+            keyLengths[b] = (int) length;
+        }
+        return keyLengths;
+    }
+
+    /** The oracle's result → the outputs the case requests, in ONNX shapes (Y 3D when Q is), rounded once to T1. */
+    static Map<String, StoredTensor> outputs(OnnxAttentionCase testCase, AttentionProblem p, AttentionResult result) {
+        StoredTensor q = testCase.inputs().get("Q");
+        DType elementType = q.dtype();
+        int batch = p.batch();
+        int numHeads = p.numHeads();
+        int qLen = p.qLen();
+        int kvLen = p.kvLen();
+        int valueHeadDim = p.valueHeadDim();
         Map<String, StoredTensor> outputs = new LinkedHashMap<>();
         for (String slot : testCase.outputs().keySet()) {
             switch (slot) {
-                case "Y" -> outputs.put(slot, rank == 4
+                case "Y" -> outputs.put(slot, q.shape().length == 4
                         ? StoredTensor.ofFloats(elementType, new int[] {batch, numHeads, qLen, valueHeadDim}, result.output())
                         : StoredTensor.ofFloats(elementType, new int[] {batch, qLen, numHeads * valueHeadDim},
                                 mergeHeads(result.output(), batch, qLen, numHeads, valueHeadDim)));
                 case "present_key" -> outputs.put(slot, StoredTensor.ofFloats(elementType,
-                        new int[] {batch, numKvHeads, kvLen, headDim}, result.presentKey()));
+                        new int[] {batch, p.numKvHeads(), kvLen, p.headDim()}, result.presentKey()));
                 case "present_value" -> outputs.put(slot, StoredTensor.ofFloats(elementType,
-                        new int[] {batch, numKvHeads, kvLen, valueHeadDim}, result.presentValue()));
+                        new int[] {batch, p.numKvHeads(), kvLen, valueHeadDim}, result.presentValue()));
                 case "qk_matmul_output" -> {
-                    double[] stage = switch (attributes.qkMatmulOutputMode()) {
+                    double[] stage = switch (testCase.attributes().qkMatmulOutputMode()) {
                         case 0 -> result.scaledScores();    // spec: before softcap, even when softcap is set
                         case 1 -> result.cappedScores();
                         case 2 -> result.logits();          // capped + bias, −∞ where hidden, no guard
@@ -351,7 +389,7 @@ public final class OnnxConformance {
                     };
                     outputs.put(slot, StoredTensor.ofFloats(elementType, new int[] {batch, numHeads, qLen, kvLen}, stage));
                 }
-                default -> throw new IllegalArgumentException(where + "unknown output " + slot);
+                default -> throw new IllegalArgumentException(testCase.name() + ": unknown output " + slot);
             }
         }
         return outputs;

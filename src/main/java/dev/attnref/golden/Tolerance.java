@@ -5,6 +5,9 @@ package dev.attnref.golden;
  * {@code |actual − expected| ≤ atol + rtol·|expected|}, and non-finite values must match exactly
  * (NaN with NaN, +∞ with +∞, −∞ with −∞). reference-data/README.md ("Tolerances") explains the sizes.
  *
+ * <p>Every tolerance of the golden package is here, with its reason. The ONNX conformance cases carry their
+ * own ({@link OnnxAttentionCase.Tolerance}, read from each case file: ONNX's node-test rule, not ours).
+ *
  * @param atol absolute part, ≥ 0
  * @param rtol relative part, ≥ 0
  */
@@ -26,6 +29,19 @@ public record Tolerance(double atol, double rtol) {
      * leaves an order of margin and still fails a wrong scale, mask, pairing or layout (1e-2 or more).
      */
     public static final Tolerance FLOAT32 = new Tolerance(1e-5, 1e-4);
+
+    /**
+     * Outputs that are not floating point (int64 token ids, BOOL): a port computes them exactly or not at all,
+     * and a token one off is a different decode.
+     */
+    public static final Tolerance EXACT = new Tolerance(0, 0);
+
+    /**
+     * How far the chosen token's logit must lead the runner-up at every step of a greedy generation case:
+     * 1e-3 is a hundred times a float32 port's ~1e-5 logit error (see {@link #FLOAT32}), so such a port picks
+     * the same tokens; the generator refuses a case whose lead is smaller.
+     */
+    public static final double GREEDY_MARGIN = 1e-3;
 
     public Tolerance {
         if (!(atol >= 0) || !(rtol >= 0) || Double.isInfinite(atol) || Double.isInfinite(rtol)) {

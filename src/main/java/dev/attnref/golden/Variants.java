@@ -12,7 +12,7 @@ public final class Variants {
 
     static {
         List<GoldenVariant<?>> all = new ArrayList<>(List.of(new SdpaVariant(), new GqaVariant(), new RopeVariant(),
-                new MlaVariant(), new MfaVariant(), new NormVariant(), new FfnVariant(), new BlockVariant(),
+                new MlaVariant(), new MfaVariant(), PartVariant.norm(), PartVariant.ffn(), new BlockVariant(),
                 new GenerationVariant()));
         all.addAll(MirrorVariants.all());
         Map<String, GoldenVariant<?>> byId = new LinkedHashMap<>();

@@ -236,7 +236,7 @@ public final class WalkthroughAttention implements AttentionLayer {
         Tensor merged = trace.record("transpose(1, 2)", "B, T, H, D", heads.transpose(1, 2));
         merged = trace.record("merge heads (reshape)", "B, T, H·D",
                 merged.reshape(batch, qLen, numHeads * headDim));                           // [B, T, H·D]
-        return trace.record("out = ·W_Oᵀ", "B, T, M", outputProj.forward(merged));         // [B, T, M]
+        return trace.record("out = merged·W_Oᵀ", "B, T, M", outputProj.forward(merged));   // [B, T, M]
     }
 
     @Override

@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class BugsCommandTest {
     private static String run(String... args) {
         StringWriter out = new StringWriter();
-        CommandLine cli = new CommandLine(new Main());
+        CommandLine cli = Main.commandLine();
         cli.setOut(new PrintWriter(out));
         assertEquals(0, cli.execute(args), "exit code of attnref " + String.join(" ", args));
         return out.toString();
@@ -31,6 +31,40 @@ class BugsCommandTest {
             assertTrue(table.lines().anyMatch(l -> l.startsWith(bug.id() + " ") && l.contains(" " + bug.kind().label() + " ")
                     && l.contains(" " + bug.fixTag() + " ")), "no row for " + bug.id());
         }
+    }
+
+    @Test
+    void tableCarriesEachBugsPublishedLineAndEffect() {
+        String table = run("bugs");
+        for (BugCatalogue.Bug bug : BugCatalogue.load().bugs()) {
+            String row = table.lines().filter(l -> l.startsWith(bug.id() + " ")).findFirst().orElseThrow();
+            assertTrue(row.contains(ColumnTable.shorten(bug.publishedLines(), 48))
+                    && row.endsWith(ColumnTable.shorten(bug.effect(), 72)), row);
+        }
+        assertTrue(table.contains("S000-MQA-MASK") && table.contains("attention_scores += attention_mask * -1e-9"), table);
+    }
+
+    @Test
+    void anIdPrintsThatBugInFull() throws Exception {
+        BugCatalogue.Bug bug = BugCatalogue.load().get("S000-MQA-MASK");
+        String text = run("bugs", "S000-MQA-MASK");
+        for (String field : List.of(bug.publishedLines(), bug.does(), bug.effect(), bug.fix(), bug.witness(), bug.section())) {
+            assertTrue(text.contains(field), "missing " + field + " in\n" + text);
+        }
+        JsonNode one = new ObjectMapper().readTree(run("bugs", "S000-MQA-MASK", "--json"));
+        assertEquals(List.of(bug), BugCatalogue.parse("{\"bugs\": [" + one + "]}").bugs());
+        CliRun unknown = CliRun.of("bugs", "S000-NOPE");
+        assertEquals(2, unknown.exitCode());
+        assertEquals(List.of("attnref bugs: bug id (S000-NOPE) is not in the catalogue", "see: attnref bugs --help"),
+                unknown.errLines());
+    }
+
+    @Test
+    void shortenCutsAtAWordAndMarksTheCut() {
+        assertEquals("one two", ColumnTable.shorten("one two", 7));
+        assertEquals("one two…", ColumnTable.shorten("one two three", 9));
+        assertEquals("abcdefgh…", ColumnTable.shorten("abcdefghijkl", 9));
+        assertEquals("first line…", ColumnTable.shorten("first line\nsecond", 40));
     }
 
     @Test

@@ -3,15 +3,14 @@ package dev.attnref.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.attnref.golden.OnnxConformance;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code attnref conformance}, run through Main's sub-command list: a table row per case, the
@@ -20,22 +19,9 @@ import picocli.CommandLine;
 class ConformanceCommandTest {
     private static final Path CASES = OnnxConformance.defaultCaseDirectory();
 
-    private record Run(int exitCode, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(new Main());
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        int code = cli.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
-
     @Test
-    void allSharedCasesPassWithExitCodeZero() {
-        Run r = run("conformance");
+    void allCommittedCasesPassWithExitCodeZero() {
+        CliRun r = CliRun.of("conformance");
         assertEquals(0, r.exitCode(), r.out());
         assertTrue(r.out().startsWith("case "), r.out());
         assertTrue(r.out().contains("ONNX Attention conformance: 76 passed, 0 failed"), r.out());
@@ -51,7 +37,7 @@ class ConformanceCommandTest {
         String bad = "test_attention_4d_causal.json";
         Files.copy(CASES.resolve(good), dir.resolve(good));
         Files.writeString(dir.resolve(bad), Files.readString(CASES.resolve(bad)).replace("\"opset\":23", "\"opset\":99"));
-        Run r = run("conformance", "--dir", dir.toString());
+        CliRun r = CliRun.of("conformance", "--dir", dir.toString());
         assertEquals(1, r.exitCode(), r.out());
         assertTrue(r.out().contains("ONNX Attention conformance: 1 passed, 1 failed"), r.out());
         assertTrue(r.out().lines().anyMatch(l -> l.startsWith("test_attention_4d_causal ") && l.endsWith("FAIL")), r.out());
@@ -60,9 +46,29 @@ class ConformanceCommandTest {
     }
 
     @Test
-    void aMissingFolderIsAUsageError(@TempDir Path dir) {
-        Run r = run("conformance", "--dir", dir.resolve("nowhere").toString());
+    void aMissingFolderIsAOneLineUsageError(@TempDir Path dir) {
+        CliRun r = CliRun.of("conformance", "--dir", dir.resolve("nowhere").toString());
         assertEquals(2, r.exitCode());
-        assertTrue(r.err().contains("nowhere does not exist"), r.err());
+        assertEquals(2, r.errLines().size(), r.err());
+        assertTrue(r.errLines().get(0).startsWith("attnref conformance: ") && r.err().contains("nowhere does not exist"), r.err());
+    }
+
+    @Test
+    void jsonHoldsEveryCaseAndTheSummary(@TempDir Path dir) throws IOException {
+        String good = "test_attention_4d.json";
+        String bad = "test_attention_4d_causal.json";
+        Files.copy(CASES.resolve(good), dir.resolve(good));
+        Files.writeString(dir.resolve(bad), Files.readString(CASES.resolve(bad)).replace("\"opset\":23", "\"opset\":99"));
+        CliRun r = CliRun.of("conformance", "--dir", dir.toString(), "--json");
+        assertEquals(1, r.exitCode(), r.err());
+        JsonNode report = new ObjectMapper().readTree(r.out());
+        assertEquals(1, report.path("passed").asInt());
+        assertEquals(1, report.path("failed").asInt());
+        JsonNode passed = report.path("cases").get(0);
+        assertEquals("test_attention_4d", passed.path("case").asText());
+        assertTrue(passed.path("passed").asBoolean());
+        assertEquals("Y", passed.path("outputs").get(0).path("output").asText());
+        assertEquals(0.001, passed.path("tolerance").path("rtol").asDouble());
+        assertTrue(report.path("cases").get(1).path("error").asText().contains("has opset 99; expected 23 or 24"), r.out());
     }
 }

@@ -4,39 +4,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.util.Arrays;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /** {@code attnref trace} and {@code attnref generate}, run through Main as the launcher runs them. */
 class ModelCommandsTest {
-    private record Run(int exitCode, String out, String err) {
-        List<String> lines() {
-            return Arrays.asList(out.split("\n"));
-        }
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(new Main());
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int code = cli.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
-
-    private static String lineContaining(Run run, String text) {
+    private static String lineContaining(CliRun run, String text) {
         return run.lines().stream().filter(l -> l.contains(text)).findFirst()
                 .orElseThrow(() -> new AssertionError("no line contains '" + text + "' in:\n" + run.out()));
     }
 
     @Test
     void traceGoesFromTokenIdsToLogitsThroughSeed001sStages() {
-        Run run = run("trace", "--variant", "GQA", "--batch", "2", "--seq-len", "5");
+        CliRun run = CliRun.of("trace", "--variant", "GQA", "--batch", "2", "--seq-len", "5");
         assertEquals(0, run.exitCode(), run.err());
         // M = 16, H = 4 → D = 4; GQA default G = 2; V = 32.
         assertTrue(lineContaining(run, "token ids").contains("(B, T)") && lineContaining(run, "token ids").contains("[2, 5]"));
@@ -49,9 +31,9 @@ class ModelCommandsTest {
 
     @Test
     void traceVariantsSetTheNumberOfKvHeads() {
-        assertTrue(lineContaining(run("trace", "--variant", "MQA"), "K = x·W_Kᵀ").contains("[2, 5, 4]"));
-        assertTrue(lineContaining(run("trace", "--variant", "MHA"), "K = x·W_Kᵀ").contains("[2, 5, 16]"));
-        Run learned = run("trace", "--position", "LEARNED", "--ffn", "GELU", "--norm", "LAYER", "--placement", "POST");
+        assertTrue(lineContaining(CliRun.of("trace", "--variant", "MQA"), "K = x·W_Kᵀ").contains("[2, 5, 4]"));
+        assertTrue(lineContaining(CliRun.of("trace", "--variant", "MHA"), "K = x·W_Kᵀ").contains("[2, 5, 16]"));
+        CliRun learned = CliRun.of("trace", "--position", "LEARNED", "--ffn", "GELU", "--norm", "LAYER", "--placement", "POST");
         assertEquals(0, learned.exitCode(), learned.err());
         assertTrue(learned.out().contains("+ learned positions") && !learned.out().contains("RoPE(Q)"), learned.out());
         assertTrue(lineContaining(learned, "gelu(·)").contains("[2, 5, 64]"), learned.out());
@@ -60,58 +42,100 @@ class ModelCommandsTest {
     @Test
     void traceShowsTheCacheOfEachLatentVariant() {
         // Defaults: B = 2, T = 5, M = 16, H = 4; MLA C = 6, P = 2, D_nope = 4, Dv = 4; MFA C = 6.
-        Run absorbed = run("trace", "--variant", "MLA");
+        CliRun absorbed = CliRun.of("trace", "--variant", "MLA");
         assertEquals(0, absorbed.exitCode(), absorbed.err());
         assertTrue(lineContaining(absorbed, "cache: latent c_kv").contains("(B, S, C)")
                 && lineContaining(absorbed, "cache: latent c_kv").contains("[2, 5, 6]"), absorbed.out());
         assertTrue(lineContaining(absorbed, "k_R").contains("[2, 5, 2]"), absorbed.out());
-        Run naive = run("trace", "--variant", "MLA", "--mla-form", "NAIVE", "--kv-lora-rank", "3");
+        CliRun naive = CliRun.of("trace", "--variant", "MLA", "--mla-form", "NAIVE", "--kv-lora-rank", "3");
         assertTrue(lineContaining(naive, "cache: keys").contains("[2, 4, 5, 6]"), naive.out());    // D_nope + P = 6
         assertTrue(lineContaining(naive, "cache: values").contains("[2, 4, 5, 4]"), naive.out());
-        Run mfa = run("trace", "--variant", "MFA", "--mfa-head-dim", "8");
+        CliRun mfa = CliRun.of("trace", "--variant", "MFA", "--mfa-head-dim", "8");
         assertTrue(lineContaining(mfa, "cache: shared value").contains("[2, 5, 8]"), mfa.out());
-        Run keyReuse = run("trace", "--variant", "MFA-KR");
+        CliRun keyReuse = CliRun.of("trace", "--variant", "MFA-KR");
         assertTrue(keyReuse.out().startsWith("attnref trace: MFA-KR"), keyReuse.out());
         assertTrue(lineContaining(keyReuse, "before RoPE").contains("[2, 5, 6]") && !keyReuse.out().contains("shared value"),
                 keyReuse.out());
         assertTrue(lineContaining(keyReuse, "scores").contains("[2, 4, 5, 5]"), keyReuse.out());
     }
 
+    /** A bad option is one line naming the option as typed and its value, then where to read more; exit code 2. */
+    private static void assertUsageError(String expected, String... args) {
+        CliRun run = CliRun.of(args);
+        assertEquals(2, run.exitCode(), String.join(" ", args));
+        assertEquals(List.of("attnref " + args[0] + ": " + expected, "see: attnref " + args[0] + " --help"), run.errLines());
+        assertEquals("", run.out());
+    }
+
     @Test
-    void badModelOptionsAreUsageErrorsNamingTheValue() {
-        Run badHeads = run("trace", "--variant", "GQA", "--heads", "6", "--kv-heads", "4", "--model-width", "12");
-        assertEquals(2, badHeads.exitCode());
-        assertTrue(badHeads.err().contains("numKvHeads (4) must divide numHeads (6)"), badHeads.err());
-        Run oddRope = run("trace", "--variant", "MLA", "--qk-rope-dim", "3");
-        assertEquals(2, oddRope.exitCode());
-        assertTrue(oddRope.err().contains("qkRopeHeadDim (3)") && oddRope.err().contains("Usage: attnref trace"),
-                oddRope.err());
-        Run kvHeads = run("generate", "--variant", "MFA", "--kv-heads", "2");
-        assertEquals(2, kvHeads.exitCode());
-        assertTrue(kvHeads.err().contains("--kv-heads (2)"), kvHeads.err());
-        Run learned = run("trace", "--variant", "MFA-KR", "--position", "LEARNED");
-        assertEquals(2, learned.exitCode());
-        assertTrue(learned.err().contains("position (LEARNED) must be ROPE"), learned.err());
-        Run unknown = run("trace", "--variant", "MXA");
+    void badModelOptionsAreOneLineErrorsNamingTheOptionAndValue() {
+        assertUsageError("--kv-heads (4) must divide --heads (6)",
+                "trace", "--variant", "GQA", "--heads", "6", "--kv-heads", "4", "--model-width", "12");
+        assertUsageError("--heads (-2) must be positive", "trace", "--heads", "-2");
+        assertUsageError("--qk-rope-dim (3) must be even: rotary dimensions rotate in pairs",
+                "trace", "--variant", "MLA", "--qk-rope-dim", "3");
+        assertUsageError("MFA --mfa-head-dim (5) must be even: RoPE rotates every pair of the shared head",
+                "generate", "--variant", "MFA", "--mfa-head-dim", "5");
+        assertUsageError("--kv-heads (2) and --head-dim (0) apply to MHA, MQA and GQA only; MFA takes its widths from its own options",
+                "generate", "--variant", "MFA", "--kv-heads", "2");
+        assertUsageError("--position (LEARNED) must be ROPE with MFA-KR attention: it applies RoPE inside attention and "
+                + "takes no added position table", "trace", "--variant", "MFA-KR", "--position", "LEARNED");
+        assertUsageError("--batch (0) must be positive", "trace", "--batch", "0");
+        assertUsageError("--steps (-1) must be non-negative", "generate", "--steps", "-1");
+        CliRun unknown = CliRun.of("trace", "--variant", "MXA");
         assertEquals(2, unknown.exitCode());
-        assertTrue(unknown.err().contains("MXA"), unknown.err());
+        assertTrue(unknown.errLines().get(0).contains("MXA") && unknown.errLines().size() == 2, unknown.err());
+    }
+
+    @Test
+    void traceJsonHoldsEveryStageWithItsCheckedShape() throws Exception {
+        JsonNode trace = new ObjectMapper().readTree(CliRun.of("trace", "--layers", "1", "--json").out());
+        assertEquals("GQA", trace.path("variant").asText());
+        assertEquals(1, trace.path("blocks").asInt());
+        assertEquals(5, trace.path("sizes").path("T").asInt());
+        JsonNode first = trace.path("stages").get(0);
+        assertEquals("token ids", first.path("stage").asText());
+        assertEquals("[2,5]", first.path("shape").toString());
+        JsonNode last = trace.path("stages").get(trace.path("stages").size() - 1);
+        assertEquals("B, T, V", last.path("axes").asText());
+        assertEquals("[2,5,32]", last.path("shape").toString());
+    }
+
+    @Test
+    void oneBlockIsSingular() {
+        assertTrue(CliRun.of("trace", "--layers", "1").out().startsWith("attnref trace: GQA, 1 block, "));
+        assertTrue(CliRun.of("trace", "--layers", "3").out().startsWith("attnref trace: GQA, 3 blocks, "));
+        assertTrue(CliRun.of("generate", "--layers", "1", "--steps", "1").out().contains(", 1 block, model seed"));
+    }
+
+    @Test
+    void generateJsonMatchesTheTextRun() throws Exception {
+        CliRun text = CliRun.of("generate", "--steps", "4", "--seed", "5", "--check-cache");
+        CliRun json = CliRun.of("generate", "--steps", "4", "--seed", "5", "--check-cache", "--json");
+        assertEquals(0, json.exitCode(), json.err());
+        JsonNode run = new ObjectMapper().readTree(json.out());
+        StringBuilder tokens = new StringBuilder();
+        run.path("tokens").forEach(t -> tokens.append(tokens.isEmpty() ? "" : " ").append(t.asInt()));
+        assertEquals(lineContaining(text, "tokens:"), "tokens: 1 2 3 | " + tokens);
+        assertEquals(4, run.path("steps").size());
+        assertTrue(run.path("cacheCheck").path("sameTokens").asBoolean(), json.out());
     }
 
     @Test
     void generateOnEveryLatentVariantAgreesWithoutTheCache() {
         for (String variant : new String[] {"MLA", "MFA", "MFA-KR"}) {
-            Run run = run("generate", "--variant", variant, "--steps", "4", "--check-cache");
+            CliRun run = CliRun.of("generate", "--variant", variant, "--steps", "4", "--check-cache");
             assertEquals(0, run.exitCode(), variant + ": " + run.err());
             assertTrue(run.out().contains("tokens identical"), run.out());
         }
-        Run naive = run("generate", "--variant", "MLA", "--mla-form", "NAIVE", "--greedy", "--steps", "3");
-        Run absorbed = run("generate", "--variant", "MLA", "--mla-form", "ABSORBED", "--greedy", "--steps", "3");
+        CliRun naive = CliRun.of("generate", "--variant", "MLA", "--mla-form", "NAIVE", "--greedy", "--steps", "3");
+        CliRun absorbed = CliRun.of("generate", "--variant", "MLA", "--mla-form", "ABSORBED", "--greedy", "--steps", "3");
         assertEquals(lineContaining(naive, "tokens:"), lineContaining(absorbed, "tokens:"), "same weights, same greedy tokens");
     }
 
     @Test
     void generatePrintsEachTokenWithItsProbabilityAndAgreesWithoutTheCache() {
-        Run run = run("generate", "--steps", "6", "--temperature", "0.8", "--top-k", "8", "--top-p", "0.95",
+        CliRun run = CliRun.of("generate", "--steps", "6", "--temperature", "0.8", "--top-k", "8", "--top-p", "0.95",
                 "--penalty", "1.2", "--seed", "3", "--check-cache");
         assertEquals(0, run.exitCode(), run.err());
         List<String> stepLines = run.lines().stream().filter(l -> l.matches("\\s+\\d+\\s+\\d+\\s+\\d+\\s+[0-9.E-]+")).toList();
@@ -125,19 +149,19 @@ class ModelCommandsTest {
 
     @Test
     void generateIsReproducibleForASeedAndVariesAcrossSeeds() {
-        Run first = run("generate", "--steps", "10", "--seed", "11");
-        Run again = run("generate", "--steps", "10", "--seed", "11");
-        Run other = run("generate", "--steps", "10", "--seed", "12");
+        CliRun first = CliRun.of("generate", "--steps", "10", "--seed", "11");
+        CliRun again = CliRun.of("generate", "--steps", "10", "--seed", "11");
+        CliRun other = CliRun.of("generate", "--steps", "10", "--seed", "12");
         assertEquals(first.out(), again.out());
         assertNotEquals(lineContaining(first, "tokens:"), lineContaining(other, "tokens:"));
     }
 
     @Test
     void generateRejectsANonPositiveTemperature() {
-        Run run = run("generate", "--temperature", "0");
+        CliRun run = CliRun.of("generate", "--temperature", "0");
         assertEquals(2, run.exitCode(), "a bad option value is a usage error");
         assertTrue(run.err().contains("temperature (0.0)") && run.err().contains("greedy"), run.err());
-        Run greedy = run("generate", "--greedy", "--steps", "3");
+        CliRun greedy = CliRun.of("generate", "--greedy", "--steps", "3");
         assertEquals(0, greedy.exitCode(), greedy.err());
         assertTrue(greedy.out().contains("decoding: greedy"), greedy.out());
     }

@@ -15,7 +15,7 @@ class ModelsCommandTest {
 
     private static String run(String... args) {
         StringWriter text = new StringWriter();
-        CommandLine cli = new CommandLine(new Main());
+        CommandLine cli = Main.commandLine();
         cli.setOut(new PrintWriter(text));
         assertEquals(0, cli.execute(args));
         return text.toString();

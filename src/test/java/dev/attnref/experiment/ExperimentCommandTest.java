@@ -62,37 +62,61 @@ class ExperimentCommandTest {
     }
 
     @Test
-    void decodeOnATinySpecWritesOneRowPerShapeEngineAndLength(@TempDir Path dir) throws IOException {
+    void decodeOnATinySpecWritesOneRowPerShapeKernelsAndLength(@TempDir Path dir) throws IOException {
         Table t = runTiny(dir, "E02", """
-                {"cacheLengths": [64, 128], "engines": ["F64_LOOPS", "F32_VECTOR", "FAST"], "chartEngine": "FAST",
-                 "clock": "thread-cpu",
-                 "jitWarmupSeconds": 0.01, "warmups": 1, "warmupSeconds": 0, "minRepeats": 1, "minSeconds": 0,
+                {"cacheLengths": [64, 128], "kernels": ["VECTOR", "SCALAR"], "chartKernels": "VECTOR",
+                 "clock": "thread-cpu", "rounds": 5, "minSeconds": 0, "maxWarmupSeconds": 0,
                  "probeMiB": 1, "probeRepeats": 1, "catalogueCacheLengths": [1024], "batches": [1],
                  "shapes": [{"kind": "gqa", "heads": 2, "kvHeads": 1, "headDim": 8},
                             {"kind": "mla-absorbed", "heads": 2, "latentDim": 8, "ropeDim": 4}]}""", "decode_measured", 2);
-        assertEquals(2 * 3 * 2, t.rowCount());
-        // bytes read by the MQA core at S = 128 in float64: 128 · 1·(8 + 8) · 8 = 16,384; in float32 half of it
-        assertEquals(16_384.0, Results.number(t, "bytes_read", 1));
-        assertEquals(8_192.0, Results.number(t, "bytes_read", 5));
-        assertEquals("fast float32 (dev.attnref.fast)", Results.text(t, "engine", 5));
+        assertEquals(2 * 2 * 2, t.rowCount());
+        // rows by length, then shape, then kernels: the MQA core at S = 128 reads 128 · 1·(8 + 8) · 4 = 8,192 bytes
+        assertEquals(8_192.0, Results.number(t, "bytes_read", 4));
+        assertEquals("fast float32 (dev.attnref.fast)", Results.text(t, "engine", 4));
+        assertEquals("fast float32 scalar twin (dev.attnref.fast)", Results.text(t, "engine", 5));
+        for (int r = 0; r < t.rowCount(); r++) {
+            assertEquals(5.0, Results.number(t, "repeats", r));
+            assertTrue(Results.number(t, "min_ms", r) <= Results.number(t, "median_ms", r)
+                    && Results.number(t, "median_ms", r) <= Results.number(t, "max_ms", r), "row " + r);
+            assertTrue(Results.text(t, "busy", r).matches("no|(load|steal|spread|jit)(\\+(steal|spread|jit))*"),
+                    Results.text(t, "busy", r));
+        }
         // thread-cpu timing runs one thread whatever --threads says, and the stamp says so
         assertEquals(1.0, Results.number(t, "threads", 0));
+    }
+
+    @Test
+    void aPrefillFitOverFewerThanFourOctavesIsRefused(@TempDir Path dir) throws IOException {
+        Run r = run("experiment", "E03", "--quick", "--spec", spec(dir, "E03", """
+                {"lengths": [16, 32, 64, 128], "kernels": "VECTOR", "fitFrom": 16, "clock": "thread-cpu", "rounds": 5,
+                 "minSeconds": 0, "maxWarmupSeconds": 0, "catalogueLengths": [512],
+                 "shapes": [{"kind": "gqa", "heads": 2, "kvHeads": 1, "headDim": 8}],
+                 "moduleShape": {"modelWidth": 16, "heads": 2, "qLoraRank": 0, "kvLoraRank": 8, "nopeDim": 4,
+                                 "ropeDim": 2, "valueDim": 4},
+                 "moduleLengths": [4, 64], "moduleFitFrom": 4}""").toString(), "--out", dir.resolve("out").toString());
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("spec 'fitFrom' (16.0) to the largest S (128.0) spans 3.0 octaves; a fitted exponent "
+                + "needs ≥ 4.0"), r.err());
     }
 
     @Test
     void everyOtherExperimentRunsOnATinySpec(@TempDir Path dir) throws IOException {
         runTiny(dir, "E01", "{\"precisions\": [\"bf16\"], \"contexts\": [1024]}", "kv_per_token");
         Table fits = runTiny(dir, "E03", """
-                {"lengths": [16, 32], "engine": "F32_LOOPS", "fitFrom": 16, "clock": "thread-cpu", "jitWarmupSeconds": 0.01, "warmups": 1,
-                 "warmupSeconds": 0, "minRepeats": 1, "minSeconds": 0, "catalogueLengths": [512],
-                 "shapes": [{"kind": "mfa-kr", "heads": 2, "headDim": 8}],
+                {"lengths": [16, 32, 64, 128, 256], "kernels": "SCALAR", "fitFrom": 16, "clock": "thread-cpu", "rounds": 5,
+                 "minSeconds": 0, "maxWarmupSeconds": 0, "catalogueLengths": [512],
+                 "shapes": [{"kind": "mla-absorbed", "heads": 2, "latentDim": 8, "ropeDim": 4}],
                  "moduleShape": {"modelWidth": 16, "heads": 2, "qLoraRank": 0, "kvLoraRank": 8, "nopeDim": 4,
                                  "ropeDim": 2, "valueDim": 4},
-                 "moduleLengths": [4, 8], "moduleFitFrom": 4}""", "prefill_fit");
+                 "moduleLengths": [4, 16, 64], "moduleFitFrom": 4}""", "prefill_fit");
         assertEquals(3, fits.rowCount());     // one core shape and the two MLA modules
+        for (int r = 0; r < fits.rowCount(); r++) {
+            assertTrue(Results.number(fits, "exponent_low95", r) <= Results.number(fits, "exponent", r)
+                    && Results.number(fits, "exponent", r) <= Results.number(fits, "exponent_high95", r), "row " + r);
+        }
         runTiny(dir, "E04", """
                 {"jdks": ["current"], "threads": [1], "probeMiB": 1, "probeRepeats": 1, "cacheLength": 64, "heads": 2,
-                 "kvHeads": 1, "headDim": 8, "warmupSeconds": 0, "minSeconds": 0}""", "sweep");
+                 "kvHeads": 1, "headDim": 8, "rounds": 5, "minSeconds": 0, "maxWarmupSeconds": 0}""", "sweep");
         Table rank = runTiny(dir, "E05", """
                 {"precisionShape": {"kind": "gqa", "heads": 2, "kvHeads": 1, "headDim": 8}, "precisionLengths": [8, 16],
                  "moduleShape": {"modelWidth": 16, "heads": 2, "qLoraRank": 8, "kvLoraRank": 8, "nopeDim": 4,

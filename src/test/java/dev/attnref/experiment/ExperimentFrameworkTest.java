@@ -47,12 +47,14 @@ class ExperimentFrameworkTest {
     void stampedCsvEndsWithTheStampColumnsOnEveryRow(@TempDir Path dir) throws IOException {
         Results r = Results.of("t", "name:s", "count:i", "value:d");
         r.add("a", 1, 0.5).add("b", 2, Double.NEGATIVE_INFINITY);
-        Stamp stamp = new Stamp("abc123", "Vendor 17", "Test CPU", 2, "quick");
+        // steal 20 of 1,000 ticks between start and end: 2.0%
+        Stamp stamp = new Stamp("abc123", "Vendor 17", "Test CPU", 2, "quick", 4, new Stamp.Load(1.5, 100, 10_000),
+                new Stamp.Load(3.25, 120, 11_000));
         Path file = dir.resolve("results/t.csv");
         r.write(file, stamp);
         List<String> lines = Files.readAllLines(file);
-        assertEquals("name,count,value,commit,jdk,cpu,threads,mode", lines.get(0));
-        assertEquals("a,1,0.5,abc123,Vendor 17,Test CPU,2,quick", lines.get(1));
+        assertEquals("name,count,value,commit,jdk,cpu,threads,mode,cores,load_start,load_end,steal_pct", lines.get(0));
+        assertEquals("a,1,0.5,abc123,Vendor 17,Test CPU,2,quick,4,1.50,3.25,2.0", lines.get(1));
         Table back = Results.read(file);
         assertEquals(Double.NEGATIVE_INFINITY, Results.number(back, "value", 1));
         assertEquals("quick", Results.text(back, "mode", 1));
@@ -107,25 +109,4 @@ class ExperimentFrameworkTest {
         assertEquals(Charts.svgAvailable() ? 2 : 1, files.size());
     }
 
-    @Test
-    void powerFitRecoversTheExponentOfExactPowerLaws() {
-        double[] x = {128, 256, 512, 1024};
-        double[] quadratic = {3 * 128 * 128, 3 * 256 * 256, 3 * 512 * 512, 3 * 1024 * 1024};
-        PrefillExperiment.Fit fit = PrefillExperiment.fitPower(x, quadratic, 128);
-        assertEquals(2.0, fit.exponent(), 1e-12);
-        assertEquals(Math.log(3), fit.logIntercept(), 1e-9);
-        assertEquals(1.0, fit.rSquared(), 1e-12);
-        // only points with x ≥ 512 count: a linear head does not move the fit of the quadratic tail
-        double[] mixed = {1000, 1001, 3 * 512 * 512, 3 * 1024 * 1024};
-        assertEquals(2.0, PrefillExperiment.fitPower(x, mixed, 512).exponent(), 1e-12);
-    }
-
-    @Test
-    void timingReportsTheMedianOfAtLeastTheRequestedRepeats() {
-        int[] calls = {0};
-        Timing.Result r = Timing.measure(() -> calls[0]++, 2, 0, 5, 0);
-        assertEquals(5, r.repeats());
-        assertEquals(7, calls[0]);
-        assertTrue(r.minSeconds() <= r.medianSeconds());
-    }
 }

@@ -3,8 +3,10 @@ package dev.attnref.golden;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.attnref.Tolerances;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -49,6 +51,28 @@ class GoldenCasesTest {
     }
 
     @Test
+    void anEntryShowsOnlyWhatDiffersFromItsSectionsDefaultsAndKeepsTheSectionsKeyOrder() throws IOException {
+        String list = """
+                {"sections": [{"variant": "rope", "config_keys": ["a", "b", "c"], "defaults": {"b": 1, "c": 2},
+                  "cases": [{"id": "x", "seed": 7, "description": "d", "config": {"c": 3, "a": 0},
+                             "given": {"positions": [0]}}]}]}
+                """;
+        GoldenGenerator.Definition d = GoldenCases.definitions(Json.MAPPER.readTree(list)).get(0);
+        assertEquals("{\"a\":0,\"b\":1,\"c\":3}", d.config().toString());
+        assertEquals(List.of("x", "rope", "d", 7L), List.of(d.id(), d.variant(), d.description(), d.seed()));
+        assertEquals("[0]", d.given().get("positions").toString());
+        Map<String, String> refused = Map.of(
+                list.replace("\"a\": 0", "\"z\": 0"), "case x: config key z is not in the section's config_keys [a, b, c]",
+                list.replace("\"defaults\"", "\"defualts\""), "section rope has an unknown field defualts",
+                list.replace("\"seed\": 7", "\"seed\": \"7\""), "case x needs a whole-number seed and a config object");
+        for (Map.Entry<String, String> e : refused.entrySet()) {
+            IllegalStateException x = assertThrows(IllegalStateException.class,
+                    () -> GoldenCases.definitions(Json.MAPPER.readTree(e.getKey())));
+            assertTrue(x.getMessage().contains(e.getValue()), x.getMessage());
+        }
+    }
+
+    @Test
     void blockAndGenerationCasesCoverEveryAttentionKind() {
         // attention.kind absent = the GQA family; mla in both forms; mfa with and without key reuse.
         for (String variant : List.of("decoder_block", "generation")) {
@@ -89,7 +113,7 @@ class GoldenCasesTest {
         double[] p = read("attention-finite-fill").expected().get("probabilities").values();   // [2, 2, 3, 3]
         for (int h = 0; h < 2; h++) {
             for (int s = 0; s < 3; s++) {
-                assertEquals(1.0 / 3, p[(h * 3 + 1) * 3 + s], 1e-15);
+                assertEquals(1.0 / 3, p[(h * 3 + 1) * 3 + s], Tolerances.HAND_COMPUTED);
             }
         }
     }
@@ -138,7 +162,7 @@ class GoldenCasesTest {
         double[] out = fixed.expected().get("output").values();                 // [3, 2, 8]
         for (int t = 0; t < 2; t++) {
             for (int m = 0; m < 8; m++) {
-                assertEquals(bias[m], out[(1 * 2 + t) * 8 + m], 1e-15);
+                assertEquals(bias[m], out[(1 * 2 + t) * 8 + m], Tolerances.HAND_COMPUTED);
             }
         }
         double[] published = read("mirror-seed002-mha-as-published").expected().get("output").values();
@@ -194,7 +218,7 @@ class GoldenCasesTest {
                 for (int c = 0; c < 6; c++) {
                     y += wo[m * 6 + c] * v[c % 3];                               // both heads output v
                 }
-                assertEquals(y, out[b * 6 + m], 1e-14);
+                assertEquals(y, out[b * 6 + m], Tolerances.HAND_COMPUTED_CHAIN);
             }
         }
     }

@@ -5,12 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,8 +53,8 @@ class GoldenGeneratorTest {
 
     @Test
     void drawnInputsAreFloat32AndChosenInputsMustBeGiven() {
-        Map<String, StoredTensor> given = new LinkedHashMap<>();
-        given.put("positions", StoredTensor.i64(new int[] {2}, new long[] {0, 1}));
+        Map<String, JsonNode> given = new LinkedHashMap<>();
+        given.put("positions", Json.ints(0, 1));
         GoldenCase c = GoldenGenerator.generate(new GoldenGenerator.Definition("t", "rope", "d", ropeConfig(), 5, given));
         StoredTensor x = c.inputs().all().get("x");
         assertEquals(DType.F32, x.dtype());
@@ -66,11 +68,32 @@ class GoldenGeneratorTest {
         IllegalStateException missing = assertThrows(IllegalStateException.class,
                 () -> GoldenGenerator.generate(new GoldenGenerator.Definition("t", "rope", "d", ropeConfig(), 5, Map.of())));
         assertTrue(missing.getMessage().contains("input positions must be given"), missing.getMessage());
-        Map<String, StoredTensor> extra = new LinkedHashMap<>(given);
-        extra.put("mask", StoredTensor.i64(new int[] {1}, new long[] {0}));
+        Map<String, JsonNode> extra = new LinkedHashMap<>(given);
+        extra.put("mask", Json.ints(0));
         IllegalStateException unused = assertThrows(IllegalStateException.class,
                 () -> GoldenGenerator.generate(new GoldenGenerator.Definition("t", "rope", "d", ropeConfig(), 5, extra)));
         assertTrue(unused.getMessage().contains("gives input(s) [mask] the config does not use"), unused.getMessage());
+    }
+
+    @Test
+    void aGivenInputIsANestedListOfItsShapeOrASeededMask() throws IOException {
+        TensorSpec spec = new TensorSpec("bool_mask", TensorSpec.Kind.BOOL, new int[] {2, 2}, TensorSpec.ShapeRule.EXACT,
+                List.of("T", "S"), TensorSpec.Fill.GIVEN, 0);
+        StoredTensor listed = GoldenGenerator.given(spec, Json.MAPPER.readTree("[[1, 0], [0, 1]]"));
+        assertEquals(DType.BOOL, listed.dtype());
+        assertArrayEquals(new double[] {1, 0, 0, 1}, listed.values());
+        assertArrayEquals(new double[] {1, 1, 1, 1}, GoldenGenerator.given(spec, Json.MAPPER.readTree(
+                "{\"seed\": 7, \"p_one\": 1.0}")).values());
+        Map<String, String> refused = Map.of(
+                "[[1, 0, 1], [0, 1, 1]]", "given input bool_mask is not a nested list of numbers of shape [2, 2] [T, S]",
+                "[1, 0, 0, 1]", "given input bool_mask is not a nested list of numbers of shape [2, 2] [T, S]",
+                "[[1, 0], [2, 1]]", "given input bool_mask holds 2.0; a mask holds 0 or 1",
+                "{\"seed\": 7, \"p_minus_inf\": 0.5}", "expected a nested list or {\"seed\": n, \"p_one\": probability}");
+        for (Map.Entry<String, String> e : refused.entrySet()) {
+            IllegalArgumentException x = assertThrows(IllegalArgumentException.class,
+                    () -> GoldenGenerator.given(spec, Json.MAPPER.readTree(e.getKey())));
+            assertTrue(x.getMessage().contains(e.getValue()), x.getMessage());
+        }
     }
 
     @Test

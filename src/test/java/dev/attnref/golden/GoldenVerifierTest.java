@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.attnref.Tolerances;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -57,7 +58,7 @@ class GoldenVerifierTest {
         assertFalse(r.passed());
         GoldenVerifier.TensorReport t = r.tensors().get(0);
         assertEquals(1, t.failures());
-        assertEquals(1e-10, t.maxAbsError(), 1e-15);
+        assertEquals(1e-10, t.maxAbsError(), Tolerances.HAND_COMPUTED);
         // flat 77 in [2, 6, 3, 4] = (1, 0, 1, 1): 77 = 1·72 + 0·12 + 1·4 + 1.
         assertTrue(t.firstFailure().startsWith("element 77 [1, 0, 1, 1]"), t.firstFailure());
         assertTrue(r.tensors().get(1).passed() && r.tensors().get(2).passed());

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * The 76 ONNX {@code Attention}-23/24 node tests of {@code shared/conformance/onnx-attention}
+ * The 76 ONNX {@code Attention}-23/24 node tests of {@code reference-data/onnx-attention}
  * replayed on the float64 oracle: one dynamic test per case, named by the case, asserting every
  * expected output (Y, and present_key / present_value / qk_matmul_output where the case has them)
  * at the case's tolerance (ONNX node-test default rtol = 1e-3, atol = 1e-7; −∞ matched exactly).

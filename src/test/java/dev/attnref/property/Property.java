@@ -1,11 +1,18 @@
 package dev.attnref.property;
 
 import dev.attnref.core.SeededRandom;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A seeded property: a shape generator, a {@link Law}, a number of tries, and optional coverage
@@ -26,7 +33,10 @@ import java.util.function.Predicate;
  *
  * <h2>Replay</h2>
  * With {@code -Dattnref.replay=name:seed}, the property called {@code name} runs one try, the one
- * with that seed (same shape, same data, same shrinking); properties with other names run as usual.
+ * with that seed (same shape, same data, same shrinking), and prints what it replayed; properties
+ * with other names run as usual. A name that no {@code Property.of("name", …)} of the running test
+ * class defines (read from its source under {@code src/test/java}) is refused, so a misspelled
+ * replay cannot silently run the whole suite instead.
  *
  * <h2>Coverage</h2>
  * {@link #classify} labels shapes; {@link #require} lists labels that must each occur at least
@@ -38,6 +48,8 @@ public final class Property<S> {
     static final long DATA_SALT = 0x5DEECE66DL;
     /** Shrinking stops after this many accepted steps (each step strictly shrinks, so it ends anyway). */
     private static final int MAX_SHRINK_STEPS = 500;
+    /** How a test class names its properties: {@code Property.of("name", …)}. */
+    private static final Pattern DEFINITION = Pattern.compile("Property\\.of\\(\\s*\"([^\"]+)\"");
 
     private final String name;
     private final Gen<S> gen;
@@ -110,6 +122,10 @@ public final class Property<S> {
             if (failure != null) {
                 throw failureReport(law, i, seed, shape, failure);
             }
+            if (replay != null) {
+                System.out.println("attnref.replay: replayed " + name + ":" + seed + " of " + simpleName(testClass)
+                        + ", shape " + shape + ": passed");
+            }
         }
         if (replay == null) {
             for (String label : required) {
@@ -166,7 +182,7 @@ public final class Property<S> {
                 + "  shrunk shape:   " + smallest + (steps > 0 ? "  (" + steps + " shrink steps)" : "") + "\n"
                 + "  original shape: " + original + "\n"
                 + "  cause: " + failure + "\n"
-                + "  replay: mvn test -Dtest=" + testClass + " -Dattnref.replay=" + name + ":" + seed;
+                + "  replay: mvn test -Dtest=" + simpleName(testClass) + " -Dattnref.replay=" + name + ":" + seed;
         AssertionError error = new AssertionError(message, failure);
         return error;
     }
@@ -181,6 +197,7 @@ public final class Property<S> {
             throw new IllegalArgumentException("attnref.replay (" + replay + ") must be <property>:<seed>");
         }
         if (!replay.substring(0, colon).equals(name)) {
+            requireDefinedByTestClass(replay.substring(0, colon));
             return null;
         }
         try {
@@ -190,14 +207,38 @@ public final class Property<S> {
         }
     }
 
-    /** The simple name of the test class that built this property, for the replay command line. */
+    /** Refuses a replay of {@code replayed} unless the test class defines a property of that name. */
+    private void requireDefinedByTestClass(String replayed) {
+        Path source = Path.of(System.getProperty("attnref.root", "")).resolve("src/test/java")
+                .resolve(testClass.replace('.', '/') + ".java");
+        Set<String> defined = new TreeSet<>();
+        try {
+            Matcher m = DEFINITION.matcher(Files.readString(source));
+            while (m.find()) {
+                defined.add(m.group(1));
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("attnref.replay names " + replayed + ", but the source of "
+                    + testClass + " (" + source + ") cannot be read to check it: " + e);
+        }
+        if (!defined.contains(replayed)) {
+            throw new IllegalArgumentException("attnref.replay names " + replayed + ", which is not a property of "
+                    + simpleName(testClass) + "; its properties: " + defined);
+        }
+    }
+
+    /** The test class that built this property (outermost class), for the replay command line. */
     private static String callerClass() {
         for (StackTraceElement frame : Thread.currentThread().getStackTrace()) {
             String c = frame.getClassName();
             if (!c.startsWith("java.") && !c.equals(Property.class.getName()) && !c.startsWith("jdk.")) {
-                return c.substring(c.lastIndexOf('.') + 1).replaceAll("\\$.*", "");
+                return c.replaceAll("\\$.*", "");
             }
         }
         return "<TestClass>";
+    }
+
+    private static String simpleName(String className) {
+        return className.substring(className.lastIndexOf('.') + 1);
     }
 }

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.attnref.core.SeededRandom;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -62,6 +65,49 @@ class PropertyTest {
             // A property with another name is not affected by the replay setting.
             Property.Report other = Property.of("someOtherProperty", AttentionShapes.selfAttention()).tries(7).check((s, d) -> { });
             assertEquals(7, other.tries());
+        } finally {
+            if (previous == null) {
+                System.clearProperty("attnref.replay");
+            } else {
+                System.setProperty("attnref.replay", previous);
+            }
+        }
+    }
+
+    @Test
+    void aReplayOfANameTheTestClassDoesNotDefineIsRefused() {
+        withReplay("replayMee:42", () -> {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () ->
+                    Property.of("replayMe", AttentionShapes.selfAttention()).tries(3).check((s, d) -> { }));
+            assertTrue(e.getMessage().startsWith("attnref.replay names replayMee, which is not a property of PropertyTest;"
+                    + " its properties: ["), e.getMessage());
+            assertTrue(e.getMessage().contains("replayMe,") && e.getMessage().contains("failsFromFourHeads"), e.getMessage());
+        });
+    }
+
+    @Test
+    void aReplaySaysWhatItReplayed() {
+        PrintStream stdout = System.out;
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
+        try {
+            withReplay("replayMe:7", () -> {
+                Property.Report report = Property.of("replayMe", AttentionShapes.selfAttention()).tries(50).check((s, d) -> { });
+                assertEquals(1, report.tries());
+            });
+        } finally {
+            System.setOut(stdout);
+        }
+        AttnShape shape = AttentionShapes.selfAttention().generate(new SeededRandom(7));
+        assertEquals("attnref.replay: replayed replayMe:7 of PropertyTest, shape " + shape + ": passed",
+                printed.toString(StandardCharsets.UTF_8).strip());
+    }
+
+    private static void withReplay(String replay, Runnable body) {
+        String previous = System.getProperty("attnref.replay");
+        System.setProperty("attnref.replay", replay);
+        try {
+            body.run();
         } finally {
             if (previous == null) {
                 System.clearProperty("attnref.replay");

@@ -27,8 +27,9 @@
  * toward their lower bounds and constraints hold for every generated and shrunk shape. Data (weights,
  * inputs) always comes from the law's {@code SeededRandom}, never from the shape.
  *
- * <p>{@code -Dattnref.replay=name:seed} runs exactly that try of the property with that name
- * (other properties run as usual); {@code -Dattnref.seed=N} changes the base seed of every
+ * <p>{@code -Dattnref.replay=name:seed} runs exactly that try of the property with that name and
+ * prints what it replayed (other properties run as usual; a name the test class does not define is
+ * refused); {@code -Dattnref.seed=N} changes the base seed of every
  * property, to explore beyond the fixed default stream. Laws are plain static methods, so another
  * engine could run them unchanged.
  */

@@ -1,8 +1,18 @@
 package dev.attnref.experiment;
 
+import dev.attnref.fast.AttentionDims;
+import dev.attnref.fast.AttentionOptions;
+import dev.attnref.fast.FastAttention;
+import dev.attnref.oracle.AttentionProblem;
+import dev.attnref.oracle.OracleAttention;
+
 /**
  * The naive and absorbed forms of one MLA decode step, from the cached latents, for E05's precision
- * comparison. Arithmetic is float32 (every product and sum rounded to float) or float64.
+ * comparison. The projections around attention (forming keys, values, q̂, applying W_UV) are done
+ * here in float32 (every product and sum rounded to float) or float64; the attention step itself runs
+ * on the product: the fast float32 kernels ({@link FastAttention#decode} for the naive form,
+ * {@link FastAttention#mlaDecode} for the absorbed one) or the float64 oracle ({@link OracleAttention},
+ * the absorbed form as MQA with Dk = C + P over the rows [c | k_R] and Dv = C over c).
  *
  * <pre>
  *   naive     k_h,s = [W_UK,h c_s | k_R,s],  v_h,s = W_UV,h c_s          formed per head and key
@@ -22,10 +32,9 @@ package dev.attnref.experiment;
  *   <tr><td>qNope, qRope</td><td>[H, D_nope], [H, P]</td></tr>
  *   <tr><td>result o</td><td>[H, Dv]</td></tr>
  * </table>
- * The attention step itself runs on {@link CoreKernels} (float32 scalar loops or float64 loops, one thread).
  */
-final class MlaCores {
-    private MlaCores() {
+final class MlaForms {
+    private MlaForms() {
     }
 
     private static double round(double x, boolean float32) {
@@ -76,13 +85,18 @@ final class MlaCores {
                 queries[h * dk + nope + d] = round(qRope[h * rope + d], float32);
             }
         }
-        CoreShape shape = CoreShape.mlaNaive(heads, nope, rope, valueDim);
-        CoreCache cache = CoreCache.of(shape, length, 1, !float32, keys, values, queries);
-        double[] out = new double[heads * valueDim];
-        try (CoreKernels kernels = new CoreKernels(float32 ? CoreKernels.Engine.F32_LOOPS : CoreKernels.Engine.F64_LOOPS, 1)) {
-            kernels.decode(cache, 0, length, scale, out);
+        // o_h = Σ_s softmax_s(scale · q_h·k_h,s) v_h,s: GQA with G = H
+        if (!float32) {
+            return OracleAttention.attend(AttentionProblem.builder().batch(1).numHeads(heads).numKvHeads(heads).qLen(1)
+                    .newKvLen(length).headDim(dk).valueHeadDim(valueDim).query(queries).key(keys).value(values)
+                    .scale(scale).build()).output();
         }
-        return out;
+        float[] out = new float[heads * valueDim];
+        try (FastAttention fast = new FastAttention(1)) {
+            fast.decode(new AttentionDims(1, heads, heads, 1, length, dk, valueDim), floats(queries), floats(keys),
+                    floats(values), AttentionOptions.none().withScale((float) scale), out);
+        }
+        return doubles(out);
     }
 
     static double[] absorbed(double[] latents, double[] ropeKeys, double[] wUk, double[] wUv, double[] qNope,
@@ -117,12 +131,7 @@ final class MlaCores {
                 queries[h * width + latent + d] = round(qRope[h * rope + d], float32);
             }
         }
-        CoreShape shape = CoreShape.mlaAbsorbed(heads, latent, rope);
-        CoreCache cache = CoreCache.of(shape, length, 1, !float32, rows, null, queries);
-        double[] latentOut = new double[heads * latent];        // ô [H, C]
-        try (CoreKernels kernels = new CoreKernels(float32 ? CoreKernels.Engine.F32_LOOPS : CoreKernels.Engine.F64_LOOPS, 1)) {
-            kernels.decode(cache, 0, length, scale, latentOut);
-        }
+        double[] latentOut = attendLatent(rows, queries, heads, latent, rope, length, scale, float32);   // ô [H, C]
         // o_h = W_UV,h ô_h                                        "hdc,hc->hd"
         double[] out = new double[heads * valueDim];
         for (int h = 0; h < heads; h++) {
@@ -135,5 +144,51 @@ final class MlaCores {
             }
         }
         return out;
+    }
+
+    /** ô_h = Σ_s softmax_s(scale · q̂_h·row_s) c_s over the rows [c_s | k_R,s]: MQA with Dk = C + P, Dv = C. */
+    private static double[] attendLatent(double[] rows, double[] queries, int heads, int latent, int rope, int length,
+                                         double scale, boolean float32) {
+        int width = latent + rope;
+        if (!float32) {
+            double[] latents = new double[length * latent];    // c [S, C]
+            for (int s = 0; s < length; s++) {
+                System.arraycopy(rows, s * width, latents, s * latent, latent);
+            }
+            return OracleAttention.attend(AttentionProblem.builder().batch(1).numHeads(heads).numKvHeads(1).qLen(1)
+                    .newKvLen(length).headDim(width).valueHeadDim(latent).query(queries).key(rows).value(latents)
+                    .scale(scale).build()).output();
+        }
+        float[] qLatent = new float[heads * latent];
+        float[] qRope = new float[heads * rope];
+        for (int h = 0; h < heads; h++) {
+            for (int c = 0; c < latent; c++) {
+                qLatent[h * latent + c] = (float) queries[h * width + c];
+            }
+            for (int d = 0; d < rope; d++) {
+                qRope[h * rope + d] = (float) queries[h * width + latent + d];
+            }
+        }
+        float[] out = new float[heads * latent];
+        try (FastAttention fast = new FastAttention(1)) {
+            fast.mlaDecode(1, heads, latent, rope, length, qLatent, qRope, floats(rows), (float) scale, out);
+        }
+        return doubles(out);
+    }
+
+    private static float[] floats(double[] x) {
+        float[] f = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            f[i] = (float) x[i];
+        }
+        return f;
+    }
+
+    private static double[] doubles(float[] x) {
+        double[] d = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            d[i] = x[i];
+        }
+        return d;
     }
 }

@@ -1,0 +1,69 @@
+package dev.attnref.experiment;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Order statistics, busy flags and the interleaved rounds of {@link Timing}. */
+class TimingTest {
+
+    @Test
+    void statsAreTheOrderStatisticsOfTheSamples() {
+        // sorted 1, 2, 4, 8, 16: median 4; quartiles at ranks 1 and 3
+        Timing.Stats s = Timing.Stats.of(new double[] {16, 1, 8, 2, 4}, "no");
+        assertEquals(4, s.median());
+        assertEquals(1, s.min());
+        assertEquals(16, s.max());
+        assertEquals(2, s.q1());
+        assertEquals(8, s.q3());
+        assertEquals(1.5, s.relativeIqr());
+        // six samples: median between ranks 2 and 3, q1 at rank 1.25
+        Timing.Stats even = Timing.Stats.of(new double[] {1, 2, 3, 4, 5, 6}, "no");
+        assertEquals(3.5, even.median());
+        assertEquals(2.25, even.q1());
+    }
+
+    @Test
+    void aPointIsBusyForEachReasonThatHolds() {
+        Stamp.Load quiet = new Stamp.Load(0.1, 0, 1000);
+        Timing.Stats tight = Timing.Stats.of(new double[] {1.00, 1.01, 1.02, 1.03, 1.04}, "no");
+        Timing.Stats wide = Timing.Stats.of(new double[] {1, 1.5, 2, 2.5, 3}, "no");
+        assertEquals("no", Timing.busy(tight, true, quiet, new Stamp.Load(0.2, 0, 2000)));
+        assertEquals("spread", Timing.busy(wide, true, quiet, new Stamp.Load(0.2, 0, 2000)));
+        // 50 of 1,000 ticks stolen (5% > 2%), JIT not settled, load above every core
+        double overloaded = Runtime.getRuntime().availableProcessors() + 1;
+        assertEquals("load+steal+spread+jit", Timing.busy(wide, false, quiet, new Stamp.Load(overloaded, 50, 2000)));
+    }
+
+    @Test
+    void everyCallIsTimedInEveryRoundInAnOrderThatChangesBetweenRounds() {
+        List<String> trace = new ArrayList<>();
+        List<Runnable> calls = List.of(() -> trace.add("a"), () -> trace.add("b"), () -> trace.add("c"));
+        List<String> log = new ArrayList<>();
+        List<Timing.Stats> stats = Timing.interleaved(calls, new Timing.Settings(6, 0, 0, 7L, false), log::add);
+        assertEquals(3, stats.size());
+        stats.forEach(s -> assertEquals(6, s.repeats()));
+        assertTrue(log.get(0).startsWith("warm-up: "), log.get(0));
+        // the last 6 rounds are the timed ones: 18 calls, each letter 6 times, not always in the same order
+        List<String> timed = trace.subList(trace.size() - 18, trace.size());
+        assertEquals(6, timed.stream().filter("a"::equals).count());
+        List<String> rounds = new ArrayList<>();
+        for (int r = 0; r < 6; r++) {
+            rounds.add(String.join("", timed.subList(3 * r, 3 * r + 3)));
+        }
+        assertNotEquals(1, rounds.stream().distinct().count(), "same order in every round: " + rounds);
+    }
+
+    @Test
+    void fewerThanFiveRoundsAreRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new Timing.Settings(4, 0.1, 1, 1L, true));
+        assertEquals("rounds (4) must be ≥ 5", e.getMessage());
+    }
+}
