@@ -178,27 +178,39 @@ final class BugEffects {
         return n;
     }
 
-    /** Seed 000's MHA in training mode returns the dropped weights: max |row sum − 1| of the returned attn. */
+    /**
+     * Seed 000's MHA in training mode returns the dropped weights: max |Σ_j attn[i, j, b, h] − 1| of the returned
+     * attn, laid out {@code [T_q, T_k, B, H]} as labml's MHA (softmax over the key axis j).
+     */
     private static Effect rowSumError(JsonNode root) {
-        JsonNode runNode = run(root, "Seed000MultiHeadAttention", "train_dropout", "as_published");
         JsonNode attn = null;
-        int keys = 0;
-        for (JsonNode out : runNode.path("outputs")) {
+        JsonNode shape = null;
+        for (JsonNode out : run(root, "Seed000MultiHeadAttention", "train_dropout", "as_published").path("outputs")) {
             if (out.path("name").asText().equals("attn")) {
                 attn = out.path("values");
-                keys = out.path("shape").get(out.path("shape").size() - 1).asInt();
+                shape = out.path("shape");
             }
         }
+        if (attn == null || shape.size() != 4) {
+            throw new IllegalArgumentException("seed_outputs.json: case train_dropout of Seed000MultiHeadAttention has no "
+                    + "4-axis output 'attn'");
+        }
+        int queries = shape.get(0).asInt();
+        int keys = shape.get(1).asInt();
+        int inner = shape.get(2).asInt() * shape.get(3).asInt();          // B·H, the trailing axes
         double worst = 0;
-        for (int row = 0; attn != null && row < attn.size() / keys; row++) {
-            double sum = 0;
-            for (int s = 0; s < keys; s++) {
-                sum += SeedBugExperiment.value(attn.get(row * keys + s));
+        for (int i = 0; i < queries; i++) {
+            for (int bh = 0; bh < inner; bh++) {
+                double sum = 0;
+                for (int j = 0; j < keys; j++) {
+                    sum += SeedBugExperiment.value(attn.get((i * keys + j) * inner + bh));
+                }
+                worst = Math.max(worst, Math.abs(sum - 1));
             }
-            worst = Math.max(worst, Math.abs(sum - 1));
         }
         return new Effect("max |row sum − 1| of the returned attention weights, training mode (a distribution: 0)",
-                fmt(worst), "row-sum deviation", "only bug acting", cite("Seed000MultiHeadAttention", "train_dropout", "as_published"));
+                fmt(worst), "row-sum deviation", "only bug acting",
+                cite("Seed000MultiHeadAttention", "train_dropout", "as_published"));
     }
 
     /** Seed 002's GQA ignores the mask it is given: max |output − output without mask| / max |output|. */

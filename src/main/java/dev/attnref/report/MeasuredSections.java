@@ -81,7 +81,8 @@ final class MeasuredSections {
             double bytes = num(measured, "bytes_read", r);
             double[] base = mha.get(text(measured, "engine", r));
             rows.add(List.of(text(measured, "shape", r), text(measured, "engine", r),
-                    Markdown.num(num(measured, "cache_length", r)), Markdown.num(ms), Markdown.bytes(bytes),
+                    Markdown.num(num(measured, "cache_length", r)), withSpread(measured, r, "median_ms", "min_ms", "max_ms", Markdown::num),
+                    Markdown.bytes(bytes),
                     Markdown.num(num(measured, "gb_per_s", r)),
                     Markdown.num(100 * num(measured, "gb_per_s", r) / readBw) + "%",
                     Markdown.num(num(measured, "gflop_per_s", r)),
@@ -90,7 +91,7 @@ final class MeasuredSections {
                     Markdown.num(num(measured, "roofline_ms", r)),
                     base == null ? "–" : String.format(Locale.ROOT, "%.2f× / %.2f×", base[0] / ms, base[1] / bytes)));
         }
-        sb.append(Markdown.table(List.of("core", "engine", "S", "ms / step", "cache read", "GB/s", "of read loop",
+        sb.append(Markdown.table(List.of("core", "engine", "S", "ms / step [min–max]", "cache read", "GB/s", "of read loop",
                 "GFLOP/s", "of FMA peak", "FLOP/B", "roofline ms", "MHA time / this, MHA bytes / this (same engine)"), rows));
         return new Section(ReportBuilder.stamp(measured), sb.toString(), List.of("decode_time", "decode_time_vs_bytes",
                 "decode_bandwidth", "decode_gflops", "roofline_decode_h100", "decode_intensity"));
@@ -144,6 +145,19 @@ final class MeasuredSections {
                 List.of("prefill_speedup", "prefill_fma_share", "decode_read_share"));
     }
 
+    /**
+     * {@code value [low–high]}, or the value alone when the CSV has no such columns (results written before spreads
+     * were recorded).
+     */
+    private static String withSpread(Table t, int row, String value, String low, String high,
+                                     java.util.function.DoubleFunction<String> f) {
+        double v = num(t, value, row);
+        if (!t.columnNames().contains(low) || !t.columnNames().contains(high)) {
+            return f.apply(v);
+        }
+        return f.apply(v) + " [" + f.apply(num(t, low, row)) + "–" + f.apply(num(t, high, row)) + "]";
+    }
+
     private static Section prefill(Table fits) {
         if (fits == null) {
             return new Section("(no stamp)", missing("prefill_fit"), List.of());
@@ -152,13 +166,15 @@ final class MeasuredSections {
         for (int r = 0; r < fits.rowCount(); r++) {
             rows.add(List.of(text(fits, "variant", r), text(fits, "shape", r), text(fits, "what", r),
                     Markdown.num(num(fits, "fit_from", r)), Markdown.num(num(fits, "points", r)),
-                    String.format(Locale.ROOT, "%.2f", num(fits, "exponent", r)),
+                    withSpread(fits, r, "exponent", "exponent_low95", "exponent_high95",
+                            x -> String.format(Locale.ROOT, "%.2f", x)),
                     String.format(Locale.ROOT, "%.3f", num(fits, "r_squared", r))));
         }
         return new Section(ReportBuilder.stamp(fits), "Fitted exponent k of time ≈ a·S^k for a causal prefill "
                 + "(least squares on log–log over S ≥ fit from). A linear-time attention would give k ≈ 1; every "
                 + "variant, MLA included, scores every earlier key (k → 2 once the S² term dominates).\n\n"
-                + Markdown.table(List.of("variant", "shape", "what", "fit from S", "points", "exponent k", "R²"), rows),
+                + Markdown.table(List.of("variant", "shape", "what", "fit from S", "points", "exponent k [95% interval]", "R²"),
+                        rows),
                 List.of("prefill_time", "prefill_mla_modules"));
     }
 
