@@ -1,13 +1,21 @@
 package dev.attnref.cli;
 
+import dev.attnref.golden.FileErrors;
 import dev.attnref.golden.GoldenCase;
 import dev.attnref.golden.GoldenGenerator;
 import dev.attnref.golden.GoldenVerifier;
+import dev.attnref.golden.Json;
 import dev.attnref.golden.Safetensors;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -71,9 +79,14 @@ public final class GoldenCommand implements Runnable {
         }
     }
 
-    /** {@code attnref golden verify <case.json|dir> --candidate <outputs.safetensors|dir>}. */
+    /**
+     * {@code attnref golden verify <case.json|dir> --candidate <outputs.safetensors|dir> [--only GLOB] [--json]}.
+     * Exit code 0 when every case passes, 1 when some outputs do not match (or a candidate file is missing),
+     * 2 when a case or a candidate cannot be read: never the code of a mismatch.
+     */
     @Command(name = "verify", mixinStandardHelpOptions = true,
-            description = "Compare a port's outputs with the expected ones at each case's tolerance. Exit 0 iff all pass.")
+            description = "Compare a port's outputs with the expected ones at each case's tolerance. "
+                    + "Exit 0: all pass; 1: some mismatch; 2: a case or candidate cannot be read.")
     public static final class Verify implements Callable<Integer> {
         @Spec
         private CommandSpec spec;
@@ -85,57 +98,94 @@ public final class GoldenCommand implements Runnable {
                 description = "The port's outputs: one safetensors file, or a folder holding <id>.safetensors per case.")
         private Path candidate;
 
+        @Option(names = "--only", paramLabel = "GLOB",
+                description = "Only the cases whose id matches this glob, e.g. 'attention-*' or 'mla-*-decode'.")
+        private String only;
+
+        @Option(names = "--json", description = "Print the reports as one JSON object instead of the table.")
+        private boolean json;
+
         @Override
         public Integer call() {
-            PrintWriter out = spec.commandLine().getOut();
             List<Path> manifests;
             try {
-                manifests = manifests(cases);
-            } catch (IllegalArgumentException | IOException e) {
-                spec.commandLine().getErr().println("attnref golden verify: " + e.getMessage());
-                spec.commandLine().getErr().flush();
-                return 2;
+                manifests = selected(manifests(cases));
+            } catch (IllegalArgumentException e) {
+                return refuse(e.getMessage());
+            } catch (IOException e) {
+                return refuse(FileErrors.describe(cases, e));
             }
             boolean folder = Files.isDirectory(candidate);
             if (!folder && manifests.size() != 1) {
-                spec.commandLine().getErr().println("attnref golden verify: " + manifests.size()
-                        + " cases need a candidate folder; " + candidate + " is not one");
-                spec.commandLine().getErr().flush();
-                return 2;
+                return refuse(manifests.size() + " cases need a candidate folder; " + candidate + " is not one");
             }
-            int passed = 0;
+            List<GoldenVerifier.CaseReport> reports = new ArrayList<>();
             for (Path manifest : manifests) {
-                GoldenVerifier.CaseReport report = verifyOne(manifest, folder);
-                print(out, report);
-                passed += report.passed() ? 1 : 0;
+                reports.add(verifyOne(manifest, folder));
             }
-            out.printf(Locale.ROOT, "golden verify: %d cases, %d passed, %d failed%n", manifests.size(), passed,
-                    manifests.size() - passed);
+            int code = reports.stream().anyMatch(GoldenVerifier.CaseReport::unreadable) ? 2
+                    : reports.stream().allMatch(GoldenVerifier.CaseReport::passed) ? 0 : 1;
+            PrintWriter out = spec.commandLine().getOut();
+            if (json) {
+                out.print(new String(Json.bytes(json(reports, code)), StandardCharsets.UTF_8));
+            } else {
+                reports.forEach(report -> print(out, report));
+                long passed = reports.stream().filter(GoldenVerifier.CaseReport::passed).count();
+                long unreadable = reports.stream().filter(GoldenVerifier.CaseReport::unreadable).count();
+                out.printf(Locale.ROOT, "golden verify: %d cases, %d passed, %d failed%s%n", reports.size(), passed,
+                        reports.size() - passed - unreadable, unreadable > 0 ? ", " + unreadable + " unreadable" : "");
+            }
             out.flush();
-            return passed == manifests.size() ? 0 : 1;
+            return code;
+        }
+
+        /** The manifests whose case id (file name without .json) matches {@code --only}. */
+        private List<Path> selected(List<Path> all) {
+            if (only == null) {
+                return all;
+            }
+            PathMatcher glob = FileSystems.getDefault().getPathMatcher("glob:" + only);
+            List<Path> chosen = all.stream().filter(p -> glob.matches(Path.of(caseName(p)))).toList();
+            if (chosen.isEmpty()) {
+                throw new IllegalArgumentException("--only '" + only + "' matches none of the " + all.size() + " cases in "
+                        + cases);
+            }
+            return chosen;
+        }
+
+        private int refuse(String message) {
+            spec.commandLine().getErr().println("attnref golden verify: " + message);
+            spec.commandLine().getErr().flush();
+            return 2;
         }
 
         private GoldenVerifier.CaseReport verifyOne(Path manifest, boolean folder) {
-            String name = manifest.getFileName().toString().replaceFirst("\\.json$", "");
             GoldenCase golden;
             try {
                 golden = GoldenCase.read(manifest);
-            } catch (IllegalArgumentException | IOException e) {
-                return new GoldenVerifier.CaseReport(name, List.of(), "cannot read the case: " + e.getMessage());
+            } catch (IllegalArgumentException e) {
+                return GoldenVerifier.CaseReport.unreadable(caseName(manifest), "cannot read the case: " + e.getMessage());
+            } catch (IOException e) {
+                return GoldenVerifier.CaseReport.unreadable(caseName(manifest), "cannot read the case: "
+                        + FileErrors.describe(manifest, e));
             }
             Path file = folder ? candidate.resolve(golden.id() + ".safetensors") : candidate;
-            if (!Files.isRegularFile(file)) {
+            if (!Files.exists(file)) {
                 return new GoldenVerifier.CaseReport(golden.id(), List.of(), "no candidate file " + file);
             }
             try {
                 return GoldenVerifier.verify(golden, Safetensors.read(file));
-            } catch (IllegalArgumentException | IOException e) {
-                return new GoldenVerifier.CaseReport(golden.id(), List.of(), "cannot read the candidate: " + e.getMessage());
+            } catch (IllegalArgumentException e) {
+                return GoldenVerifier.CaseReport.unreadable(golden.id(), "cannot read the candidate: " + e.getMessage());
+            } catch (IOException e) {
+                return GoldenVerifier.CaseReport.unreadable(golden.id(), "cannot read the candidate: "
+                        + FileErrors.describe(file, e));
             }
         }
 
         private static void print(PrintWriter out, GoldenVerifier.CaseReport report) {
-            out.printf(Locale.ROOT, "%s  %s%n", report.passed() ? "PASS" : "FAIL", report.caseId());
+            out.printf(Locale.ROOT, "%s  %s%n", report.passed() ? "PASS" : report.unreadable() ? "ERROR" : "FAIL",
+                    report.caseId());
             if (report.problem() != null) {
                 out.printf(Locale.ROOT, "      %s%n", report.problem());
             }
@@ -146,9 +196,50 @@ public final class GoldenCommand implements Runnable {
                 }
                 out.printf(Locale.ROOT, "      %-18s %-4s %6d  max abs %.3e  max rel %.3e  max ulp %s  (atol %.0e, rtol %.0e)  %s%n",
                         t.name(), t.dtype(), t.elements(), t.maxAbsError(), t.maxRelError(),
-                        t.maxUlp() < 0 ? "-" : Long.toString(t.maxUlp()), t.tolerance().atol(), t.tolerance().rtol(),
+                        ulps(t.maxUlp()), t.tolerance().atol(), t.tolerance().rtol(),
                         t.passed() ? "ok" : "FAIL " + t.failures() + " elements, first " + t.firstFailure());
             }
+        }
+
+        /** "-" for a tensor that is not a float; "≥ 2⁶³" where the distance does not fit (opposite signs, huge values). */
+        private static String ulps(long maxUlp) {
+            return maxUlp < 0 ? "-" : maxUlp == Long.MAX_VALUE ? "≥ 2⁶³" : Long.toString(maxUlp);
+        }
+
+        /** {@code {"exit_code", "cases": [{"id", "status": pass|fail|error, "problem", "tensors": [...]}]}}. */
+        private static ObjectNode json(List<GoldenVerifier.CaseReport> reports, int code) {
+            ObjectNode root = Json.object();
+            root.put("exit_code", code);
+            ArrayNode list = root.putArray("cases");
+            for (GoldenVerifier.CaseReport report : reports) {
+                ObjectNode c = list.addObject();
+                c.put("id", report.caseId());
+                c.put("status", report.passed() ? "pass" : report.unreadable() ? "error" : "fail");
+                c.put("problem", report.problem());
+                ArrayNode tensors = c.putArray("tensors");
+                for (GoldenVerifier.TensorReport t : report.tensors()) {
+                    ObjectNode o = tensors.addObject();
+                    o.put("name", t.name());
+                    o.put("dtype", t.dtype());
+                    o.put("passed", t.passed());
+                    o.put("problem", t.problem());
+                    if (t.problem() == null) {
+                        o.put("elements", t.elements());
+                        o.put("max_abs_error", t.maxAbsError());
+                        o.put("max_rel_error", t.maxRelError());
+                        o.put("max_ulp", t.maxUlp() < 0 ? null : t.maxUlp());
+                        o.put("atol", t.tolerance().atol());
+                        o.put("rtol", t.tolerance().rtol());
+                        o.put("failures", t.failures());
+                        o.put("first_failure", t.firstFailure());
+                    }
+                }
+            }
+            return root;
+        }
+
+        private static String caseName(Path manifest) {
+            return manifest.getFileName().toString().replaceFirst("\\.json$", "");
         }
     }
 
@@ -157,10 +248,11 @@ public final class GoldenCommand implements Runnable {
      * {@code "format"} is the golden format (so {@code manifest.json} and {@code provenance.json} are skipped).
      */
     static List<Path> manifests(Path path) throws IOException {
-        if (Files.isRegularFile(path)) {
+        BasicFileAttributes attributes = Files.readAttributes(path, BasicFileAttributes.class);   // names a missing path, a loop
+        if (attributes.isRegularFile()) {
             return List.of(path);
         }
-        if (!Files.isDirectory(path)) {
+        if (!attributes.isDirectory()) {
             throw new IllegalArgumentException(path + " is neither a case manifest nor a folder");
         }
         List<Path> out = new ArrayList<>();

@@ -24,8 +24,8 @@ final class ModelOptions {
             Map.entry("position", "--position"), Map.entry("qLoraRank", "--q-lora-rank"),
             Map.entry("kvLoraRank", "--kv-lora-rank"), Map.entry("qkNopeHeadDim", "--qk-nope-dim"),
             Map.entry("qkRopeHeadDim", "--qk-rope-dim"), Map.entry("vHeadDim", "--v-head-dim"),
-            Map.entry("queryRank", "--query-rank"),
-            Map.entry("rmsEps", "--latent-eps"), Map.entry("temperature", "--temperature"), Map.entry("top-k", "--top-k"),
+            Map.entry("queryRank", "--query-rank"), Map.entry("rmsEps", "--latent-eps"),
+            Map.entry("temperature", "--temperature"), Map.entry("top-k", "--top-k"),
             Map.entry("top-p", "--top-p"), Map.entry("repetition penalty θ", "--penalty"),
             Map.entry("repetition penalty α", "--penalty"), Map.entry("steps", "--steps"),
             Map.entry("prompt length", "--prompt length"));

@@ -22,7 +22,7 @@ public final class Masks {
         double[] keep = new double[qLen * kvLen];
         for (int t = 0; t < qLen; t++) {
             for (int s = 0; s < kvLen; s++) {
-                keep[t * kvLen + s] = s <= queryStart + t ? 1.0 : 0.0;
+                keep[t * kvLen + s] = s <= (long) queryStart + t ? 1.0 : 0.0;   // long: no wrap near 2³¹
             }
         }
         return Tensor.of(keep, qLen, kvLen);

@@ -68,6 +68,11 @@ public final class Rope {
     public Tensor apply(Tensor x, int start) {
         Checks.nonNegative("start position", start);
         int[] positions = new int[x.dim() >= 2 ? x.size(-2) : 0];
+        // Positions are ints: the last one, start + T − 1, must not pass 2³¹ − 1 (it would wrap negative).
+        if ((long) start + positions.length - 1 > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("start position (" + start + ") + " + positions.length
+                    + " rows passes the largest position 2³¹ − 1 = " + Integer.MAX_VALUE);
+        }
         for (int t = 0; t < positions.length; t++) {
             positions[t] = start + t;
         }

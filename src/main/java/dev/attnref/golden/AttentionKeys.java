@@ -23,6 +23,24 @@ final class AttentionKeys {
         return numKvHeads;
     }
 
+    /** {@code scale}: null (1/√D) or a finite number &gt; 0 multiplying q·k. */
+    static Double scale(CaseConfig c) {
+        Double scale = c.numberOrNull("scale");
+        if (scale != null && !(scale > 0 && Double.isFinite(scale))) {
+            throw new IllegalArgumentException(c.path() + ".scale (" + scale + ") must be finite and > 0, or null for 1/√D");
+        }
+        return scale;
+    }
+
+    /** {@code softcap}: c ≥ 0 and finite; 0 turns it off. */
+    static double softcap(CaseConfig c) {
+        double softcap = c.number("softcap");
+        if (!(softcap >= 0 && Double.isFinite(softcap))) {
+            throw new IllegalArgumentException(c.path() + ".softcap (" + softcap + ") must be finite and ≥ 0; 0 turns it off");
+        }
+        return softcap;
+    }
+
     /** {@code rope}: {"rotary_dim": P, "theta": θ, "pairing": "interleaved"|"split_halves"}, P ≤ D = {@code headDim}. */
     static Rope rope(CaseConfig c, int headDim) {
         return fitting(c, rope(c.object("rope")), headDim);
@@ -37,7 +55,7 @@ final class AttentionKeys {
         if (rope == null) {
             return null;
         }
-        return new Rope(rope.positive("rotary_dim"), rope.finite("theta"), pairing(rope.choice("pairing", "interleaved",
+        return new Rope(rope.rotaryWidth("rotary_dim"), rope.positiveFinite("theta"), pairing(rope.choice("pairing", "interleaved",
                 "split_halves")));
     }
 
@@ -65,12 +83,30 @@ final class AttentionKeys {
         if (steps.length == 0) {
             throw new IllegalArgumentException("config.steps is empty; expected the token count of each call, e.g. [5]");
         }
+        long total = 0;
         for (int i = 0; i < steps.length; i++) {
             if (steps[i] < 1) {
                 throw new IllegalArgumentException("config.steps[" + i + "] (" + steps[i] + ") must be ≥ 1");
             }
+            total += steps[i];
+        }
+        if (total > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("config.steps add up to " + total + " tokens; at most 2³¹ − 1");
         }
         return steps;
+    }
+
+    /**
+     * {@code start_position} p₀ ≥ 0 of T tokens at positions p₀ … p₀ + T − 1: positions are ints, so the last
+     * must not pass 2³¹ − 1.
+     */
+    static int startPosition(CaseConfig c, int tokens) {
+        int start = c.nonNegative("start_position");
+        if ((long) start + tokens - 1 > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(c.path() + ".start_position (" + start + ") + " + tokens
+                    + " tokens − 1 passes the largest position 2³¹ − 1 = " + Integer.MAX_VALUE);
+        }
+        return start;
     }
 
     /** T = Σ_i T_i: the tokens all calls cover. */

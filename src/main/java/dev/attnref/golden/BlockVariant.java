@@ -54,6 +54,11 @@ final class BlockVariant extends GoldenVariant<BlockVariant.Settings> {
     }
 
     @Override
+    protected long scoreElements(Settings s) {
+        return (long) s.batch() * s.block().attention().numHeads() * s.seqLen() * s.seqLen();
+    }
+
+    @Override
     protected List<TensorSpec> inputs(Settings s) {
         List<TensorSpec> specs = new java.util.ArrayList<>();
         specs.add(TensorSpec.floats("x", TensorSpec.Fill.ACTIVATION, List.of("B", "T", "M"), s.batch(), s.seqLen(),

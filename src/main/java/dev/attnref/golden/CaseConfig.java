@@ -16,6 +16,10 @@ import java.util.TreeSet;
  * missing or wrong; {@link #finish()} rejects keys the variant never read, so that a misspelt option
  * is an error rather than a silently ignored setting.
  *
+ * <p>A listed key must be present: {@code ...OrNull} accessors accept {@code null} ("absent / off") but
+ * not a missing key, so a case that forgets {@code rope} is refused instead of computed without RoPE.
+ * Only the keys the README calls optional are read with {@code optional...} or {@link #has}.
+ *
  * <p>Non-finite numbers are written as the strings {@code "-inf"}, {@code "inf"} and {@code "nan"}
  * (JSON has no literal for them).
  */
@@ -46,11 +50,21 @@ public final class CaseConfig {
         return path + "." + key;
     }
 
-    private JsonNode required(String key) {
+    /** The value of a key the variant lists, which every case must carry (README: null means absent / off). */
+    private JsonNode present(String key) {
         read.add(key);
         JsonNode value = node.get(key);
-        if (value == null || value.isNull()) {
-            throw new IllegalArgumentException(where(key) + " is missing; it is required by this variant");
+        if (value == null) {
+            throw new IllegalArgumentException(where(key) + " is missing; it is required by this variant"
+                    + " (reference-data/README.md lists its keys)");
+        }
+        return value;
+    }
+
+    private JsonNode required(String key) {
+        JsonNode value = present(key);
+        if (value.isNull()) {
+            throw new IllegalArgumentException(where(key) + " is null; this variant needs a value");
         }
         return value;
     }
@@ -89,11 +103,6 @@ public final class CaseConfig {
         return value;
     }
 
-    /** A whole number ≥ 0, or {@code fallback} when absent. */
-    public int nonNegative(String key, int fallback) {
-        return has(key) ? nonNegative(key) : fallback;
-    }
-
     /** A number; {@code "-inf"}, {@code "inf"} and {@code "nan"} are read as the non-finite values. */
     public double number(String key) {
         JsonNode value = required(key);
@@ -124,9 +133,27 @@ public final class CaseConfig {
         return value;
     }
 
-    /** A number, or {@code null} when absent or null. */
+    /** A finite number &gt; 0. */
+    public double positiveFinite(String key) {
+        double value = finite(key);
+        if (value <= 0) {
+            throw new IllegalArgumentException(where(key) + " (" + value + ") must be > 0");
+        }
+        return value;
+    }
+
+    /** A whole number ≥ 2 and even: a rotary width, whose dimensions turn in pairs. */
+    public int rotaryWidth(String key) {
+        int value = positive(key);
+        if (value % 2 != 0) {
+            throw new IllegalArgumentException(where(key) + " (" + value + ") must be even: RoPE turns dimensions in pairs");
+        }
+        return value;
+    }
+
+    /** A number, or {@code null} when the key holds null; the key itself must be present. */
     public Double numberOrNull(String key) {
-        return has(key) ? number(key) : null;
+        return present(key).isNull() ? null : number(key);
     }
 
     /** true or false. */
@@ -154,8 +181,8 @@ public final class CaseConfig {
         throw new IllegalArgumentException(where(key) + " is " + value + "; expected one of " + List.of(choices));
     }
 
-    /** One of {@code choices}, or null when absent. */
-    public String choiceOrNull(String key, String... choices) {
+    /** One of {@code choices}, or null when the key is absent or null: for the keys the README calls optional. */
+    public String optionalChoice(String key, String... choices) {
         return has(key) ? choice(key, choices) : null;
     }
 
@@ -176,12 +203,15 @@ public final class CaseConfig {
         return out;
     }
 
-    /** A nested object, or null when absent or null. Its keys are checked by {@link #finish()} too. */
+    /**
+     * A nested object, or null when the key holds null; the key itself must be present. Its keys are checked
+     * by {@link #finish()} too.
+     */
     public CaseConfig objectOrNull(String key) {
-        if (!has(key)) {
+        JsonNode value = present(key);
+        if (value.isNull()) {
             return null;
         }
-        JsonNode value = node.get(key);
         if (!value.isObject()) {
             throw new IllegalArgumentException(where(key) + " is " + value + "; expected a JSON object or null");
         }
@@ -194,6 +224,11 @@ public final class CaseConfig {
     public CaseConfig object(String key) {
         required(key);
         return objectOrNull(key);
+    }
+
+    /** A nested object, or null when the key is absent or null: for the keys the README calls optional. */
+    public CaseConfig optionalObject(String key) {
+        return has(key) ? object(key) : null;
     }
 
     /** Throws when the object (or a nested one) holds a key nobody read. */

@@ -78,6 +78,20 @@ public final class CaseInputs {
         return out;
     }
 
+    /**
+     * Checks that every entry of an int64 input lies in [lo, hi]; {@code bounds} names the range in the
+     * message, e.g. {@code "[0, S] = [0, 4]"}.
+     */
+    public void requireWithin(String name, long lo, long hi, String bounds) {
+        long[] v = stored(name).integers();
+        for (int i = 0; i < v.length; i++) {
+            if (v[i] < lo || v[i] > hi) {
+                throw new IllegalArgumentException("input tensor \"" + name + "\"[" + i + "] (" + v[i] + ") must be in "
+                        + bounds);
+            }
+        }
+    }
+
     /** The shape of an input. */
     public int[] shape(String name) {
         return stored(name).shape();

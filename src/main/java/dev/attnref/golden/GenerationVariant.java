@@ -68,6 +68,17 @@ final class GenerationVariant extends GoldenVariant<GenerationVariant.Settings> 
     }
 
     @Override
+    protected void checkValues(Settings s, CaseInputs in) {
+        in.requireWithin("prompt", 0, s.vocabSize() - 1L, "[0, V) = [0, " + s.vocabSize() + ")");
+    }
+
+    @Override
+    protected long scoreElements(Settings s) {
+        long tokens = (long) s.promptLength() + s.steps();
+        return s.numLayers() * s.block().attention().numHeads() * tokens * tokens;
+    }
+
+    @Override
     protected List<TensorSpec> inputs(Settings s) {
         int m = s.modelWidth();
         List<TensorSpec> specs = new ArrayList<>();

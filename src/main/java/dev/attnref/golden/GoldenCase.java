@@ -199,8 +199,9 @@ public final class GoldenCase {
      */
     public static GoldenCase read(Path manifestFile) throws IOException {
         String where = manifestFile.toString();
+        JsonNode manifest = Json.read(manifestFile);   // names the file itself when it is not JSON
         try {
-            return read(manifestFile, Json.read(manifestFile));
+            return read(manifestFile, manifest);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
         }
@@ -217,6 +218,10 @@ public final class GoldenCase {
         }
         String fileName = file.getFileName().toString();
         String id = text(m, "id", fileName.endsWith(".json") ? fileName.substring(0, fileName.length() - 5) : fileName);
+        if (id.isEmpty() || id.contains("/") || id.contains("\\") || id.equals(".") || id.equals("..")) {
+            throw new IllegalArgumentException("\"id\" is \"" + id + "\"; expected a plain file name (it names "
+                    + "<id>.safetensors files)");
+        }
         String variantId = text(m, "variant", null);
         if (variantId == null) {
             throw new IllegalArgumentException("\"variant\" is missing; expected one of " + Variants.ids());
@@ -224,15 +229,19 @@ public final class GoldenCase {
         GoldenVariant<?>.Prepared prepared = Variants.get(variantId).prepare(m.get("config"));
 
         JsonNode payloadNode = m.get("payload");
-        String payloadName = payloadNode != null && payloadNode.hasNonNull("file") ? payloadNode.get("file").asText()
-                : id + ".safetensors";
+        if (payloadNode != null && !payloadNode.isNull() && !payloadNode.isObject()) {
+            throw new IllegalArgumentException("\"payload\" is " + payloadNode + "; expected {\"file\": ..., \"sha256\": ...}"
+                    + " or no payload key (then " + id + ".safetensors, unchecked)");
+        }
+        boolean described = payloadNode != null && payloadNode.isObject();
+        String payloadName = described ? text(payloadNode, "file", id + ".safetensors") : id + ".safetensors";
         Path payloadFile = file.resolveSibling(payloadName);
         if (!Files.isRegularFile(payloadFile)) {
             throw new IllegalArgumentException("payload " + payloadFile + " does not exist");
         }
         byte[] bytes = Files.readAllBytes(payloadFile);
-        if (payloadNode != null && payloadNode.hasNonNull("sha256")) {
-            String want = payloadNode.get("sha256").asText();
+        String want = described ? text(payloadNode, "sha256", null) : null;
+        if (want != null) {
             String have = sha256(bytes);
             if (!want.equals(have)) {
                 throw new IllegalArgumentException("payload " + payloadName + " has sha256 " + have + "; the manifest says "
@@ -259,11 +268,7 @@ public final class GoldenCase {
             throw new IllegalArgumentException("payload holds tensor(s) " + unexpected + " that are neither inputs of this "
                     + "config nor listed outputs");
         }
-        CaseOutputs.ExpectedError error = null;
-        JsonNode err = m.get("expected_error");
-        if (err != null && !err.isNull()) {
-            error = new CaseOutputs.ExpectedError(text(err, "kind", ""), text(err, "stage", ""), text(err, "message", ""));
-        }
+        CaseOutputs.ExpectedError error = expectedError(m.get("expected_error"), variantId);
         Map<String, List<String>> axes = new LinkedHashMap<>();
         for (String name : expected.keySet()) {
             axes.put(name, List.of());
@@ -271,6 +276,25 @@ public final class GoldenCase {
         return new GoldenCase(id, text(m, "description", ""), m.get("config"), prepared, inputs, expected, axes, error,
                 tolerance(m, "float64", Tolerance.FLOAT64), tolerance(m, "float32", Tolerance.FLOAT32),
                 m.path("provenance").path("input_seed").asLong(0));
+    }
+
+    /**
+     * {@code expected_error}: null, or {kind, stage, message} on a mirror variant, the only ones whose
+     * reference is published code that can raise.
+     */
+    private static CaseOutputs.ExpectedError expectedError(JsonNode err, String variantId) {
+        if (err == null || err.isNull()) {
+            return null;
+        }
+        if (!variantId.startsWith("mirror.")) {
+            throw new IllegalArgumentException("\"expected_error\" is set, but variant " + variantId + " never raises; "
+                    + "only mirror.* variants record an error");
+        }
+        if (!err.isObject() || text(err, "kind", null) == null || text(err, "stage", null) == null) {
+            throw new IllegalArgumentException("\"expected_error\" is " + err + "; expected null or {\"kind\", \"stage\", "
+                    + "\"message\"} with kind and stage strings");
+        }
+        return new CaseOutputs.ExpectedError(text(err, "kind", null), text(err, "stage", null), text(err, "message", ""));
     }
 
     private static String text(JsonNode node, String key, String fallback) {
@@ -295,6 +319,10 @@ public final class GoldenCase {
             throw new IllegalArgumentException("\"" + key + "\" is not a list");
         }
         for (JsonNode entry : list) {
+            if (!entry.isObject()) {
+                throw new IllegalArgumentException("an entry of \"" + key + "\" is " + entry + "; expected {\"name\", "
+                        + "\"dtype\", \"shape\", ...}");
+            }
             String name = text(entry, "name", null);
             if (name == null) {
                 throw new IllegalArgumentException("an entry of \"" + key + "\" has no name: " + entry);

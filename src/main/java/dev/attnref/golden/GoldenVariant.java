@@ -14,6 +14,9 @@ import java.util.Map;
  * @param <S> the parsed, validated configuration
  */
 public abstract class GoldenVariant<S> {
+    /** How many float64 arrays of B·H·T·S a computation keeps at once, at most (see Prepared#requireMemory). */
+    private static final int SCORE_COPIES = 8;
+
     private final String id;
 
     /** A variant whose cases name it {@code id}. */
@@ -42,6 +45,22 @@ public abstract class GoldenVariant<S> {
 
     /** The reference computation. */
     protected abstract CaseOutputs compute(S settings, CaseInputs inputs);
+
+    /**
+     * Checks the values of bound inputs that the config bounds (key lengths within S, token ids within V,
+     * positions within the int range), so that a bad value is named as the case gave it before any module
+     * sees it. Shapes, kinds and finiteness are checked by {@link Prepared#bind} already.
+     */
+    protected void checkValues(S settings, CaseInputs inputs) {
+    }
+
+    /**
+     * The attention scores one computation holds, B·H·T·S summed over calls and layers that coexist (0 for a
+     * variant without attention). {@link Prepared#compute} sizes its memory need from it before allocating.
+     */
+    protected long scoreElements(S settings) {
+        return 0;
+    }
 
     /** Throws IllegalStateException when a module disagrees with the reference outputs. */
     protected void crossCheck(S settings, CaseInputs inputs, CaseOutputs outputs) {
@@ -103,19 +122,60 @@ public abstract class GoldenVariant<S> {
                 if (mismatch != null) {
                     throw new IllegalArgumentException("input tensor \"" + spec.name() + "\" " + mismatch);
                 }
+                requireFinite(spec, t);
                 chosen.put(spec.name(), t);
             }
-            return new CaseInputs(chosen);
+            CaseInputs inputs = new CaseInputs(chosen);
+            checkValues(settings, inputs);
+            return inputs;
         }
 
-        /** The reference outputs for bound inputs. */
+        /** The reference outputs for bound inputs; refused up front when they would not fit in this JVM's memory. */
         public CaseOutputs compute(CaseInputs inputs) {
+            requireMemory(inputs);
             return GoldenVariant.this.compute(settings, inputs);
+        }
+
+        /**
+         * Estimated need: every input as float64 (≤ 3 copies: stored, as a tensor, inside the module), and
+         * every attention score in ≤ {@value #SCORE_COPIES} float64 arrays (scaled, capped, logits and
+         * probabilities inside the oracle; logits and probabilities as outputs, stored and serialised).
+         */
+        private void requireMemory(CaseInputs inputs) {
+            long inputElements = 0;
+            for (StoredTensor t : inputs.all().values()) {
+                inputElements += t.numel();
+            }
+            long scores = scoreElements(settings);
+            double need = 8.0 * (3.0 * inputElements + SCORE_COPIES * (double) scores);
+            Runtime jvm = Runtime.getRuntime();
+            long available = jvm.maxMemory() - (jvm.totalMemory() - jvm.freeMemory());
+            if (need > available) {
+                throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "this case needs about %.1f GB "
+                        + "(%d attention scores B·H·T·S and %d input values, in float64) and this JVM has %.1f GB free of "
+                        + "its %.1f GB limit (java -Xmx)", need / 1e9, scores, inputElements, available / 1e9,
+                        jvm.maxMemory() / 1e9));
+            }
         }
 
         /** The generator's module-against-reference check. */
         public void crossCheck(CaseInputs inputs, CaseOutputs outputs) {
             GoldenVariant.this.crossCheck(settings, inputs, outputs);
+        }
+    }
+
+    /** Float inputs are finite; an additive mask (the only float input a case gives rather than draws) may hold −∞. */
+    private static void requireFinite(TensorSpec spec, StoredTensor t) {
+        if (spec.kind() != TensorSpec.Kind.FLOAT) {
+            return;
+        }
+        boolean mask = spec.fill() == TensorSpec.Fill.GIVEN;
+        double[] v = t.values();
+        for (int i = 0; i < v.length; i++) {
+            if (!Double.isFinite(v[i]) && !(mask && v[i] == Double.NEGATIVE_INFINITY)) {
+                throw new IllegalArgumentException("input tensor \"" + spec.name() + "\" holds " + v[i] + " at "
+                        + GoldenVerifier.index(t.shape(), i) + "; expected finite values" + (mask ? " or -inf" : ""));
+            }
         }
     }
 

@@ -33,8 +33,21 @@ public final class GoldenVerifier {
         }
     }
 
-    /** One case's verdict: the tensor reports, or a problem with the case as a whole. */
-    public record CaseReport(String caseId, List<TensorReport> tensors, String problem) {
+    /**
+     * One case's verdict: the tensor reports, or a problem with the case as a whole. {@code unreadable} marks a
+     * case or candidate that could not be read (malformed, missing, inaccessible), as opposed to outputs that
+     * were read and do not match: scripts tell the two apart by the exit code (2 and 1).
+     */
+    public record CaseReport(String caseId, List<TensorReport> tensors, String problem, boolean unreadable) {
+        public CaseReport(String caseId, List<TensorReport> tensors, String problem) {
+            this(caseId, tensors, problem, false);
+        }
+
+        /** A case that could not be judged because {@code why}. */
+        public static CaseReport unreadable(String caseId, String why) {
+            return new CaseReport(caseId, List.of(), why, true);
+        }
+
         public boolean passed() {
             return problem == null && tensors.stream().allMatch(TensorReport::passed);
         }

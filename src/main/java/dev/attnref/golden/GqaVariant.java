@@ -81,16 +81,16 @@ final class GqaVariant extends GoldenVariant<GqaVariant.Settings> {
         CaseConfig b = c.object("bias");
         ProjectionBias bias = new ProjectionBias(b.bool("query"), b.bool("key"), b.bool("value"), b.bool("output"));
         Rope rope = AttentionKeys.ropeOrNull(c, headDim);
-        Double scale = c.numberOrNull("scale");
-        double softcap = c.number("softcap");
+        Double scale = AttentionKeys.scale(c);
+        double softcap = AttentionKeys.softcap(c);
         boolean causal = c.bool("causal");
         int[] steps = AttentionKeys.steps(c);
-        CaseConfig bool = c.objectOrNull("bool_mask");
-        CaseConfig additive = c.objectOrNull("additive_mask");
+        CaseConfig bool = c.optionalObject("bool_mask");
+        CaseConfig additive = c.optionalObject("additive_mask");
         boolean keyLengths = c.bool("key_lengths", false);
-        String alignment = c.choiceOrNull("causal_alignment", "top_left", "bottom_right");
+        String alignment = c.optionalChoice("causal_alignment", "top_left", "bottom_right");
         Integer queryStart = c.has("causal_query_start") ? c.nonNegative("causal_query_start") : null;
-        Integer startPosition = c.has("start_position") ? c.nonNegative("start_position") : null;
+        Integer startPosition = c.has("start_position") ? AttentionKeys.startPosition(c, AttentionKeys.totalTokens(steps)) : null;
         boolean anyOption = bool != null || additive != null || keyLengths || alignment != null || queryStart != null
                 || startPosition != null;
         if (anyOption && steps.length > 1) {
@@ -109,6 +109,18 @@ final class GqaVariant extends GoldenVariant<GqaVariant.Settings> {
                         additive == null ? null : additive.integers("shape"), keyLengths),
                 alignment == null ? null : alignment.equals("top_left") ? CausalAlignment.TOP_LEFT : CausalAlignment.BOTTOM_RIGHT,
                 queryStart, startPosition);
+    }
+
+    @Override
+    protected void checkValues(Settings s, CaseInputs in) {
+        if (s.masks().keyLengths()) {
+            in.requireWithin("key_lengths", 0, s.totalTokens(), "[0, S] = [0, " + s.totalTokens() + "]");
+        }
+    }
+
+    @Override
+    protected long scoreElements(Settings s) {
+        return (long) s.batch() * s.numHeads() * s.totalTokens() * s.totalTokens();
     }
 
     @Override

@@ -1,8 +1,10 @@
 package dev.attnref.golden;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -20,7 +22,8 @@ import java.util.Map;
  * JSON). Regenerated manifests are therefore byte-identical.
  */
 public final class Json {
-    static final ObjectMapper MAPPER = new ObjectMapper();
+    /** Refuses a repeated key (Jackson would keep the last one silently). */
+    static final ObjectMapper MAPPER = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
     private Json() {
     }

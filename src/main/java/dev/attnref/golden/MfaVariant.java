@@ -44,12 +44,18 @@ final class MfaVariant extends GoldenVariant<MfaVariant.Settings> {
     @Override
     protected Settings parse(CaseConfig c) {
         int batch = c.positive("batch");
+        int[] steps = AttentionKeys.steps(c);
         OracleMfa.Config config = new OracleMfa.Config(c.positive("model_width"), c.positive("num_heads"),
-                c.positive("query_rank"), c.positive("head_dim"));
-        OracleMfa.Options options = new OracleMfa.Options(c.finite("rope_theta"),
-                AttentionKeys.ropePairing(c), c.nonNegative("start_position"),
-                c.finite("rms_eps"));
-        return new Settings(batch, config, options, c.bool("key_reuse"), AttentionKeys.steps(c));
+                c.positive("query_rank"), c.rotaryWidth("head_dim"));
+        OracleMfa.Options options = new OracleMfa.Options(c.positiveFinite("rope_theta"),
+                AttentionKeys.ropePairing(c), AttentionKeys.startPosition(c, AttentionKeys.totalTokens(steps)),
+                c.positiveFinite("rms_eps"));
+        return new Settings(batch, config, options, c.bool("key_reuse"), steps);
+    }
+
+    @Override
+    protected long scoreElements(Settings s) {
+        return (long) s.batch() * s.config().numHeads() * s.seqLen() * s.seqLen();
     }
 
     @Override

@@ -50,14 +50,29 @@ final class MlaVariant extends GoldenVariant<MlaVariant.Settings> {
     @Override
     protected Settings parse(CaseConfig c) {
         int batch = c.positive("batch");
+        int[] steps = AttentionKeys.steps(c);
         OracleMla.Config config = new OracleMla.Config(c.positive("model_width"), c.positive("num_heads"),
                 c.nonNegative("q_lora_rank"), c.positive("kv_lora_rank"), c.positive("qk_nope_head_dim"),
-                c.positive("qk_rope_head_dim"), c.positive("v_head_dim"));
-        OracleMla.Options options = new OracleMla.Options(c.finite("rope_theta"),
-                AttentionKeys.ropePairing(c), c.nonNegative("start_position"),
-                c.finite("rms_eps"), c.finite("yarn_mscale"), c.finite("yarn_factor"));
+                c.rotaryWidth("qk_rope_head_dim"), c.positive("v_head_dim"));
+        OracleMla.Options options = new OracleMla.Options(c.positiveFinite("rope_theta"),
+                AttentionKeys.ropePairing(c), AttentionKeys.startPosition(c, AttentionKeys.totalTokens(steps)),
+                c.positiveFinite("rms_eps"), c.finite("yarn_mscale"), yarnFactor(c));
         boolean absorbed = c.choice("form", "naive", "absorbed").equals("absorbed");
-        return new Settings(batch, config, options, absorbed, AttentionKeys.steps(c));
+        return new Settings(batch, config, options, absorbed, steps);
+    }
+
+    /** {@code yarn_factor} f ≥ 1: the context extension; 1 means no YaRN (ln f = 0). */
+    private static double yarnFactor(CaseConfig c) {
+        double factor = c.finite("yarn_factor");
+        if (factor < 1) {
+            throw new IllegalArgumentException("config.yarn_factor (" + factor + ") must be ≥ 1; 1 means no YaRN");
+        }
+        return factor;
+    }
+
+    @Override
+    protected long scoreElements(Settings s) {
+        return (long) s.batch() * s.config().numHeads() * s.seqLen() * s.seqLen();
     }
 
     @Override

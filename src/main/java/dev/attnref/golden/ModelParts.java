@@ -158,7 +158,7 @@ final class ModelParts {
      */
     sealed interface AttentionSettings permits GqaPart, MlaPart, MfaPart {
         static AttentionSettings parse(CaseConfig c) {
-            String kind = c.choiceOrNull("kind", "gqa", "mla", "mfa");
+            String kind = c.optionalChoice("kind", "gqa", "mla", "mfa");
             if ("mla".equals(kind)) {
                 return MlaPart.parse(c);
             }
@@ -167,6 +167,9 @@ final class ModelParts {
             }
             return GqaPart.parse(c);
         }
+
+        /** H: query heads, which size the scores [B, H, T, T]. */
+        int numHeads();
 
         void specs(List<TensorSpec> out, String prefix, int width);
 
@@ -251,9 +254,9 @@ final class ModelParts {
                 throw new IllegalArgumentException(c.path() + ".qk_rope_head_dim (" + ropeDim + ") must be even");
             }
             int valueDim = c.positive("v_head_dim");
-            double theta = positive(c, "rope_theta");
+            double theta = c.positiveFinite("rope_theta");
             RopePairing pairing = AttentionKeys.ropePairing(c);
-            double eps = positive(c, "rms_eps");
+            double eps = c.positiveFinite("rms_eps");
             boolean absorbed = c.choice("form", "naive", "absorbed").equals("absorbed");
             return new MlaPart(numHeads, qRank, kvRank, nope, ropeDim, valueDim, theta, pairing, eps, absorbed);
         }
@@ -330,9 +333,9 @@ final class ModelParts {
                         + "every pair of the shared head");
             }
             boolean keyReuse = c.bool("key_reuse");
-            double theta = positive(c, "rope_theta");
+            double theta = c.positiveFinite("rope_theta");
             RopePairing pairing = AttentionKeys.ropePairing(c);
-            return new MfaPart(numHeads, queryRank, headDim, keyReuse, theta, pairing, positive(c, "rms_eps"));
+            return new MfaPart(numHeads, queryRank, headDim, keyReuse, theta, pairing, c.positiveFinite("rms_eps"));
         }
 
         @Override
@@ -387,14 +390,6 @@ final class ModelParts {
     }
 
     /** A finite number &gt; 0. */
-    private static double positive(CaseConfig c, String key) {
-        double value = c.finite(key);
-        if (value <= 0) {
-            throw new IllegalArgumentException(c.path() + "." + key + " (" + value + ") must be > 0");
-        }
-        return value;
-    }
-
     /**
      * One decoder block: norm placement (pre or post), its attention, the norm both of its norms are, and
      * its FFN; tensors {@code attn.*}, {@code norm1.*}, {@code norm2.*}, {@code ffn.*} under a prefix.

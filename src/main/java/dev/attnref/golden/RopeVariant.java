@@ -46,6 +46,11 @@ final class RopeVariant extends GoldenVariant<RopeVariant.Settings> {
     }
 
     @Override
+    protected void checkValues(Settings s, CaseInputs in) {
+        in.requireWithin("positions", 0, Integer.MAX_VALUE, "[0, 2³¹ − 1]");
+    }
+
+    @Override
     protected CaseOutputs compute(Settings s, CaseInputs in) {
         return new CaseOutputs().add("output", s.rope().apply(in.tensor("x"), in.ints("positions")),
                 List.of("B", "H", "T", "D"));

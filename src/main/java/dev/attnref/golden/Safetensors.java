@@ -1,10 +1,12 @@
 package dev.attnref.golden;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,8 +30,6 @@ import java.util.TreeMap;
  * {@code SafetensorsTest} and, independently, by the NumPy port's reader.
  */
 public final class Safetensors {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private Safetensors() {
     }
 
@@ -46,7 +46,7 @@ public final class Safetensors {
             header.append("\"__metadata__\":{");
             boolean firstMeta = true;
             for (Map.Entry<String, String> e : new TreeMap<>(metadata).entrySet()) {
-                header.append(firstMeta ? "" : ",").append(quote(e.getKey())).append(':').append(quote(e.getValue()));
+                header.append(firstMeta ? "" : ",").append(Json.quote(e.getKey())).append(':').append(Json.quote(e.getValue()));
                 firstMeta = false;
             }
             header.append('}');
@@ -59,7 +59,7 @@ public final class Safetensors {
             }
             StoredTensor t = e.getValue();
             long size = (long) t.numel() * t.dtype().bytes();
-            header.append(first ? "" : ",").append(quote(e.getKey())).append(":{\"dtype\":\"").append(t.dtype().name())
+            header.append(first ? "" : ",").append(Json.quote(e.getKey())).append(":{\"dtype\":\"").append(t.dtype().name())
                     .append("\",\"shape\":[");
             for (int d = 0; d < t.shape().length; d++) {
                 header.append(d == 0 ? "" : ",").append(t.shape()[d]);
@@ -97,7 +97,12 @@ public final class Safetensors {
         }
     }
 
-    /** Decodes safetensors bytes. */
+    /**
+     * Decodes safetensors bytes. Refused, each with a message naming the tensor and the field: a header that
+     * is not UTF-8 or not a JSON object, a repeated key, metadata that is not a map of strings, a shape that
+     * is not a list of whole numbers in [0, 2³¹ − 1], data_offsets that are not two whole numbers, and offsets
+     * that do not tile the data exactly.
+     */
     public static Contents read(byte[] bytes) {
         if (bytes.length < 8) {
             throw new IllegalArgumentException("not a safetensors file: " + bytes.length + " bytes, expected at least 8");
@@ -108,16 +113,7 @@ public final class Safetensors {
             throw new IllegalArgumentException("header length " + headerLength + " does not fit in a file of "
                     + bytes.length + " bytes");
         }
-        String headerText = new String(bytes, 8, (int) headerLength, StandardCharsets.UTF_8);
-        JsonNode header;
-        try {
-            header = JSON.readTree(headerText);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("header is not valid JSON: " + e.getMessage());
-        }
-        if (header == null || !header.isObject()) {
-            throw new IllegalArgumentException("header is not a JSON object");
-        }
+        JsonNode header = header(bytes, (int) headerLength);
         int dataStart = 8 + (int) headerLength;
         long dataLength = bytes.length - dataStart;
         Map<String, StoredTensor> tensors = new LinkedHashMap<>();
@@ -128,24 +124,26 @@ public final class Safetensors {
             String name = e.getKey();
             JsonNode node = e.getValue();
             if (name.equals("__metadata__")) {
-                node.fields().forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
+                metadata(node, metadata);
                 continue;
             }
-            if (!node.has("dtype") || !node.has("shape") || !node.has("data_offsets")) {
-                throw new IllegalArgumentException("tensor \"" + name + "\" lacks dtype, shape or data_offsets");
+            if (!node.isObject() || !node.path("dtype").isTextual() || !node.has("shape") || !node.has("data_offsets")) {
+                throw new IllegalArgumentException("tensor \"" + name + "\" is " + node
+                        + "; expected {\"dtype\": \"...\", \"shape\": [...], \"data_offsets\": [begin, end]}");
             }
-            DType dtype = DType.parse(node.get("dtype").asText());
-            int[] shape = new int[node.get("shape").size()];
+            DType dtype = DType.parse(node.get("dtype").textValue());
+            int[] shape = shape(name, node.get("shape"));
             long numel = 1;
-            for (int d = 0; d < shape.length; d++) {
-                shape[d] = node.get("shape").get(d).asInt();
-                if (shape[d] < 0) {
-                    throw new IllegalArgumentException("tensor \"" + name + "\" has negative size " + shape[d]);
+            for (int size : shape) {
+                numel *= size;
+                if (numel > Integer.MAX_VALUE) {
+                    throw new IllegalArgumentException("tensor \"" + name + "\" has shape " + node.get("shape")
+                            + ", more than 2³¹ − 1 elements");
                 }
-                numel *= shape[d];
             }
-            long begin = node.get("data_offsets").get(0).asLong();
-            long end = node.get("data_offsets").get(1).asLong();
+            long[] offsets = offsets(name, node.get("data_offsets"));
+            long begin = offsets[0];
+            long end = offsets[1];
             if (begin < 0 || end < begin || end > dataLength || end - begin != numel * dtype.bytes()) {
                 throw new IllegalArgumentException("tensor \"" + name + "\" (" + dtype + " " + java.util.Arrays.toString(shape)
                         + ") has data_offsets [" + begin + ", " + end + "]; expected " + numel * dtype.bytes()
@@ -166,6 +164,68 @@ public final class Safetensors {
             throw new IllegalArgumentException("tensors cover " + expect + " of the " + dataLength + " data bytes");
         }
         return new Contents(tensors, metadata);
+    }
+
+    /** The header: strict UTF-8, then a JSON object with no repeated key. */
+    private static JsonNode header(byte[] bytes, int length) {
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes, 8, length)).toString();
+        } catch (CharacterCodingException e) {
+            throw new IllegalArgumentException("header is not valid UTF-8");
+        }
+        JsonNode header;
+        try {
+            header = Json.MAPPER.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("header is not valid JSON: " + e.getOriginalMessage());
+        }
+        if (header == null || !header.isObject()) {
+            throw new IllegalArgumentException("header is not a JSON object");
+        }
+        return header;
+    }
+
+    private static void metadata(JsonNode node, Map<String, String> metadata) {
+        if (!node.isObject()) {
+            throw new IllegalArgumentException("__metadata__ is " + node + "; expected a map of strings to strings");
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> m = it.next();
+            if (!m.getValue().isTextual()) {
+                throw new IllegalArgumentException("__metadata__." + m.getKey() + " is " + m.getValue() + "; expected a string");
+            }
+            metadata.put(m.getKey(), m.getValue().textValue());
+        }
+    }
+
+    /** A shape: a list of whole JSON numbers in [0, 2³¹ − 1] (not strings, fractions or wider integers). */
+    private static int[] shape(String name, JsonNode shape) {
+        if (!shape.isArray()) {
+            throw new IllegalArgumentException("tensor \"" + name + "\" has shape " + shape + "; expected a list of sizes");
+        }
+        int[] out = new int[shape.size()];
+        for (int d = 0; d < out.length; d++) {
+            JsonNode size = shape.get(d);
+            if (!size.isIntegralNumber() || !size.canConvertToInt() || size.intValue() < 0) {
+                throw new IllegalArgumentException("tensor \"" + name + "\" has shape " + shape + ": entry " + d + " ("
+                        + size + ") is not a whole number in [0, 2³¹ − 1]");
+            }
+            out[d] = size.intValue();
+        }
+        return out;
+    }
+
+    /** data_offsets: exactly two whole numbers [begin, end]. */
+    private static long[] offsets(String name, JsonNode offsets) {
+        if (!offsets.isArray() || offsets.size() != 2 || !offsets.get(0).isIntegralNumber()
+                || !offsets.get(1).isIntegralNumber() || !offsets.get(0).canConvertToLong()
+                || !offsets.get(1).canConvertToLong()) {
+            throw new IllegalArgumentException("tensor \"" + name + "\" has data_offsets " + offsets
+                    + "; expected two whole numbers [begin, end]");
+        }
+        return new long[] {offsets.get(0).longValue(), offsets.get(1).longValue()};
     }
 
     private static void putValues(ByteBuffer out, StoredTensor t) {
@@ -224,13 +284,5 @@ public final class Safetensors {
             };
         }
         return new StoredTensor(dtype, shape, values, null);
-    }
-
-    private static String quote(String s) {
-        try {
-            return JSON.writeValueAsString(s);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot quote a string as JSON", e);
-        }
     }
 }

@@ -97,8 +97,8 @@ final class SdpaVariant extends GoldenVariant<SdpaVariant.Settings> {
         int pastLen = c.nonNegative("past_len");
         int headDim = c.positive("head_dim");
         int valueHeadDim = c.positive("value_head_dim");
-        Double scale = c.numberOrNull("scale");
-        double softcap = c.number("softcap");
+        Double scale = AttentionKeys.scale(c);
+        double softcap = AttentionKeys.softcap(c);
         CaseConfig bool = c.objectOrNull("bool_mask");
         MaskConvention convention = bool == null ? null : convention(bool.choice("convention", "keep_where_true", "hide_where_true"));
         int[] boolShape = bool == null ? null : bool.integers("shape");
@@ -107,6 +107,9 @@ final class SdpaVariant extends GoldenVariant<SdpaVariant.Settings> {
         boolean keyLengths = c.bool("key_lengths");
         QueryPositions causal = causal(c.objectOrNull("causal"), batch);
         double fill = c.number("mask_fill");
+        if (Double.isNaN(fill) || fill == Double.POSITIVE_INFINITY) {
+            throw new IllegalArgumentException("config.mask_fill (" + fill + ") must be \"-inf\" or a finite number");
+        }
         FullyMaskedRows policy = c.choice("fully_masked_rows", "zeros", "nan").equals("zeros")
                 ? FullyMaskedRows.ZEROS : FullyMaskedRows.NAN;
         return new Settings(batch, numHeads, numKvHeads, qLen, newKvLen, pastLen, headDim, valueHeadDim, scale, softcap,
@@ -142,6 +145,18 @@ final class SdpaVariant extends GoldenVariant<SdpaVariant.Settings> {
                     + " entries; expected one per batch row (" + batch + ")");
         }
         return QueryPositions.startingAtPerBatch(starts);
+    }
+
+    @Override
+    protected void checkValues(Settings s, CaseInputs in) {
+        if (s.masks().keyLengths()) {
+            in.requireWithin("key_lengths", 0, s.kvLen(), "[0, S] = [0, " + s.kvLen() + "]");
+        }
+    }
+
+    @Override
+    protected long scoreElements(Settings s) {
+        return (long) s.batch() * s.numHeads() * s.qLen() * s.kvLen();
     }
 
     @Override

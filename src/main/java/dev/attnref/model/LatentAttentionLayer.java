@@ -149,6 +149,9 @@ public final class LatentAttentionLayer<C extends LayerCache> implements Attenti
             throw new IllegalArgumentException("attention of width " + modelWidth() + " got input of shape "
                     + Arrays.toString(x.shape()) + "; expected [B, T, " + modelWidth() + "]");
         }
+        if (trace.isRecording()) {
+            LatentProjections.queriesAndKeys(module, x, inner.nextPosition(), trace);
+        }
         // out = Attn(x) over cache ++ x; the module appends the new tokens' cache entries
         ForwardResult result = module.forward(x, inner);
         List<Tensor> stored = inner.storedTensors();
@@ -157,7 +160,10 @@ public final class LatentAttentionLayer<C extends LayerCache> implements Attenti
         }
         trace.record("scores (causal, −∞ above diagonal)", "B, H, T, S", result.logits());     // [B, H, T, S]
         trace.record("softmax over S", "B, H, T, S", result.probabilities());                  // [B, H, T, S]
-        return trace.record("out", "B, T, M", result.output());                                 // [B, T, M]
+        if (trace.isRecording()) {
+            LatentProjections.valuesAndHeads(module, result.probabilities(), stored, trace);
+        }
+        return trace.record("out = merged·W_Oᵀ", "B, T, M", result.output());                  // [B, T, M]
     }
 
     @Override

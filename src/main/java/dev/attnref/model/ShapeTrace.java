@@ -58,6 +58,11 @@ public final class ShapeTrace {
         return new ShapeTrace(true);
     }
 
+    /** Whether this trace records (so that work done only for the trace can be skipped when it does not). */
+    public boolean isRecording() {
+        return enabled;
+    }
+
     /** Opens a section (e.g. "block 0"); stages recorded until {@link #exit()} are nested under it. */
     public void enter(String section) {
         if (enabled) {

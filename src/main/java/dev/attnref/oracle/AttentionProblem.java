@@ -276,7 +276,8 @@ public final class AttentionProblem {
                 && booleanMaskConvention.hides(booleanMask[booleanMaskLayout.index(b, h, t, s)] ? 1.0 : 0.0)) {
             return false;
         }
-        if (causal != null && s > causal.first(b, qLen, kvLen()) + t) {
+        // first(b) + t in long: a query start near 2³¹ − 1 must not wrap to a negative position.
+        if (causal != null && s > (long) causal.first(b, qLen, kvLen()) + t) {
             return false;
         }
         return keyLengths == null || s < keyLengths[b];

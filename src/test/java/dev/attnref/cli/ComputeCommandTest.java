@@ -1,5 +1,6 @@
 package dev.attnref.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -86,6 +87,43 @@ class ComputeCommandTest {
         assertEquals(0.25, t.get("probabilities").values()[0], 1e-15);
         assertEquals(0.75, t.get("probabilities").values()[1], 1e-15);
         assertEquals(Math.log(3), t.get("logits").values()[1], 1e-15);
+    }
+
+    @Test
+    void aQueryStartAtTheLastIntPositionSeesEveryKey(@TempDir Path dir) throws IOException {
+        // One key (value 3), T = 2 queries at positions 2³¹ − 1 and 2³¹: both see key 0, so both outputs are 3.
+        // (first + t in int wrapped to −2³¹ for t = 1, hid the key and gave [3, 0] with exit code 0.)
+        String config = TWO_KEYS.replace("\"q_len\": 1", "\"q_len\": 2").replace("\"new_kv_len\": 2", "\"new_kv_len\": 1")
+                .replace("\"causal\": null", "\"causal\": {\"query_start\": 2147483647}");
+        Map<String, StoredTensor> in = new LinkedHashMap<>();
+        in.put("query", StoredTensor.ofFloats(DType.F32, new int[] {1, 1, 2, 1}, new double[] {1, 1}));
+        in.put("key", StoredTensor.ofFloats(DType.F32, new int[] {1, 1, 1, 1}, new double[] {1}));
+        in.put("value", StoredTensor.ofFloats(DType.F32, new int[] {1, 1, 1, 1}, new double[] {3}));
+        Path out = dir.resolve("o.safetensors");
+        Run r = run("compute", handCase(dir, config, in).toString(), "--out", out.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertArrayEquals(new double[] {3, 3}, Safetensors.read(out).tensors().get("output").values());
+    }
+
+    @Test
+    void aFolderIsComputedCaseByCaseAndABadCaseStopsNoOther(@TempDir Path dir) throws IOException {
+        Path cases = Files.createDirectories(dir.resolve("cases"));
+        for (String id : new String[] {"attention-softcap", "rope-interleaved"}) {
+            Files.copy(V1.resolve(id + ".json"), cases.resolve(id + ".json"));
+            Files.copy(V1.resolve(id + ".safetensors"), cases.resolve(id + ".safetensors"));
+        }
+        Files.writeString(cases.resolve("broken.json"), "{\"format\": \"attnref-golden/1\", \"variant\": \"rope\"}");
+        Path out = dir.resolve("out");
+        Run r = run("compute", cases.toString(), "--out", out.toString());
+        assertEquals(2, r.exitCode(), r.out() + r.err());
+        assertTrue(r.err().contains("broken.json: config.batch is missing"), r.err());
+        assertTrue(r.out().contains("compute: 3 cases, 2 written to " + out + ", 1 refused"), r.out());
+        for (String id : new String[] {"attention-softcap", "rope-interleaved"}) {
+            Map<String, StoredTensor> expected = Safetensors.read(V1.resolve(id + ".safetensors")).tensors();
+            Safetensors.read(out.resolve(id + ".safetensors")).tensors()
+                    .forEach((name, t) -> assertEquals(expected.get(name), t, id + " " + name));
+        }
+        assertTrue(Files.notExists(out.resolve("broken.safetensors")));
     }
 
     @Test

@@ -3,7 +3,10 @@ package dev.attnref.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.attnref.golden.DType;
+import dev.attnref.golden.GoldenVerifier;
 import dev.attnref.golden.Safetensors;
 import dev.attnref.golden.StoredTensor;
 import java.io.IOException;
@@ -17,8 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code attnref golden verify} and {@code generate} through Main: per-tensor report lines, exit code
- * 0 only when every case passes, 1 on a mismatch or a missing candidate, 2 when the cases cannot be
- * found; generate writes a complete directory and refuses to change a published one.
+ * 0 only when every case passes, 1 on a mismatch or a missing candidate, 2 when a case or candidate cannot
+ * be read (never the code of a mismatch); {@code --only} and {@code --json}; generate writes a complete directory and refuses to change a published one.
  */
 class GoldenCommandTest {
     private static final Path V1 = ComputeCommandTest.V1;
@@ -71,11 +74,51 @@ class GoldenCommandTest {
     }
 
     @Test
+    void onlyPicksCasesByGlobAndJsonCarriesEveryVerdict(@TempDir Path dir) throws IOException {
+        candidates(dir);
+        Path file = dir.resolve("outputs/attention-softcap.safetensors");
+        Map<String, StoredTensor> t = new LinkedHashMap<>(Safetensors.read(file).tensors());
+        double[] v = t.get("output").values().clone();
+        v[0] = -v[0];
+        t.put("output", new StoredTensor(DType.F64, t.get("output").shape(), v, null));
+        Safetensors.write(file, t, Map.of());
+        ComputeCommandTest.Run r = ComputeCommandTest.run("golden", "verify", dir.resolve("cases").toString(),
+                "--candidate", dir.resolve("outputs").toString(), "--only", "*-softcap", "--json");
+        assertEquals(1, r.exitCode(), r.out() + r.err());
+        JsonNode json = new ObjectMapper().readTree(r.out());
+        assertEquals(1, json.get("exit_code").asInt());
+        assertEquals(1, json.get("cases").size(), r.out());
+        JsonNode only = json.get("cases").get(0);
+        assertEquals("attention-softcap", only.get("id").asText());
+        assertEquals("fail", only.get("status").asText());
+        JsonNode output = only.get("tensors").get(0);
+        assertEquals("output", output.get("name").asText());
+        // −x against x: every double between them, through zero, counts (2·ulps(0, x)).
+        double x = Safetensors.read(V1.resolve("attention-softcap.safetensors")).tensors().get("output").values()[0];
+        assertEquals(2 * GoldenVerifier.ulps(0.0, x), output.get("max_ulp").asLong(), r.out());
+        ComputeCommandTest.Run none = ComputeCommandTest.run("golden", "verify", dir.resolve("cases").toString(),
+                "--candidate", dir.resolve("outputs").toString(), "--only", "mla-*");
+        assertEquals(2, none.exitCode());
+        assertTrue(none.err().contains("--only 'mla-*' matches none of the 3 cases"), none.err());
+    }
+
+    @Test
+    void anUnreadableCandidateIsExitTwoNotAMismatch(@TempDir Path dir) throws IOException {
+        candidates(dir);
+        Files.write(dir.resolve("outputs/mfa-key-reuse.safetensors"), new byte[] {1, 2, 3});
+        ComputeCommandTest.Run r = ComputeCommandTest.run("golden", "verify", dir.resolve("cases").toString(),
+                "--candidate", dir.resolve("outputs").toString());
+        assertEquals(2, r.exitCode(), r.out());
+        assertTrue(r.out().contains("ERROR  mfa-key-reuse"), r.out());
+        assertTrue(r.out().contains("golden verify: 3 cases, 2 passed, 0 failed, 1 unreadable"), r.out());
+    }
+
+    @Test
     void missingCasesAreAnInputError(@TempDir Path dir) {
         ComputeCommandTest.Run r = ComputeCommandTest.run("golden", "verify", dir.resolve("nothing").toString(),
                 "--candidate", dir.toString());
         assertEquals(2, r.exitCode());
-        assertTrue(r.err().contains("is neither a case manifest nor a folder"), r.err());
+        assertTrue(r.err().contains("nothing: no such file or folder"), r.err());
     }
 
     @Test

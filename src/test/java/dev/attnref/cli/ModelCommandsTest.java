@@ -59,6 +59,54 @@ class ModelCommandsTest {
         assertTrue(lineContaining(keyReuse, "scores").contains("[2, 4, 5, 5]"), keyReuse.out());
     }
 
+    /** Each step, in order, with its symbolic and numeric shape, as the trace prints it. */
+    private static void assertSteps(CliRun run, String... stepsAndShapes) {
+        assertEquals(0, run.exitCode(), run.err());
+        int from = 0;
+        for (int i = 0; i < stepsAndShapes.length; i += 2) {
+            String step = stepsAndShapes[i];
+            int at = from;
+            while (at < run.lines().size() && !run.lines().get(at).trim().startsWith(step)) {
+                at++;
+            }
+            assertTrue(at < run.lines().size(), "no step '" + step + "' after line " + from + " in:\n" + run.out());
+            assertTrue(run.lines().get(at).endsWith(stepsAndShapes[i + 1]), run.lines().get(at));
+            from = at + 1;
+        }
+    }
+
+    @Test
+    void traceShowsEveryProjectionStepOfTheLatentVariants() {
+        // Defaults: B = 2, T = S = 5, M = 16, H = 4; MLA C_q = 8, C = 6, D_nope = 4, P = 2, Dv = 4; MFA C_q = 8, C = 6.
+        String[] mlaQueryAndLatent = {"c̃_q = x·W_DQᵀ", "(B, T, C_q)      [2, 5, 8]",
+                "c_q = RMSNorm(c̃_q)", "(B, T, C_q)      [2, 5, 8]",
+                "q = c_q·W_UQᵀ, split heads", "(B, H, T, Dn+P)  [2, 4, 5, 6]",
+                "q_C", "(B, H, T, Dn)    [2, 4, 5, 4]", "q_R ← RoPE(q̃_R)", "(B, H, T, P)     [2, 4, 5, 2]",
+                "[c̃_kv | k̃_R] = x·W_DKVᵀ", "(B, T, C+P)      [2, 5, 8]",
+                "c_kv = RMSNorm(c̃_kv)", "(B, T, C)        [2, 5, 6]", "k_R ← RoPE(k̃_R)", "(B, T, P)        [2, 5, 2]"};
+        assertSteps(CliRun.of("trace", "--layers", "1", "--variant", "MLA"), mlaQueryAndLatent);
+        assertSteps(CliRun.of("trace", "--layers", "1", "--variant", "MLA"),
+                "q̂ = q_C·W_UK,i", "(B, H, T, C)     [2, 4, 5, 6]", "cache: latent c_kv", "(B, S, C)        [2, 5, 6]",
+                "softmax over S", "(B, H, T, S)     [2, 4, 5, 5]", "ô = p·c_kv", "(B, H, T, C)     [2, 4, 5, 6]",
+                "o = ô·W_UV,iᵀ per head", "(B, H, T, Dv)    [2, 4, 5, 4]", "merge heads", "(B, T, H·Dv)     [2, 5, 16]",
+                "out = merged·W_Oᵀ", "(B, T, M)        [2, 5, 16]");
+        assertSteps(CliRun.of("trace", "--layers", "1", "--variant", "MLA", "--mla-form", "NAIVE"), mlaQueryAndLatent);
+        assertSteps(CliRun.of("trace", "--layers", "1", "--variant", "MLA", "--mla-form", "NAIVE"),
+                "k_C = c_kv·W_UK,iᵀ per head", "(B, H, T, Dn)    [2, 4, 5, 4]",
+                "v = c_kv·W_UV,iᵀ per head", "(B, H, T, Dv)    [2, 4, 5, 4]",
+                "cache: keys", "(B, H, S, Dn+P)  [2, 4, 5, 6]", "o = p·V", "(B, H, T, Dv)    [2, 4, 5, 4]",
+                "merge heads", "(B, T, H·Dv)     [2, 5, 16]", "out = merged·W_Oᵀ", "(B, T, M)        [2, 5, 16]");
+        assertSteps(CliRun.of("trace", "--layers", "1", "--variant", "MFA"),
+                "c̃_q = x·S_Qᵀ", "(B, T, C_q)   [2, 5, 8]", "q = c_q·Q_Cᵀ, split heads", "(B, H, T, C)  [2, 4, 5, 6]",
+                "q ← RoPE(q)", "(B, H, T, C)  [2, 4, 5, 6]", "k̃ = x·S_Kᵀ", "(B, T, C)     [2, 5, 6]",
+                "v = x·S_Vᵀ", "(B, T, C)     [2, 5, 6]", "o = p·v", "(B, H, T, C)  [2, 4, 5, 6]",
+                "merge heads", "(B, T, H·C)   [2, 5, 24]", "out = merged·W_Oᵀ", "(B, T, M)     [2, 5, 16]");
+        assertSteps(CliRun.of("trace", "--layers", "1", "--variant", "MFA-KR"),
+                "k̄ = x·S_Kᵀ (cached before RoPE)", "(B, T, C)     [2, 5, 6]", "ō = p·k̄", "(B, H, T, C)  [2, 4, 5, 6]",
+                "merge heads", "(B, T, H·C)   [2, 5, 24]");
+        assertTrue(CliRun.of("trace", "--variant", "MLA", "--q-lora-rank", "0").out().contains("q = x·W_Qᵀ, split heads"));
+    }
+
     /** A bad option is one line naming the option as typed and its value, then where to read more; exit code 2. */
     private static void assertUsageError(String expected, String... args) {
         CliRun run = CliRun.of(args);

@@ -164,4 +164,29 @@ class GoldenVerifierTest {
         assertEquals(1 << 29, GoldenVerifier.ulps(1.0, 1.0 + 0x1p-23));
         assertEquals(Long.MAX_VALUE, GoldenVerifier.ulps(-Double.MAX_VALUE, Double.MAX_VALUE));
     }
+
+    @Test
+    void acrossZeroTheDistanceIsTheSumOfBothSidesDistancesToZero() {
+        // A sign flip is a real distance, not a wrapped bit pattern: ulps(−a, b) = ulps(−a, 0) + ulps(0, b).
+        double[] magnitudes = {Double.MIN_VALUE, 1e-300, 3e-8, 0.5, 1.0, 7.25, 1e300};
+        for (double a : magnitudes) {
+            for (double b : magnitudes) {
+                assertEquals(saturatedSum(GoldenVerifier.ulps(-a, 0.0), GoldenVerifier.ulps(0.0, b)), GoldenVerifier.ulps(-a, b),
+                        a + ", " + b);
+                float fa = (float) Math.max(a, Float.MIN_VALUE);
+                float fb = (float) Math.max(b, Float.MIN_VALUE);
+                if (Float.isFinite(fa) && Float.isFinite(fb)) {
+                    assertEquals(GoldenVerifier.ulps(-fa, 0f) + GoldenVerifier.ulps(0f, fb), GoldenVerifier.ulps(-fa, fb),
+                            fa + "f, " + fb + "f");
+                }
+            }
+        }
+        assertEquals(2 * GoldenVerifier.ulps(0.0, 1.0), GoldenVerifier.ulps(-1.0, 1.0));
+    }
+
+    /** x + y, or Long.MAX_VALUE where the distance does not fit (as {@link GoldenVerifier#ulps(double, double)}). */
+    private static long saturatedSum(long x, long y) {
+        long sum = x + y;
+        return sum < 0 ? Long.MAX_VALUE : sum;
+    }
 }
