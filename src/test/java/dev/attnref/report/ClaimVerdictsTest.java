@@ -115,12 +115,17 @@ class ClaimVerdictsTest {
         }
     }
 
-    /** Copies one committed CSV under {@code copy}, setting {@code column} to {@code value} where {@code key} starts with {@code prefix}. */
-    private static void copyWith(Path copy, String csv, String key, String prefix, String column, double value) {
+    /**
+     * Copies one committed CSV under {@code copy}, setting each of {@code columns} the CSV has to {@code value} where
+     * {@code key} starts with {@code prefix}.
+     */
+    private static void copyWith(Path copy, String csv, String key, String prefix, double value, String... columns) {
         Table table = Results.read(ROOT.resolve(csv));
         for (int r = 0; r < table.rowCount(); r++) {
-            if (Results.text(table, key, r).startsWith(prefix)) {
-                table.doubleColumn(column).set(r, value);
+            for (String column : columns) {
+                if (Results.text(table, key, r).startsWith(prefix) && table.columnNames().contains(column)) {
+                    table.doubleColumn(column).set(r, value);
+                }
             }
         }
         Path file = copy.resolve(csv);
@@ -135,7 +140,8 @@ class ClaimVerdictsTest {
     @Test
     void lowerPrefillExponentsForMlaMakeTheLinearClaimTrue(@TempDir Path copy) {
         assertEquals(Verdict.FALSE, ClaimRules.decide("C-MLA-LINEAR", ROOT).verdict());
-        copyWith(copy, "experiments/E03-prefill/results/prefill_fit.csv", "variant", "MLA (", "exponent", 1.1);
+        copyWith(copy, "experiments/E03-prefill/results/prefill_fit.csv", "variant", "MLA (", 1.1, "exponent",
+                "exponent_low95", "exponent_high95");
         ClaimRules.Decision changed = ClaimRules.decide("C-MLA-LINEAR", copy);
         assertEquals(1.1, changed.figures().get(0).value(), 0, "the edited exponent was not read: " + changed.figures());
         assertEquals(Verdict.TRUE, changed.verdict());
@@ -144,8 +150,8 @@ class ClaimVerdictsTest {
     @Test
     void anElementCountSavingOfNinetyThreePointThreePercentMakesTheDeepSeekClaimTrue(@TempDir Path copy) {
         assertEquals(Verdict.PARTLY, ClaimRules.decide("C-DSV2-933", ROOT).verdict());
-        copyWith(copy, "experiments/E01-kv-cache/results/kv_claims.csv", "claim", "deepseek-v2-vs-67b-elements",
-                "saving_percent", 93.3);
+        copyWith(copy, "experiments/E01-kv-cache/results/kv_claims.csv", "claim", "deepseek-v2-vs-67b-elements", 93.3,
+                "saving_percent");
         assertEquals(Verdict.TRUE, ClaimRules.decide("C-DSV2-933", copy).verdict());
     }
 
