@@ -61,7 +61,9 @@ final class MeasuredSections {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "Measured in the same run: read loop %.1f GB/s, FMA peak %.0f GFLOP/s "
                 + "(fp32) / %.0f GFLOP/s (fp64). The timed work is one layer's attention core per decode step (scores "
-                + "and weighted sum over the cache; projections excluded), batch 1.%n%n", readBw, fma32, fma64));
+                + "and weighted sum over the cache; projections excluded), batch 1. \"busy\" marks a point taken while the "
+                + "machine was loaded, stolen from, too spread or not yet compiled (the CSV's busy column).%n%n", readBw,
+                fma32, fma64));
         // the largest cache length per variant and engine
         Map<String, Integer> last = new LinkedHashMap<>();
         for (int r = 0; r < measured.rowCount(); r++) {
@@ -81,7 +83,7 @@ final class MeasuredSections {
             double bytes = num(measured, "bytes_read", r);
             double[] base = mha.get(text(measured, "engine", r));
             rows.add(List.of(text(measured, "shape", r), text(measured, "engine", r),
-                    Markdown.num(num(measured, "cache_length", r)), withSpread(measured, r, "median_ms", "min_ms", "max_ms", Markdown::num),
+                    Markdown.num(num(measured, "cache_length", r)), withSpread(measured, r, "median_ms", "min_ms", "max_ms", Markdown::num) + busy(measured, r),
                     Markdown.bytes(bytes),
                     Markdown.num(num(measured, "gb_per_s", r)),
                     Markdown.num(100 * num(measured, "gb_per_s", r) / readBw) + "%",
@@ -156,6 +158,15 @@ final class MeasuredSections {
             return f.apply(v);
         }
         return f.apply(v) + " [" + f.apply(num(t, low, row)) + "–" + f.apply(num(t, high, row)) + "]";
+    }
+
+    /** {@code  (busy: load+spread)} when the row's {@code busy} column names a reason, else nothing. */
+    private static String busy(Table t, int row) {
+        if (!t.columnNames().contains("busy")) {
+            return "";
+        }
+        String why = text(t, "busy", row);
+        return why.isBlank() || why.equals("no") ? "" : " (busy: " + why + ")";
     }
 
     private static Section prefill(Table fits) {
