@@ -57,6 +57,12 @@ public final class AttentionOptions {
         return new Builder();
     }
 
+    /** True when no option is set, as in {@link #none()}. */
+    boolean isNone() {
+        return booleanMask == null && additiveMask == null && keyLengths == null && causalAlignment == null
+                && causalQueryStart == null && startPosition == null;
+    }
+
     /** The boolean mask (0/1), or null. */
     public Tensor booleanMask() {
         return booleanMask;

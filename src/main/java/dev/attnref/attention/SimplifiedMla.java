@@ -85,9 +85,9 @@ public final class SimplifiedMla {
         int c = config.kvLatentDim();
         int width = config.numHeads() * config.headDim();
         this.queryDown = layer("W_DQ (Wq_d)", queryDown, m, cq);
-        this.queryUp = LatentSteps.weight("W_UQ", queryUp, width, cq);
+        this.queryUp = AttentionSteps.weight("W_UQ", queryUp, width, cq);
         this.kvDown = layer("W_DKV (Wkv_d)", kvDown, m, c);
-        this.keyUp = LatentSteps.weight("W_UK", keyUp, width, c);
+        this.keyUp = AttentionSteps.weight("W_UK", keyUp, width, c);
         this.valueUp = layer("W_UV (Wv_u)", valueUp, c, width);
         this.output = layer("W_O (Wo)", output, width, m);
         // W_qk,i = W_UK,iᵀ W_UQ,i, stacked as the seed's W_qk rows: [H·C, C_q].   einsum hdc,hdq->hcq
@@ -217,7 +217,7 @@ public final class SimplifiedMla {
         Tensor values = valueUp.forward(kvLatent)
                 .view(batch, seqLen, config.numHeads(), config.headDim()).transpose(1, 2);   // [B, H, T, D]
         Tensor heads = probabilities.matmul(values);                                     // [B, H, T, D]
-        return new ForwardResult(output.forward(LatentSteps.mergeHeads(heads)), logits, probabilities);
+        return new ForwardResult(output.forward(AttentionSteps.mergeHeads(heads)), logits, probabilities);
     }
 
     private void checkInput(Tensor x) {

@@ -105,7 +105,7 @@ final class GenerationVariant extends GoldenVariant<GenerationVariant.Settings> 
         TokenEmbedding embedding = new TokenEmbedding(in.tensor("embedding.weight"));
         LearnedPositionEmbedding positions = s.learnedPositions() > 0
                 ? new LearnedPositionEmbedding(in.tensor("positions.weight")) : null;
-        List<DecoderBlock> blocks = new ArrayList<>();
+        List<DecoderBlock<?>> blocks = new ArrayList<>();
         for (int i = 0; i < s.numLayers(); i++) {
             blocks.add(s.block().build(in, "blocks." + i + ".", m));
         }

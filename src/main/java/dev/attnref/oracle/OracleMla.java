@@ -72,7 +72,9 @@ public final class OracleMla {
 
     /**
      * Sizes, in the names of DeepSeek's {@code config.json}: M, H, C_q ({@code q_lora_rank}, 0 = no
-     * query compression), C ({@code kv_lora_rank}), D_nope, P (even), Dv.
+     * query compression), C ({@code kv_lora_rank}), D_nope, P (even), Dv. The same contracts as the
+     * modules' {@code MlaShape}, stated here again on purpose: the oracle imports {@code core} only,
+     * so that nothing it checks can leak into it.
      */
     public record Config(int modelWidth, int numHeads, int qLoraRank, int kvLoraRank, int qkNopeHeadDim,
             int qkRopeHeadDim, int vHeadDim) {

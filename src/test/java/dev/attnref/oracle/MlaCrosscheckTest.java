@@ -37,12 +37,6 @@ import org.junit.jupiter.api.Test;
  */
 class MlaCrosscheckTest {
 
-    /**
-     * Two float64 implementations summing in different orders (loops vs einsum/BLAS) over at most a
-     * few dozen terms of O(1) values: differences are a few ulps; 1e-12 relative leaves margin and
-     * still catches any wrong layout, pairing or scale, which moves values by O(1e-2) or more.
-     */
-    private static final double CROSSCHECK_TOLERANCE = 1e-12;
 
     private static final Path DIR = Path.of(System.getProperty("attnref.root", System.getProperty("user.dir")),
             "reference-data", "mla");
@@ -280,7 +274,8 @@ class MlaCrosscheckTest {
         assertEquals(expected.length, actual.length, what + ": length");
         for (int i = 0; i < expected.length; i++) {
             boolean bothHidden = expected[i] == Double.NEGATIVE_INFINITY && actual[i] == Double.NEGATIVE_INFINITY;
-            if (!bothHidden && !(Math.abs(expected[i] - actual[i]) <= CROSSCHECK_TOLERANCE * Math.max(1.0, Math.abs(expected[i])))) {
+            double bound = Tolerances.REORDERED_SUMS * Math.max(1.0, Math.abs(expected[i]));
+            if (!bothHidden && !(Math.abs(expected[i] - actual[i]) <= bound)) {
                 fail(what + "[" + i + "]: Python " + expected[i] + ", Java " + actual[i]);
             }
         }
