@@ -21,13 +21,13 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link OracleMla} and {@link OracleMfa} against an independent PyTorch implementation,
- * {@code reference-data/mla/crosscheck_mla.py}, written from MATH.md (naive and absorbed MLA, MFA,
+ * {@code reference-data/mla/crosscheck_mla.py}, written from docs/MATH.md (naive and absorbed MLA, MFA,
  * MFA-KR). The script's inputs and outputs are committed, so this test runs without Python:
  *
  * <ol>
  *   <li>the committed inputs are exactly what the seeds below produce (bit for bit);</li>
  *   <li>the Java oracles on those inputs reproduce the script's naive outputs;</li>
- *   <li>the script's absorbed MLA equals the Java naive MLA (MATH.md: ~1e-16 relative apart).</li>
+ *   <li>the script's absorbed MLA equals the Java naive MLA (docs/MATH.md: ~1e-16 relative apart).</li>
  * </ol>
  *
  * <p>To change the cases: edit {@link #cases()}, then

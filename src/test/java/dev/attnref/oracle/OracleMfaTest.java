@@ -78,7 +78,7 @@ class OracleMfaTest {
 
     @Test
     void keyReuseWithZeroAlphaIsMfaWithValueProjectionEqualToKeyProjection() {
-        // α = 0 ⇒ v = k̄ = S_K x, which is MFA with S_V = S_K (MATH.md: v = k̄ at initialisation).
+        // α = 0 ⇒ v = k̄ = S_K x, which is MFA with S_V = S_K (docs/MATH.md: v = k̄ at initialisation).
         OracleMfa.Config config = new OracleMfa.Config(7, 3, 5, 4);
         OracleMfa.Options options = new OracleMfa.Options(500000.0, RopePairing.SPLIT_HALVES, 2, 1e-6);
         OracleMfa.Weights random = MlaFixtures.randomMfa(config, false, new SeededRandom(21));

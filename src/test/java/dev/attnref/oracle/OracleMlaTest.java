@@ -94,7 +94,7 @@ class OracleMlaTest {
 
     @Test
     void yarnMultipliesEveryVisibleLogitByDeepSeekV3Factor() {
-        // (0.1·m·ln f + 1)² with m = 1, f = 40: (0.1·3.68888 + 1)² = 1.368888² = 1.873854 (MATH.md: ×1.8739).
+        // (0.1·m·ln f + 1)² with m = 1, f = 40: (0.1·3.68888 + 1)² = 1.368888² = 1.873854 (docs/MATH.md: ×1.8739).
         OracleMla.Options yarn = new OracleMla.Options(10000.0, RopePairing.INTERLEAVED, 0, EXACT_EPS, 1.0, 40.0);
         assertEquals(1.8739, yarn.yarnMultiplier(), 5e-5);
         OracleMla.Config config = new OracleMla.Config(2, 1, 0, 2, 2, 2, 2);

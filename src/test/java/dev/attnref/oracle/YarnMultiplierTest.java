@@ -6,7 +6,7 @@ import dev.attnref.core.RopePairing;
 import org.junit.jupiter.api.Test;
 
 /**
- * The YaRN softmax multiplier {@code (0.1·m·ln f + 1)²} of {@link OracleMla.Options} (MATH.md, MLA),
+ * The YaRN softmax multiplier {@code (0.1·m·ln f + 1)²} of {@link OracleMla.Options} (docs/MATH.md, MLA),
  * DeepSeek's {@code yarn_get_mscale(f, m)} squared. V3's m = 1 cannot tell {@code m·} from {@code /m},
  * so the hand cases also take DeepSeek-V2's {@code mscale_all_dim} m = 0.707 (its config.json,
  * {@code rope_scaling}: factor 40, mscale_all_dim 0.707).
