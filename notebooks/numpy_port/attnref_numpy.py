@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """attnref_numpy — a second, independent implementation of the attnref golden vectors.
 
-Written from ../shared/design/MATH.md and reference-data/README.md only (not from the Java code):
+Written from the project's equations (stated in reference-data/README.md) only, not from the Java code:
 its own safetensors reader and writer, NumPy einsum formulations of every variant, and the
 README's comparison rule. It loads each case of a golden directory, recomputes the outputs from the
 stored inputs and weights, and compares them with the expected ones at the case's tolerance.

@@ -68,7 +68,7 @@ public class DecodeBenchmark {
 
     @Benchmark
     public float[] fast(Shape shape, FastKernel fast) {
-        fast.attention.decode(shape.dims, shape.q, shape.k, shape.v, AttentionOptions.none(), shape.out);
+        fast.attention.decode(shape.dims, shape.q, shape.k, shape.v, FastAttentionOptions.none(), shape.out);
         return shape.out;
     }
 
@@ -86,7 +86,7 @@ public class DecodeBenchmark {
 
     @Benchmark
     public float[] plainFloatLoop(Shape shape, PlainLoop plain) {
-        plain.attention.attend(shape.dims, shape.q, shape.k, shape.v, AttentionOptions.none(), shape.out);
+        plain.attention.attend(shape.dims, shape.q, shape.k, shape.v, FastAttentionOptions.none(), shape.out);
         return shape.out;
     }
 }

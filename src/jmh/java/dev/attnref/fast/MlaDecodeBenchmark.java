@@ -105,7 +105,7 @@ public class MlaDecodeBenchmark {
     @Benchmark
     public float[] plainFloatLoop(Shape shape, PlainLoop plain) {
         plain.attention.attend(shape.view, shape.query, shape.cache, shape.values,
-                AttentionOptions.none().withScale(SCALE), shape.out);
+                FastAttentionOptions.none().withScale(SCALE), shape.out);
         return shape.out;
     }
 }

@@ -70,7 +70,7 @@ public class PrefillBenchmark {
 
     @Benchmark
     public float[] fast(Shape shape, FastKernel fast) {
-        fast.attention.prefill(shape.dims, shape.q, shape.k, shape.v, AttentionOptions.causalFrom(0), shape.out);
+        fast.attention.prefill(shape.dims, shape.q, shape.k, shape.v, FastAttentionOptions.causalFrom(0), shape.out);
         return shape.out;
     }
 
@@ -88,7 +88,7 @@ public class PrefillBenchmark {
 
     @Benchmark
     public float[] plainFloatLoop(Shape shape, PlainLoop plain) {
-        plain.attention.attend(shape.dims, shape.q, shape.k, shape.v, AttentionOptions.causalFrom(0), shape.out);
+        plain.attention.attend(shape.dims, shape.q, shape.k, shape.v, FastAttentionOptions.causalFrom(0), shape.out);
         return shape.out;
     }
 }

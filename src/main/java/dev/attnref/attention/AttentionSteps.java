@@ -3,16 +3,21 @@ package dev.attnref.attention;
 import dev.attnref.core.CausalAlignment;
 import dev.attnref.core.Checks;
 import dev.attnref.core.Masks;
+import dev.attnref.core.SeededRandom;
 import dev.attnref.core.Tensor;
 import java.util.Arrays;
 
 /**
- * The steps the three GQA-family modules share because they do not depend on how query heads map
- * to key/value heads: validating a call, splitting and merging heads, RoPE, masking the logits and
- * the softmax with its empty-row guard. The head mapping itself (scores {@code q·k} and the weighted
- * sum {@code p·v}) is written separately in {@link MultiHeadAttention}, {@link MultiQueryAttention}
- * and {@link GroupedQueryAttention}, so that "MHA and MQA are degenerate GQA" stays a law the tests
- * check rather than a fact of construction.
+ * The steps the attention modules share because they do not depend on how query heads map to
+ * key/value heads. For the GQA family: validating a call, splitting heads, RoPE, masking the logits
+ * and the softmax with its empty-row guard. The head mapping itself (scores {@code q·k} and the
+ * weighted sum {@code p·v}) is written separately in {@link MultiHeadAttention},
+ * {@link MultiQueryAttention} and {@link GroupedQueryAttention}, so that "MHA and MQA are degenerate
+ * GQA" stays a law the tests check rather than a fact of construction. For the latent and factorized
+ * modules ({@link NaiveMla}, {@link AbsorbedMla}, {@link SimplifiedMla}, {@link Mfa},
+ * {@link MfaKeyReuse}): RMSNorm, the causal mask over a cache, argument checks and the seeded weight
+ * draw. For all: merging heads. Tensor operations only; every method returns new tensors and leaves
+ * its arguments untouched.
  */
 final class AttentionSteps {
     private AttentionSteps() {
@@ -43,12 +48,7 @@ final class AttentionSteps {
 
         int pastLen = 0;
         if (cache != null) {
-            if (cache.numKvHeads() != config.numKvHeads() || cache.headDim() != config.headDim()
-                    || cache.valueDim() != config.valueDim()) {
-                throw new IllegalArgumentException("cache holds G = " + cache.numKvHeads() + " heads of D = "
-                        + cache.headDim() + ", Dv = " + cache.valueDim() + "; " + module + " needs G = "
-                        + config.numKvHeads() + ", D = " + config.headDim() + ", Dv = " + config.valueDim());
-            }
+            cache.requireHeads(module, config.numKvHeads(), config.headDim(), config.valueDim());
             if (cache.batch() != batch) {
                 throw new IllegalArgumentException("input batch B (" + batch + ") does not match the cache's batch ("
                         + cache.batch() + ")");
@@ -59,11 +59,11 @@ final class AttentionSteps {
         int kvLen = pastLen + qLen;
 
         Integer requestedStart = options.startPosition();
-        if (cache != null && requestedStart != null && requestedStart != pastLen) {
+        if (cache != null && requestedStart != null && requestedStart != cache.nextPosition()) {
             throw new IllegalArgumentException("start position (" + requestedStart + ") contradicts the cache, whose "
-                    + pastLen + " positions put the new tokens at " + pastLen);
+                    + pastLen + " positions put the new tokens at " + cache.nextPosition());
         }
-        int startPosition = cache != null ? pastLen : requestedStart == null ? 0 : requestedStart;
+        int startPosition = cache != null ? cache.nextPosition() : requestedStart == null ? 0 : requestedStart;
 
         int[] scoreShape = {batch, config.numHeads(), qLen, kvLen};   // [B, H, T, S]
         Tensor keep = null;                                          // 1 = visible, broadcasts to [B, H, T, S]
@@ -116,14 +116,14 @@ final class AttentionSteps {
                 .transpose(1, 2);                              // [B, n, T, w]
     }
 
-    /** {@code [B, H, T, Dv] → [B, T, H·Dv]}: head h fills columns {@code h·Dv … h·Dv+Dv−1}. */
+    /** {@code [B, H, T, W] → [B, T, H·W]}: head h fills columns {@code h·W … h·W+W−1}. */
     static Tensor mergeHeads(Tensor heads) {
         int batch = heads.size(0);
         int numHeads = heads.size(1);
         int qLen = heads.size(2);
-        int valueDim = heads.size(3);
-        return heads.transpose(1, 2)                           // [B, T, H, Dv]
-                .reshape(batch, qLen, numHeads * valueDim);   // [B, T, H·Dv]
+        int width = heads.size(3);
+        return heads.transpose(1, 2)                           // [B, T, H, W]
+                .reshape(batch, qLen, numHeads * width);   // [B, T, H·W]
     }
 
     /** RoPE on the first P dims of each row of {@code [..., T, D]}, row t at position {@code start + t}; identity without RoPE. */
@@ -132,7 +132,7 @@ final class AttentionSteps {
     }
 
     /**
-     * From scaled scores to logits, in MATH.md's order:
+     * From scaled scores to logits, in docs/MATH.md's order:
      * <pre>
      *   logit = c·tanh(score / c)       when softcap c &gt; 0
      *   logit = logit + bias            additive mask
@@ -162,6 +162,57 @@ final class AttentionSteps {
         return logits.maskedFill(emptyRow, 0.0)                                // empty rows → finite, so no NaN
                 .softmax(-1)                                                    // [B, H, T, S]
                 .maskedFill(emptyRow, 0.0);                                     // empty rows → 0
+    }
+
+    // ---------------------------------------------------------------- latent and factorized modules
+
+    /** {@code y = x / √(mean_d x² + ε) ⊙ w} over the last axis: {@code [..., W] → [..., W]}. */
+    static Tensor rmsNorm(Tensor x, Tensor weight, double eps) {
+        Tensor rms = x.mul(x).mean(-1, true).add(eps).sqrt();   // [..., 1]
+        return x.div(rms).mul(weight);                           // [..., W]
+    }
+
+    /**
+     * Causal logits for T new queries over S = S₀ + T keys, query t at cache index S₀ + t:
+     * {@code logit[…, t, s] = −∞} for {@code s > S₀ + t}. Every query sees at least itself, so no row is empty.
+     */
+    static Tensor causalLogits(Tensor scores, int cachedBefore) {
+        int qLen = scores.size(-2);
+        int kvLen = scores.size(-1);
+        Tensor hidden = Masks.causal(qLen, kvLen, cachedBefore).eq(0.0);            // [T, S], 1 = hidden
+        return scores.maskedFill(hidden, Double.NEGATIVE_INFINITY);                 // [B, H, T, S]
+    }
+
+    /** Checks x is {@code [B, T, M]} with T ≥ 1, finite, B matching the cache's, and that no options are asked for. */
+    static void checkInput(String module, Tensor x, int modelWidth, int cacheBatch, AttentionOptions options) {
+        Checks.notNull("input x", x);
+        Checks.notNull("options", options);
+        if (!options.isNone()) {
+            throw new IllegalArgumentException(module + " attends causally over its cache and takes no masks, padding "
+                    + "or position options; expected AttentionOptions.none()");
+        }
+        if (x.dim() != 3 || x.size(2) != modelWidth || x.size(1) == 0) {
+            throw new IllegalArgumentException(module + " of width " + modelWidth + " got input of shape "
+                    + Arrays.toString(x.shape()) + "; expected [B, T ≥ 1, " + modelWidth + "]");
+        }
+        if (x.size(0) != cacheBatch) {
+            throw new IllegalArgumentException("cache holds " + cacheBatch + " sequences but the input has batch "
+                    + x.size(0));
+        }
+        Checks.allFinite("input x", x.toArray());
+    }
+
+    /** A weight present, of the given shape, finite; returned contiguous so that head views can be taken. */
+    static Tensor weight(String name, Tensor value, int... shape) {
+        Checks.notNull(name, value);
+        Checks.sameShape(name, value.shape(), shape);
+        Checks.allFinite(name, value.toArray());
+        return value.contiguous();
+    }
+
+    /** {@code N(0, 1/fanIn)} draws {@code [out, in]}, the fan-in scaled Gaussian the seeded modules use. */
+    static Tensor gaussianLinear(SeededRandom random, int out, int in) {
+        return Tensor.randn(random, 1.0 / Math.sqrt(in), out, in);
     }
 
     private static void requireBroadcasts(String name, Tensor mask, int[] target) {

@@ -1,9 +1,10 @@
 package dev.attnref.attention;
 
-import static dev.attnref.attention.LatentSteps.causalSoftmax;
-import static dev.attnref.attention.LatentSteps.gaussianLinear;
-import static dev.attnref.attention.LatentSteps.mergeHeads;
-import static dev.attnref.attention.LatentSteps.weight;
+import static dev.attnref.attention.AttentionSteps.causalLogits;
+import static dev.attnref.attention.AttentionSteps.gaussianLinear;
+import static dev.attnref.attention.AttentionSteps.mergeHeads;
+import static dev.attnref.attention.AttentionSteps.rmsNorm;
+import static dev.attnref.attention.AttentionSteps.weight;
 
 import dev.attnref.core.Checks;
 import dev.attnref.core.Rope;
@@ -11,7 +12,7 @@ import dev.attnref.core.SeededRandom;
 import dev.attnref.core.Tensor;
 
 /**
- * What {@link Mfa} and {@link MfaKeyReuse} share (MATH.md, "MFA and MFA-KR"): the factorized query
+ * What {@link Mfa} and {@link MfaKeyReuse} share (docs/MATH.md, "MFA and MFA-KR"): the factorized query
  * path {@code q_i = RoPE(Q_c,i · RMSNorm(S_Q x) ⊙ w_q)}, the shared key projection S_K, the output
  * projection W_O, and the two steps around the values: H query heads of width C attending causally
  * over one shared key head, and merging the heads through an output projection. How the value is
@@ -32,7 +33,7 @@ import dev.attnref.core.Tensor;
  *
  * @param <C> the cache type of the subclass
  */
-abstract sealed class FactorizedAttention<C extends LayerCache> implements CachedAttention<C>
+abstract sealed class FactorizedAttention<C> implements SelfAttention<C>
         permits Mfa, MfaKeyReuse {
     private final MfaShape shape;
     private final MfaSettings settings;
@@ -42,7 +43,6 @@ abstract sealed class FactorizedAttention<C extends LayerCache> implements Cache
     private final Tensor sK;
     private final Tensor wO;
     private final Rope rope;
-    private final FactorizedQuery query;
 
     /** From weights already validated: the query path and key by {@link QueryAndKey#checked}, W_O by {@link #checkedOutput}. */
     FactorizedAttention(MfaShape shape, MfaSettings settings, QueryAndKey queryAndKey, Tensor wO) {
@@ -54,7 +54,6 @@ abstract sealed class FactorizedAttention<C extends LayerCache> implements Cache
         this.sK = queryAndKey.sK();
         this.wO = wO;
         this.rope = new Rope(shape.headDim(), settings.ropeTheta(), settings.pairing());
-        this.query = new FactorizedQuery(shape.numHeads(), shape.headDim(), sQ, qNorm, qC, settings.rmsEps(), rope);
     }
 
     /** The weights of the query path and the shared key: S_Q [C_q, M], w_q [C_q], Q_c [H·C, C_q], S_K [C, M]. */
@@ -140,24 +139,31 @@ abstract sealed class FactorizedAttention<C extends LayerCache> implements Cache
 
     /** {@code q_i = RoPE(Q_c,i · RMSNorm(S_Q x) ⊙ w_q)}: {@code x [B, T, M] → q [B, H, T, C]}, rotated from position {@code start}. */
     final Tensor queries(Tensor x, int start) {
-        return query.heads(x, start);
+        int batch = x.size(0);
+        int qLen = x.size(1);
+        // c_q = RMSNorm(S_Q x) ⊙ w_q
+        Tensor queryLatent = rmsNorm(x.matmul(sQ.transpose(0, 1)), qNorm, settings.rmsEps());   // [B, T, C_q]
+        // q̃_i = Q_c,i c_q, then q_i = RoPE(q̃_i)
+        Tensor q = queryLatent.matmul(qC.transpose(0, 1))                                      // [B, T, H·C]
+                .view(batch, qLen, shape.numHeads(), shape.headDim()).transpose(1, 2);          // [B, H, T, C]
+        return rope.apply(q, start);                                                            // [B, H, T, C]
     }
 
     /**
-     * {@code logit_i[t,s] = q_i[t]·k[s] / √C}, −∞ for {@code s > S₀ + t}; {@code p_i = softmax_s(logit_i)}:
-     * {@code q [B, H, T, C]} against the shared rotated keys {@code [B, 1, S, C]}.   einsum bhtc,bsc->bhts
+     * {@code logit_i[t,s] = q_i[t]·k[s] / √C}, −∞ for {@code s > S₀ + t}: {@code q [B, H, T, C]}
+     * against the shared rotated keys {@code [B, 1, S, C]}.   einsum bhtc,bsc->bhts
      */
-    final LatentSteps.Attention attendToSharedKeys(Tensor q, Tensor keys, int cachedBefore) {
+    final Tensor logitsOverSharedKeys(Tensor q, Tensor keys, int cachedBefore) {
         Tensor scores = q.matmul(keys.transpose(2, 3)).mul(1.0 / Math.sqrt(shape.headDim()));   // [B, H, T, S]
-        return causalSoftmax(scores, cachedBefore);
+        return causalLogits(scores, cachedBefore);                                             // [B, H, T, S]
     }
 
     /**
      * {@code out = W [o_1; …; o_H]}: the heads {@code [B, H, T, C]} merged and projected by
      * {@code outputWeight [M, H·C]}, returned with the logits and probabilities that made them.
      */
-    static ForwardResult projectHeads(Tensor heads, Tensor outputWeight, LatentSteps.Attention attention) {
+    static ForwardResult projectHeads(Tensor heads, Tensor outputWeight, Tensor logits, Tensor probabilities) {
         Tensor output = mergeHeads(heads).matmul(outputWeight.transpose(0, 1));          // [B, T, M]
-        return new ForwardResult(output, attention.logits(), attention.probabilities());
+        return new ForwardResult(output, logits, probabilities);
     }
 }

@@ -55,7 +55,7 @@ import dev.attnref.core.Tensor;
  * tiling is caught), {@code OracleAgreementLawsTest} and the other laws of
  * {@code dev.attnref.attention}.
  */
-public final class GroupedQueryAttention implements SelfAttention {
+public final class GroupedQueryAttention implements SelfAttention<KvCache> {
     private final AttentionConfig config;
     private final AttentionWeights weights;
 
@@ -73,18 +73,32 @@ public final class GroupedQueryAttention implements SelfAttention {
         return new GroupedQueryAttention(config, AttentionWeights.init(config, random));
     }
 
-    @Override
     public AttentionConfig config() {
         return config;
     }
 
-    @Override
     public AttentionWeights weights() {
         return weights;
     }
 
     @Override
-    public AttentionOutput forward(Tensor x, KvCache cache, AttentionOptions options) {
+    public int modelWidth() {
+        return config.modelWidth();
+    }
+
+    @Override
+    public int numHeads() {
+        return config.numHeads();
+    }
+
+    /** An empty cache of this block's G, D and Dv. */
+    @Override
+    public KvCache newCache(int batchSize, int firstPosition) {
+        return new KvCache(batchSize, config.numKvHeads(), config.headDim(), config.valueDim(), firstPosition);
+    }
+
+    @Override
+    public ForwardResult forward(Tensor x, KvCache cache, AttentionOptions options) {
         // Step 0 — validate everything before computing or appending anything.
         AttentionSteps.Call call = AttentionSteps.plan("GroupedQueryAttention", config, x, cache, options);
         int batch = call.batch();
@@ -121,7 +135,8 @@ public final class GroupedQueryAttention implements SelfAttention {
                 .view(batch, numHeads, qLen, kvLen);                                                      // [B, H, T, S]
 
         // Step 6 — softcap, additive mask, −∞ where hidden; then p = softmax_s(logit).
-        Tensor p = AttentionSteps.softmaxOverKeys(AttentionSteps.logits(config, call, scores));           // [B, H, T, S]
+        Tensor logits = AttentionSteps.logits(config, call, scores);                              // [B, H, T, S]
+        Tensor p = AttentionSteps.softmaxOverKeys(logits);                                        // [B, H, T, S]
 
         // Step 7 — o[b,g,r,t,·] = Σ_s p[b,g,r,t,s] · v[b,g,s,·]: value head g broadcast over its R heads.
         // einsum: bgrts,bgsd->bgrtd
@@ -131,6 +146,6 @@ public final class GroupedQueryAttention implements SelfAttention {
 
         // Step 8 — out = [o_0; …; o_{H−1}]·W_Oᵀ + b_O.
         Tensor out = weights.output().forward(AttentionSteps.mergeHeads(o));                              // [B, T, M]
-        return new AttentionOutput(out, p);
+        return new ForwardResult(out, logits, p);
     }
 }

@@ -16,18 +16,26 @@ import java.util.List;
  * <table>
  *   <caption>Shapes</caption>
  *   <tr><th>name</th><th>shape</th><th>contract</th></tr>
- *   <tr><td>keys</td><td>[B, G, S, D]</td><td>rotated keys of positions 0 … S−1; a read-only tensor</td></tr>
- *   <tr><td>values</td><td>[B, G, S, Dv]</td><td>values of positions 0 … S−1; a read-only tensor</td></tr>
- *   <tr><td>appended keys</td><td>[B, G, T, D]</td><td>T ≥ 1, finite; take positions S … S+T−1</td></tr>
+ *   <tr><td>keys</td><td>[B, G, S, D]</td><td>rotated keys of the S cached tokens; a read-only tensor</td></tr>
+ *   <tr><td>values</td><td>[B, G, S, Dv]</td><td>values of the S cached tokens; a read-only tensor</td></tr>
+ *   <tr><td>appended keys</td><td>[B, G, T, D]</td><td>T ≥ 1, finite; become cached tokens S … S+T−1</td></tr>
  *   <tr><td>appended values</td><td>[B, G, T, Dv]</td><td>same T</td></tr>
  * </table>
- * G is the number of key/value heads: H for MHA, 1 for MQA. An optional capacity bounds S; an
- * append past it fails and leaves the cache as it was.
  *
- * <p>Conventions: a module's {@code forward(x, cache)} places its T new tokens at positions
- * {@code S … S+T−1} (bottom-right alignment), so one cache serves prefill, single-token decode and
- * chunked prefill at any offset alike. Mutable, not thread-safe. Checked by {@code KvCacheTest} and
- * {@code KvCacheLawsTest}.
+ * <table>
+ *   <caption>Who stores what</caption>
+ *   <tr><th>module</th><th>G</th><th>D</th><th>Dv</th><th>values per token</th></tr>
+ *   <tr><td>{@link MultiHeadAttention}, {@link GroupedQueryAttention}, {@link MultiQueryAttention}</td><td>H, G, 1</td><td>D</td><td>Dv</td><td>G·(D + Dv)</td></tr>
+ *   <tr><td>{@link NaiveMla}</td><td>H</td><td>D_nope + P: [k_C,i | k_R]</td><td>Dv</td><td>H·(D_nope + P) + H·Dv</td></tr>
+ *   <tr><td>{@link Mfa}</td><td>1</td><td>C: RoPE(S_K x)</td><td>C: S_V x</td><td>2·C</td></tr>
+ * </table>
+ * The latent forms ({@link AbsorbedMla}, {@link MfaKeyReuse}) store no keys or values: {@link LatentCache}.
+ *
+ * <p>Conventions: cached token {@code s} sits at absolute position {@code firstPosition + s}; a
+ * module's forward places its T new tokens after the S cached ones (bottom-right alignment), so one
+ * cache serves prefill, single-token decode and chunked prefill alike. An optional capacity bounds
+ * S; an append past it fails and leaves the cache as it was. Mutable, not thread-safe. Checked by
+ * {@code KvCacheTest}, {@code AttentionLawsTest}, {@code CachedAttentionLawTest} and {@code CacheSizeLawTest}.
  */
 public final class KvCache {
     private static final int UNBOUNDED = Integer.MAX_VALUE;
@@ -36,20 +44,27 @@ public final class KvCache {
     private final int numKvHeads;
     private final int headDim;
     private final int valueDim;
+    private final int firstPosition;
     private final int capacity;
     private Tensor keys;     // [B, G, S, D]
     private Tensor values;   // [B, G, S, Dv]
 
-    /** An empty cache with no capacity bound. */
+    /** An empty cache with no capacity bound whose first token sits at position 0. */
     public KvCache(int batch, int numKvHeads, int headDim, int valueDim) {
-        this(batch, numKvHeads, headDim, valueDim, UNBOUNDED);
+        this(batch, numKvHeads, headDim, valueDim, 0, UNBOUNDED);
     }
 
-    private KvCache(int batch, int numKvHeads, int headDim, int valueDim, int capacity) {
+    /** An empty, unbounded cache whose first token sits at absolute position {@code firstPosition}. */
+    public KvCache(int batch, int numKvHeads, int headDim, int valueDim, int firstPosition) {
+        this(batch, numKvHeads, headDim, valueDim, firstPosition, UNBOUNDED);
+    }
+
+    private KvCache(int batch, int numKvHeads, int headDim, int valueDim, int firstPosition, int capacity) {
         this.batch = Checks.positive("cache batch", batch);
         this.numKvHeads = Checks.positive("cache numKvHeads", numKvHeads);
         this.headDim = Checks.positive("cache headDim", headDim);
         this.valueDim = Checks.positive("cache valueDim", valueDim);
+        this.firstPosition = Checks.nonNegative("cache firstPosition", firstPosition);
         this.capacity = Checks.positive("cache capacity", capacity);
         this.keys = Tensor.zeros(batch, numKvHeads, 0, headDim);       // [B, G, 0, D]
         this.values = Tensor.zeros(batch, numKvHeads, 0, valueDim);    // [B, G, 0, Dv]
@@ -57,7 +72,7 @@ public final class KvCache {
 
     /** An empty cache that holds at most {@code capacity} positions. */
     public static KvCache withCapacity(int batch, int numKvHeads, int headDim, int valueDim, int capacity) {
-        return new KvCache(batch, numKvHeads, headDim, valueDim, capacity);
+        return new KvCache(batch, numKvHeads, headDim, valueDim, 0, capacity);
     }
 
     /** An empty, unbounded cache sized for {@code config} (G, D, Dv) and {@code batch} rows. */
@@ -68,6 +83,16 @@ public final class KvCache {
     /** S: positions held. */
     public int length() {
         return keys.size(2);
+    }
+
+    /** Absolute position of cached token 0. */
+    public int firstPosition() {
+        return firstPosition;
+    }
+
+    /** Absolute position the next appended token takes: {@code firstPosition + S}. */
+    public int nextPosition() {
+        return firstPosition + length();
     }
 
     /** The most positions this cache may hold ({@link Integer#MAX_VALUE} when unbounded). */
@@ -101,6 +126,21 @@ public final class KvCache {
         return values;
     }
 
+    /** Values held per cached token, measured from the stored tensors: {@code (numel K + numel V) / (B·S)}; 0 when empty. */
+    public long valuesPerToken() {
+        long tokens = (long) batch * length();
+        return tokens == 0 ? 0 : (keys.numel() + values.numel()) / tokens;
+    }
+
+    /** Throws unless this cache was made for {@code module}'s G, D and Dv. */
+    public void requireHeads(String module, int expectedKvHeads, int expectedHeadDim, int expectedValueDim) {
+        if (numKvHeads != expectedKvHeads || headDim != expectedHeadDim || valueDim != expectedValueDim) {
+            throw new IllegalArgumentException("cache holds G = " + numKvHeads + " heads of D = " + headDim + ", Dv = "
+                    + valueDim + "; " + module + " needs G = " + expectedKvHeads + ", D = " + expectedHeadDim + ", Dv = "
+                    + expectedValueDim);
+        }
+    }
+
     /** Throws unless {@code positions} more fit under the capacity. */
     public void requireRoomFor(int positions) {
         Checks.positive("positions to append", positions);
@@ -111,7 +151,7 @@ public final class KvCache {
     }
 
     /**
-     * Appends {@code newKeys [B, G, T, D]} and {@code newValues [B, G, T, Dv]} at positions
+     * Appends {@code newKeys [B, G, T, D]} and {@code newValues [B, G, T, Dv]} as cached tokens
      * {@code S … S+T−1}. Everything is checked before the cache changes.
      */
     public void append(Tensor newKeys, Tensor newValues) {

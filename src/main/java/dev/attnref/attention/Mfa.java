@@ -1,15 +1,15 @@
 package dev.attnref.attention;
 
-import static dev.attnref.attention.LatentSteps.checkInput;
-import static dev.attnref.attention.LatentSteps.gaussianLinear;
-import static dev.attnref.attention.LatentSteps.weight;
+import static dev.attnref.attention.AttentionSteps.checkInput;
+import static dev.attnref.attention.AttentionSteps.gaussianLinear;
+import static dev.attnref.attention.AttentionSteps.weight;
 
 import dev.attnref.core.Checks;
 import dev.attnref.core.SeededRandom;
 import dev.attnref.core.Tensor;
 
 /**
- * Multi-matrix factorization attention in Step-3's shape (MATH.md, "MFA and MFA-KR"): H query
+ * Multi-matrix factorization attention in Step-3's shape (docs/MATH.md, "MFA and MFA-KR"): H query
  * heads of width C from a low-rank, normalised query path, against one shared key/value head of
  * width C. It is MQA with a wide head and a factorized query projection.
  *
@@ -31,11 +31,11 @@ import dev.attnref.core.Tensor;
  *   <tr><td>S_K ({@code sK}), S_V ({@code sV})</td><td>[C, M]</td><td>the shared key and value</td></tr>
  *   <tr><td>W_O ({@code wO})</td><td>[M, H·C]</td><td>input column i·C + d reads o_i[d]</td></tr>
  *   <tr><td>x</td><td>[B, T, M]</td><td>read only, finite, T ≥ 1</td></tr>
- *   <tr><td>cache</td><td>{@link MfaCache}</td><td>2·C values per token, independent of H</td></tr>
+ *   <tr><td>cache</td><td>{@link KvCache} with G = 1, D = Dv = C</td><td>2·C values per token, independent of H</td></tr>
  *   <tr><td>result</td><td>{@link ForwardResult}</td><td>output [B, T, M]; logits, probabilities [B, H, T, S]</td></tr>
  * </table>
  *
- * <p>Conventions: causal, positions absolute ({@link CachedAttention}); scale 1/√C; masked logits −∞.
+ * <p>Conventions: causal, positions absolute ({@link SelfAttention}); scale 1/√C; masked logits −∞.
  * Source: Hu et al., "Multi-matrix Factorization Attention", arXiv:2412.19255; Step-3's
  * {@code config.json} ({@code num_attention_groups 1}, {@code head_dim 256}, {@code share_q_dim 2048}).
  *
@@ -43,7 +43,7 @@ import dev.attnref.core.Tensor;
  * (equals an independently written MQA of head width C), {@code LatentModulesCrosscheckTest},
  * {@code CachedAttentionLawTest}, {@code CacheSizeLawTest}.
  */
-public final class Mfa extends FactorizedAttention<MfaCache> {
+public final class Mfa extends FactorizedAttention<KvCache> {
     private final Tensor sV;
 
     private Mfa(MfaShape shape, MfaSettings settings, QueryAndKey queryAndKey, Tensor sV, Tensor wO) {
@@ -81,32 +81,34 @@ public final class Mfa extends FactorizedAttention<MfaCache> {
     }
 
     @Override
-    public MfaCache newCache(int batchSize, int firstPosition) {
-        return new MfaCache(batchSize, firstPosition, shape().headDim());
+    public KvCache newCache(int batchSize, int firstPosition) {
+        return new KvCache(batchSize, 1, shape().headDim(), shape().headDim(), firstPosition);
     }
 
     @Override
-    public ForwardResult forward(Tensor x, MfaCache cache) {
-        checkInput("Mfa", x, modelWidth(), cache);
-        cache.requireHeadDim(shape().headDim());
+    public ForwardResult forward(Tensor x, KvCache cache, AttentionOptions options) {
+        Checks.notNull("cache", cache);
+        checkInput("Mfa", x, modelWidth(), cache.batch(), options);
+        cache.requireHeads("Mfa", 1, shape().headDim(), shape().headDim());
         int cachedBefore = cache.length();
         int start = cache.nextPosition();
 
         // Step 1. q_i = RoPE(Q_c,i · RMSNorm(S_Q x) ⊙ w_q).
         Tensor q = queries(x, start);                                                     // [B, H, T, C]
 
-        // Step 2. The shared head: k = RoPE(S_K x), v = S_V x, appended to the cache.
+        // Step 2. The shared head: k = RoPE(S_K x), v = S_V x, appended to the cache as its one head (G = 1).
         Tensor key = rope().apply(x.matmul(sK().transpose(0, 1)), start);               // [B, T, C]
         Tensor value = x.matmul(sV.transpose(0, 1));                                     // [B, T, C]
-        cache.append(key, value);
-        Tensor keys = cache.keys().unsqueeze(1);                                          // [B, 1, S, C]
-        Tensor values = cache.values().unsqueeze(1);                                      // [B, 1, S, C]
+        cache.append(key.unsqueeze(1), value.unsqueeze(1));                               // [B, 1, T, C]
+        Tensor keys = cache.keys();                                                       // [B, 1, S, C]
+        Tensor values = cache.values();                                                   // [B, 1, S, C]
 
         // Step 3. logit = q_i·k / √C, −∞ for s > S₀ + t; p = softmax_s.   einsum bhtc,bsc->bhts
-        LatentSteps.Attention attention = attendToSharedKeys(q, keys, cachedBefore);      // [B, H, T, S]
+        Tensor logits = logitsOverSharedKeys(q, keys, cachedBefore);                      // [B, H, T, S]
+        Tensor probabilities = logits.softmax(-1);                                        // [B, H, T, S]
 
         // Step 4. o_i = Σ_s p_i[t,s] v[s]; out = W_O [o_1; …; o_H].   einsum bhts,bsc->bhtc
-        Tensor heads = attention.probabilities().matmul(values);                         // [B, H, T, C]
-        return projectHeads(heads, wO(), attention);
+        Tensor heads = probabilities.matmul(values);                                      // [B, H, T, C]
+        return projectHeads(heads, wO(), logits, probabilities);
     }
 }

@@ -1,15 +1,15 @@
 package dev.attnref.attention;
 
-import static dev.attnref.attention.LatentSteps.checkInput;
-import static dev.attnref.attention.LatentSteps.gaussianLinear;
-import static dev.attnref.attention.LatentSteps.weight;
+import static dev.attnref.attention.AttentionSteps.checkInput;
+import static dev.attnref.attention.AttentionSteps.gaussianLinear;
+import static dev.attnref.attention.AttentionSteps.weight;
 
 import dev.attnref.core.Checks;
 import dev.attnref.core.SeededRandom;
 import dev.attnref.core.Tensor;
 
 /**
- * MFA with key reuse (MFA-KR, MATH.md "MFA and MFA-KR"): the value is derived from the shared key
+ * MFA with key reuse (MFA-KR, docs/MATH.md "MFA and MFA-KR"): the value is derived from the shared key
  * before RoPE, {@code v = (I + diag(α) N) k̄}, so only {@code k̄} is cached (C values per token per
  * layer). Because that map is linear and the same for every head, it is folded into the output
  * projection: the weighted sum runs over the cached {@code k̄} directly.
@@ -33,14 +33,14 @@ import dev.attnref.core.Tensor;
  *   <tr><td>N ({@code n})</td><td>[C, C]</td><td>{@code v_c = k̄_c + α_c Σ_j N[c,j] k̄_j}</td></tr>
  *   <tr><td>W_O^fold ({@link #foldedOutput()})</td><td>[M, H·C]</td><td>formed once at construction</td></tr>
  *   <tr><td>x</td><td>[B, T, M]</td><td>read only, finite, T ≥ 1</td></tr>
- *   <tr><td>cache</td><td>{@link KeyReuseCache}</td><td>C values per token: k̄ only</td></tr>
+ *   <tr><td>cache</td><td>{@link LatentCache} with latent k̄ and P = 0</td><td>C values per token: k̄ only</td></tr>
  *   <tr><td>result</td><td>{@link ForwardResult}</td><td>output [B, T, M]; logits, probabilities [B, H, T, S]</td></tr>
  * </table>
  *
- * <p>Conventions: causal, positions absolute ({@link CachedAttention}); scale 1/√C. How the paper
+ * <p>Conventions: causal, positions absolute ({@link SelfAttention}); scale 1/√C. How the paper
  * combines key reuse with RoPE is not public in a form we could read: this module caches the
  * pre-RoPE {@code k̄}, rotates it when forming logits, and takes values from the unrotated
- * {@code k̄} (MATH.md says so).
+ * {@code k̄} (docs/MATH.md says so).
  *
  * <p>Source: Hu et al., "Multi-matrix Factorization Attention", arXiv:2412.19255 (MFA-Key-Reuse).
  *
@@ -48,7 +48,7 @@ import dev.attnref.core.Tensor;
  * explicitly), {@code LatentModulesCrosscheckTest}, {@code MfaLawTest}, {@code CachedAttentionLawTest},
  * {@code CacheSizeLawTest}.
  */
-public final class MfaKeyReuse extends FactorizedAttention<KeyReuseCache> {
+public final class MfaKeyReuse extends FactorizedAttention<LatentCache> {
     private final Tensor alpha;
     private final Tensor n;
     private final Tensor foldedOutput;
@@ -121,34 +121,37 @@ public final class MfaKeyReuse extends FactorizedAttention<KeyReuseCache> {
     }
 
     @Override
-    public KeyReuseCache newCache(int batchSize, int firstPosition) {
-        return new KeyReuseCache(batchSize, firstPosition, shape().headDim());
+    public LatentCache newCache(int batchSize, int firstPosition) {
+        return new LatentCache(batchSize, firstPosition, shape().headDim(), 0);
     }
 
     @Override
-    public ForwardResult forward(Tensor x, KeyReuseCache cache) {
-        checkInput("MfaKeyReuse", x, modelWidth(), cache);
-        cache.requireHeadDim(shape().headDim());
+    public ForwardResult forward(Tensor x, LatentCache cache, AttentionOptions options) {
+        Checks.notNull("cache", cache);
+        checkInput("MfaKeyReuse", x, modelWidth(), cache.batchSize(), options);
+        cache.requireWidths("MfaKeyReuse", shape().headDim(), 0);
         int cachedBefore = cache.length();
         int start = cache.nextPosition();
 
         // Step 1. q_i = RoPE(Q_c,i · RMSNorm(S_Q x) ⊙ w_q).
         Tensor q = queries(x, start);                                                     // [B, H, T, C]
 
-        // Step 2. k̄ = S_K x joins the cache unrotated: C values per token.
-        cache.append(x.matmul(sK().transpose(0, 1)));
-        Tensor keysBeforeRope = cache.keysBeforeRope();                                   // [B, S, C]
+        // Step 2. k̄ = S_K x joins the cache unrotated as its latent: C values per token, no rotated part.
+        Tensor keyBeforeRope = x.matmul(sK().transpose(0, 1));                            // [B, T, C]
+        cache.append(keyBeforeRope, Tensor.zeros(x.size(0), x.size(1), 0));               // [B, T, C], [B, T, 0]
+        Tensor keysBeforeRope = cache.latent();                                           // [B, S, C]
 
         // Step 3. Rotate at read: k[s] = RoPE(k̄[s]) at absolute position firstPosition + s.
         Tensor keys = rope().apply(keysBeforeRope, cache.firstPosition()).unsqueeze(1); // [B, 1, S, C]
 
         // Step 4. logit = q_i·k / √C, −∞ for s > S₀ + t; p = softmax_s.   einsum bhtc,bsc->bhts
-        LatentSteps.Attention attention = attendToSharedKeys(q, keys, cachedBefore);      // [B, H, T, S]
+        Tensor logits = logitsOverSharedKeys(q, keys, cachedBefore);                      // [B, H, T, S]
+        Tensor probabilities = logits.softmax(-1);                                        // [B, H, T, S]
 
         // Step 5. ō_i = Σ_s p_i[t,s] k̄[s] over the unrotated keys.   einsum bhts,bsc->bhtc
-        Tensor heads = attention.probabilities().matmul(keysBeforeRope.unsqueeze(1));    // [B, H, T, C]
+        Tensor heads = probabilities.matmul(keysBeforeRope.unsqueeze(1));                 // [B, H, T, C]
 
         // Step 6. out = W_O^fold [ō_1; …; ō_H] = W_O [(I + diag(α) N) ō_i]_i.
-        return projectHeads(heads, foldedOutput, attention);
+        return projectHeads(heads, foldedOutput, logits, probabilities);
     }
 }

@@ -3,7 +3,7 @@ package dev.attnref.attention;
 import dev.attnref.core.Checks;
 
 /**
- * Attention shape of DeepSeek's multi-head latent attention (MATH.md, "MLA"), in the names of the
+ * Attention shape of DeepSeek's multi-head latent attention (docs/MATH.md, "MLA"), in the names of the
  * models' {@code config.json}.
  *
  * <table>
@@ -38,6 +38,14 @@ public record MlaShape(int modelWidth, int numHeads, int qLoraRank, int kvLoraRa
     public MlaShape {
         Checks.positive("modelWidth", modelWidth);
         Checks.positive("numHeads", numHeads);
+        checkWidths(qLoraRank, kvLoraRank, qkNopeHeadDim, qkRopeHeadDim, vHeadDim);
+    }
+
+    /**
+     * The contracts of the field table for the widths (M and H aside), written once here: the
+     * decoder's {@code LatentAttention.Mla} states them before it knows M and H.
+     */
+    public static void checkWidths(int qLoraRank, int kvLoraRank, int qkNopeHeadDim, int qkRopeHeadDim, int vHeadDim) {
         Checks.nonNegative("qLoraRank", qLoraRank);
         Checks.positive("kvLoraRank", kvLoraRank);
         Checks.positive("qkNopeHeadDim", qkNopeHeadDim);

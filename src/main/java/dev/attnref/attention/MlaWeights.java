@@ -1,8 +1,7 @@
 package dev.attnref.attention;
 
-import static dev.attnref.attention.LatentSteps.gaussianLinear;
-import static dev.attnref.attention.LatentSteps.rmsNorm;
-import static dev.attnref.attention.LatentSteps.weight;
+import static dev.attnref.attention.AttentionSteps.gaussianLinear;
+import static dev.attnref.attention.AttentionSteps.weight;
 
 import dev.attnref.core.Checks;
 import dev.attnref.core.Rope;
@@ -11,9 +10,10 @@ import dev.attnref.core.SeededRandom;
 import dev.attnref.core.Tensor;
 
 /**
- * One set of multi-head latent attention weights (MATH.md, "MLA"), shared by the two forms that
- * compute with it: {@link NaiveMla} (forms every head's key and value) and {@link AbsorbedMla}
- * (attends in latent space).
+ * One set of multi-head latent attention weights (docs/MATH.md, "MLA"), data only, shared by the three
+ * forms that compute with it: {@link NaiveMla} (forms every head's key and value),
+ * {@link AbsorbedMla} (attends in latent space, re-associating at run time) and
+ * {@link PrecomputedAbsorbedMla} (attends in latent space through precomputed weight products).
  *
  * <h2>Equation (per token x, head i)</h2>
  * <pre>
@@ -241,7 +241,7 @@ public final class MlaWeights {
     }
 
     /** The matrix that makes the queries from the query input: W_UQ, or W_Q without compression. */
-    private Tensor queryUp() {
+    Tensor queryUp() {
         return shape.qLoraRank() > 0 ? wUq : wQ;
     }
 
@@ -267,50 +267,5 @@ public final class MlaWeights {
     public Tensor valueUp() {
         return wUkv.view(shape.numHeads(), shape.qkNopeHeadDim() + shape.vHeadDim(), shape.kvLoraRank())
                 .narrow(1, shape.qkNopeHeadDim(), shape.vHeadDim());                     // [H, Dv, C]
-    }
-
-    // ---------------------------------------------------------------- steps both forms share
-
-    /** The query input: {@code c_q = RMSNorm(W_DQ x) ⊙ w_q} {@code [B, T, C_q]}, or x itself without compression. */
-    Tensor queryInput(Tensor x) {
-        if (shape.qLoraRank() == 0) {
-            return x;                                                                     // [B, T, M]
-        }
-        return rmsNorm(x.matmul(wDq.transpose(0, 1)), qNorm, settings.rmsEps());         // [B, T, C_q]
-    }
-
-    /** A query split into its two parts per head. */
-    record QueryHeads(Tensor nope, Tensor rotated) {
-    }
-
-    /**
-     * {@code [q_C,i | q̃_R,i] = W_UQ,i·c_q} for every head, then {@code q_R,i = RoPE(q̃_R,i)} at
-     * positions {@code start …}: nope {@code [B, H, T, D_nope]}, rotated {@code [B, H, T, P]}.
-     */
-    QueryHeads queryHeads(Tensor queryInput, int start) {
-        int batch = queryInput.size(0);
-        int qLen = queryInput.size(1);
-        Tensor q = queryInput.matmul(queryUp().transpose(0, 1))                         // [B, T, H·(D_nope + P)]
-                .view(batch, qLen, shape.numHeads(), shape.qkHeadDim())                  // [B, T, H, D_nope + P]
-                .transpose(1, 2);                                                        // [B, H, T, D_nope + P]
-        Tensor nope = q.narrow(-1, 0, shape.qkNopeHeadDim());                            // [B, H, T, D_nope]
-        Tensor rotated = rope.apply(q.narrow(-1, shape.qkNopeHeadDim(), shape.qkRopeHeadDim()), start);   // [B, H, T, P]
-        return new QueryHeads(nope, rotated);
-    }
-
-    /** What one token leaves behind for the keys: the normalised latent and the rotated shared key. */
-    record Compressed(Tensor latent, Tensor ropeKey) {
-    }
-
-    /**
-     * {@code [c̃_kv | k̃_R] = W_DKV x}; {@code c_kv = RMSNorm(c̃_kv) ⊙ w_kv} {@code [B, T, C]};
-     * {@code k_R = RoPE(k̃_R)} at positions {@code start …} {@code [B, T, P]}.
-     */
-    Compressed compress(Tensor x, int start) {
-        int c = shape.kvLoraRank();
-        Tensor down = x.matmul(wDkv.transpose(0, 1));                                    // [B, T, C + P]
-        Tensor latent = rmsNorm(down.narrow(-1, 0, c), kvNorm, settings.rmsEps());       // [B, T, C]
-        Tensor ropeKey = rope.apply(down.narrow(-1, c, shape.qkRopeHeadDim()), start);  // [B, T, P]
-        return new Compressed(latent, ropeKey);
     }
 }

@@ -47,7 +47,7 @@ import dev.attnref.core.Tensor;
  * {@code GqaLawsTest} (GQA with G = H equals this), {@code OracleAgreementLawsTest} and the other
  * laws of {@code dev.attnref.attention}.
  */
-public final class MultiHeadAttention implements SelfAttention {
+public final class MultiHeadAttention implements SelfAttention<KvCache> {
     private final AttentionConfig config;
     private final AttentionWeights weights;
 
@@ -69,18 +69,32 @@ public final class MultiHeadAttention implements SelfAttention {
         return new MultiHeadAttention(config, AttentionWeights.init(config, random));
     }
 
-    @Override
     public AttentionConfig config() {
         return config;
     }
 
-    @Override
     public AttentionWeights weights() {
         return weights;
     }
 
     @Override
-    public AttentionOutput forward(Tensor x, KvCache cache, AttentionOptions options) {
+    public int modelWidth() {
+        return config.modelWidth();
+    }
+
+    @Override
+    public int numHeads() {
+        return config.numHeads();
+    }
+
+    /** An empty cache of this block's G, D and Dv. */
+    @Override
+    public KvCache newCache(int batchSize, int firstPosition) {
+        return new KvCache(batchSize, config.numKvHeads(), config.headDim(), config.valueDim(), firstPosition);
+    }
+
+    @Override
+    public ForwardResult forward(Tensor x, KvCache cache, AttentionOptions options) {
         // Step 0 — validate everything before computing or appending anything.
         AttentionSteps.Call call = AttentionSteps.plan("MultiHeadAttention", config, x, cache, options);
         int numHeads = config.numHeads();
@@ -108,7 +122,8 @@ public final class MultiHeadAttention implements SelfAttention {
         Tensor scores = q.matmul(k.transpose(-2, -1)).mul(config.scale());                       // [B, H, T, S]
 
         // Step 5 — softcap, additive mask, −∞ where hidden; then p = softmax_s(logit).
-        Tensor p = AttentionSteps.softmaxOverKeys(AttentionSteps.logits(config, call, scores));  // [B, H, T, S]
+        Tensor logits = AttentionSteps.logits(config, call, scores);                     // [B, H, T, S]
+        Tensor p = AttentionSteps.softmaxOverKeys(logits);                               // [B, H, T, S]
 
         // Step 6 — o[b,h,t,·] = Σ_s p[b,h,t,s] · v[b,h,s,·].
         // einsum: bhts,bhsd->bhtd
@@ -116,6 +131,6 @@ public final class MultiHeadAttention implements SelfAttention {
 
         // Step 7 — out = [o_0; …; o_{H−1}]·W_Oᵀ + b_O.
         Tensor out = weights.output().forward(AttentionSteps.mergeHeads(o));                     // [B, T, M]
-        return new AttentionOutput(out, p);
+        return new ForwardResult(out, logits, p);
     }
 }

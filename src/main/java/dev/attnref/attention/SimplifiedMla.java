@@ -38,12 +38,12 @@ import java.util.Arrays;
  * </table>
  *
  * <h2>Conventions</h2>
- * As the seed: no mask and no RoPE (bidirectional and position-free, SEED_BUGS S000-MLA-NOMASK);
+ * As the seed: no mask and no RoPE (bidirectional and position-free, bug catalogue S000-MLA-NOMASK);
  * the canonical {@link NaiveMla} / {@link AbsorbedMla} have both. The absorbed form caches only
  * c_kv (C values per token) and forms v from it, as the seed does.
  *
  * <h2>Source and what differs from it</h2>
- * Seed 000 §4.1 ({@code shared/seeds/000_fadc730364d408d5.txt}). Fixes, as SEED_BUGS records:
+ * Seed 000 §4.1 ({@code shared/seeds/000_fadc730364d408d5.txt}). Fixes, as the bug catalogue records:
  * S000-MLA-SCALE (the seed divides by √C; both forms here divide by √D, the head width the naive
  * form uses) and S000-MLA-FREE-WQK (the seed's W_qk is a free {@code Linear} with bias, so its
  * per-head rank is not bounded by D; here it is the product of bias-free factors, rank ≤ D).
@@ -85,9 +85,9 @@ public final class SimplifiedMla {
         int c = config.kvLatentDim();
         int width = config.numHeads() * config.headDim();
         this.queryDown = layer("W_DQ (Wq_d)", queryDown, m, cq);
-        this.queryUp = LatentSteps.weight("W_UQ", queryUp, width, cq);
+        this.queryUp = AttentionSteps.weight("W_UQ", queryUp, width, cq);
         this.kvDown = layer("W_DKV (Wkv_d)", kvDown, m, c);
-        this.keyUp = LatentSteps.weight("W_UK", keyUp, width, c);
+        this.keyUp = AttentionSteps.weight("W_UK", keyUp, width, c);
         this.valueUp = layer("W_UV (Wv_u)", valueUp, c, width);
         this.output = layer("W_O (Wo)", output, width, m);
         // W_qk,i = W_UK,iᵀ W_UQ,i, stacked as the seed's W_qk rows: [H·C, C_q].   einsum hdc,hdq->hcq
@@ -217,7 +217,7 @@ public final class SimplifiedMla {
         Tensor values = valueUp.forward(kvLatent)
                 .view(batch, seqLen, config.numHeads(), config.headDim()).transpose(1, 2);   // [B, H, T, D]
         Tensor heads = probabilities.matmul(values);                                     // [B, H, T, D]
-        return new ForwardResult(output.forward(LatentSteps.mergeHeads(heads)), logits, probabilities);
+        return new ForwardResult(output.forward(AttentionSteps.mergeHeads(heads)), logits, probabilities);
     }
 
     private void checkInput(Tensor x) {

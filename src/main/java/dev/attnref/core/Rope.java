@@ -13,7 +13,9 @@ import java.util.Arrays;
  * </pre>
  * where {@code (a, b) = (2i, 2i+1)} for {@link RopePairing#INTERLEAVED} and {@code (i, i+P/2)} for
  * {@link RopePairing#SPLIT_HALVES}. When the last axis is wider than {@code P}, its first {@code P}
- * entries rotate and the rest pass through (partial rotary).
+ * entries rotate and the rest pass through (partial rotary). A {@link RopeScaling} rule replaces
+ * {@code θ^(−2i/P)} by its scaled inverse frequency {@code ω'_i}; {@link RopeScaling#NONE} (the default)
+ * leaves every angle bit for bit as it was.
  *
  * <table>
  *   <caption>Shapes</caption>
@@ -24,14 +26,21 @@ import java.util.Arrays;
  *
  * <p>Laws (checked by {@code RopeTest} and the RoPE property): position 0 is the identity; norms are
  * preserved; {@code ⟨R(m)q, R(n)k⟩} depends only on {@code m − n}; the two pairings agree after
- * {@link #interleavedToSplitHalves(int)}.
+ * {@link #interleavedToSplitHalves(int)}. {@code RopeScalingTest} checks the scaled angles.
  */
 public final class Rope {
     private final int rotaryDim;
     private final double theta;
     private final RopePairing pairing;
+    private final RopeScaling scaling;
+    /** ω'_i for every length, or null when the rule depends on the length served (dynamic NTK). */
+    private final double[] fixedFrequencies;
 
     public Rope(int rotaryDim, double theta, RopePairing pairing) {
+        this(rotaryDim, theta, pairing, RopeScaling.NONE);
+    }
+
+    public Rope(int rotaryDim, double theta, RopePairing pairing, RopeScaling scaling) {
         Checks.positive("rotaryDim", rotaryDim);
         if (rotaryDim % 2 != 0) {
             throw new IllegalArgumentException("rotaryDim (" + rotaryDim + ") must be even: dimensions rotate in pairs");
@@ -40,6 +49,9 @@ public final class Rope {
         this.rotaryDim = rotaryDim;
         this.theta = theta;
         this.pairing = Checks.notNull("pairing", pairing);
+        this.scaling = Checks.notNull("scaling", scaling);
+        this.fixedFrequencies = scaling instanceof RopeScaling.DynamicNtk ? null
+                : scaling.inverseFrequencies(rotaryDim, theta, 1);
     }
 
     /** θ = 10000, the RoFormer default. */
@@ -59,9 +71,26 @@ public final class Rope {
         return pairing;
     }
 
-    /** Angle of pair {@code i} at position {@code pos}: {@code pos · θ^(−2i/P)}. */
+    public RopeScaling scaling() {
+        return scaling;
+    }
+
+    /**
+     * Angle of pair {@code i} at position {@code pos}: {@code pos · ω'_i}, unscaled {@code pos · θ^(−2i/P)};
+     * a length-dependent rule serves length {@code pos + 1}.
+     */
     public double angle(long pos, int i) {
-        return pos * Math.pow(theta, -2.0 * i / rotaryDim);
+        return pos * frequencies(pos + 1)[i];
+    }
+
+    /** {@code ω'_i}, {@code i ∈ [0, P/2)}, for a call whose largest position is {@code seqLen − 1}. */
+    public double[] inverseFrequencies(long seqLen) {
+        return frequencies(seqLen).clone();
+    }
+
+    private double[] frequencies(long seqLen) {
+        return fixedFrequencies != null ? fixedFrequencies
+                : scaling.inverseFrequencies(rotaryDim, theta, seqLen);
     }
 
     /** Rotates {@code x [..., T, W]} with query/key {@code t} at position {@code start + t}. */
@@ -92,10 +121,12 @@ public final class Rope {
         int rows = x.size(-2);
         double[] values = x.contiguous().toArray();   // [..., T, W]
         int half = rotaryDim / 2;
+        // ω'_i once per call; a length-dependent rule serves the call's largest position + 1 (HF's dynamic NTK)
+        double[] omega = frequencies(Arrays.stream(positions).max().orElse(0) + 1L);   // [P/2]
         for (int base = 0; base < values.length; base += width) {
             int t = (base / width) % rows;
             for (int i = 0; i < half; i++) {
-                double phi = angle(positions[t], i);
+                double phi = positions[t] * omega[i];
                 double cos = Math.cos(phi);
                 double sin = Math.sin(phi);
                 int a = base + (pairing == RopePairing.INTERLEAVED ? 2 * i : i);

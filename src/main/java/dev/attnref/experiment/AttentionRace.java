@@ -2,7 +2,7 @@ package dev.attnref.experiment;
 
 import dev.attnref.core.SeededRandom;
 import dev.attnref.fast.AttentionDims;
-import dev.attnref.fast.AttentionOptions;
+import dev.attnref.fast.FastAttentionOptions;
 import dev.attnref.fast.FastAttention;
 import dev.attnref.fast.TransposedKeys;
 import java.io.PrintWriter;
@@ -166,8 +166,8 @@ public final class AttentionRace {
         float[] mlaOut = new float[heads * 512];
         try (FastAttention fast = new FastAttention(1)) {
             for (int i = 0; i < 300; i++) {
-                fast.prefill(prefill, p.q(), p.k(), p.v(), AttentionOptions.causalFrom(0), prefillOut);
-                fast.decode(decode, d.q(), d.k(), d.v(), AttentionOptions.none(), decodeOut);
+                fast.prefill(prefill, p.q(), p.k(), p.v(), FastAttentionOptions.causalFrom(0), prefillOut);
+                fast.decode(decode, d.q(), d.k(), d.v(), FastAttentionOptions.none(), decodeOut);
                 fast.mlaDecode(1, heads, 512, 64, 600, qLatent, qRope, cache, 0.07f, mlaOut);
             }
         }
@@ -310,17 +310,17 @@ public final class AttentionRace {
             switch (config.kind()) {
                 case PREFILL -> {
                     list.add(fast(threads, out -> out.fast().prefill(dims, inputs.q(), inputs.k(), inputs.v(),
-                            AttentionOptions.causalFrom(0), out.out()), dims.outputCount()));
+                            FastAttentionOptions.causalFrom(0), out.out()), dims.outputCount()));
                     list.add(ort(OnnxRuntimePeer.Op.GROUP_QUERY_ATTENTION, false, dims, threads, inputs.q(), inputs.k(), inputs.v()));
                     list.add(ort(OnnxRuntimePeer.Op.ATTENTION_23, false, dims, threads, inputs.q(), inputs.k(), inputs.v()));
                 }
                 case DECODE -> {
                     list.add(fast(threads, out -> out.fast().decode(dims, inputs.q(), inputs.k(), inputs.v(),
-                            AttentionOptions.none(), out.out()), dims.outputCount()));
+                            FastAttentionOptions.none(), out.out()), dims.outputCount()));
                     // The same keys kept in the cache layout the kernels read fastest, packed once (not timed).
                     TransposedKeys keys = TransposedKeys.of(dims, inputs.k());
                     list.add(fast(threads, TRANSPOSED_CACHE, out -> out.fast().decode(dims, inputs.q(), keys, inputs.v(),
-                            AttentionOptions.none(), out.out()), dims.outputCount()));
+                            FastAttentionOptions.none(), out.out()), dims.outputCount()));
                     list.add(ort(OnnxRuntimePeer.Op.GROUP_QUERY_ATTENTION, true, dims, threads, inputs.q(), inputs.k(), inputs.v()));
                     list.add(ort(OnnxRuntimePeer.Op.ATTENTION_23, true, dims, threads, inputs.q(), inputs.k(), inputs.v()));
                 }

@@ -5,7 +5,7 @@ import dev.attnref.core.Rope;
 import dev.attnref.core.RopePairing;
 import dev.attnref.core.SeededRandom;
 import dev.attnref.fast.AttentionDims;
-import dev.attnref.fast.AttentionOptions;
+import dev.attnref.fast.FastAttentionOptions;
 import dev.attnref.fast.FastAttention;
 
 import java.util.function.Consumer;
@@ -49,7 +49,7 @@ final class FastStep {
                 float[] q = uniforms(random, dims.queryCount());
                 float[] k = uniforms(random, dims.keyCount());          // [1, G, S, Dk]
                 float[] v = uniforms(random, dims.valueCount());        // [1, G, S, Dv]
-                AttentionOptions options = AttentionOptions.none().withScale(scale);
+                FastAttentionOptions options = FastAttentionOptions.none().withScale(scale);
                 yield fast -> fast.decode(dims, q, k, v, options, out);
             }
             case LATENT -> {
@@ -87,7 +87,7 @@ final class FastStep {
         float[] v = shape.layout() == CoreShape.Layout.LATENT ? latentValues(k, length, shape)
                 : uniforms(random, dims.valueCount());
         float[] out = new float[dims.outputCount()];
-        AttentionOptions options = AttentionOptions.causal(CausalAlignment.TOP_LEFT, dims).withScale(scale);
+        FastAttentionOptions options = FastAttentionOptions.causal(CausalAlignment.TOP_LEFT, dims).withScale(scale);
         return fast -> fast.prefill(dims, q, k, v, options, out);
     }
 

@@ -1,7 +1,7 @@
 package dev.attnref.experiment;
 
 import dev.attnref.fast.AttentionDims;
-import dev.attnref.fast.AttentionOptions;
+import dev.attnref.fast.FastAttentionOptions;
 import dev.attnref.fast.FastAttention;
 import dev.attnref.oracle.AttentionProblem;
 import dev.attnref.oracle.OracleAttention;
@@ -94,7 +94,7 @@ final class MlaForms {
         float[] out = new float[heads * valueDim];
         try (FastAttention fast = new FastAttention(1)) {
             fast.decode(new AttentionDims(1, heads, heads, 1, length, dk, valueDim), floats(queries), floats(keys),
-                    floats(values), AttentionOptions.none().withScale((float) scale), out);
+                    floats(values), FastAttentionOptions.none().withScale((float) scale), out);
         }
         return doubles(out);
     }

@@ -1,15 +1,17 @@
 package dev.attnref.experiment;
 
 import dev.attnref.attention.AbsorbedMla;
-import dev.attnref.attention.MlaAbsorption;
+import dev.attnref.attention.LatentCache;
 import dev.attnref.attention.MlaShape;
 import dev.attnref.attention.MlaWeights;
 import dev.attnref.attention.NaiveMla;
+import dev.attnref.attention.PrecomputedAbsorbedMla;
+import dev.attnref.attention.SelfAttention;
 import dev.attnref.core.CausalAlignment;
 import dev.attnref.core.SeededRandom;
 import dev.attnref.core.Tensor;
 import dev.attnref.fast.AttentionDims;
-import dev.attnref.fast.AttentionOptions;
+import dev.attnref.fast.FastAttentionOptions;
 import dev.attnref.fast.FastAttention;
 import dev.attnref.fast.Kernels;
 import dev.attnref.oracle.AttentionProblem;
@@ -151,7 +153,7 @@ public final class NumericsExperiment implements Experiment {
                 float[] out = new float[h * shape.valueWidth()];
                 try (FastAttention fast = new FastAttention(1, kernels)) {
                     fast.decode(new AttentionDims(1, h, g, 1, n, shape.keyWidth(), shape.valueWidth()), floats(q),
-                            floats(k), floats(v), AttentionOptions.none().withScale((float) scale), out);
+                            floats(k), floats(v), FastAttentionOptions.none().withScale((float) scale), out);
                 }
                 double error = relativeError(doubles(out), ref);
                 table.add(shape.describe(), DecodeExperiment.label(kernels), n, error);
@@ -186,13 +188,16 @@ public final class NumericsExperiment implements Experiment {
                 m.integer("kvLoraRank"), m.integer("nopeDim"), m.integer("ropeDim"), m.integer("valueDim"));
         MlaWeights weights = MlaWeights.random(shape, MlaWeights.Settings.deepSeek(), new SeededRandom(SEED + 1));
         Map<String, Curve> series = new LinkedHashMap<>();
-        for (MlaAbsorption absorption : MlaAbsorption.values()) {
-            String name = absorption.name().toLowerCase().replace('_', ' ');
+        Map<String, SelfAttention<LatentCache>> absorbedForms = new LinkedHashMap<>();
+        absorbedForms.put("run time reassociation", new AbsorbedMla(weights));
+        absorbedForms.put("precomputed products", new PrecomputedAbsorbedMla(weights));
+        for (Map.Entry<String, SelfAttention<LatentCache>> form : absorbedForms.entrySet()) {
+            String name = form.getKey();
+            SelfAttention<LatentCache> absorbed = form.getValue();
             Curve curve = new Curve();
             for (int n : context.spec().integers("moduleLengths")) {
                 Tensor x = Tensor.randn(new SeededRandom(SEED + n), 1.0, 1, n, shape.modelWidth());
                 NaiveMla naive = new NaiveMla(weights);
-                AbsorbedMla absorbed = new AbsorbedMla(weights, absorption);
                 double[] ref = naive.forward(x, naive.newCache(1, 0)).output().toArray();
                 double[] out = absorbed.forward(x, absorbed.newCache(1, 0)).output().toArray();
                 double d = relativeError(out, ref);

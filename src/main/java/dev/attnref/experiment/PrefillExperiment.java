@@ -1,7 +1,6 @@
 package dev.attnref.experiment;
 
 import dev.attnref.attention.AbsorbedMla;
-import dev.attnref.attention.MlaAbsorption;
 import dev.attnref.attention.MlaShape;
 import dev.attnref.attention.MlaWeights;
 import dev.attnref.attention.NaiveMla;
@@ -145,7 +144,7 @@ public final class PrefillExperiment implements Experiment {
                 m.integer("kvLoraRank"), m.integer("nopeDim"), m.integer("ropeDim"), m.integer("valueDim"));
         MlaWeights weights = MlaWeights.random(shape, MlaWeights.Settings.deepSeek(), new SeededRandom(SEED));
         NaiveMla naive = new NaiveMla(weights);
-        AbsorbedMla absorbed = new AbsorbedMla(weights, MlaAbsorption.RUN_TIME_REASSOCIATION);
+        AbsorbedMla absorbed = new AbsorbedMla(weights);
         String describe = "M" + shape.modelWidth() + " H" + shape.numHeads() + " C" + shape.kvLoraRank() + " P"
                 + shape.qkRopeHeadDim();
         List<Point> points = new ArrayList<>();

@@ -24,7 +24,7 @@ package dev.attnref.fast;
  * result is 0 instead of a subnormal below 1.2·10⁻³⁸: an absolute error that no softmax row (whose
  * largest term is 1) can notice. {@code FastAttentionAccuracyTest} covers the effect on attention.
  */
-public final class Exp2 {
+final class Exp2 {
     private Exp2() {
     }
 

@@ -6,7 +6,7 @@ import dev.attnref.core.RopePairing;
 /**
  * Float32 scaled-dot-product attention on the Vector API, multi-threaded: GQA-family prefill and
  * decode, absorbed-MLA decode and MFA / MFA-KR decode. It must match the float64 reference
- * (MATH.md, "Scaled dot-product attention, GQA family"; ARCHITECTURE.md, "Numerics") to a small
+ * (docs/MATH.md, "Scaled dot-product attention, GQA family"; "Numerics") to a small
  * multiple of a plain float32 loop's own error.
  *
  * <h2>Equation</h2>
@@ -25,7 +25,7 @@ import dev.attnref.core.RopePairing;
  *   <tr><td>v</td><td>[B, G, S, Dv]</td></tr>
  *   <tr><td>out</td><td>[B, H, T, Dv]</td></tr>
  * </table>
- * Masks, key lengths, causal alignment and scale: {@link AttentionOptions}.
+ * Masks, key lengths, causal alignment and scale: {@link FastAttentionOptions}.
  *
  * <h2>Work split and determinism</h2>
  * {@link #prefill} splits over (query block of ≈ 128 rows of one group, b, g): Kᵀ is packed once per
@@ -88,12 +88,12 @@ public final class FastAttention implements AutoCloseable {
     }
 
     /** Prefill (any T): one pass over the keys per query block, Kᵀ packed once. */
-    public void prefill(AttentionDims dims, float[] q, float[] k, float[] v, AttentionOptions options, float[] out) {
+    public void prefill(AttentionDims dims, float[] q, float[] k, float[] v, FastAttentionOptions options, float[] out) {
         execute(standardProblem(dims, q, k, v, options, out), false, true);
     }
 
     /** Decode (meant for small T over a long cache): keys split into chunks, partial softmax states merged. */
-    public void decode(AttentionDims dims, float[] q, float[] k, float[] v, AttentionOptions options, float[] out) {
+    public void decode(AttentionDims dims, float[] q, float[] k, float[] v, FastAttentionOptions options, float[] out) {
         execute(standardProblem(dims, q, k, v, options, out), true, false);
     }
 
@@ -102,7 +102,7 @@ public final class FastAttention implements AutoCloseable {
      * {@code dims.kvLen()} tokens): the logits are the prefill's broadcast-q FMA kernel instead of one
      * horizontal sum per (head, key). Values {@code v [B, G, S, Dv]} as in {@link #decode}.
      */
-    public void decode(AttentionDims dims, float[] q, TransposedKeys keys, float[] v, AttentionOptions options,
+    public void decode(AttentionDims dims, float[] q, TransposedKeys keys, float[] v, FastAttentionOptions options,
             float[] out) {
         Checks.notNull("dims", dims);
         Checks.notNull("keys", keys);
@@ -119,7 +119,7 @@ public final class FastAttention implements AutoCloseable {
     }
 
     /**
-     * Absorbed-MLA decode over the latent cache (MATH.md, "MLA", absorption): one query token per
+     * Absorbed-MLA decode over the latent cache (docs/MATH.md, "MLA", absorption): one query token per
      * head, every cached token visible.
      * <pre>
      *   logit[b,h,s] = scale · (q_latent[b,h]·c_kv[b,s] + q_rope[b,h]·k_rope[b,s])
@@ -157,7 +157,7 @@ public final class FastAttention implements AutoCloseable {
     }
 
     /**
-     * MFA decode (MATH.md, "MFA and MFA-KR"): H query heads against one shared key/value head of width
+     * MFA decode (docs/MATH.md, "MFA and MFA-KR"): H query heads against one shared key/value head of width
      * C, one query token, every cached token visible. q {@code [B, H, C]} and k {@code [B, S, C]} already
      * rotated, v {@code [B, S, C]}, out {@code [B, H, C]}.
      */
@@ -217,7 +217,7 @@ public final class FastAttention implements AutoCloseable {
     }
 
     private static Problem standardProblem(AttentionDims dims, float[] q, float[] k, float[] v,
-            AttentionOptions options, float[] out) {
+            FastAttentionOptions options, float[] out) {
         Checks.notNull("dims", dims);
         length("k", k, dims.keyCount());
         Problem p = problem(dims, q, v, options, out);
@@ -230,7 +230,7 @@ public final class FastAttention implements AutoCloseable {
     }
 
     /** Everything of a [B, H, T, D] problem but where its keys are. */
-    private static Problem problem(AttentionDims dims, float[] q, float[] v, AttentionOptions options, float[] out) {
+    private static Problem problem(AttentionDims dims, float[] q, float[] v, FastAttentionOptions options, float[] out) {
         Checks.notNull("dims", dims);
         Checks.notNull("options", options);
         length("q", q, dims.queryCount());

@@ -12,11 +12,11 @@ package dev.attnref.fast;
  * </pre>
  * Shapes and options as {@link FastAttention#prefill}. One row buffer of S floats is kept per instance.
  */
-public final class PlainFloatAttention {
+final class PlainFloatAttention {
     private float[] row = new float[0];
 
     /** out ← attention(q, k, v) under {@code options}; see the class card. */
-    public void attend(AttentionDims dims, float[] q, float[] k, float[] v, AttentionOptions options, float[] out) {
+    public void attend(AttentionDims dims, float[] q, float[] k, float[] v, FastAttentionOptions options, float[] out) {
         options.validate(dims);
         final int batch = dims.batch();
         final int numHeads = dims.numHeads();

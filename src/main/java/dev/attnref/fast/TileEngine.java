@@ -88,16 +88,62 @@ final class TileEngine {
      * their (m, ℓ, acc) go to {@code p.partial} at {@code partialBase}.
      */
     void runItem(Workspace ws, Problem p, int queryBlock, int b, int g, int chunk, int partialBase) {
-        final int groupSize = p.groupSize;
         final int t0 = queryBlock * p.queryBlock;
-        final int tCount = Math.min(p.queryBlock, p.qLen - t0);
-        final int rows = groupSize * tCount;
-        final int dvPad = p.valueDimPadded();
+        final int rows = p.groupSize * Math.min(p.queryBlock, p.qLen - t0);
         final int c0 = chunk * p.keyChunk;
         final int c1 = Math.min(p.kvLen, c0 + p.keyChunk);
         final int keyEnd = p.keyLengths == null ? c1 : Math.min(c1, p.keyLengths[b]);
 
         // Rows: offsets, visible-key limits, m = −∞, ℓ = 0, acc = 0.
+        final int maxLimit = startRows(ws, p, t0, rows, b, g, c0, keyEnd);
+
+        final int keyBase = b * p.kBatch + g * p.kGroup;
+        final int valueBase = b * p.vBatch + g * p.vGroup;
+        final int transposedBase = (b * p.numKvHeads + g) * p.keyTiles * p.headDim * TILE;
+        for (int s0 = c0; s0 < maxLimit; s0 += TILE) {
+            int width = Math.min(TILE, maxLimit - s0);
+            float[] keys = p.k;
+            int keyOffset = keyBase + s0 * p.kRow;
+            int keyRow = p.kRow;
+            // Decode streams the cache: the logits kernel reads the next tile's keys and values, a line
+            // at a time between its own steps, so that their misses overlap this tile's arithmetic.
+            int nextWidth = p.keysT == null ? Math.max(0, Math.min(TILE, maxLimit - s0 - TILE)) : 0;
+            if (p.ropeCos != null) {
+                rotateKeys(p, keyOffset, s0, width, ws.keyTile);
+                keys = ws.keyTile;
+                keyOffset = 0;
+                keyRow = p.headDim;
+            }
+            // Phase 1, all panels while this tile's keys are in L1: x = q·kᵀ (rd,sd->rs), then m', α,
+            // p = 2^(x − m'), ℓ per row.
+            for (int i0 = 0; i0 < rows; i0 += PANEL) {
+                int panelRows = Math.min(PANEL, rows - i0);
+                if (panelLimit(ws, i0, panelRows) > s0) {
+                    panelLogits(vector, ws, p, i0, panelRows, s0, width, keys, keyOffset, keyRow, transposedBase,
+                            keyBase + (s0 + TILE) * p.kRow, valueBase + (s0 + TILE) * p.vRow, nextWidth);
+                    nextWidth = 0;   // the first panel has read ahead for the tile
+                    panelSoftmax(vector, ws, p, i0, panelRows, s0);
+                }
+            }
+            // Phase 2, all panels while this tile's values are in L1: acc = α·acc + p·v (rs,se->re).
+            for (int i0 = 0; i0 < rows; i0 += PANEL) {
+                int panelRows = Math.min(PANEL, rows - i0);
+                if (panelLimit(ws, i0, panelRows) > s0) {
+                    panelValues(vector, ws, p, i0, panelRows, width, valueBase + s0 * p.vRow);
+                }
+            }
+        }
+
+        // Finish: out = acc / ℓ, or hand (m, ℓ, acc) to the merge.
+        finishRows(ws, p, t0, rows, b, g, partialBase);
+    }
+
+    /**
+     * Sets up the item's rows (row i is t = t₀ + ⌊i/R⌋, h = g·R + i mod R): query and mask offsets,
+     * the visible-key limit, m = −∞, ℓ = 0, acc = 0. Returns the largest limit, where the item stops.
+     */
+    private static int startRows(Workspace ws, Problem p, int t0, int rows, int b, int g, int c0, int keyEnd) {
+        final int groupSize = p.groupSize;
         int maxLimit = c0;
         for (int i = 0; i < rows; i++) {
             int t = t0 + i / groupSize;
@@ -114,84 +160,70 @@ final class TileEngine {
             ws.rowMax[i] = Float.NEGATIVE_INFINITY;
         }
         Arrays.fill(ws.rowSum, 0, rows * SUM_LANES, 0f);
-        Arrays.fill(ws.acc, 0, rows * dvPad, 0f);
+        Arrays.fill(ws.acc, 0, rows * p.valueDimPadded(), 0f);
+        return maxLimit;
+    }
 
-        final int keyBase = b * p.kBatch + g * p.kGroup;
-        final int valueBase = b * p.vBatch + g * p.vGroup;
-        final int transposedBase = (b * p.numKvHeads + g) * p.keyTiles * p.headDim * TILE;
-        for (int s0 = c0; s0 < maxLimit; s0 += TILE) {
-            int width = Math.min(TILE, maxLimit - s0);
-            float[] keys = p.k;
-            int keyOffset = keyBase + s0 * p.kRow;
-            int keyRow = p.kRow;
-            // Decode streams the cache: the logits kernel reads the next tile's keys and values, a line
-            // at a time between its own steps, so that their misses overlap this tile's arithmetic.
-            int nextWidth = p.keysT == null ? Math.max(0, Math.min(TILE, maxLimit - s0 - TILE)) : 0;
-            int nextKeys = keyBase + (s0 + TILE) * p.kRow;
-            int nextValues = valueBase + (s0 + TILE) * p.vRow;
-            if (p.ropeCos != null) {
-                rotateKeys(p, keyOffset, s0, width, ws.keyTile);
-                keys = ws.keyTile;
-                keyOffset = 0;
-                keyRow = p.headDim;
-            }
-            // Phase 1, all panels while this tile's keys are in L1: x = q·kᵀ (rd,sd->rs), then m', α,
-            // p = 2^(x − m'), ℓ per row. A panel whose rows all end before the tile (causal) skips it.
-            for (int i0 = 0; i0 < rows; i0 += PANEL) {
-                int panelRows = Math.min(PANEL, rows - i0);
-                if (panelLimit(ws, i0, panelRows) <= s0) {
-                    continue;
-                }
-                int base = i0 * TILE;
-                if (!vector && p.keysT != null) {
-                    ScalarKernels.logitsTransposed(p.q, ws.rowQuery, i0, panelRows, p.headDim, p.keysT,
-                            transposedBase + s0 * p.headDim, ws.logits, base);
-                } else if (!vector) {
-                    ScalarKernels.logitsDirect(p.q, ws.rowQuery, i0, panelRows, p.headDim, keys, keyOffset, keyRow,
-                            width, ws.logits, base);
-                } else if (p.keysT != null) {
-                    VectorKernels.logitsTransposed(p.q, ws.rowQuery, i0, panelRows, p.headDim, p.keysT,
-                            transposedBase + s0 * p.headDim, ws.logits, base);
-                } else {
-                    ws.touched += VectorKernels.logitsDirect(p.q, ws.rowQuery, i0, panelRows, p.headDim, keys, keyOffset,
-                            keyRow, width, ws.logits, base, p.k, nextKeys, nextWidth * p.kRow, p.v, nextValues,
-                            nextWidth * p.vRow);
-                    nextWidth = 0;   // the first panel has read ahead for the tile
-                }
-                float scale = p.mask == null ? p.logitScale : 1f;
-                for (int i = i0; i < i0 + panelRows; i++) {
-                    prepareLogits(ws.logits, i * TILE, Math.min(TILE, ws.rowLimit[i] - s0), p.logitScale, p.mask,
-                            ws.rowMask[i] + s0);
-                }
-                if (vector && panelRows == PANEL) {
-                    VectorKernels.softmaxUpdate4(ws.logits, base, scale, ws.rowMax, ws.rowSum, ws.alpha, i0);
-                } else {
-                    for (int i = i0; i < i0 + panelRows; i++) {
-                        if (vector) {
-                            VectorKernels.softmaxUpdate(ws.logits, i * TILE, scale, ws.rowMax, ws.rowSum, ws.alpha, i);
-                        } else {
-                            ScalarKernels.softmaxUpdate(ws.logits, i * TILE, scale, ws.rowMax, ws.rowSum, ws.alpha, i);
-                        }
-                    }
-                }
-            }
-            // Phase 2, all panels while this tile's values are in L1: acc = α·acc + p·v (rs,se->re).
-            for (int i0 = 0; i0 < rows; i0 += PANEL) {
-                int panelRows = Math.min(PANEL, rows - i0);
-                if (panelLimit(ws, i0, panelRows) <= s0) {
-                    continue;
-                }
+    /**
+     * x = q·kᵀ for the panel's rows against the tile's keys, into {@code ws.logits}: from the
+     * transposed cache when there is one, else row-major (the vector kernel also reads {@code nextWidth}
+     * keys and values of the next tile ahead).
+     */
+    private static void panelLogits(boolean vector, Workspace ws, Problem p, int i0, int panelRows, int s0, int width,
+            float[] keys, int keyOffset, int keyRow, int transposedBase, int nextKeys, int nextValues, int nextWidth) {
+        int base = i0 * TILE;
+        if (!vector && p.keysT != null) {
+            ScalarKernels.logitsTransposed(p.q, ws.rowQuery, i0, panelRows, p.headDim, p.keysT,
+                    transposedBase + s0 * p.headDim, ws.logits, base);
+        } else if (!vector) {
+            ScalarKernels.logitsDirect(p.q, ws.rowQuery, i0, panelRows, p.headDim, keys, keyOffset, keyRow,
+                    width, ws.logits, base);
+        } else if (p.keysT != null) {
+            VectorKernels.logitsTransposed(p.q, ws.rowQuery, i0, panelRows, p.headDim, p.keysT,
+                    transposedBase + s0 * p.headDim, ws.logits, base);
+        } else {
+            ws.touched += VectorKernels.logitsDirect(p.q, ws.rowQuery, i0, panelRows, p.headDim, keys, keyOffset,
+                    keyRow, width, ws.logits, base, p.k, nextKeys, nextWidth * p.kRow, p.v, nextValues,
+                    nextWidth * p.vRow);
+        }
+    }
+
+    /** Scale and mask the panel's logits (−∞ past each row's limit), then the online-softmax update m', α, p, ℓ. */
+    private static void panelSoftmax(boolean vector, Workspace ws, Problem p, int i0, int panelRows, int s0) {
+        float scale = p.mask == null ? p.logitScale : 1f;
+        for (int i = i0; i < i0 + panelRows; i++) {
+            prepareLogits(ws.logits, i * TILE, Math.min(TILE, ws.rowLimit[i] - s0), p.logitScale, p.mask,
+                    ws.rowMask[i] + s0);
+        }
+        if (vector && panelRows == PANEL) {
+            VectorKernels.softmaxUpdate4(ws.logits, i0 * TILE, scale, ws.rowMax, ws.rowSum, ws.alpha, i0);
+        } else {
+            for (int i = i0; i < i0 + panelRows; i++) {
                 if (vector) {
-                    VectorKernels.accumulateValues(ws.logits, i0 * TILE, ws.alpha, i0, panelRows, width, p.v,
-                            valueBase + s0 * p.vRow, p.vRow, p.valueHeadDim, ws.acc, dvPad);
+                    VectorKernels.softmaxUpdate(ws.logits, i * TILE, scale, ws.rowMax, ws.rowSum, ws.alpha, i);
                 } else {
-                    ScalarKernels.accumulateValues(ws.logits, i0 * TILE, ws.alpha, i0, panelRows, width, p.v,
-                            valueBase + s0 * p.vRow, p.vRow, p.valueHeadDim, ws.acc, dvPad);
+                    ScalarKernels.softmaxUpdate(ws.logits, i * TILE, scale, ws.rowMax, ws.rowSum, ws.alpha, i);
                 }
             }
         }
+    }
 
-        // Finish: out = acc / ℓ, or hand (m, ℓ, acc) to the merge.
+    /** acc = α·acc + p·v for the panel's rows over the tile's {@code width} values starting at {@code valueOffset}. */
+    private static void panelValues(boolean vector, Workspace ws, Problem p, int i0, int panelRows, int width,
+            int valueOffset) {
+        if (vector) {
+            VectorKernels.accumulateValues(ws.logits, i0 * TILE, ws.alpha, i0, panelRows, width, p.v,
+                    valueOffset, p.vRow, p.valueHeadDim, ws.acc, p.valueDimPadded());
+        } else {
+            ScalarKernels.accumulateValues(ws.logits, i0 * TILE, ws.alpha, i0, panelRows, width, p.v,
+                    valueOffset, p.vRow, p.valueHeadDim, ws.acc, p.valueDimPadded());
+        }
+    }
+
+    /** out = acc / ℓ for every row (0 when ℓ = 0), or, with a key split, (m, ℓ, acc) to {@code p.partial}. */
+    private void finishRows(Workspace ws, Problem p, int t0, int rows, int b, int g, int partialBase) {
+        final int groupSize = p.groupSize;
+        final int dvPad = p.valueDimPadded();
         for (int i = 0; i < rows; i++) {
             if (partialBase < 0) {
                 int t = t0 + i / groupSize;

@@ -2,8 +2,8 @@ package dev.attnref.golden;
 
 import dev.attnref.attention.AttentionConfig;
 import dev.attnref.attention.AttentionOptions;
-import dev.attnref.attention.AttentionOutput;
 import dev.attnref.attention.AttentionWeights;
+import dev.attnref.attention.ForwardResult;
 import dev.attnref.attention.GroupedQueryAttention;
 import dev.attnref.attention.KvCache;
 import dev.attnref.attention.MultiHeadAttention;
@@ -232,7 +232,7 @@ final class GqaVariant extends GoldenVariant<GqaVariant.Settings> {
         AttentionConfig config = builder.build();
         AttentionWeights weights = new AttentionWeights(linear(in, "w_q", "b_q"), linear(in, "w_k", "b_k"),
                 linear(in, "w_v", "b_v"), linear(in, "w_o", "b_o"));
-        List<SelfAttention> modules = new ArrayList<>();
+        List<SelfAttention<KvCache>> modules = new ArrayList<>();
         modules.add(new GroupedQueryAttention(config, weights));
         if (s.numKvHeads() == s.numHeads()) {
             modules.add(new MultiHeadAttention(config, weights));
@@ -242,13 +242,13 @@ final class GqaVariant extends GoldenVariant<GqaVariant.Settings> {
         }
         AttentionOptions options = options(s, in);
         Tensor x = in.tensor("x");
-        for (SelfAttention module : modules) {
+        for (SelfAttention<KvCache> module : modules) {
             String name = module.getClass().getSimpleName();
             KvCache cache = s.steps().length > 1 ? KvCache.forConfig(config, s.batch()) : null;
             List<Tensor> outputs = new ArrayList<>();
             int done = 0;
             for (int i = 0; i < s.steps().length; i++) {
-                AttentionOutput r = module.forward(x.narrow(1, done, s.steps()[i]).contiguous(), cache, options);
+                ForwardResult r = module.forward(x.narrow(1, done, s.steps()[i]).contiguous(), cache, options);
                 outputs.add(r.output());
                 Tolerance.FLOAT64.require(name + " probabilities of call " + i,
                         expected.get("probabilities." + i).values(), r.probabilities().contiguous().toArray());

@@ -1,8 +1,8 @@
 package dev.attnref.golden;
 
-import dev.attnref.attention.KeyReuseCache;
+import dev.attnref.attention.KvCache;
+import dev.attnref.attention.LatentCache;
 import dev.attnref.attention.Mfa;
-import dev.attnref.attention.MfaCache;
 import dev.attnref.attention.MfaKeyReuse;
 import dev.attnref.attention.MfaSettings;
 import dev.attnref.attention.MfaShape;
@@ -12,7 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Variant {@code mfa}: multi-matrix factorization attention (MATH.md, "MFA and MFA-KR"), causal over
+ * Variant {@code mfa}: multi-matrix factorization attention (docs/MATH.md, "MFA and MFA-KR"), causal over
  * T tokens at absolute positions {@code start_position …}; {@code key_reuse} selects MFA-KR, whose value
  * is {@code v = k̄ + α ⊙ (N k̄)} from the key before RoPE. {@code steps} as in variant {@code mla}.
  *
@@ -106,13 +106,13 @@ final class MfaVariant extends GoldenVariant<MfaVariant.Settings> {
         if (s.keyReuse()) {
             MfaKeyReuse module = MfaKeyReuse.of(shape, settings, in.tensor("s_q"), in.tensor("q_norm"), in.tensor("q_c"),
                     in.tensor("s_k"), in.tensor("alpha"), in.tensor("n"), in.tensor("w_o"));
-            KeyReuseCache kept = MlaVariant.runSteps("MfaKeyReuse", module, s.steps(), o.startPosition(), s.batch(), x,
+            LatentCache kept = MlaVariant.runSteps("MfaKeyReuse", module, s.steps(), o.startPosition(), s.batch(), x,
                     expected);
-            Tolerance.FLOAT64.require("MfaKeyReuse cache", cache.toArray(), kept.keysBeforeRope().toArray());
+            Tolerance.FLOAT64.require("MfaKeyReuse cache", cache.toArray(), kept.latent().toArray());
         } else {
             Mfa module = Mfa.of(shape, settings, in.tensor("s_q"), in.tensor("q_norm"), in.tensor("q_c"), in.tensor("s_k"),
                     in.tensor("s_v"), in.tensor("w_o"));
-            MfaCache kept = MlaVariant.runSteps("Mfa", module, s.steps(), o.startPosition(), s.batch(), x, expected);
+            KvCache kept = MlaVariant.runSteps("Mfa", module, s.steps(), o.startPosition(), s.batch(), x, expected);
             Tolerance.FLOAT64.require("Mfa cached keys", cache.narrow(2, 0, c.headDim()).contiguous().toArray(),
                     kept.keys().contiguous().toArray());
             Tolerance.FLOAT64.require("Mfa cached values", cache.narrow(2, c.headDim(), c.headDim()).contiguous().toArray(),

@@ -1,21 +1,20 @@
 package dev.attnref.golden;
 
 import dev.attnref.attention.AbsorbedMla;
-import dev.attnref.attention.CachedAttention;
 import dev.attnref.attention.ForwardResult;
 import dev.attnref.attention.LatentCache;
-import dev.attnref.attention.LayerCache;
-import dev.attnref.attention.MlaAbsorption;
 import dev.attnref.attention.MlaShape;
 import dev.attnref.attention.MlaWeights;
 import dev.attnref.attention.NaiveMla;
+import dev.attnref.attention.PrecomputedAbsorbedMla;
+import dev.attnref.attention.SelfAttention;
 import dev.attnref.core.Tensor;
 import dev.attnref.oracle.OracleMla;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Variant {@code mla}: DeepSeek multi-head latent attention (MATH.md, "MLA"), causal over T tokens at
+ * Variant {@code mla}: DeepSeek multi-head latent attention (docs/MATH.md, "MLA"), causal over T tokens at
  * absolute positions {@code start_position …}, with or without query compression, decoupled RoPE in
  * either pairing and the YaRN softmax multiplier. {@code form} names the computation a port is expected
  * to implement ({@code naive}: per-head keys and values; {@code absorbed}: attention in latent space);
@@ -23,7 +22,7 @@ import java.util.List;
  * (prefill, decode, chunked prefill); the expected values do not depend on them.
  *
  * <p>Reference: {@link OracleMla} over all T tokens. Checked against {@link NaiveMla} or
- * {@link AbsorbedMla} (both absorptions) run call by call on their caches.
+ * {@link AbsorbedMla} and {@link PrecomputedAbsorbedMla} run call by call on their caches.
  */
 final class MlaVariant extends GoldenVariant<MlaVariant.Settings> {
 
@@ -122,12 +121,12 @@ final class MlaVariant extends GoldenVariant<MlaVariant.Settings> {
                 in.tensorOrNull("w_dq"), in.tensorOrNull("q_norm"), in.tensorOrNull("w_uq"), in.tensorOrNull("w_q"),
                 in.tensor("w_dkv"), in.tensor("kv_norm"), in.tensor("w_ukv"), in.tensor("w_o"));
         if (s.absorbed()) {
-            for (MlaAbsorption absorption : MlaAbsorption.values()) {
-                AbsorbedMla module = new AbsorbedMla(weights, absorption);
-                LatentCache cache = run("AbsorbedMla " + absorption, module, s, in, expected);
-                Tolerance.FLOAT64.require("AbsorbedMla " + absorption + " latent cache",
+            for (SelfAttention<LatentCache> module : List.of(new AbsorbedMla(weights), new PrecomputedAbsorbedMla(weights))) {
+                String name = module.getClass().getSimpleName();
+                LatentCache cache = run(name, module, s, in, expected);
+                Tolerance.FLOAT64.require(name + " latent cache",
                         expected.get("latent_cache").values(), cache.latent().toArray());
-                Tolerance.FLOAT64.require("AbsorbedMla " + absorption + " rope key cache",
+                Tolerance.FLOAT64.require(name + " rope key cache",
                         expected.get("rope_key_cache").values(), cache.ropeKey().toArray());
             }
         } else {
@@ -152,12 +151,12 @@ final class MlaVariant extends GoldenVariant<MlaVariant.Settings> {
      * Runs {@code module} call by call as {@code steps} says, checking each call's output, logits and
      * probabilities against the matching rows (and first S_i columns) of the reference.
      */
-    static <C extends LayerCache> C run(String name, CachedAttention<C> module, Settings s, CaseInputs in,
+    static <C> C run(String name, SelfAttention<C> module, Settings s, CaseInputs in,
             CaseOutputs expected) {
         return runSteps(name, module, s.steps(), s.options().startPosition(), s.batch(), in.tensor("x"), expected);
     }
 
-    static <C extends LayerCache> C runSteps(String name, CachedAttention<C> module, int[] steps, int start, int batch,
+    static <C> C runSteps(String name, SelfAttention<C> module, int[] steps, int start, int batch,
             Tensor x, CaseOutputs expected) {
         C cache = module.newCache(batch, start);
         Tensor logits = expected.get("logits").toTensor();                                  // [B, H, T, T]

@@ -5,7 +5,6 @@ import dev.attnref.attention.Mfa;
 import dev.attnref.attention.MfaKeyReuse;
 import dev.attnref.attention.MfaSettings;
 import dev.attnref.attention.MfaShape;
-import dev.attnref.attention.MlaAbsorption;
 import dev.attnref.attention.MlaShape;
 import dev.attnref.attention.MlaWeights;
 import dev.attnref.attention.NaiveMla;
@@ -173,7 +172,7 @@ final class ModelParts {
 
         void specs(List<TensorSpec> out, String prefix, int width);
 
-        AttentionLayer build(CaseInputs in, String prefix);
+        AttentionLayer<?> build(CaseInputs in, String prefix);
 
         /** {@code x [B, T, M] → [B, T, M]}: the same attention from the oracle package. */
         Tensor oracle(CaseInputs in, String prefix, Tensor x);
@@ -285,7 +284,7 @@ final class ModelParts {
         }
 
         @Override
-        public AttentionLayer build(CaseInputs in, String prefix) {
+        public AttentionLayer<?> build(CaseInputs in, String prefix) {
             int width = in.tensor(prefix + ".w_o").size(0);
             OracleMla.Config c = config(width);
             MlaWeights weights = MlaWeights.of(new MlaShape(width, c.numHeads(), c.qLoraRank(), c.kvLoraRank(),
@@ -294,7 +293,7 @@ final class ModelParts {
                     in.tensorOrNull(prefix + ".w_dq"), in.tensorOrNull(prefix + ".q_norm"), in.tensorOrNull(prefix + ".w_uq"),
                     in.tensorOrNull(prefix + ".w_q"), in.tensor(prefix + ".w_dkv"), in.tensor(prefix + ".kv_norm"),
                     in.tensor(prefix + ".w_ukv"), in.tensor(prefix + ".w_o"));
-            return absorbed ? LatentAttentionLayer.absorbedMla(new AbsorbedMla(weights, MlaAbsorption.RUN_TIME_REASSOCIATION))
+            return absorbed ? LatentAttentionLayer.absorbedMla(new AbsorbedMla(weights))
                     : LatentAttentionLayer.naiveMla(new NaiveMla(weights));
         }
 
@@ -354,7 +353,7 @@ final class ModelParts {
         }
 
         @Override
-        public AttentionLayer build(CaseInputs in, String prefix) {
+        public AttentionLayer<?> build(CaseInputs in, String prefix) {
             int width = in.tensor(prefix + ".w_o").size(0);
             MfaShape shape = new MfaShape(width, numHeads, queryRank, headDim, keyReuse);
             MfaSettings settings = new MfaSettings(ropeTheta, pairing, rmsEps);
@@ -413,8 +412,8 @@ final class ModelParts {
         }
 
         /** The block built from the tensors under {@code prefix}, at model width M = {@code width}. */
-        DecoderBlock build(CaseInputs in, String prefix, int width) {
-            return new DecoderBlock(placement, norm.build(in, prefix + "norm1", width), attention.build(in, prefix + "attn"),
+        DecoderBlock<?> build(CaseInputs in, String prefix, int width) {
+            return new DecoderBlock<>(placement, norm.build(in, prefix + "norm1", width), attention.build(in, prefix + "attn"),
                     norm.build(in, prefix + "norm2", width), ffn.build(in, prefix + "ffn"));
         }
     }

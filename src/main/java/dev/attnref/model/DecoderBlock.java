@@ -17,22 +17,24 @@ import java.util.Arrays;
  *   <caption>Shapes</caption>
  *   <tr><th>name</th><th>shape</th><th>contract</th></tr>
  *   <tr><td>x</td><td>[B, T, M]</td><td>read only</td></tr>
- *   <tr><td>cache</td><td>{@link AttentionCache}</td><td>made by this block's attention; grown by T</td></tr>
+ *   <tr><td>cache</td><td>C</td><td>made by this block's attention; grown by T</td></tr>
  *   <tr><td>y</td><td>[B, T, M]</td><td>new tensor</td></tr>
  * </table>
  *
  * <p>Source: seed 001 "Residual Connection" ({@code X_new = X_input + Attention(Norm(X_input))},
  * {@code X_out = X_new + FFN(Norm(X_new))}) and "post-norm 与 pre-norm". Checked by
  * {@code DecoderBlockTest} (both equations computed independently in the test).
+ *
+ * @param <C> the cache of the block's attention layer
  */
-public final class DecoderBlock {
+public final class DecoderBlock<C> {
     private final NormPlacement placement;
     private final Norm attentionNorm;
-    private final AttentionLayer attention;
+    private final AttentionLayer<C> attention;
     private final Norm ffnNorm;
     private final FeedForward ffn;
 
-    public DecoderBlock(NormPlacement placement, Norm attentionNorm, AttentionLayer attention, Norm ffnNorm,
+    public DecoderBlock(NormPlacement placement, Norm attentionNorm, AttentionLayer<C> attention, Norm ffnNorm,
             FeedForward ffn) {
         this.placement = Checks.notNull("placement", placement);
         this.attentionNorm = Checks.notNull("attentionNorm", attentionNorm);
@@ -57,7 +59,7 @@ public final class DecoderBlock {
         return attentionNorm;
     }
 
-    public AttentionLayer attention() {
+    public AttentionLayer<C> attention() {
         return attention;
     }
 
@@ -73,8 +75,13 @@ public final class DecoderBlock {
         return attention.modelWidth();
     }
 
+    /** {@code x [B, T, M] → y [B, T, M]} over an empty cache of this block's attention: one uncached pass. */
+    public Tensor forward(Tensor x) {
+        return forward(x, attention.newCache(x.size(0)), ShapeTrace.off());
+    }
+
     /** {@code x [B, T, M] → y [B, T, M]}, attending over {@code cache} and appending to it. */
-    public Tensor forward(Tensor x, AttentionCache cache, ShapeTrace trace) {
+    public Tensor forward(Tensor x, C cache, ShapeTrace trace) {
         if (placement == NormPlacement.PRE) {
             // h = x + Attn(Norm₁(x))
             Tensor normed = trace.record("norm₁  " + attentionNorm.describe(), "B, T, M", attentionNorm.forward(x));
@@ -93,7 +100,7 @@ public final class DecoderBlock {
         return trace.record("norm₂  " + ffnNorm.describe(), "B, T, M", ffnNorm.forward(sumH));          // [B, T, M]
     }
 
-    private Tensor attend(Tensor x, AttentionCache cache, ShapeTrace trace) {
+    private Tensor attend(Tensor x, C cache, ShapeTrace trace) {
         trace.enter("attention  " + attention.describe());
         Tensor out = attention.forward(x, cache, trace);                                            // [B, T, M]
         trace.exit();

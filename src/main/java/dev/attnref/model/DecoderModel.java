@@ -35,7 +35,7 @@ import java.util.List;
 public final class DecoderModel {
     private final TokenEmbedding embedding;
     private final LearnedPositionEmbedding positions;
-    private final List<DecoderBlock> blocks;
+    private final List<DecoderBlock<?>> blocks;
     private final Norm finalNorm;
     private final LmHead head;
 
@@ -43,7 +43,7 @@ public final class DecoderModel {
      * A model from its parts; {@code positions} is null with RoPE (or no position encoding) and
      * {@code finalNorm} null for none. All parts must agree on M, embedding and head on V.
      */
-    public DecoderModel(TokenEmbedding embedding, LearnedPositionEmbedding positions, List<DecoderBlock> blocks,
+    public DecoderModel(TokenEmbedding embedding, LearnedPositionEmbedding positions, List<DecoderBlock<?>> blocks,
             Norm finalNorm, LmHead head) {
         this.embedding = Checks.notNull("embedding", embedding);
         this.head = Checks.notNull("head", head);
@@ -97,21 +97,25 @@ public final class DecoderModel {
         Rope rope = config.position() == PositionEncoding.ROPE
                 ? new Rope(config.headDim(), config.ropeTheta(), config.ropePairing())
                 : null;
-        List<DecoderBlock> blocks = new ArrayList<>();
+        List<DecoderBlock<?>> blocks = new ArrayList<>();
         for (int i = 0; i < config.numLayers(); i++) {
-            AttentionLayer attention = config.latent() == null
+            AttentionLayer<?> attention = config.latent() == null
                     ? WalkthroughAttention.random(width, config.numHeads(), config.numKvHeads(), config.headDim(), rope, random)
                     : config.latent().random(width, config.numHeads(), config.ropeTheta(), config.ropePairing(), random);
             FeedForward ffn = config.ffn() == FfnKind.SWIGLU
                     ? SwiGlu.random(width, config.ffnWidth(), random)
                     : Mlp.random(width, config.ffnWidth(), config.ffn().activation(), random);
-            blocks.add(new DecoderBlock(config.placement(), newNorm(config), attention, newNorm(config), ffn));
+            blocks.add(block(config, attention, ffn));
         }
         Norm finalNorm = config.finalNorm() ? newNorm(config) : null;
         LmHead head = config.tiedHead()
                 ? LmHead.tied(embedding)
                 : LmHead.untied(Linear.init(width, config.vocabSize(), false, random));
         return new DecoderModel(embedding, positions, blocks, finalNorm, head);
+    }
+
+    private static <C> DecoderBlock<C> block(DecoderConfig config, AttentionLayer<C> attention, FeedForward ffn) {
+        return new DecoderBlock<>(config.placement(), newNorm(config), attention, newNorm(config), ffn);
     }
 
     private static Norm newNorm(DecoderConfig config) {
@@ -132,7 +136,7 @@ public final class DecoderModel {
         return positions;
     }
 
-    public List<DecoderBlock> blocks() {
+    public List<DecoderBlock<?>> blocks() {
         return blocks;
     }
 
@@ -148,11 +152,7 @@ public final class DecoderModel {
     /** Empty caches for {@code batchSize} sequences (one per block). */
     public DecoderState newState(int batchSize) {
         Checks.positive("batchSize", batchSize);
-        List<AttentionCache> caches = new ArrayList<>();
-        for (DecoderBlock block : blocks) {
-            caches.add(block.attention().newCache(batchSize));
-        }
-        return new DecoderState(this, batchSize, caches);
+        return new DecoderState(this, batchSize, blocks);
     }
 
     /**
@@ -211,9 +211,8 @@ public final class DecoderModel {
 
         // Xᵢ = Blockᵢ(Xᵢ₋₁)
         for (int i = 0; i < blocks.size(); i++) {
-            DecoderBlock block = blocks.get(i);
-            trace.enter("block " + i + "  (" + block.placement().name().toLowerCase() + "-norm)");
-            x = block.forward(x, state.cache(i), trace);                                        // [B, T, M]
+            trace.enter("block " + i + "  (" + blocks.get(i).placement().name().toLowerCase() + "-norm)");
+            x = state.forward(i, x, trace);                                                     // [B, T, M]
             trace.exit();
         }
 

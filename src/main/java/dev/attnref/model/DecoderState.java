@@ -1,5 +1,7 @@
 package dev.attnref.model;
 
+import dev.attnref.core.Tensor;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -11,13 +13,26 @@ import java.util.List;
 public final class DecoderState {
     private final DecoderModel owner;
     private final int batchSize;
-    private final List<AttentionCache> caches;
+    private final List<BlockCache<?>> caches = new ArrayList<>();
     private int length;
 
-    DecoderState(DecoderModel owner, int batchSize, List<AttentionCache> caches) {
+    /** One block with the cache its attention grows, kept together so the cache's type follows the block's. */
+    private record BlockCache<C>(DecoderBlock<C> block, C cache) {
+        static <C> BlockCache<C> empty(DecoderBlock<C> block, int batchSize) {
+            return new BlockCache<>(block, block.attention().newCache(batchSize));
+        }
+
+        Tensor forward(Tensor x, ShapeTrace trace) {
+            return block.forward(x, cache, trace);
+        }
+    }
+
+    DecoderState(DecoderModel owner, int batchSize, List<DecoderBlock<?>> blocks) {
         this.owner = owner;
         this.batchSize = batchSize;
-        this.caches = List.copyOf(caches);
+        for (DecoderBlock<?> block : blocks) {
+            caches.add(BlockCache.empty(block, batchSize));
+        }
     }
 
     /** Positions processed so far. */
@@ -33,18 +48,13 @@ public final class DecoderState {
         return owner;
     }
 
-    AttentionCache cache(int block) {
-        return caches.get(block);
+    /** Block {@code block}'s forward over its own cache: {@code x [B, T, M] → [B, T, M]}. */
+    Tensor forward(int block, Tensor x, ShapeTrace trace) {
+        return caches.get(block).forward(x, trace);
     }
 
     // Called once per forward, after every block has appended its T positions.
     void advance(int newPositions) {
         length += newPositions;
-        for (int i = 0; i < caches.size(); i++) {
-            if (caches.get(i).length() != length) {
-                throw new IllegalStateException("attention cache of block " + i + " holds " + caches.get(i).length()
-                        + " positions; the decoder has processed " + length);
-            }
-        }
     }
 }

@@ -29,7 +29,7 @@ package dev.attnref.model;
  * {@code x = i/64, 0 ≤ x < 7} (measured when this was written). Checked by {@code ActivationTest}
  * against values of Python's {@code math.erf}/{@code math.erfc} (C libm).
  */
-public final class Erf {
+final class Erf {
     private static final double TWO_OVER_SQRT_PI = 2.0 / Math.sqrt(Math.PI);
     private static final double ONE_OVER_SQRT_PI = 1.0 / Math.sqrt(Math.PI);
     private static final double SERIES_LIMIT = 0.75;

@@ -5,7 +5,6 @@ import dev.attnref.attention.AttentionVariant;
 import dev.attnref.attention.MfaKeyReuse;
 import dev.attnref.attention.MfaSettings;
 import dev.attnref.attention.MfaShape;
-import dev.attnref.attention.MlaAbsorption;
 import dev.attnref.attention.MlaShape;
 import dev.attnref.attention.MlaWeights;
 import dev.attnref.attention.NaiveMla;
@@ -21,7 +20,7 @@ import dev.attnref.core.Tensor;
  * which these modules apply inside attention (MLA to its P decoupled dims, MFA to all C dims).
  *
  * <table>
- *   <caption>MLA fields ({@link Mla}; MATH.md "MLA", {@link MlaShape})</caption>
+ *   <caption>MLA fields ({@link Mla}; docs/MATH.md "MLA", {@link MlaShape})</caption>
  *   <tr><th>field</th><th>letter</th><th>contract</th></tr>
  *   <tr><td>qLoraRank</td><td>C_q</td><td>≥ 0; 0 = no query compression (q = W_Q x)</td></tr>
  *   <tr><td>kvLoraRank</td><td>C</td><td>≥ 1; the cached latent width</td></tr>
@@ -33,7 +32,7 @@ import dev.attnref.core.Tensor;
  *   <tr><td>rmsEps</td><td>ε</td><td>&gt; 0, finite; the latent RMSNorms (not the block norms)</td></tr>
  * </table>
  * <table>
- *   <caption>MFA fields ({@link Mfa}; MATH.md "MFA and MFA-KR", {@link MfaShape})</caption>
+ *   <caption>MFA fields ({@link Mfa}; docs/MATH.md "MFA and MFA-KR", {@link MfaShape})</caption>
  *   <tr><th>field</th><th>letter</th><th>contract</th></tr>
  *   <tr><td>queryRank</td><td>C_q</td><td>≥ 1</td></tr>
  *   <tr><td>headDim</td><td>C</td><td>≥ 2, even (every pair rotates); the shared key/value head width</td></tr>
@@ -55,21 +54,13 @@ public sealed interface LatentAttention permits LatentAttention.Mla, LatentAtten
     AttentionVariant variant();
 
     /** A seeded attention layer of model width {@code modelWidth} with {@code numHeads} query heads. */
-    AttentionLayer random(int modelWidth, int numHeads, double ropeTheta, RopePairing pairing, SeededRandom random);
+    AttentionLayer<?> random(int modelWidth, int numHeads, double ropeTheta, RopePairing pairing, SeededRandom random);
 
     /** DeepSeek multi-head latent attention. */
     record Mla(int qLoraRank, int kvLoraRank, int qkNopeHeadDim, int qkRopeHeadDim, int vHeadDim, MlaForm form,
             double rmsEps) implements LatentAttention {
         public Mla {
-            Checks.nonNegative("qLoraRank", qLoraRank);
-            Checks.positive("kvLoraRank", kvLoraRank);
-            Checks.positive("qkNopeHeadDim", qkNopeHeadDim);
-            Checks.positive("qkRopeHeadDim", qkRopeHeadDim);
-            if (qkRopeHeadDim % 2 != 0) {
-                throw new IllegalArgumentException("qkRopeHeadDim (" + qkRopeHeadDim
-                        + ") must be even: rotary dimensions rotate in pairs");
-            }
-            Checks.positive("vHeadDim", vHeadDim);
+            MlaShape.checkWidths(qLoraRank, kvLoraRank, qkNopeHeadDim, qkRopeHeadDim, vHeadDim);
             Checks.notNull("form", form);
             Checks.positiveFinite("rmsEps", rmsEps);
         }
@@ -91,7 +82,7 @@ public sealed interface LatentAttention permits LatentAttention.Mla, LatentAtten
 
         /** Weights drawn by {@link MlaWeights#random} (its documented order and distributions). */
         @Override
-        public AttentionLayer random(int modelWidth, int numHeads, double ropeTheta, RopePairing pairing,
+        public AttentionLayer<?> random(int modelWidth, int numHeads, double ropeTheta, RopePairing pairing,
                 SeededRandom random) {
             MlaWeights weights = MlaWeights.random(shape(modelWidth, numHeads),
                     new MlaWeights.Settings(ropeTheta, pairing, rmsEps, 1.0, 1.0), random);
@@ -99,9 +90,9 @@ public sealed interface LatentAttention permits LatentAttention.Mla, LatentAtten
         }
 
         /** This form over given weights. */
-        public AttentionLayer layer(MlaWeights weights) {
+        public AttentionLayer<?> layer(MlaWeights weights) {
             return form == MlaForm.NAIVE ? LatentAttentionLayer.naiveMla(new NaiveMla(weights))
-                    : LatentAttentionLayer.absorbedMla(new AbsorbedMla(weights, MlaAbsorption.RUN_TIME_REASSOCIATION));
+                    : LatentAttentionLayer.absorbedMla(new AbsorbedMla(weights));
         }
     }
 
@@ -132,7 +123,7 @@ public sealed interface LatentAttention permits LatentAttention.Mla, LatentAtten
          * v = k̄ and leaves N unused, so a random test model would never exercise the value path.
          */
         @Override
-        public AttentionLayer random(int modelWidth, int numHeads, double ropeTheta, RopePairing pairing,
+        public AttentionLayer<?> random(int modelWidth, int numHeads, double ropeTheta, RopePairing pairing,
                 SeededRandom random) {
             MfaShape shape = shape(modelWidth, numHeads);
             MfaSettings settings = new MfaSettings(ropeTheta, pairing, rmsEps);

@@ -1,22 +1,23 @@
 package dev.attnref.model;
 
 import dev.attnref.attention.AbsorbedMla;
-import dev.attnref.attention.CachedAttention;
 import dev.attnref.attention.ForwardResult;
-import dev.attnref.attention.KeyReuseCache;
+import dev.attnref.attention.KvCache;
 import dev.attnref.attention.LatentCache;
-import dev.attnref.attention.LayerCache;
 import dev.attnref.attention.Mfa;
-import dev.attnref.attention.MfaCache;
 import dev.attnref.attention.MfaKeyReuse;
 import dev.attnref.attention.MfaShape;
 import dev.attnref.attention.MlaShape;
+import dev.attnref.attention.MlaWeights;
 import dev.attnref.attention.NaiveMla;
-import dev.attnref.attention.NaiveMlaCache;
+import dev.attnref.attention.PrecomputedAbsorbedMla;
+import dev.attnref.attention.SelfAttention;
 import dev.attnref.core.Checks;
 import dev.attnref.core.Tensor;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Function;
+import java.util.function.ToIntFunction;
 
 /**
  * An {@link AttentionLayer} over one of the attention package's cached modules — {@link NaiveMla},
@@ -28,7 +29,7 @@ import java.util.List;
  *   <caption>Shapes (AttentionLayer contract)</caption>
  *   <tr><th>name</th><th>shape</th><th>contract</th></tr>
  *   <tr><td>x</td><td>[B, T, M]</td><td>read only, finite</td></tr>
- *   <tr><td>cache</td><td>made by this layer's {@link #newCache}</td><td>wraps the module's own cache, first
+ *   <tr><td>cache</td><td>made by this layer's {@link #newCache}</td><td>the module's own cache, first
  *       position 0; grown by T per call</td></tr>
  *   <tr><td>out</td><td>[B, T, M]</td><td>new tensor</td></tr>
  * </table>
@@ -36,82 +37,76 @@ import java.util.List;
  * <table>
  *   <caption>What the cache holds per token (reported to the {@link ShapeTrace})</caption>
  *   <tr><th>module</th><th>stored tensors</th><th>values per token</th></tr>
- *   <tr><td>NaiveMla</td><td>keys [B, H, S, Dn+P], values [B, H, S, Dv]</td><td>H·(D_nope + P) + H·Dv</td></tr>
- *   <tr><td>AbsorbedMla</td><td>c_kv [B, S, C], k_R [B, S, P]</td><td>C + P</td></tr>
- *   <tr><td>Mfa</td><td>k [B, S, C], v [B, S, C]</td><td>2·C</td></tr>
- *   <tr><td>MfaKeyReuse</td><td>k̄ [B, S, C]</td><td>C</td></tr>
+ *   <tr><td>NaiveMla</td><td>{@link KvCache} keys [B, H, S, Dn+P], values [B, H, S, Dv]</td><td>H·(D_nope + P) + H·Dv</td></tr>
+ *   <tr><td>AbsorbedMla</td><td>{@link LatentCache} c_kv [B, S, C], k_R [B, S, P]</td><td>C + P</td></tr>
+ *   <tr><td>Mfa</td><td>{@link KvCache} k [B, S, C], v [B, S, C] (its one head, G = 1, shown without the head axis)</td><td>2·C</td></tr>
+ *   <tr><td>MfaKeyReuse</td><td>{@link LatentCache} k̄ [B, S, C]</td><td>C</td></tr>
  * </table>
  *
  * <p>Conventions: causal, positions absolute from 0, bottom-right over the cache (the modules'
- * {@link CachedAttention} contract is the AttentionLayer one). Checked by {@code LatentDecoderTest}
+ * {@link SelfAttention} contract is the AttentionLayer one). Checked by {@code LatentDecoderTest}
  * (cache = no cache, naive = absorbed, padding, trace shapes).
  *
  * @param <C> the wrapped module's cache type
  */
-public final class LatentAttentionLayer<C extends LayerCache> implements AttentionLayer {
-    private final CachedAttention<C> module;
+public final class LatentAttentionLayer<C> implements AttentionLayer<C> {
+    private final SelfAttention<C> module;
     private final String description;
     private final List<String> cacheLabels;
     private final List<String> cacheAxes;
+    private final Function<C, List<Tensor>> cacheContents;
+    private final ToIntFunction<C> nextPosition;
 
-    /** The cache of one adapter: the module's cache, made and grown only through this adapter. */
-    private static final class Cache<C extends LayerCache> implements AttentionCache {
-        private final LatentAttentionLayer<C> owner;
-        private final C inner;
-
-        Cache(LatentAttentionLayer<C> owner, C inner) {
-            this.owner = owner;
-            this.inner = inner;
-        }
-
-        @Override
-        public int length() {
-            return inner.length();
-        }
-
-        @Override
-        public int batchSize() {
-            return inner.batchSize();
-        }
-    }
-
-    private LatentAttentionLayer(CachedAttention<C> module, String description, List<String> cacheLabels,
-            List<String> cacheAxes) {
+    private LatentAttentionLayer(SelfAttention<C> module, String description, List<String> cacheLabels,
+            List<String> cacheAxes, Function<C, List<Tensor>> cacheContents, ToIntFunction<C> nextPosition) {
         this.module = Checks.notNull("module", module);
         this.description = description;
         this.cacheLabels = cacheLabels;
         this.cacheAxes = cacheAxes;
+        this.cacheContents = cacheContents;
+        this.nextPosition = nextPosition;
     }
 
     /** Naive MLA: every head's key {@code [k_C,i | k_R]} and value cached. */
-    public static LatentAttentionLayer<NaiveMlaCache> naiveMla(NaiveMla module) {
+    public static LatentAttentionLayer<KvCache> naiveMla(NaiveMla module) {
         MlaShape s = Checks.notNull("module", module).weights().shape();
         return new LatentAttentionLayer<>(module, "MLA naive(" + mlaSizes(s, module.weights().settings().pairing().name()) + ")",
                 List.of("cache: keys [k_C,i | k_R] per head", "cache: values v_i per head"),
-                List.of("B, H, S, Dn+P", "B, H, S, Dv"));
+                List.of("B, H, S, Dn+P", "B, H, S, Dv"), cache -> List.of(cache.keys(), cache.values()), KvCache::nextPosition);
     }
 
     /** Absorbed MLA: only the latent c_kv and the shared rotated key k_R cached. */
     public static LatentAttentionLayer<LatentCache> absorbedMla(AbsorbedMla module) {
-        MlaShape s = Checks.notNull("module", module).weights().shape();
+        return absorbed(Checks.notNull("module", module), module.weights());
+    }
+
+    /** Absorbed MLA through precomputed weight products: the same cache as {@link #absorbedMla(AbsorbedMla)}. */
+    public static LatentAttentionLayer<LatentCache> absorbedMla(PrecomputedAbsorbedMla module) {
+        return absorbed(Checks.notNull("module", module), module.weights());
+    }
+
+    private static LatentAttentionLayer<LatentCache> absorbed(SelfAttention<LatentCache> module, MlaWeights weights) {
         return new LatentAttentionLayer<>(module, "MLA absorbed("
-                + mlaSizes(s, module.weights().settings().pairing().name()) + ")",
-                List.of("cache: latent c_kv", "cache: rotated shared key k_R"), List.of("B, S, C", "B, S, P"));
+                + mlaSizes(weights.shape(), weights.settings().pairing().name()) + ")",
+                List.of("cache: latent c_kv", "cache: rotated shared key k_R"), List.of("B, S, C", "B, S, P"),
+                cache -> List.of(cache.latent(), cache.ropeKey()), LatentCache::nextPosition);
     }
 
     /** MFA: one shared key (rotated) and value of width C cached. */
-    public static LatentAttentionLayer<MfaCache> mfa(Mfa module) {
+    public static LatentAttentionLayer<KvCache> mfa(Mfa module) {
         MfaShape s = Checks.notNull("module", module).shape();
         return new LatentAttentionLayer<>(module, "MFA(" + mfaSizes(s, module.settings().pairing().name()) + ")",
                 List.of("cache: shared key k = RoPE(S_K x)", "cache: shared value v = S_V x"),
-                List.of("B, S, C", "B, S, C"));
+                List.of("B, S, C", "B, S, C"), cache -> List.of(cache.keys().squeeze(1), cache.values().squeeze(1)),
+                KvCache::nextPosition);
     }
 
     /** MFA-KR: only the shared key before RoPE, k̄, cached. */
-    public static LatentAttentionLayer<KeyReuseCache> mfaKeyReuse(MfaKeyReuse module) {
+    public static LatentAttentionLayer<LatentCache> mfaKeyReuse(MfaKeyReuse module) {
         MfaShape s = Checks.notNull("module", module).shape();
         return new LatentAttentionLayer<>(module, "MFA-KR(" + mfaSizes(s, module.settings().pairing().name()) + ")",
-                List.of("cache: shared key before RoPE k̄ = S_K x"), List.of("B, S, C"));
+                List.of("cache: shared key before RoPE k̄ = S_K x"), List.of("B, S, C"), cache -> List.of(cache.latent()),
+                LatentCache::nextPosition);
     }
 
     private static String mlaSizes(MlaShape s, String pairing) {
@@ -124,7 +119,7 @@ public final class LatentAttentionLayer<C extends LayerCache> implements Attenti
     }
 
     /** The wrapped module. */
-    public CachedAttention<C> module() {
+    public SelfAttention<C> module() {
         return module;
     }
 
@@ -134,27 +129,22 @@ public final class LatentAttentionLayer<C extends LayerCache> implements Attenti
     }
 
     @Override
-    public AttentionCache newCache(int batchSize) {
-        return new Cache<>(this, module.newCache(Checks.positive("batchSize", batchSize), 0));
+    public C newCache(int batchSize) {
+        return module.newCache(batchSize, 0);
     }
 
     @Override
-    public Tensor forward(Tensor x, AttentionCache cache, ShapeTrace trace) {
-        if (!(cache instanceof Cache<?> wrapped) || wrapped.owner != this) {
-            throw new IllegalArgumentException("the cache passed to this attention layer was not made by its newCache()");
-        }
-        @SuppressWarnings("unchecked")
-        C inner = (C) wrapped.inner;
+    public Tensor forward(Tensor x, C cache, ShapeTrace trace) {
         if (x.dim() != 3 || x.size(2) != modelWidth()) {
             throw new IllegalArgumentException("attention of width " + modelWidth() + " got input of shape "
                     + Arrays.toString(x.shape()) + "; expected [B, T, " + modelWidth() + "]");
         }
         if (trace.isRecording()) {
-            LatentProjections.queriesAndKeys(module, x, inner.nextPosition(), trace);
+            LatentProjections.queriesAndKeys(module, x, nextPosition.applyAsInt(cache), trace);
         }
         // out = Attn(x) over cache ++ x; the module appends the new tokens' cache entries
-        ForwardResult result = module.forward(x, inner);
-        List<Tensor> stored = inner.storedTensors();
+        ForwardResult result = module.forward(x, cache);
+        List<Tensor> stored = cacheContents.apply(cache);
         for (int i = 0; i < stored.size(); i++) {
             trace.record(cacheLabels.get(i), cacheAxes.get(i), stored.get(i));
         }

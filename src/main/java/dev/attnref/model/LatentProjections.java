@@ -1,13 +1,14 @@
 package dev.attnref.model;
 
 import dev.attnref.attention.AbsorbedMla;
-import dev.attnref.attention.CachedAttention;
 import dev.attnref.attention.Mfa;
 import dev.attnref.attention.MfaKeyReuse;
 import dev.attnref.attention.MfaShape;
 import dev.attnref.attention.MlaShape;
 import dev.attnref.attention.MlaWeights;
 import dev.attnref.attention.NaiveMla;
+import dev.attnref.attention.PrecomputedAbsorbedMla;
+import dev.attnref.attention.SelfAttention;
 import dev.attnref.core.Rope;
 import dev.attnref.core.Tensor;
 import java.util.List;
@@ -36,16 +37,17 @@ final class LatentProjections {
     }
 
     /** Records the steps that form queries and keys from {@code x [B, T, M]} at positions {@code start …}. */
-    static void queriesAndKeys(CachedAttention<?> module, Tensor x, int start, ShapeTrace trace) {
+    static void queriesAndKeys(SelfAttention<?> module, Tensor x, int start, ShapeTrace trace) {
         if (module instanceof NaiveMla naive) {
             Tensor latent = mlaQueriesAndLatent(naive.weights(), x, start, trace).latent;
             MlaWeights w = naive.weights();
             trace.record("k_C = c_kv·W_UK,iᵀ per head", "B, H, T, Dn", latent.unsqueeze(1).matmul(w.keyUp().transpose(1, 2)));
             trace.record("v = c_kv·W_UV,iᵀ per head", "B, H, T, Dv", latent.unsqueeze(1).matmul(w.valueUp().transpose(1, 2)));
-        } else if (module instanceof AbsorbedMla absorbed) {
-            Tensor queryNope = mlaQueriesAndLatent(absorbed.weights(), x, start, trace).queryNope;
+        } else if (absorbedWeights(module) != null) {
+            MlaWeights w = absorbedWeights(module);
+            Tensor queryNope = mlaQueriesAndLatent(w, x, start, trace).queryNope;
             trace.record("q̂ = q_C·W_UK,i (query in latent space)", "B, H, T, C",
-                    queryNope.matmul(absorbed.weights().keyUp()));                          // [B, H, T, C]
+                    queryNope.matmul(w.keyUp()));                                           // [B, H, T, C]
         } else if (module instanceof Mfa mfa) {
             mfaQueriesAndKeys(new QueryAndKey(mfa.shape(), mfa.settings().rmsEps(), mfa.sQ(), mfa.qNorm(), mfa.qC(),
                     mfa.sK(), mfa.rope()), x, start, trace, "k̃ = x·S_Kᵀ");
@@ -61,16 +63,16 @@ final class LatentProjections {
      * Records the steps from the probabilities {@code p [B, H, T, S]} to the merged heads, over the
      * tensors the module cached ({@code stored}, in its cache's order).
      */
-    static void valuesAndHeads(CachedAttention<?> module, Tensor p, List<Tensor> stored, ShapeTrace trace) {
+    static void valuesAndHeads(SelfAttention<?> module, Tensor p, List<Tensor> stored, ShapeTrace trace) {
         Tensor heads;
         String width = "Dv";
         if (module instanceof NaiveMla) {
             heads = trace.record("o = p·V", "B, H, T, Dv", p.matmul(stored.get(1)));           // [B, H, T, Dv]
-        } else if (module instanceof AbsorbedMla absorbed) {
+        } else if (absorbedWeights(module) != null) {
             Tensor latentHeads = trace.record("ô = p·c_kv (stays in latent space)", "B, H, T, C",
                     p.matmul(stored.get(0).unsqueeze(1)));                                     // [B, H, T, C]
             heads = trace.record("o = ô·W_UV,iᵀ per head", "B, H, T, Dv",
-                    latentHeads.matmul(absorbed.weights().valueUp().transpose(1, 2)));         // [B, H, T, Dv]
+                    latentHeads.matmul(absorbedWeights(module).valueUp().transpose(1, 2)));    // [B, H, T, Dv]
         } else {
             String value = module instanceof Mfa ? "o = p·v" : "ō = p·k̄ (v = (I + diag(α)N)k̄ folded into W_O)";
             heads = trace.record(value, "B, H, T, C", p.matmul(stored.get(module instanceof Mfa ? 1 : 0).unsqueeze(1)));
@@ -79,6 +81,14 @@ final class LatentProjections {
         Tensor merged = trace.record("transpose(1, 2)", "B, T, H, " + width, heads.transpose(1, 2));
         trace.record("merge heads (reshape)", "B, T, H·" + width,
                 merged.reshape(merged.size(0), merged.size(1), merged.size(2) * merged.size(3)));
+    }
+
+    /** The weights of an absorbed MLA module (run-time re-association or precomputed products), else null. */
+    private static MlaWeights absorbedWeights(SelfAttention<?> module) {
+        if (module instanceof AbsorbedMla absorbed) {
+            return absorbed.weights();
+        }
+        return module instanceof PrecomputedAbsorbedMla precomputed ? precomputed.weights() : null;
     }
 
     private record MlaQuery(Tensor queryNope, Tensor latent) {

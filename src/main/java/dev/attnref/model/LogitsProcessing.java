@@ -33,7 +33,7 @@ import java.util.stream.IntStream;
  * <p>Source: seed 001 ("Temperature", "Top-K / Top-P"); Holtzman et al. 2020 (nucleus sampling,
  * §3.1). Checked by {@code LogitsProcessingTest} and {@code SamplingTest}.
  */
-public final class LogitsProcessing {
+final class LogitsProcessing {
     private LogitsProcessing() {
     }
 

@@ -23,7 +23,7 @@ import dev.attnref.core.SeededRandom;
  *
  * <p>Checked by {@code SamplingTest} (hand cases and a chi-square frequency test).
  */
-public final class Sampling {
+final class Sampling {
     private Sampling() {
     }
 

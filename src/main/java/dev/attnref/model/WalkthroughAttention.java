@@ -1,5 +1,6 @@
 package dev.attnref.model;
 
+import dev.attnref.attention.KvCache;
 import dev.attnref.core.Checks;
 import dev.attnref.core.Linear;
 import dev.attnref.core.Masks;
@@ -7,7 +8,6 @@ import dev.attnref.core.Rope;
 import dev.attnref.core.SeededRandom;
 import dev.attnref.core.Tensor;
 import java.util.Arrays;
-import java.util.List;
 
 /**
  * Seed 001's "Masked Self-Attention" walk-through, step by step with tensor operations, for
@@ -31,12 +31,12 @@ import java.util.List;
  *   <tr><td>W_Q</td><td>[H·D, M]</td><td>Linear layout, no bias</td></tr>
  *   <tr><td>W_K, W_V</td><td>[G·D, M]</td><td></td></tr>
  *   <tr><td>W_O</td><td>[M, H·D]</td><td></td></tr>
- *   <tr><td>cache</td><td>K, V [B, G, S₀, D]</td><td>keys stored after RoPE; grown by T per call</td></tr>
+ *   <tr><td>cache</td><td>{@link KvCache} K, V [B, G, S₀, D]</td><td>keys stored after RoPE; grown by T per call</td></tr>
  *   <tr><td>out</td><td>[B, T, M]</td><td>new tensor</td></tr>
  * </table>
  *
  * <p>Conventions: scale {@code 1/√D}; masked logits −∞ (every query sees at least itself, so no
- * row is empty); groups are contiguous ({@code repeat_interleave}), MATH.md "GQA family";
+ * row is empty); groups are contiguous ({@code repeat_interleave}), docs/MATH.md "GQA family";
  * causal bottom-right over the cache as {@link AttentionLayer} requires. Differs from seed 001:
  * the seed writes {@code W_Q, W_K, W_V} as {@code D × D} (MHA only) and applies RoPE before the
  * head split; rotating each head's {@code [T, D]} slice after the split is the same rotation.
@@ -44,7 +44,7 @@ import java.util.List;
  * class is checked by {@code WalkthroughAttentionTest} against a loop implementation written
  * from the equations above.
  */
-public final class WalkthroughAttention implements AttentionLayer {
+public final class WalkthroughAttention implements AttentionLayer<KvCache> {
     private final int numHeads;
     private final int numKvHeads;
     private final int headDim;
@@ -53,31 +53,6 @@ public final class WalkthroughAttention implements AttentionLayer {
     private final Linear valueProj;
     private final Linear outputProj;
     private final Rope rope;
-
-    /** The cache of one walkthrough layer: rotated keys and values {@code [B, G, S, D]}. */
-    private static final class Cache implements AttentionCache {
-        private final WalkthroughAttention owner;
-        private final int batchSize;
-        private Tensor keys;
-        private Tensor values;
-
-        Cache(WalkthroughAttention owner, int batchSize) {
-            this.owner = owner;
-            this.batchSize = batchSize;
-            this.keys = Tensor.zeros(batchSize, owner.numKvHeads, 0, owner.headDim);     // [B, G, 0, D]
-            this.values = Tensor.zeros(batchSize, owner.numKvHeads, 0, owner.headDim);   // [B, G, 0, D]
-        }
-
-        @Override
-        public int length() {
-            return keys.size(2);
-        }
-
-        @Override
-        public int batchSize() {
-            return batchSize;
-        }
-    }
 
     /**
      * Attention with the given projections; {@code rope} is null when positions are encoded
@@ -167,25 +142,24 @@ public final class WalkthroughAttention implements AttentionLayer {
     }
 
     @Override
-    public AttentionCache newCache(int batchSize) {
-        return new Cache(this, Checks.positive("batchSize", batchSize));
+    public KvCache newCache(int batchSize) {
+        return new KvCache(batchSize, numKvHeads, headDim, headDim);     // K, V [B, G, 0, D]
     }
 
     @Override
-    public Tensor forward(Tensor x, AttentionCache cache, ShapeTrace trace) {
+    public Tensor forward(Tensor x, KvCache cache, ShapeTrace trace) {
         if (x.dim() != 3 || x.size(2) != modelWidth()) {
             throw new IllegalArgumentException("attention of width " + modelWidth() + " got input of shape "
                     + Arrays.toString(x.shape()) + "; expected [B, T, " + modelWidth() + "]");
         }
-        if (!(cache instanceof Cache own) || own.owner != this) {
-            throw new IllegalArgumentException("the cache passed to this attention layer was not made by its newCache()");
-        }
+        Checks.notNull("cache", cache).requireHeads("WalkthroughAttention", numKvHeads, headDim, headDim);
         int batch = x.size(0);
         int qLen = x.size(1);
-        if (own.batchSize != batch) {
-            throw new IllegalArgumentException("cache holds " + own.batchSize + " sequences but the input has batch " + batch);
+        if (cache.batch() != batch) {
+            throw new IllegalArgumentException("cache holds " + cache.batch() + " sequences but the input has batch " + batch);
         }
-        int start = own.length();
+        int cachedBefore = cache.length();
+        int start = cache.nextPosition();
         int groupSize = numHeads / numKvHeads;
 
         // Projections: q = x·W_Qᵀ, k = x·W_Kᵀ, v = x·W_Vᵀ
@@ -208,10 +182,9 @@ public final class WalkthroughAttention implements AttentionLayer {
         }
 
         // Cache: K = [K_cache; k], V = [V_cache; v] along the position axis, S = S₀ + T
-        own.keys = Tensor.cat(List.of(own.keys, k), 2);                                     // [B, G, S, D]
-        own.values = Tensor.cat(List.of(own.values, v), 2);                                 // [B, G, S, D]
-        Tensor keys = trace.record("K = [K_cache; K]", "B, G, S, D", own.keys);
-        Tensor values = trace.record("V = [V_cache; V]", "B, G, S, D", own.values);
+        cache.append(k, v);
+        Tensor keys = trace.record("K = [K_cache; K]", "B, G, S, D", cache.keys());       // [B, G, S, D]
+        Tensor values = trace.record("V = [V_cache; V]", "B, G, S, D", cache.values());   // [B, G, S, D]
 
         // Share: kv head g serves query heads gR … gR+R−1 (repeat_interleave along the head axis)
         keys = trace.record("K repeat_interleave(R)", "B, H, S, D", keys.repeatInterleave(groupSize, 1));
@@ -221,8 +194,8 @@ public final class WalkthroughAttention implements AttentionLayer {
         Tensor scores = trace.record("scores Q·Kᵀ/√D", "B, H, T, S",
                 q.matmul(keys.transpose(2, 3)).div(Math.sqrt(headDim)));                   // [B, H, T, S]
 
-        // Causal mask: key s visible to query t iff s ≤ start + t; hidden logits become −∞
-        Tensor hidden = Masks.causal(qLen, start + qLen, start).eq(0.0);                     // [T, S]
+        // Causal mask: key s visible to query t iff s ≤ S₀ + t; hidden logits become −∞
+        Tensor hidden = Masks.causal(qLen, cachedBefore + qLen, cachedBefore).eq(0.0);       // [T, S]
         scores = trace.record("causal mask (−∞ above diagonal)", "B, H, T, S",
                 scores.maskedFill(hidden, Double.NEGATIVE_INFINITY));                       // [B, H, T, S]
 

@@ -13,7 +13,7 @@ import dev.attnref.core.Checks;
 import dev.attnref.core.RopePairing;
 
 /**
- * Naive multi-head latent attention (MATH.md, "MLA"), causal, in float64 plain loops: every head's
+ * Naive multi-head latent attention (docs/MATH.md, "MLA"), causal, in float64 plain loops: every head's
  * key and value are formed from the latent, as the non-absorbed form does.
  *
  * <h2>Equation (per token x, head i)</h2>
@@ -72,7 +72,9 @@ public final class OracleMla {
 
     /**
      * Sizes, in the names of DeepSeek's {@code config.json}: M, H, C_q ({@code q_lora_rank}, 0 = no
-     * query compression), C ({@code kv_lora_rank}), D_nope, P (even), Dv.
+     * query compression), C ({@code kv_lora_rank}), D_nope, P (even), Dv. The same contracts as the
+     * modules' {@code MlaShape}, stated here again on purpose: the oracle imports {@code core} only,
+     * so that nothing it checks can leak into it.
      */
     public record Config(int modelWidth, int numHeads, int qLoraRank, int kvLoraRank, int qkNopeHeadDim,
             int qkRopeHeadDim, int vHeadDim) {

@@ -23,13 +23,13 @@ class AttentionLawsTest {
     /** Law 3: changing tokens after t leaves outputs at ≤ t bitwise unchanged; hidden p = 0; rows sum to 1. */
     static void futureTokensDoNotChangePastOutputs(AttnShape s, SeededRandom r) {
         AttentionConfig c = GqaLawSupport.config(s, r, true, r.nextInt(2) == 0);
-        SelfAttention module = GqaLawSupport.natural(c, AttentionWeights.init(c, r));
+        SelfAttention<KvCache> module = GqaLawSupport.natural(c, AttentionWeights.init(c, r));
         Tensor x = GqaLawSupport.input(s, r);                                                     // [B, T, M]
         int cut = r.nextInt(s.qLen());
         Tensor changed = Tensor.cat(List.of(x.narrow(1, 0, cut + 1),
                 Tensor.randn(r, 1.0, s.batch(), s.qLen() - cut - 1, s.modelWidth())), 1);        // same up to t = cut
-        AttentionOutput a = module.forward(x, null, AttentionOptions.none());
-        AttentionOutput b = module.forward(changed, null, AttentionOptions.none());
+        ForwardResult a = module.forward(x, null, AttentionOptions.none());
+        ForwardResult b = module.forward(changed, null, AttentionOptions.none());
         assertTrue(a.output().narrow(1, 0, cut + 1).bitwiseEquals(b.output().narrow(1, 0, cut + 1)),
                 "outputs at positions ≤ " + cut + " changed when later tokens changed");
         double[] p = a.probabilities().toArray();                                                  // [B, H, T, S]
@@ -51,7 +51,7 @@ class AttentionLawsTest {
     /** Law 4: one prefill = prefill then token-by-token decode = a random chunking, outputs and cache. */
     static void cachedDecodingEqualsOnePrefill(AttnShape s, SeededRandom r) {
         AttentionConfig c = GqaLawSupport.config(s, r, true, r.nextInt(2) == 0);
-        SelfAttention module = GqaLawSupport.natural(c, AttentionWeights.init(c, r));
+        SelfAttention<KvCache> module = GqaLawSupport.natural(c, AttentionWeights.init(c, r));
         Tensor x = GqaLawSupport.input(s, r);
         KvCache whole = KvCache.forConfig(c, s.batch());
         Tensor full = module.forward(x, whole, AttentionOptions.none()).output();               // [B, T, M]
@@ -95,18 +95,18 @@ class AttentionLawsTest {
         AttnShape wide = s.headDim() >= 2 ? s : new AttnShape(s.batch(), s.numHeads(), s.numKvHeads(), s.qLen(),
                 s.kvLen(), 2, s.valueDim(), s.modelWidth(), s.kind());
         AttentionConfig c = GqaLawSupport.config(wide, r, r.nextInt(2) == 0, true);
-        SelfAttention module = GqaLawSupport.natural(c, AttentionWeights.init(c, r));
+        SelfAttention<KvCache> module = GqaLawSupport.natural(c, AttentionWeights.init(c, r));
         Tensor x = GqaLawSupport.input(wide, r);
         int shift = r.intBetween(1, 1000);
-        AttentionOutput at0 = module.forward(x, null, AttentionOptions.none());
-        AttentionOutput shifted = module.forward(x, null, AttentionOptions.builder().startPosition(shift).build());
+        ForwardResult at0 = module.forward(x, null, AttentionOptions.none());
+        ForwardResult shifted = module.forward(x, null, AttentionOptions.builder().startPosition(shift).build());
         Close.assertClose("output shifted by " + shift, at0.output(), shifted.output(), Tolerances.REORDERED_SUMS);
     }
 
     /** Law 7a: without a causal mask or RoPE, permuting positions permutes the outputs the same way. */
     static void permutingPositionsPermutesOutputs(AttnShape s, SeededRandom r) {
         AttentionConfig c = GqaLawSupport.config(s, r, false, false);
-        SelfAttention module = GqaLawSupport.natural(c, AttentionWeights.init(c, r));
+        SelfAttention<KvCache> module = GqaLawSupport.natural(c, AttentionWeights.init(c, r));
         Tensor x = GqaLawSupport.input(s, r);
         int[] perm = GqaLawSupport.permutation(s.qLen(), r);
         Tensor out = module.forward(x, null, AttentionOptions.none()).output();
@@ -117,7 +117,7 @@ class AttentionLawsTest {
     /** Law 7a', key side only: permuting the cached keys and values together leaves the outputs unchanged. */
     static void permutingCachedKeysAndValuesTogetherChangesNothing(AttnShape s, SeededRandom r) {
         AttentionConfig c = GqaLawSupport.config(s, r, false, false);
-        SelfAttention module = GqaLawSupport.natural(c, AttentionWeights.init(c, r));
+        SelfAttention<KvCache> module = GqaLawSupport.natural(c, AttentionWeights.init(c, r));
         int past = s.pastLen() + 1;
         Tensor keys = Tensor.randn(r, 1.0, s.batch(), s.numKvHeads(), past, s.headDim());       // [B, G, P, D]
         Tensor values = Tensor.randn(r, 1.0, s.batch(), s.numKvHeads(), past, s.valueDim());    // [B, G, P, Dv]
@@ -134,7 +134,7 @@ class AttentionLawsTest {
     /** Law 7b: batch rows are independent: changing row b' leaves every other row bitwise unchanged. */
     static void batchRowsAreIndependent(AttnShape s, SeededRandom r) {
         AttentionConfig c = GqaLawSupport.config(s, r, r.nextInt(2) == 0, r.nextInt(2) == 0);
-        SelfAttention module = GqaLawSupport.natural(c, AttentionWeights.init(c, r));
+        SelfAttention<KvCache> module = GqaLawSupport.natural(c, AttentionWeights.init(c, r));
         Tensor x = GqaLawSupport.input(s, r);
         int row = r.nextInt(s.batch());
         List<Tensor> rows = new ArrayList<>();
@@ -164,14 +164,14 @@ class AttentionLawsTest {
     private static Tensor runFromSeed(AttnShape s, long seed) {
         SeededRandom r = new SeededRandom(seed);
         AttentionConfig c = GqaLawSupport.config(s, r, true, true);
-        SelfAttention module = GqaLawSupport.natural(c, AttentionWeights.init(c, r));
+        SelfAttention<KvCache> module = GqaLawSupport.natural(c, AttentionWeights.init(c, r));
         return module.forward(GqaLawSupport.input(s, r), null, AttentionOptions.none()).output();
     }
 
     /** Law 8 (MLA/MFA issue), GQA family: a cache holds exactly the catalogue's KV values per token per layer. */
     static void cacheHoldsTheCatalogueValuesPerToken(AttnShape s, SeededRandom r) {
         AttentionConfig c = GqaLawSupport.config(s, r, true, r.nextInt(2) == 0);
-        SelfAttention module = GqaLawSupport.natural(c, AttentionWeights.init(c, r));
+        SelfAttention<KvCache> module = GqaLawSupport.natural(c, AttentionWeights.init(c, r));
         KvCache cache = KvCache.forConfig(c, s.batch());
         module.forward(GqaLawSupport.input(s, r), cache, AttentionOptions.none());
         module.forward(Tensor.randn(r, 1.0, s.batch(), 1, s.modelWidth()), cache, AttentionOptions.none());

@@ -21,9 +21,9 @@ class AttentionValidationTest {
 
     /** Each module on a configuration it accepts: M = 4, H = 2, D = 2, B = 2, T = 3. */
     static Stream<Arguments> modules() {
-        Function<AttentionConfig, SelfAttention> mha = c -> MultiHeadAttention.seeded(c, new SeededRandom(1));
-        Function<AttentionConfig, SelfAttention> mqa = c -> MultiQueryAttention.seeded(c, new SeededRandom(1));
-        Function<AttentionConfig, SelfAttention> gqa = c -> GroupedQueryAttention.seeded(c, new SeededRandom(1));
+        Function<AttentionConfig, SelfAttention<KvCache>> mha = c -> MultiHeadAttention.seeded(c, new SeededRandom(1));
+        Function<AttentionConfig, SelfAttention<KvCache>> mqa = c -> MultiQueryAttention.seeded(c, new SeededRandom(1));
+        Function<AttentionConfig, SelfAttention<KvCache>> gqa = c -> GroupedQueryAttention.seeded(c, new SeededRandom(1));
         return Stream.of(
                 Arguments.of("MultiHeadAttention", AttentionConfig.builder(4, 2, 2, 2).build(), mha),
                 Arguments.of("MultiQueryAttention", AttentionConfig.builder(4, 2, 1, 2).build(), mqa),
@@ -32,15 +32,15 @@ class AttentionValidationTest {
 
     private static final Tensor X = Tensor.randn(new SeededRandom(2), 1.0, 2, 3, 4);   // [B, T, M] = [2, 3, 4]
 
-    private static String refusal(SelfAttention module, Tensor x, AttentionOptions options) {
+    private static String refusal(SelfAttention<KvCache> module, Tensor x, AttentionOptions options) {
         return assertThrows(IllegalArgumentException.class, () -> module.forward(x, options)).getMessage();
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("modules")
     void refusesAnInputOfTheWrongWidthOrRank(String name, AttentionConfig config,
-            Function<AttentionConfig, SelfAttention> factory) {
-        SelfAttention module = factory.apply(config);
+            Function<AttentionConfig, SelfAttention<KvCache>> factory) {
+        SelfAttention<KvCache> module = factory.apply(config);
         assertEquals(name + " input x has shape [2, 3, 5]; expected [B, T, M] with M = 4",
                 refusal(module, Tensor.zeros(2, 3, 5), AttentionOptions.none()));
         assertEquals(name + " input x has shape [3, 4]; expected [B, T, M] with M = 4",
@@ -52,8 +52,8 @@ class AttentionValidationTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("modules")
     void refusesNanAndInfinityInTheInput(String name, AttentionConfig config,
-            Function<AttentionConfig, SelfAttention> factory) {
-        SelfAttention module = factory.apply(config);
+            Function<AttentionConfig, SelfAttention<KvCache>> factory) {
+        SelfAttention<KvCache> module = factory.apply(config);
         double[] values = X.toArray();
         values[5] = Double.NaN;
         assertEquals(name + " input x holds NaN at flat index 5; expected only finite values",
@@ -66,8 +66,8 @@ class AttentionValidationTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("modules")
     void refusesMasksThatDoNotBroadcastOrAreNotBoolean(String name, AttentionConfig config,
-            Function<AttentionConfig, SelfAttention> factory) {
-        SelfAttention module = factory.apply(config);
+            Function<AttentionConfig, SelfAttention<KvCache>> factory) {
+        SelfAttention<KvCache> module = factory.apply(config);
         // A rank-3 mask is [H, T, S]: a [B, T, S] = [2, 3, 3] mask happens to fit because H = B = 2,
         // but [3, 3, 3] cannot (H = 2).
         assertEquals("boolean mask has shape [3, 3, 3]; expected a shape that broadcasts to [B, H, T, S] = [2, 2, 3, 3]"
@@ -90,8 +90,8 @@ class AttentionValidationTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("modules")
     void refusesKeyLengthsOfTheWrongCountOrRange(String name, AttentionConfig config,
-            Function<AttentionConfig, SelfAttention> factory) {
-        SelfAttention module = factory.apply(config);
+            Function<AttentionConfig, SelfAttention<KvCache>> factory) {
+        SelfAttention<KvCache> module = factory.apply(config);
         assertEquals("keyLengths has 3 entries; expected one per batch row (2)",
                 refusal(module, X, AttentionOptions.builder().keyLengths(1, 2, 3).build()));
         assertEquals("key length 4 of batch row 1 must be in [0, 3]",
@@ -101,8 +101,8 @@ class AttentionValidationTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("modules")
     void refusesCausalNumberingOnANonCausalConfiguration(String name, AttentionConfig config,
-            Function<AttentionConfig, SelfAttention> factory) {
-        SelfAttention module = factory.apply(config);
+            Function<AttentionConfig, SelfAttention<KvCache>> factory) {
+        SelfAttention<KvCache> module = factory.apply(config);
         assertEquals("causal query numbering (TOP_LEFT) given, but the configuration is not causal",
                 refusal(module, X, AttentionOptions.builder().causalAlignment(CausalAlignment.TOP_LEFT).build()));
         IllegalArgumentException both = assertThrows(IllegalArgumentException.class, () -> AttentionOptions.builder()

@@ -7,6 +7,7 @@ import dev.attnref.core.SeededRandom;
 import dev.attnref.core.Tensor;
 import dev.attnref.property.Dims;
 import dev.attnref.property.Property;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -36,7 +37,7 @@ class CacheSizeLawTest {
         MlaWeights weights = MlaWeights.random(small, MlaWeights.Settings.deepSeek(), new SeededRandom(8100));
         Tensor x = LatentCases.input(new SeededRandom(8101), 1, 2, small.modelWidth());
         // Absorbed: 512 + 64 = 576, as the catalogue's 35,136 / 61 layers.
-        assertEquals(576L, measure(new AbsorbedMla(weights, MlaAbsorption.PRECOMPUTED_PRODUCTS), x));
+        assertEquals(576L, measure(new PrecomputedAbsorbedMla(weights), x));
         assertEquals(ModelCatalogue.DEEPSEEK_V3.kvValuesPerToken() / ModelCatalogue.DEEPSEEK_V3.numLayers(), 576L);
         // Naive, 2 heads: 2·(128 + 64) + 2·128 = 384 + 256 = 640 (V3's 128 heads give 40,960).
         assertEquals(640L, measure(new NaiveMla(weights), x));
@@ -74,8 +75,8 @@ class CacheSizeLawTest {
 
         long absorbedFormula = mla.kvValuesPerTokenPerLayer();
         assertEquals((long) mla.kvLoraRank() + mla.qkRopeHeadDim(), absorbedFormula, "MLA formula C + P");
-        for (MlaAbsorption absorption : MlaAbsorption.values()) {
-            assertMeasured("AbsorbedMla " + absorption, new AbsorbedMla(weights, absorption), batch, seqLen, random,
+        for (SelfAttention<LatentCache> absorbed : List.of(new AbsorbedMla(weights), new PrecomputedAbsorbedMla(weights))) {
+            assertMeasured(absorbed.getClass().getSimpleName(), absorbed, batch, seqLen, random,
                     absorbedFormula);
         }
         assertMeasured("NaiveMla", new NaiveMla(weights), batch, seqLen, random, mla.naiveKvValuesPerTokenPerLayer());
@@ -89,29 +90,31 @@ class CacheSizeLawTest {
                 keyReuse.kvValuesPerTokenPerLayer());
     }
 
-    private static <C extends LayerCache> void assertMeasured(String name, CachedAttention<C> module, int batch, int seqLen,
+    private static <C> void assertMeasured(String name, SelfAttention<C> module, int batch, int seqLen,
             SeededRandom random, long formula) {
         C cache = module.newCache(batch, random.intBetween(0, 10));
         module.forward(LatentCases.input(random, batch, seqLen, module.modelWidth()), cache);
         assertEquals(formula, countPerToken(cache), name + " after a prefill of " + seqLen);
         module.forward(LatentCases.input(random, batch, 1, module.modelWidth()), cache);
         assertEquals(formula, countPerToken(cache), name + " after a decode step");
-        assertEquals(formula, cache.valuesPerToken(), name + ": LayerCache.valuesPerToken()");
+        long declared = cache instanceof KvCache kv ? kv.valuesPerToken() : ((LatentCache) cache).valuesPerToken();
+        assertEquals(formula, declared, name + ": the cache's own valuesPerToken()");
     }
 
-    private static <C extends LayerCache> long measure(CachedAttention<C> module, Tensor x) {
+    private static <C> long measure(SelfAttention<C> module, Tensor x) {
         C cache = module.newCache(x.size(0));
         module.forward(x, cache);
         return countPerToken(cache);
     }
 
     /** Σ numel of the stored tensors / (B·S), counted here from the tensors themselves. */
-    private static long countPerToken(LayerCache cache) {
+    private static long countPerToken(Object cache) {
         long total = 0;
-        for (Tensor stored : cache.storedTensors()) {
+        List<Tensor> tensors = LatentCases.stored(cache);
+        for (Tensor stored : tensors) {
             total += stored.numel();
         }
-        long tokens = (long) cache.batchSize() * cache.length();
+        long tokens = (long) tensors.get(0).size(0) * LatentCases.cachedLength(cache);
         assertEquals(0L, total % tokens, "cache holds " + total + " values for " + tokens + " tokens");
         return total / tokens;
     }

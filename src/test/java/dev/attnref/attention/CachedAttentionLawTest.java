@@ -1,7 +1,7 @@
 package dev.attnref.attention;
 
 import static dev.attnref.attention.LatentCompare.assertClose;
-import static dev.attnref.attention.LatentTolerances.SAME_MATH;
+import static dev.attnref.Tolerances.SAME_MATH;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -50,22 +50,22 @@ class CachedAttentionLawTest {
     }
 
     /** One module of each kind, with random shapes and weights. */
-    static List<CachedAttention<?>> everyVariant(Dims d, SeededRandom random) {
+    static List<SelfAttention<?>> everyVariant(Dims d, SeededRandom random) {
         MlaShape mla = LatentCases.mlaShape(d, d.flag("queryCompression"));
         MlaWeights weights = MlaWeights.random(mla, LatentCases.mlaSettings(d), random);
         MfaShape mfa = LatentCases.mfaShape(d, false, "MFA_");
         MfaShape keyReuse = new MfaShape(mfa.modelWidth(), mfa.numHeads(), mfa.queryRank(), mfa.headDim(), true);
         MfaSettings mfaSettings = LatentCases.mfaSettings(d, "MFA_");
         return List.of(new NaiveMla(weights),
-                new AbsorbedMla(weights, MlaAbsorption.RUN_TIME_REASSOCIATION),
-                new AbsorbedMla(weights, MlaAbsorption.PRECOMPUTED_PRODUCTS),
+                new AbsorbedMla(weights),
+                new PrecomputedAbsorbedMla(weights),
                 Mfa.random(mfa, mfaSettings, random),
                 LatentCases.trainedKeyReuse(keyReuse, mfaSettings, random));
     }
 
     /** Law 3a on one random case. */
     static void chunkingLaw(Dims d, SeededRandom random) {
-        List<CachedAttention<?>> modules = everyVariant(d, random);
+        List<SelfAttention<?>> modules = everyVariant(d, random);
         int batch = d.get("B");
         int seqLen = d.get("T");
         int start = d.get("start");
@@ -74,7 +74,7 @@ class CachedAttentionLawTest {
         int[] decodeChunks = new int[seqLen - prefill + 1];
         Arrays.fill(decodeChunks, 1);
         decodeChunks[0] = prefill;
-        for (CachedAttention<?> module : modules) {
+        for (SelfAttention<?> module : modules) {
             Tensor x = LatentCases.input(random, batch, seqLen, module.modelWidth());
             chunkingMatchesFullPrefill(module, x, start, decodeChunks);
             chunkingMatchesFullPrefill(module, x, start, randomChunks);
@@ -92,9 +92,9 @@ class CachedAttentionLawTest {
         return sizes.stream().mapToInt(Integer::intValue).toArray();
     }
 
-    private static <C extends LayerCache> void chunkingMatchesFullPrefill(CachedAttention<C> module, Tensor x, int start,
+    private static <C> void chunkingMatchesFullPrefill(SelfAttention<C> module, Tensor x, int start,
             int[] chunks) {
-        String name = module.getClass().getSimpleName() + describe(module) + " chunks " + Arrays.toString(chunks);
+        String name = module.getClass().getSimpleName() + " chunks " + Arrays.toString(chunks);
         int batch = x.size(0);
         C fullCache = module.newCache(batch, start);
         ForwardResult full = module.forward(x, fullCache);
@@ -103,7 +103,7 @@ class CachedAttentionLawTest {
         for (int chunk : chunks) {
             ForwardResult part = module.forward(x.narrow(1, position, chunk), chunkedCache);
             int seen = position + chunk;
-            assertEquals(seen, chunkedCache.length(), name + ": cache length after a chunk");
+            assertEquals(seen, LatentCases.cachedLength(chunkedCache), name + ": cache length after a chunk");
             assertClose(name + " output at " + position, part.output(), full.output().narrow(1, position, chunk), SAME_MATH);
             assertClose(name + " logits at " + position, part.logits(),
                     full.logits().narrow(2, position, chunk).narrow(3, 0, seen), SAME_MATH);
@@ -111,8 +111,8 @@ class CachedAttentionLawTest {
                     full.probabilities().narrow(2, position, chunk).narrow(3, 0, seen), SAME_MATH);
             position = seen;
         }
-        List<Tensor> fullStored = fullCache.storedTensors();
-        List<Tensor> chunkedStored = chunkedCache.storedTensors();
+        List<Tensor> fullStored = LatentCases.stored(fullCache);
+        List<Tensor> chunkedStored = LatentCases.stored(chunkedCache);
         for (int i = 0; i < fullStored.size(); i++) {
             assertClose(name + " cached tensor " + i, chunkedStored.get(i), fullStored.get(i), SAME_MATH);
         }
@@ -120,12 +120,12 @@ class CachedAttentionLawTest {
 
     /** Law 3b on one random case. */
     static void causalityLaw(Dims d, SeededRandom random) {
-        List<CachedAttention<?>> modules = everyVariant(d, random);
+        List<SelfAttention<?>> modules = everyVariant(d, random);
         int batch = d.get("B");
         int seqLen = d.get("T");
         int start = d.get("start");
         int changedFrom = d.get("changedFrom");
-        for (CachedAttention<?> module : modules) {
+        for (SelfAttention<?> module : modules) {
             Tensor x = LatentCases.input(random, batch, seqLen, module.modelWidth());
             Tensor future = LatentCases.input(random, batch, seqLen - changedFrom, module.modelWidth());
             Tensor changed = Tensor.cat(List.of(x.narrow(1, 0, changedFrom), future), 1);   // [B, T, M]
@@ -133,9 +133,9 @@ class CachedAttentionLawTest {
         }
     }
 
-    private static <C extends LayerCache> void pastIsBitwiseUnchanged(CachedAttention<C> module, Tensor x, Tensor changed,
+    private static <C> void pastIsBitwiseUnchanged(SelfAttention<C> module, Tensor x, Tensor changed,
             int start, int changedFrom) {
-        String name = module.getClass().getSimpleName() + describe(module);
+        String name = module.getClass().getSimpleName();
         C cache = module.newCache(x.size(0), start);
         C changedCache = module.newCache(x.size(0), start);
         ForwardResult original = module.forward(x, cache);
@@ -148,16 +148,12 @@ class CachedAttentionLawTest {
                 name + ": logits before the change moved");
         assertTrue(original.probabilities().narrow(2, 0, changedFrom)
                 .bitwiseEquals(other.probabilities().narrow(2, 0, changedFrom)), name + ": probabilities before the change moved");
-        for (int i = 0; i < cache.storedTensors().size(); i++) {
-            Tensor before = cache.storedTensors().get(i);
-            Tensor after = changedCache.storedTensors().get(i);
+        for (int i = 0; i < LatentCases.stored(cache).size(); i++) {
+            Tensor before = LatentCases.stored(cache).get(i);
+            Tensor after = LatentCases.stored(changedCache).get(i);
             int positionAxis = before.dim() - 2;   // [B, S, ·] or [B, H, S, ·]
             assertTrue(before.narrow(positionAxis, 0, changedFrom).bitwiseEquals(after.narrow(positionAxis, 0, changedFrom)),
                     name + ": cached tensor " + i + " before the change moved");
         }
-    }
-
-    private static String describe(CachedAttention<?> module) {
-        return module instanceof AbsorbedMla absorbed ? " (" + absorbed.absorption() + ")" : "";
     }
 }

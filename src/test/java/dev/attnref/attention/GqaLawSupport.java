@@ -34,7 +34,7 @@ final class GqaLawSupport {
     }
 
     /** The module a practitioner would pick for this G: MHA for G = H, MQA for G = 1, GQA otherwise. */
-    static SelfAttention natural(AttentionConfig c, AttentionWeights w) {
+    static SelfAttention<KvCache> natural(AttentionConfig c, AttentionWeights w) {
         if (c.numKvHeads() == c.numHeads()) {
             return new MultiHeadAttention(c, w);
         }

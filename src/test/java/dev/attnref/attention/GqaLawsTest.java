@@ -25,8 +25,8 @@ class GqaLawsTest {
         AttentionConfig c = GqaLawSupport.config(s, r, r.nextInt(2) == 0, r.nextInt(2) == 0);
         AttentionWeights w = AttentionWeights.init(c, r);
         Tensor x = GqaLawSupport.input(s, r);
-        AttentionOutput mha = new MultiHeadAttention(c, w).forward(x, null, AttentionOptions.none());
-        AttentionOutput gqa = new GroupedQueryAttention(c, w).forward(x, null, AttentionOptions.none());
+        ForwardResult mha = new MultiHeadAttention(c, w).forward(x, null, AttentionOptions.none());
+        ForwardResult gqa = new GroupedQueryAttention(c, w).forward(x, null, AttentionOptions.none());
         Close.assertClose("output", mha.output(), gqa.output(), Tolerances.SAME_OPERATIONS);
         Close.assertClose("probabilities", mha.probabilities(), gqa.probabilities(), Tolerances.SAME_OPERATIONS);
     }
@@ -38,8 +38,8 @@ class GqaLawsTest {
         AttentionConfig c = GqaLawSupport.config(s, r, r.nextInt(2) == 0, r.nextInt(2) == 0);
         AttentionWeights w = AttentionWeights.init(c, r);
         Tensor x = GqaLawSupport.input(s, r);
-        AttentionOutput mqa = new MultiQueryAttention(c, w).forward(x, null, AttentionOptions.none());
-        AttentionOutput gqa = new GroupedQueryAttention(c, w).forward(x, null, AttentionOptions.none());
+        ForwardResult mqa = new MultiQueryAttention(c, w).forward(x, null, AttentionOptions.none());
+        ForwardResult gqa = new GroupedQueryAttention(c, w).forward(x, null, AttentionOptions.none());
         Close.assertClose("output", mqa.output(), gqa.output(), Tolerances.SAME_OPERATIONS);
         Close.assertClose("probabilities", mqa.probabilities(), gqa.probabilities(), Tolerances.SAME_OPERATIONS);
     }
@@ -49,9 +49,9 @@ class GqaLawsTest {
         AttentionConfig c = GqaLawSupport.config(s, r, r.nextInt(2) == 0, r.nextInt(2) == 0);
         AttentionWeights w = AttentionWeights.init(c, r);
         Tensor x = GqaLawSupport.input(s, r);
-        AttentionOutput gqa = new GroupedQueryAttention(c, w).forward(x, null, AttentionOptions.none());
+        ForwardResult gqa = new GroupedQueryAttention(c, w).forward(x, null, AttentionOptions.none());
         AttentionConfig mhaConfig = GqaLawSupport.asMha(c);
-        AttentionOutput mha = new MultiHeadAttention(mhaConfig, GqaLawSupport.repeatInterleavedKv(c, w))
+        ForwardResult mha = new MultiHeadAttention(mhaConfig, GqaLawSupport.repeatInterleavedKv(c, w))
                 .forward(x, null, AttentionOptions.none());
         Close.assertClose("output", mha.output(), gqa.output(), Tolerances.SAME_OPERATIONS);
         Close.assertClose("probabilities", mha.probabilities(), gqa.probabilities(), Tolerances.SAME_OPERATIONS);
@@ -62,9 +62,9 @@ class GqaLawsTest {
         AttentionConfig c = GqaLawSupport.config(s, r, false, false);
         AttentionWeights w = AttentionWeights.init(c, r);
         Tensor x = GqaLawSupport.input(s, r);
-        AttentionOutput gqa = new GroupedQueryAttention(c, w).forward(x, null, AttentionOptions.none());
+        ForwardResult gqa = new GroupedQueryAttention(c, w).forward(x, null, AttentionOptions.none());
         int numKvHeads = c.numKvHeads();
-        AttentionOutput tiled = new MultiHeadAttention(GqaLawSupport.asMha(c),
+        ForwardResult tiled = new MultiHeadAttention(GqaLawSupport.asMha(c),
                 GqaLawSupport.perHeadKv(c, w, h -> h % numKvHeads)).forward(x, null, AttentionOptions.none());
         Close.assertClose("output", gqa.output(), tiled.output(), Tolerances.SAME_OPERATIONS);
     }

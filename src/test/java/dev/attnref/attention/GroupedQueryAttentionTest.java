@@ -10,7 +10,6 @@ import org.junit.jupiter.api.Test;
 
 /** Hand-computed cases for {@link GroupedQueryAttention}; every expected value is worked out in a comment. */
 class GroupedQueryAttentionTest {
-    private static final double TOL = Tolerances.HAND_COMPUTED;
 
     @Test
     void queryHeadsReadTheirContiguousGroupsKvHead() {
@@ -27,14 +26,14 @@ class GroupedQueryAttentionTest {
                 Hand.linear(2, 4, 1, 0, 0, 0, 0, 1, 0, 0),
                 Hand.linear(2, 4, 1, 0, 0, 0, 0, -1, 0, 0),
                 Hand.identity(4));
-        AttentionOutput result = new GroupedQueryAttention(config, weights)
+        ForwardResult result = new GroupedQueryAttention(config, weights)
                 .forward(Hand.sequence(new double[] {1, 0, 0, 0}, new double[] {0, 1, 0, 0}));
         double a = Math.E / (1 + Math.E);
-        assertClose("out", new double[] {a, a, -a, -a, a, a, -a, -a}, result.output().toArray(), TOL);
+        assertClose("out", new double[] {a, a, -a, -a, a, a, -a, -a}, result.output().toArray(), Tolerances.HAND_COMPUTED);
         assertClose("p[head 1, t = 0]", new double[] {a, 1 - a},
-                new double[] {result.probabilities().get(0, 1, 0, 0), result.probabilities().get(0, 1, 0, 1)}, TOL);
+                new double[] {result.probabilities().get(0, 1, 0, 0), result.probabilities().get(0, 1, 0, 1)}, Tolerances.HAND_COMPUTED);
         assertClose("p[head 2, t = 0]", new double[] {1 - a, a},
-                new double[] {result.probabilities().get(0, 2, 0, 0), result.probabilities().get(0, 2, 0, 1)}, TOL);
+                new double[] {result.probabilities().get(0, 2, 0, 0), result.probabilities().get(0, 2, 0, 1)}, Tolerances.HAND_COMPUTED);
     }
 
     @Test

@@ -4,12 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.junit.jupiter.api.Test;
+import dev.attnref.Tolerances;
 
-/** Each headline KV-cache claim of MATH.md, with its ratio worked out by hand. */
+/** Each headline KV-cache claim of docs/MATH.md, with its ratio worked out by hand. */
 class KvCacheClaimsTest {
 
-    /** Exact ratios of small integers are computed to within a few ulps. */
-    private static final double RATIO_TOLERANCE = 1e-15;
 
     @Test
     void deepSeekV2SavesEightyTwoPointTwoPercentOfElementsAgainst67B() {
@@ -18,7 +17,7 @@ class KvCacheClaimsTest {
         KvCacheClaim claim = KvCacheClaims.V2_VS_67B_ELEMENTS;
         assertEquals(34_560L, claim.reducedValues());
         assertEquals(194_560L, claim.baselineValues());
-        assertEquals(160_000.0 / 194_560.0, claim.saving(), RATIO_TOLERANCE);
+        assertEquals(160_000.0 / 194_560.0, claim.saving(), Tolerances.INTEGER_RATIO);
         assertEquals(82.2, Math.round(claim.saving() * 1000) / 10.0);
     }
 
@@ -27,7 +26,7 @@ class KvCacheClaimsTest {
         // 34,560·6 = 207,360 bits; 194,560·16 = 3,112,960 bits.
         // 1 − 207,360 / 3,112,960 = 2,905,600 / 3,112,960 = 0.933388… → 93.3%.
         KvCacheClaim claim = KvCacheClaims.V2_VS_67B_BYTES;
-        assertEquals(2_905_600.0 / 3_112_960.0, claim.saving(), RATIO_TOLERANCE);
+        assertEquals(2_905_600.0 / 3_112_960.0, claim.saving(), Tolerances.INTEGER_RATIO);
         assertEquals(93.3, Math.round(claim.saving() * 1000) / 10.0);
     }
 
@@ -37,7 +36,7 @@ class KvCacheClaimsTest {
         KvCacheClaim claim = KvCacheClaims.V2_SMALL_MLA_VS_MHA;
         assertEquals(15_552L, claim.reducedValues());
         assertEquals(110_592L, claim.baselineValues());
-        assertEquals(0.140625, claim.fraction(), RATIO_TOLERANCE);
+        assertEquals(0.140625, claim.fraction(), Tolerances.INTEGER_RATIO);
     }
 
     @Test
@@ -46,7 +45,7 @@ class KvCacheClaimsTest {
         KvCacheClaim claim = KvCacheClaims.V2_LARGE_MLA_VS_MHA;
         assertEquals(34_560L, claim.reducedValues());
         assertEquals(860_160L, claim.baselineValues());
-        assertEquals(9.0 / 224.0, claim.fraction(), RATIO_TOLERANCE);
+        assertEquals(9.0 / 224.0, claim.fraction(), Tolerances.INTEGER_RATIO);
         assertEquals(4, Math.round(claim.fraction() * 100));
     }
 

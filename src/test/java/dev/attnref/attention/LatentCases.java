@@ -6,6 +6,7 @@ import dev.attnref.core.Tensor;
 import dev.attnref.oracle.OracleMfa;
 import dev.attnref.oracle.OracleMla;
 import dev.attnref.property.Dims;
+import java.util.List;
 
 /**
  * Random small configurations for the MLA / MFA laws: the {@link Dims} sizes each law's property
@@ -15,6 +16,20 @@ import dev.attnref.property.Dims;
  */
 final class LatentCases {
     private LatentCases() {
+    }
+
+    /** Every tensor a module's cache holds: keys and values ({@link KvCache}) or the latent and k_R ({@link LatentCache}). */
+    static List<Tensor> stored(Object cache) {
+        if (cache instanceof KvCache kv) {
+            return List.of(kv.keys(), kv.values());
+        }
+        LatentCache latent = (LatentCache) cache;
+        return List.of(latent.latent(), latent.ropeKey());
+    }
+
+    /** S, the tokens a module's cache holds. */
+    static int cachedLength(Object cache) {
+        return cache instanceof KvCache kv ? kv.length() : ((LatentCache) cache).length();
     }
 
     /**

@@ -48,7 +48,7 @@ class LatentModuleValidationTest {
                 message(() -> naive.forward(Tensor.zeros(1, 2, 5), naive.newCache(1))));
         assertEquals("cache holds 2 sequences but the input has batch 1",
                 message(() -> naive.forward(Tensor.zeros(1, 2, 6), naive.newCache(2))));
-        AbsorbedMla absorbed = new AbsorbedMla(WEIGHTS, MlaAbsorption.RUN_TIME_REASSOCIATION);
+        AbsorbedMla absorbed = new AbsorbedMla(WEIGHTS);
         assertEquals("input x holds Infinity at flat index 3; expected only finite values",
                 message(() -> absorbed.forward(Tensor.of(new double[] {0, 0, 0, Double.POSITIVE_INFINITY, 0, 0}, 1, 1, 6),
                         absorbed.newCache(1))));
@@ -58,19 +58,19 @@ class LatentModuleValidationTest {
     @Test
     void aCacheMadeForOtherWidthsIsRejected() {
         MlaShape narrower = new MlaShape(6, 2, 0, 3, 3, 2, 2);
-        AbsorbedMla other = new AbsorbedMla(MlaWeights.random(narrower, MlaWeights.Settings.deepSeek(), new SeededRandom(2)),
-                MlaAbsorption.PRECOMPUTED_PRODUCTS);
-        AbsorbedMla absorbed = new AbsorbedMla(WEIGHTS, MlaAbsorption.PRECOMPUTED_PRODUCTS);
-        assertEquals("latent cache holds C = 3, P = 2; this module expects C = 4, P = 2",
+        PrecomputedAbsorbedMla other = new PrecomputedAbsorbedMla(MlaWeights.random(narrower, MlaWeights.Settings.deepSeek(),
+                new SeededRandom(2)));
+        PrecomputedAbsorbedMla absorbed = new PrecomputedAbsorbedMla(WEIGHTS);
+        assertEquals("latent cache holds C = 3, P = 2; PrecomputedAbsorbedMla needs C = 4, P = 2",
                 message(() -> absorbed.forward(Tensor.zeros(1, 1, 6), other.newCache(1))));
         NaiveMla naive = new NaiveMla(WEIGHTS);
         NaiveMla otherNaive = new NaiveMla(MlaWeights.random(new MlaShape(6, 3, 0, 4, 3, 2, 2), MlaWeights.Settings.deepSeek(),
                 new SeededRandom(3)));
-        assertEquals("naive MLA cache holds H = 3, key width 5, value width 2; this module expects H = 2, key width 5, value width 2",
+        assertEquals("cache holds G = 3 heads of D = 5, Dv = 2; NaiveMla needs G = 2, D = 5, Dv = 2",
                 message(() -> naive.forward(Tensor.zeros(1, 1, 6), otherNaive.newCache(1))));
         Mfa mfa = Mfa.random(new MfaShape(6, 2, 3, 4, false), MFA_SETTINGS, new SeededRandom(4));
         Mfa wider = Mfa.random(new MfaShape(6, 2, 3, 6, false), MFA_SETTINGS, new SeededRandom(5));
-        assertEquals("MFA cache holds head width 6; this module expects 4",
+        assertEquals("cache holds G = 1 heads of D = 6, Dv = 6; Mfa needs G = 1, D = 4, Dv = 4",
                 message(() -> mfa.forward(Tensor.zeros(1, 1, 6), wider.newCache(1))));
     }
 

@@ -1,7 +1,7 @@
 package dev.attnref.attention;
 
 import static dev.attnref.attention.LatentCompare.assertClose;
-import static dev.attnref.attention.LatentTolerances.SAME_MATH;
+import static dev.attnref.Tolerances.SAME_MATH;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The modules against the independent PyTorch implementation of {@code reference-data/mla}
- * ({@code crosscheck_mla.py}, float64, written from MATH.md), replaying its committed inputs and
+ * ({@code crosscheck_mla.py}, float64, written from docs/MATH.md), replaying its committed inputs and
  * outputs without Python:
  * <ul>
  *   <li>{@link MlaWeights#of} and {@link Mfa#of} / {@link MfaKeyReuse#of} take the script's
@@ -92,11 +92,10 @@ class LatentModulesCrosscheckTest {
         NaiveMla naive = new NaiveMla(weights);
         ForwardResult naiveResult = naive.forward(x, naive.newCache(batch, start));
         assertMatches(id + " naive", naiveResult, python, batch, h, seqLen, m);
-        for (MlaAbsorption absorption : MlaAbsorption.values()) {
-            AbsorbedMla absorbed = new AbsorbedMla(weights, absorption);
+        for (SelfAttention<LatentCache> absorbed : List.of(new AbsorbedMla(weights), new PrecomputedAbsorbedMla(weights))) {
             LatentCache cache = absorbed.newCache(batch, start);
             ForwardResult result = absorbed.forward(x, cache);
-            String what = id + " absorbed " + absorption;
+            String what = id + " " + absorbed.getClass().getSimpleName();
             assertClose(what + " output", result.output(), tensor(python.get("absorbedOutput"), batch, seqLen, m), SAME_MATH);
             assertClose(what + " logits", result.logits(), tensor(python.get("absorbedLogits"), batch, h, seqLen, seqLen),
                     SAME_MATH);
@@ -131,17 +130,17 @@ class LatentModulesCrosscheckTest {
         if (keyReuse) {
             MfaKeyReuse module = MfaKeyReuse.of(shape, settings, sQ, qNorm, qC, sK, tensor(w.get("alpha"), width),
                     tensor(w.get("n"), width, width), wO);
-            KeyReuseCache own = module.newCache(batch, start);
+            LatentCache own = module.newCache(batch, start);
             result = module.forward(x, own);
-            cache = own.keysBeforeRope();
+            cache = own.latent();
         } else {
             Mfa module = Mfa.of(shape, settings, sQ, qNorm, qC, sK, tensor(w.get("sV"), width, m), wO);
             Mfa redrawn = Mfa.random(shape, settings, new SeededRandom(input.get("seed").asLong()));
             assertTrue(redrawn.qC().bitwiseEquals(qC) && redrawn.sV().bitwiseEquals(module.sV())
                     && redrawn.wO().bitwiseEquals(wO), id + ": Mfa.random(seed) must redraw the committed weights");
-            MfaCache own = module.newCache(batch, start);
+            KvCache own = module.newCache(batch, start);
             result = module.forward(x, own);
-            cache = Tensor.cat(List.of(own.keys(), own.values()), -1);
+            cache = Tensor.cat(List.of(own.keys(), own.values()), -1).squeeze(1);   // [B, S, 2C]
         }
         assertMatches(id, result, python, batch, h, seqLen, m);
         assertClose(id + " cache", cache, tensor(python.get("cache"), batch, seqLen, keyReuse ? width : 2 * width), SAME_MATH);

@@ -1,7 +1,7 @@
 package dev.attnref.attention;
 
 import static dev.attnref.attention.LatentCompare.assertClose;
-import static dev.attnref.attention.LatentTolerances.SAME_MATH;
+import static dev.attnref.Tolerances.SAME_MATH;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -174,15 +174,14 @@ class MfaLawTest {
         Tensor x = LatentCases.input(random, batch, seqLen, shape.modelWidth());
         Mfa few = Mfa.random(shape, settings, random);
         Mfa many = Mfa.random(wider, settings, random);
-        MfaCache fewCache = few.newCache(batch);
-        MfaCache manyCache = many.newCache(batch);
+        KvCache fewCache = few.newCache(batch);
+        KvCache manyCache = many.newCache(batch);
         few.forward(x, fewCache);
         many.forward(x, manyCache);
         assertEquals(2L * shape.headDim(), fewCache.valuesPerToken(), "H = " + shape.numHeads());
         assertEquals(fewCache.valuesPerToken(), manyCache.valuesPerToken(), "H = " + otherHeads);
-        for (int i = 0; i < fewCache.storedTensors().size(); i++) {
-            assertSameShape(fewCache.storedTensors().get(i), manyCache.storedTensors().get(i));
-        }
+        assertSameShape(fewCache.keys(), manyCache.keys());
+        assertSameShape(fewCache.values(), manyCache.values());
     }
 
     private static void assertSameShape(Tensor a, Tensor b) {
@@ -244,8 +243,8 @@ class MfaLawTest {
         int prefill = d.get("prefill");
         int decodeSteps = d.get("decodeSteps");
         int start = d.get("start");
-        KeyReuseCache reuseCache = keyReuse.newCache(batch, start);
-        MfaCache mfaCache = mfa.newCache(batch, start);
+        LatentCache reuseCache = keyReuse.newCache(batch, start);
+        KvCache mfaCache = mfa.newCache(batch, start);
         Tensor x = LatentCases.input(random, batch, prefill + decodeSteps, keyReuse.modelWidth());
         int position = 0;
         for (int chunk : chunks(prefill, decodeSteps)) {
@@ -260,8 +259,8 @@ class MfaLawTest {
             }
             position += chunk;
         }
-        Tensor rotatedAtRead = keyReuse.rope().apply(reuseCache.keysBeforeRope(), reuseCache.firstPosition());
-        assertClose("RoPE(cached k̄) vs cached RoPE(k̄)", rotatedAtRead, mfaCache.keys(), SAME_MATH);
+        Tensor rotatedAtRead = keyReuse.rope().apply(reuseCache.latent(), reuseCache.firstPosition());
+        assertClose("RoPE(cached k̄) vs cached RoPE(k̄)", rotatedAtRead, mfaCache.keys().squeeze(1), SAME_MATH);
     }
 
     private static int[] chunks(int prefill, int decodeSteps) {

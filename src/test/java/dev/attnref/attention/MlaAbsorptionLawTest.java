@@ -1,8 +1,8 @@
 package dev.attnref.attention;
 
 import static dev.attnref.attention.LatentCompare.relativeError;
-import static dev.attnref.attention.LatentTolerances.MUTANT_VISIBLE;
-import static dev.attnref.attention.LatentTolerances.SAME_MATH;
+import static dev.attnref.Tolerances.MUTANT_VISIBLE;
+import static dev.attnref.Tolerances.SAME_MATH;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,10 +11,11 @@ import dev.attnref.core.SeededRandom;
 import dev.attnref.core.Tensor;
 import dev.attnref.property.Dims;
 import dev.attnref.property.Property;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -35,30 +36,30 @@ import org.junit.jupiter.api.Test;
 class MlaAbsorptionLawTest {
 
     private static final int TRIES = 30;
-    private static final Map<MlaAbsorption, Double> WORST = new EnumMap<>(MlaAbsorption.class);
+    private static final Map<String, Double> WORST = new TreeMap<>();
 
     @Test
     void runTimeReassociationEqualsNaiveWithQueryCompression() {
         Property.of("absorbedRunTimeEqualsNaiveWithQueryCompression", lawOneSizes(true)).tries(TRIES)
-                .check((d, random) -> absorbedEqualsNaive(d, random, true, MlaAbsorption.RUN_TIME_REASSOCIATION));
+                .check((d, random) -> absorbedEqualsNaive(d, random, true, AbsorbedMla::new));
     }
 
     @Test
     void runTimeReassociationEqualsNaiveWithoutQueryCompression() {
         Property.of("absorbedRunTimeEqualsNaiveWithoutQueryCompression", lawOneSizes(false)).tries(TRIES)
-                .check((d, random) -> absorbedEqualsNaive(d, random, false, MlaAbsorption.RUN_TIME_REASSOCIATION));
+                .check((d, random) -> absorbedEqualsNaive(d, random, false, AbsorbedMla::new));
     }
 
     @Test
     void precomputedProductsEqualNaiveWithQueryCompression() {
         Property.of("absorbedPrecomputedEqualsNaiveWithQueryCompression", lawOneSizes(true)).tries(TRIES)
-                .check((d, random) -> absorbedEqualsNaive(d, random, true, MlaAbsorption.PRECOMPUTED_PRODUCTS));
+                .check((d, random) -> absorbedEqualsNaive(d, random, true, PrecomputedAbsorbedMla::new));
     }
 
     @Test
     void precomputedProductsEqualNaiveWithoutQueryCompression() {
         Property.of("absorbedPrecomputedEqualsNaiveWithoutQueryCompression", lawOneSizes(false)).tries(TRIES)
-                .check((d, random) -> absorbedEqualsNaive(d, random, false, MlaAbsorption.PRECOMPUTED_PRODUCTS));
+                .check((d, random) -> absorbedEqualsNaive(d, random, false, PrecomputedAbsorbedMla::new));
     }
 
     @Test
@@ -76,7 +77,7 @@ class MlaAbsorptionLawTest {
     @AfterAll
     static void printWorstErrors() {
         StringBuilder line = new StringBuilder("MLA naive vs absorbed, max normwise relative error (float64):");
-        WORST.forEach((absorption, error) -> line.append(' ').append(absorption).append(' ')
+        WORST.forEach((form, error) -> line.append(' ').append(form).append(' ')
                 .append(String.format(Locale.ROOT, "%.3e", error)));
         System.out.println(line);
     }
@@ -89,7 +90,8 @@ class MlaAbsorptionLawTest {
     }
 
     /** Law 1 on one random case: prefill of T tokens from a random start, then one decode step. */
-    static void absorbedEqualsNaive(Dims d, SeededRandom random, boolean queryCompression, MlaAbsorption absorption) {
+    static void absorbedEqualsNaive(Dims d, SeededRandom random, boolean queryCompression,
+            Function<MlaWeights, SelfAttention<LatentCache>> absorbedForm) {
         MlaShape shape = LatentCases.mlaShape(d, queryCompression);
         MlaWeights.Settings settings = LatentCases.mlaSettings(d);
         int batch = d.get("B");
@@ -100,15 +102,15 @@ class MlaAbsorptionLawTest {
         Tensor next = LatentCases.input(random, batch, 1, shape.modelWidth());
 
         NaiveMla naive = new NaiveMla(weights);
-        AbsorbedMla absorbed = new AbsorbedMla(weights, absorption);
-        NaiveMlaCache naiveCache = naive.newCache(batch, start);
+        SelfAttention<LatentCache> absorbed = absorbedForm.apply(weights);
+        KvCache naiveCache = naive.newCache(batch, start);
         LatentCache latentCache = absorbed.newCache(batch, start);
         double error = assertAbsorbedEqualsNaive("prefill", naive.forward(prompt, naiveCache),
                 absorbed.forward(prompt, latentCache));
         error = Math.max(error, assertAbsorbedEqualsNaive("decode", naive.forward(next, naiveCache),
                 absorbed.forward(next, latentCache)));
         synchronized (WORST) {
-            WORST.merge(absorption, error, Math::max);
+            WORST.merge(absorbed.getClass().getSimpleName(), error, Math::max);
         }
     }
 
@@ -178,7 +180,7 @@ class MlaAbsorptionLawTest {
         int seqLen = d.get("T");
         int start = d.get("start");
         Tensor x = LatentCases.input(random, batch, seqLen, shape.modelWidth());
-        AbsorbedMla absorbed = new AbsorbedMla(weights, MlaAbsorption.RUN_TIME_REASSOCIATION);
+        AbsorbedMla absorbed = new AbsorbedMla(weights);
 
         Tensor oneToken = x.narrow(1, 0, 1);
         assertAbsorbedEqualsNaive("rotated-compressed mutant at T = 1",
@@ -200,8 +202,8 @@ class MlaAbsorptionLawTest {
 
     /** Production's run-time absorbed steps on a fresh cache, with the softmax scale replaced. */
     private static ForwardResult absorbedWithScale(MlaWeights w, Tensor x, int start, double scale) {
-        MlaWeights.QueryHeads q = w.queryHeads(w.queryInput(x), start);
-        MlaWeights.Compressed c = w.compress(x, start);
+        Query q = Query.of(w, x, start);
+        Compressed c = Compressed.of(w, x, start);
         Tensor latents = c.latent().unsqueeze(1);                                         // [B, 1, S, C]
         Tensor latentQuery = q.nope().matmul(w.keyUp());                                  // [B, H, T, C]
         Tensor scores = latentQuery.matmul(latents.transpose(2, 3))
@@ -212,8 +214,8 @@ class MlaAbsorptionLawTest {
     /** The "absorb anyway" attempt at RoPE on the compressed part: q̂_i and c_kv rotated at their positions (C dims). */
     private static ForwardResult absorbedWithRotatedLatents(MlaWeights w, Tensor x, int start) {
         Rope latentRope = new Rope(w.shape().kvLoraRank(), w.settings().ropeTheta(), w.settings().pairing());
-        MlaWeights.QueryHeads q = w.queryHeads(w.queryInput(x), start);
-        MlaWeights.Compressed c = w.compress(x, start);
+        Query q = Query.of(w, x, start);
+        Compressed c = Compressed.of(w, x, start);
         Tensor latents = c.latent().unsqueeze(1);                                         // [B, 1, S, C]
         Tensor latentQuery = latentRope.apply(q.nope().matmul(w.keyUp()), start);        // [B, H, T, C]
         Tensor rotatedLatents = latentRope.apply(latents, start);                         // [B, 1, S, C]
@@ -224,11 +226,12 @@ class MlaAbsorptionLawTest {
     }
 
     private static ForwardResult absorbedOutput(MlaWeights w, Tensor scores, Tensor latents) {
-        LatentSteps.Attention attention = LatentSteps.causalSoftmax(scores, 0);
-        Tensor latentHeads = attention.probabilities().matmul(latents);                   // [B, H, T, C]
+        Tensor logits = AttentionSteps.causalLogits(scores, 0);                           // [B, H, T, S]
+        Tensor probabilities = logits.softmax(-1);                                        // [B, H, T, S]
+        Tensor latentHeads = probabilities.matmul(latents);                               // [B, H, T, C]
         Tensor heads = latentHeads.matmul(w.valueUp().transpose(1, 2));                   // [B, H, T, Dv]
-        Tensor output = LatentSteps.mergeHeads(heads).matmul(w.wO().transpose(0, 1));    // [B, T, M]
-        return new ForwardResult(output, attention.logits(), attention.probabilities());
+        Tensor output = AttentionSteps.mergeHeads(heads).matmul(w.wO().transpose(0, 1)); // [B, T, M]
+        return new ForwardResult(output, logits, probabilities);
     }
 
     /** Production's naive steps on a fresh cache, with q_C,i and k_C,i also rotated (D_nope dims). */
@@ -238,8 +241,8 @@ class MlaAbsorptionLawTest {
         int seqLen = x.size(1);
         int nopeDim = shape.qkNopeHeadDim();
         Rope compressedRope = new Rope(nopeDim, w.settings().ropeTheta(), w.settings().pairing());
-        MlaWeights.QueryHeads q = w.queryHeads(w.queryInput(x), start);
-        MlaWeights.Compressed c = w.compress(x, start);
+        Query q = Query.of(w, x, start);
+        Compressed c = Compressed.of(w, x, start);
         Tensor upProjected = c.latent().matmul(w.wUkv().transpose(0, 1))
                 .view(batch, seqLen, shape.numHeads(), nopeDim + shape.vHeadDim()).transpose(1, 2);   // [B, H, T, D_nope + Dv]
         Tensor keyNope = compressedRope.apply(upProjected.narrow(-1, 0, nopeDim), start);              // [B, H, T, D_nope]
@@ -248,9 +251,33 @@ class MlaAbsorptionLawTest {
         Tensor key = Tensor.cat(List.of(keyNope,
                 c.ropeKey().unsqueeze(1).expand(batch, shape.numHeads(), seqLen, shape.qkRopeHeadDim())), -1);
         Tensor scores = query.matmul(key.transpose(2, 3)).mul(w.softmaxScale());                      // [B, H, T, S]
-        LatentSteps.Attention attention = LatentSteps.causalSoftmax(scores, 0);
-        Tensor heads = attention.probabilities().matmul(value);                                      // [B, H, T, Dv]
-        Tensor output = LatentSteps.mergeHeads(heads).matmul(w.wO().transpose(0, 1));                // [B, T, M]
-        return new ForwardResult(output, attention.logits(), attention.probabilities());
+        Tensor logits = AttentionSteps.causalLogits(scores, 0);                                      // [B, H, T, S]
+        Tensor probabilities = logits.softmax(-1);                                                   // [B, H, T, S]
+        Tensor heads = probabilities.matmul(value);                                                  // [B, H, T, Dv]
+        Tensor output = AttentionSteps.mergeHeads(heads).matmul(w.wO().transpose(0, 1));             // [B, T, M]
+        return new ForwardResult(output, logits, probabilities);
+    }
+
+    /** A query as the modules form it: {@code q_C,i [B, H, T, D_nope]} and {@code q_R,i = RoPE(q̃_R,i) [B, H, T, P]}. */
+    private record Query(Tensor nope, Tensor rotated) {
+        static Query of(MlaWeights w, Tensor x, int start) {
+            MlaShape shape = w.shape();
+            Tensor input = shape.qLoraRank() == 0 ? x
+                    : AttentionSteps.rmsNorm(x.matmul(w.wDq().transpose(0, 1)), w.qNorm(), w.settings().rmsEps());
+            Tensor q = input.matmul(w.queryUp().transpose(0, 1))
+                    .view(x.size(0), x.size(1), shape.numHeads(), shape.qkHeadDim()).transpose(1, 2);   // [B, H, T, D_nope + P]
+            return new Query(q.narrow(-1, 0, shape.qkNopeHeadDim()),
+                    w.rope().apply(q.narrow(-1, shape.qkNopeHeadDim(), shape.qkRopeHeadDim()), start));
+        }
+    }
+
+    /** What a token leaves for the keys, as the modules form it: {@code c_kv [B, T, C]} and {@code k_R [B, T, P]}. */
+    private record Compressed(Tensor latent, Tensor ropeKey) {
+        static Compressed of(MlaWeights w, Tensor x, int start) {
+            int c = w.shape().kvLoraRank();
+            Tensor down = x.matmul(w.wDkv().transpose(0, 1));                             // [B, T, C + P]
+            return new Compressed(AttentionSteps.rmsNorm(down.narrow(-1, 0, c), w.kvNorm(), w.settings().rmsEps()),
+                    w.rope().apply(down.narrow(-1, c, w.shape().qkRopeHeadDim()), start));
+        }
     }
 }

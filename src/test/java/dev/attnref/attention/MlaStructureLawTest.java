@@ -1,9 +1,9 @@
 package dev.attnref.attention;
 
 import static dev.attnref.attention.LatentCompare.assertClose;
-import static dev.attnref.attention.LatentTolerances.MUTANT_VISIBLE;
-import static dev.attnref.attention.LatentTolerances.RANK_THRESHOLD;
-import static dev.attnref.attention.LatentTolerances.SAME_MATH;
+import static dev.attnref.Tolerances.MUTANT_VISIBLE;
+import static dev.attnref.Tolerances.RANK_THRESHOLD;
+import static dev.attnref.Tolerances.SAME_MATH;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -80,9 +80,9 @@ class MlaStructureLawTest {
         int p = shape.qkRopeHeadDim();
 
         NaiveMla naive = new NaiveMla(weights);
-        NaiveMlaCache naiveCache = naive.newCache(batch, start);
+        KvCache naiveCache = naive.newCache(batch, start);
         naive.forward(x, naiveCache);
-        AbsorbedMla absorbed = new AbsorbedMla(weights, MlaAbsorption.RUN_TIME_REASSOCIATION);
+        AbsorbedMla absorbed = new AbsorbedMla(weights);
         LatentCache latentCache = absorbed.newCache(batch, start);
         absorbed.forward(x, latentCache);
 
@@ -137,9 +137,9 @@ class MlaStructureLawTest {
         Tensor x = LatentCases.input(random, batch, seqLen, shape.modelWidth());
         Tensor repeated = LatentCases.input(random, batch, 1, shape.modelWidth()).expand(batch, seqLen, shape.modelWidth());
 
-        for (CachedAttention<?> module : List.of(new NaiveMla(latentOnly),
-                new AbsorbedMla(latentOnly, MlaAbsorption.RUN_TIME_REASSOCIATION),
-                new AbsorbedMla(latentOnly, MlaAbsorption.PRECOMPUTED_PRODUCTS))) {
+        for (SelfAttention<?> module : List.of(new NaiveMla(latentOnly),
+                new AbsorbedMla(latentOnly),
+                new PrecomputedAbsorbedMla(latentOnly))) {
             String name = module.getClass().getSimpleName();
             ForwardResult here = prefill(module, x, start);
             ForwardResult shifted = prefill(module, x, start + shift);
@@ -192,13 +192,13 @@ class MlaStructureLawTest {
     // ---------------------------------------------------------------- helpers
 
     private static LatentCache prefill(MlaWeights weights, Tensor x, int start) {
-        AbsorbedMla module = new AbsorbedMla(weights, MlaAbsorption.RUN_TIME_REASSOCIATION);
+        AbsorbedMla module = new AbsorbedMla(weights);
         LatentCache cache = module.newCache(x.size(0), start);
         module.forward(x, cache);
         return cache;
     }
 
-    private static <C extends LayerCache> ForwardResult prefill(CachedAttention<C> module, Tensor x, int start) {
+    private static <C> ForwardResult prefill(SelfAttention<C> module, Tensor x, int start) {
         return module.forward(x, module.newCache(x.size(0), start));
     }
 

@@ -17,7 +17,6 @@ import org.junit.jupiter.api.Test;
 
 /** Hand-computed cases for {@link MultiHeadAttention}; every expected value is worked out in a comment. */
 class MultiHeadAttentionTest {
-    private static final double TOL = Tolerances.HAND_COMPUTED;
 
     @Test
     void oneHeadWidthOneCausalTwoTokens() {
@@ -27,11 +26,11 @@ class MultiHeadAttentionTest {
         //        out = 1·p₀ + 2·p₁ = (1 + 2e²)/(1 + e²).
         AttentionConfig config = AttentionConfig.builder(1, 1, 1, 1).causal(true).build();
         MultiHeadAttention mha = new MultiHeadAttention(config, Hand.identities(1));
-        AttentionOutput result = mha.forward(Hand.sequence(new double[] {1}, new double[] {2}));
+        ForwardResult result = mha.forward(Hand.sequence(new double[] {1}, new double[] {2}));
 
         double e2 = Math.exp(2);
-        assertClose("out", new double[] {1, (1 + 2 * e2) / (1 + e2)}, result.output().toArray(), TOL);
-        assertClose("p", new double[] {1, 0, 1 / (1 + e2), e2 / (1 + e2)}, result.probabilities().toArray(), TOL);
+        assertClose("out", new double[] {1, (1 + 2 * e2) / (1 + e2)}, result.output().toArray(), Tolerances.HAND_COMPUTED);
+        assertClose("p", new double[] {1, 0, 1 / (1 + e2), e2 / (1 + e2)}, result.probabilities().toArray(), Tolerances.HAND_COMPUTED);
         assertEquals(0.0, result.probabilities().get(0, 0, 0, 1), "a hidden key has probability exactly 0");
     }
 
@@ -42,10 +41,10 @@ class MultiHeadAttentionTest {
         // t = 1: q·k = (0, 1) → logits (0, ln 3) → p = (1/4, 3/4) → out = (1/4, 3/4).
         AttentionConfig config = AttentionConfig.builder(2, 1, 1, 2).scale(Math.log(3)).build();
         MultiHeadAttention mha = new MultiHeadAttention(config, Hand.identities(2));
-        AttentionOutput result = mha.forward(Hand.sequence(new double[] {1, 0}, new double[] {0, 1}));
+        ForwardResult result = mha.forward(Hand.sequence(new double[] {1, 0}, new double[] {0, 1}));
 
-        assertClose("out", new double[] {0.75, 0.25, 0.25, 0.75}, result.output().toArray(), TOL);
-        assertClose("p", new double[] {0.75, 0.25, 0.25, 0.75}, result.probabilities().toArray(), TOL);
+        assertClose("out", new double[] {0.75, 0.25, 0.25, 0.75}, result.output().toArray(), Tolerances.HAND_COMPUTED);
+        assertClose("p", new double[] {0.75, 0.25, 0.25, 0.75}, result.probabilities().toArray(), Tolerances.HAND_COMPUTED);
     }
 
     @Test
@@ -57,10 +56,10 @@ class MultiHeadAttentionTest {
         // W_O = I: out[t] = (head 0, head 1).
         AttentionConfig config = AttentionConfig.builder(2, 2, 2, 1).build();
         MultiHeadAttention mha = new MultiHeadAttention(config, Hand.identities(2));
-        AttentionOutput result = mha.forward(Hand.sequence(new double[] {1, 0}, new double[] {0, 1}));
+        ForwardResult result = mha.forward(Hand.sequence(new double[] {1, 0}, new double[] {0, 1}));
 
         double big = Math.E / (Math.E + 1);
-        assertClose("out", new double[] {big, 0.5, 0.5, big}, result.output().toArray(), TOL);
+        assertClose("out", new double[] {big, 0.5, 0.5, big}, result.output().toArray(), Tolerances.HAND_COMPUTED);
         assertEquals(2, result.probabilities().size(1), "probabilities carry one row per head");
     }
 
@@ -74,11 +73,11 @@ class MultiHeadAttentionTest {
         AttentionConfig config = AttentionConfig.builder(2, 1, 1, 2).scale(1.0)
                 .rope(new Rope(2, 10000.0, RopePairing.INTERLEAVED)).build();
         MultiHeadAttention mha = new MultiHeadAttention(config, Hand.identities(2));
-        AttentionOutput result = mha.forward(Hand.sequence(new double[] {1, 0}, new double[] {0, 1}));
+        ForwardResult result = mha.forward(Hand.sequence(new double[] {1, 0}, new double[] {0, 1}));
 
         double[] p0 = Hand.softmax(1, -Math.sin(1));
         double[] p1 = Hand.softmax(-Math.sin(1), 1);
-        assertClose("out", new double[] {p0[0], p0[1], p1[0], p1[1]}, result.output().toArray(), TOL);
+        assertClose("out", new double[] {p0[0], p0[1], p1[0], p1[1]}, result.output().toArray(), Tolerances.HAND_COMPUTED);
     }
 
     @Test
@@ -91,8 +90,8 @@ class MultiHeadAttentionTest {
                 new Linear(Tensor.of(new double[] {1}, 1, 1), Tensor.of(new double[] {0}, 1)),
                 new Linear(Tensor.of(new double[] {1}, 1, 1), Tensor.of(new double[] {10}, 1)),
                 new Linear(Tensor.of(new double[] {1}, 1, 1), Tensor.of(new double[] {100}, 1)));
-        AttentionOutput result = new MultiHeadAttention(config, weights).forward(Hand.sequence(new double[] {2}));
-        assertClose("out", new double[] {112}, result.output().toArray(), TOL);
+        ForwardResult result = new MultiHeadAttention(config, weights).forward(Hand.sequence(new double[] {2}));
+        assertClose("out", new double[] {112}, result.output().toArray(), Tolerances.HAND_COMPUTED);
     }
 
     @Test
@@ -104,10 +103,10 @@ class MultiHeadAttentionTest {
         AttentionConfig config = AttentionConfig.builder(2, 1, 1, 1).valueDim(2).build();
         AttentionWeights weights = new AttentionWeights(Hand.linear(1, 2, 1, 0), Hand.linear(1, 2, 1, 0),
                 Hand.identity(2), Hand.identity(2));
-        AttentionOutput result = new MultiHeadAttention(config, weights)
+        ForwardResult result = new MultiHeadAttention(config, weights)
                 .forward(Hand.sequence(new double[] {1, 0}, new double[] {0, 1}));
         double big = Math.E / (Math.E + 1);
-        assertClose("out", new double[] {big, 1 - big, 0.5, 0.5}, result.output().toArray(), TOL);
+        assertClose("out", new double[] {big, 1 - big, 0.5, 0.5}, result.output().toArray(), Tolerances.HAND_COMPUTED);
     }
 
     @Test
@@ -115,10 +114,10 @@ class MultiHeadAttentionTest {
         // M = H = D = 1, weights 1, scale 1, softcap c = 1, x = (1, 2), not causal.
         // t = 1: raw logits (2, 4) → capped (tanh 2, tanh 4); out = p₀·1 + p₁·2 with p = softmax(tanh 2, tanh 4).
         AttentionConfig config = AttentionConfig.builder(1, 1, 1, 1).softcap(1.0).build();
-        AttentionOutput result = new MultiHeadAttention(config, Hand.identities(1))
+        ForwardResult result = new MultiHeadAttention(config, Hand.identities(1))
                 .forward(Hand.sequence(new double[] {1}, new double[] {2}));
         double[] p = Hand.softmax(Math.tanh(2), Math.tanh(4));
-        assertClose("out[t=1]", new double[] {p[0] + 2 * p[1]}, new double[] {result.output().get(0, 1, 0)}, TOL);
+        assertClose("out[t=1]", new double[] {p[0] + 2 * p[1]}, new double[] {result.output().get(0, 1, 0)}, Tolerances.HAND_COMPUTED);
     }
 
     @Test
@@ -134,9 +133,9 @@ class MultiHeadAttentionTest {
         double e2 = Math.exp(2);
         double[] expected = {1, (1 + 2 * e2) / (1 + e2)};
         assertClose("keep convention", expected, mha.forward(x, AttentionOptions.builder()
-                .booleanMask(keep, MaskConvention.KEEP_WHERE_TRUE).build()).output().toArray(), TOL);
+                .booleanMask(keep, MaskConvention.KEEP_WHERE_TRUE).build()).output().toArray(), Tolerances.HAND_COMPUTED);
         assertClose("hide convention", expected, mha.forward(x, AttentionOptions.builder()
-                .booleanMask(hide, MaskConvention.HIDE_WHERE_TRUE).build()).output().toArray(), TOL);
+                .booleanMask(hide, MaskConvention.HIDE_WHERE_TRUE).build()).output().toArray(), Tolerances.HAND_COMPUTED);
     }
 
     @Test
@@ -144,12 +143,12 @@ class MultiHeadAttentionTest {
         // x = (1, 2), weights 1, scale 1. Additive bias (0, ln 3) on every row.
         // t = 0: logits (1, 2 + ln 3) → p ∝ (e, 3e²); out = (e + 6e²)/(e + 3e²) = (1 + 6e)/(1 + 3e).
         AttentionConfig config = AttentionConfig.builder(1, 1, 1, 1).build();
-        AttentionOutput result = new MultiHeadAttention(config, Hand.identities(1)).forward(
+        ForwardResult result = new MultiHeadAttention(config, Hand.identities(1)).forward(
                 Hand.sequence(new double[] {1}, new double[] {2}),
                 AttentionOptions.builder().additiveMask(Tensor.of(new double[] {0, Math.log(3)}, 1, 2)).build());
         double e = Math.E;
         assertClose("out[t=0]", new double[] {(1 + 6 * e) / (1 + 3 * e)},
-                new double[] {result.output().get(0, 0, 0)}, TOL);
+                new double[] {result.output().get(0, 0, 0)}, Tolerances.HAND_COMPUTED);
     }
 
     @Test
@@ -161,7 +160,7 @@ class MultiHeadAttentionTest {
         AttentionWeights weights = new AttentionWeights(Hand.identity(1), Hand.identity(1), Hand.identity(1),
                 new Linear(Tensor.of(new double[] {1}, 1, 1), Tensor.of(new double[] {7}, 1)));
         Tensor x = Tensor.of(new double[] {1, 2, 3, 4}, 2, 2, 1);
-        AttentionOutput result = new MultiHeadAttention(config, weights)
+        ForwardResult result = new MultiHeadAttention(config, weights)
                 .forward(x, AttentionOptions.builder().keyLengths(2, 0).build());
         for (int t = 0; t < 2; t++) {
             assertEquals(7.0, result.output().get(1, t, 0), "padded row output is the bias");
@@ -182,7 +181,7 @@ class MultiHeadAttentionTest {
         double first = mha.forward(Hand.sequence(new double[] {1}), cache).output().item();
         double second = mha.forward(Hand.sequence(new double[] {2}), cache).output().item();
         double e2 = Math.exp(2);
-        assertClose("decode", new double[] {1, (1 + 2 * e2) / (1 + e2)}, new double[] {first, second}, TOL);
+        assertClose("decode", new double[] {1, (1 + 2 * e2) / (1 + e2)}, new double[] {first, second}, Tolerances.HAND_COMPUTED);
         assertEquals(2, cache.length());
     }
 
@@ -200,17 +199,17 @@ class MultiHeadAttentionTest {
         mha.forward(x1, bottomRight);
         double e2 = Math.exp(2);
         assertClose("bottom-right", new double[] {(1 + 2 * e2) / (1 + e2)},
-                mha.forward(x2, bottomRight).output().toArray(), TOL);
+                mha.forward(x2, bottomRight).output().toArray(), Tolerances.HAND_COMPUTED);
 
         KvCache topLeft = KvCache.forConfig(config, 1);
         mha.forward(x1, topLeft);
         assertClose("top-left", new double[] {1}, mha.forward(x2, topLeft, AttentionOptions.builder()
-                .causalAlignment(CausalAlignment.TOP_LEFT).build()).output().toArray(), TOL);
+                .causalAlignment(CausalAlignment.TOP_LEFT).build()).output().toArray(), Tolerances.HAND_COMPUTED);
 
         KvCache explicit = KvCache.forConfig(config, 1);
         mha.forward(x1, explicit);
         assertClose("explicit start 0", new double[] {1}, mha.forward(x2, explicit, AttentionOptions.builder()
-                .causalQueryStart(0).build()).output().toArray(), TOL);
+                .causalQueryStart(0).build()).output().toArray(), Tolerances.HAND_COMPUTED);
     }
 
     @Test

@@ -12,7 +12,6 @@ import org.junit.jupiter.api.Test;
 
 /** Hand-computed cases for {@link MultiQueryAttention}; every expected value is worked out in a comment. */
 class MultiQueryAttentionTest {
-    private static final double TOL = Tolerances.HAND_COMPUTED;
 
     /**
      * M = 2, H = 2, G = 1, D = Dv = 1, scale 1, not causal, x = ((1, 0), (0, 1)).
@@ -31,11 +30,11 @@ class MultiQueryAttentionTest {
         //         t = 1: q = 0 → logits (0, 0) → o = (3 + 5)/2 = 4.
         // head 1: q = (0, 1). t = 0: o = 4; t = 1: logits (1, 2) → o = (3 + 5e)/(1 + e).
         // out[t] = (o_head0, o_head1).
-        AttentionOutput result = sharedKeyCase(false).forward(Hand.sequence(new double[] {1, 0}, new double[] {0, 1}));
+        ForwardResult result = sharedKeyCase(false).forward(Hand.sequence(new double[] {1, 0}, new double[] {0, 1}));
         double a = (3 + 5 * Math.E) / (1 + Math.E);
-        assertClose("out", new double[] {a, 4, 4, a}, result.output().toArray(), TOL);
+        assertClose("out", new double[] {a, 4, 4, a}, result.output().toArray(), Tolerances.HAND_COMPUTED);
         assertClose("p[head 0, t = 0]", new double[] {1 / (1 + Math.E), Math.E / (1 + Math.E)},
-                new double[] {result.probabilities().get(0, 0, 0, 0), result.probabilities().get(0, 0, 0, 1)}, TOL);
+                new double[] {result.probabilities().get(0, 0, 0, 0), result.probabilities().get(0, 0, 0, 1)}, Tolerances.HAND_COMPUTED);
     }
 
     @Test
@@ -47,12 +46,12 @@ class MultiQueryAttentionTest {
         double[] expected = {3, 3, 4, a};
         MultiQueryAttention mqa = sharedKeyCase(true);
         assertClose("full", expected,
-                mqa.forward(Hand.sequence(new double[] {1, 0}, new double[] {0, 1})).output().toArray(), TOL);
+                mqa.forward(Hand.sequence(new double[] {1, 0}, new double[] {0, 1})).output().toArray(), Tolerances.HAND_COMPUTED);
 
         KvCache cache = KvCache.forConfig(mqa.config(), 1);
         Tensor first = mqa.forward(Hand.sequence(new double[] {1, 0}), cache).output();
         Tensor second = mqa.forward(Hand.sequence(new double[] {0, 1}), cache).output();
-        assertClose("decoded", expected, Tensor.cat(List.of(first, second), 1).toArray(), TOL);
+        assertClose("decoded", expected, Tensor.cat(List.of(first, second), 1).toArray(), Tolerances.HAND_COMPUTED);
         assertEquals(1, cache.keys().size(1), "the MQA cache holds one key head");
     }
 

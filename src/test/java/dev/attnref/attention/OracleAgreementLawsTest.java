@@ -30,7 +30,7 @@ class OracleAgreementLawsTest {
         AttentionConfig c = new AttentionConfig(base.modelWidth(), base.numHeads(), base.numKvHeads(), base.headDim(),
                 base.valueDim(), base.bias(), base.rope(), scale, softcap, causal);
         AttentionWeights w = AttentionWeights.init(c, r);
-        SelfAttention module = GqaLawSupport.natural(c, w);
+        SelfAttention<KvCache> module = GqaLawSupport.natural(c, w);
         int past = s.pastLen();
         int b = s.batch();
         int h = s.numHeads();
@@ -93,7 +93,7 @@ class OracleAgreementLawsTest {
                 default -> problem.causal(QueryPositions.startingAt(past));                          // the default: P … P+T−1
             }
         }
-        AttentionOutput actual = module.forward(x, cache, options.build());
+        ForwardResult actual = module.forward(x, cache, options.build());
 
         // The oracle gets the module's rotated q and the cache's rotated keys and values.
         Tensor q = AttentionSteps.rotate(c, AttentionSteps.splitHeads(w.query().forward(x), h, c.headDim()), past);

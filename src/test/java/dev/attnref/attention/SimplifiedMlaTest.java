@@ -2,14 +2,15 @@ package dev.attnref.attention;
 
 import static dev.attnref.attention.LatentCompare.assertClose;
 import static dev.attnref.attention.LatentCompare.relativeError;
-import static dev.attnref.attention.LatentTolerances.MUTANT_VISIBLE;
-import static dev.attnref.attention.LatentTolerances.RANK_THRESHOLD;
-import static dev.attnref.attention.LatentTolerances.SAME_MATH;
+import static dev.attnref.Tolerances.MUTANT_VISIBLE;
+import static dev.attnref.Tolerances.RANK_THRESHOLD;
+import static dev.attnref.Tolerances.SAME_MATH;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.attnref.Tolerances;
 import dev.attnref.core.Linear;
 import dev.attnref.core.SeededRandom;
 import dev.attnref.core.Tensor;
@@ -30,8 +31,6 @@ class SimplifiedMlaTest {
 
     private static final int TRIES = 25;
 
-    /** O(1) values after a handful of operations: a few ulps. */
-    private static final double HAND_TOLERANCE = 1e-14;
 
     private static Tensor matrix(int rows, int cols, double... values) {
         return Tensor.of(values, rows, cols);
@@ -55,9 +54,9 @@ class SimplifiedMlaTest {
         // W_qk = W_UKᵀ W_UQ = diag(2, 1).
         assertArrayEquals(new double[] {2, 0, 0, 1}, mla.queryKeyProduct().toArray(), 0.0);
         for (ForwardResult result : List.of(mla.forwardNaive(x), mla.forwardAbsorbed(x))) {
-            assertArrayEquals(new double[] {root2, 0, 0, 1 / root2}, result.logits().toArray(), HAND_TOLERANCE);
-            assertArrayEquals(new double[] {p00, 1 - p00, p10, 1 - p10}, result.probabilities().toArray(), HAND_TOLERANCE);
-            assertArrayEquals(new double[] {1 + p00, 2 - p00, 1 + p10, 2 - p10}, result.output().toArray(), HAND_TOLERANCE);
+            assertArrayEquals(new double[] {root2, 0, 0, 1 / root2}, result.logits().toArray(), Tolerances.HAND_COMPUTED_LATENT);
+            assertArrayEquals(new double[] {p00, 1 - p00, p10, 1 - p10}, result.probabilities().toArray(), Tolerances.HAND_COMPUTED_LATENT);
+            assertArrayEquals(new double[] {1 + p00, 2 - p00, 1 + p10, 2 - p10}, result.output().toArray(), Tolerances.HAND_COMPUTED_LATENT);
         }
     }
 

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The accuracy law of ARCHITECTURE.md, "Numerics": on random odd-sized cases, every fast path
+ * The accuracy law of docs/MATH.md, "Numerics": on random odd-sized cases, every fast path
  * (prefill, decode, decode over a {@link TransposedKeys} cache; Vector API kernels and their scalar
  * twins) differs from the float64 oracle by
  * at most {@link #K} times what the plain float32 loop ({@link PlainFloatAttention}) differs on the
@@ -78,7 +78,7 @@ class FastAttentionAccuracyTest {
         // Batch row 1 has key length 0, so every output of b = 1 must be exactly 0; b = 0 sees all keys.
         AttnShape shape = new AttnShape(2, 4, 2, 5, 130, 7, 9, 1, AttnShape.Kind.CROSS);
         FastCase c = FastCase.draw(shape, new SeededRandom(11), FastCase.Masking.NONE);
-        AttentionOptions options = c.options.withKeyLengths(new int[] {130, 0});
+        FastAttentionOptions options = c.options.withKeyLengths(new int[] {130, 0});
         int half = c.dims.outputCount() / 2;
         for (FastAttention fast : new FastAttention[] {VECTOR, SCALAR}) {
             float[] prefill = new float[c.dims.outputCount()];
@@ -101,7 +101,7 @@ class FastAttentionAccuracyTest {
         float[] q = {1f};
         float[] k = {0f, (float) Math.log(3)};
         float[] v = {4f, 8f};
-        AttentionOptions options = AttentionOptions.none().withScale(1f);
+        FastAttentionOptions options = FastAttentionOptions.none().withScale(1f);
         for (FastAttention fast : new FastAttention[] {VECTOR, SCALAR}) {
             float[] out = new float[1];
             fast.prefill(dims, q, k, v, options, out);
@@ -122,7 +122,7 @@ class FastAttentionAccuracyTest {
         float[] v = {10f, 20f};
         for (FastAttention fast : new FastAttention[] {VECTOR, SCALAR}) {
             float[] out = new float[4];
-            fast.prefill(dims, q, k, v, AttentionOptions.none(), out);
+            fast.prefill(dims, q, k, v, FastAttentionOptions.none(), out);
             assertEquals(java.util.List.of(10f, 10f, 20f, 20f), java.util.List.of(out[0], out[1], out[2], out[3]),
                     fast.kernels() + " prefill");
         }

@@ -26,10 +26,10 @@ final class FastCase {
     final float[] q;
     final float[] k;
     final float[] v;
-    final AttentionOptions options;
+    final FastAttentionOptions options;
     final AttentionProblem problem;
 
-    private FastCase(AttnShape shape, Masking masking, float[] q, float[] k, float[] v, AttentionOptions options,
+    private FastCase(AttnShape shape, Masking masking, float[] q, float[] k, float[] v, FastAttentionOptions options,
             AttentionProblem problem) {
         this.shape = shape;
         this.dims = new AttentionDims(shape.batch(), shape.numHeads(), shape.numKvHeads(), shape.qLen(), shape.kvLen(),
@@ -91,20 +91,20 @@ final class FastCase {
         AttentionProblem.Builder builder = AttentionProblem.builder().batch(batch).numHeads(numHeads)
                 .numKvHeads(s.numKvHeads()).qLen(qLen).newKvLen(kvLen).headDim(s.headDim()).valueHeadDim(s.valueDim())
                 .query(widen(q)).key(widen(k)).value(widen(v));
-        AttentionOptions options = AttentionOptions.none();
+        FastAttentionOptions options = FastAttentionOptions.none();
         switch (masking) {
             case NONE -> { }
             case CAUSAL_BOTTOM_RIGHT -> {
-                options = AttentionOptions.causalFrom(kvLen - qLen);
+                options = FastAttentionOptions.causalFrom(kvLen - qLen);
                 builder.causal(QueryPositions.startingAt(kvLen - qLen));
             }
             case CAUSAL_TOP_LEFT -> {
-                options = AttentionOptions.causalFrom(0);
+                options = FastAttentionOptions.causalFrom(0);
                 builder.causal(QueryPositions.startingAt(0));
             }
             case CAUSAL_FROM_START -> {
                 int start = data.intBetween(-2, kvLen);
-                options = AttentionOptions.causalFrom(start);
+                options = FastAttentionOptions.causalFrom(start);
                 builder.causal(QueryPositions.startingAt(start));
             }
             case KEY_LENGTHS -> {

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Absorbed-MLA, MFA and MFA-KR decode (MATH.md, "MLA" and "MFA and MFA-KR") against float64
+ * Absorbed-MLA, MFA and MFA-KR decode (docs/MATH.md, "MLA" and "MFA and MFA-KR") against float64
  * references, under the accuracy law of {@link FastAttentionAccuracyTest} (error ≤ K · max(plain
  * float32 loop's error, one ulp of the values)).
  */
@@ -85,7 +85,7 @@ class LatentDecodeTest {
             System.arraycopy(cache, i * row, values, i * latent, latent);
         }
         float[] plain = new float[reference.length];
-        AttentionOptions options = AttentionOptions.none().withScale(scale);
+        FastAttentionOptions options = FastAttentionOptions.none().withScale(scale);
         new PlainFloatAttention().attend(view, q, cache, values, options, plain);
         double bound = FastAttentionAccuracyTest.K * Math.max(FastCase.maxAbsError(plain, reference), 0x1.0p-23);
 
@@ -161,7 +161,7 @@ class LatentDecodeTest {
                 .valueHeadDim(dims.valueHeadDim()).query(FastCase.widen(q)).key(FastCase.widen(k))
                 .value(FastCase.widen(v)).scale(scale).build()).output();
         float[] plain = new float[dims.outputCount()];
-        new PlainFloatAttention().attend(dims, q, k, v, AttentionOptions.none().withScale(scale), plain);
+        new PlainFloatAttention().attend(dims, q, k, v, FastAttentionOptions.none().withScale(scale), plain);
         double bound = FastAttentionAccuracyTest.K * Math.max(FastCase.maxAbsError(plain, reference), 0x1.0p-23);
         for (FastAttention fast : new FastAttention[] {VECTOR, SCALAR}) {
             double error = FastCase.maxAbsError(call.apply(fast), reference);

@@ -80,7 +80,7 @@ class TransposedKeysTest {
         keys.append(new float[2 * 9 * 8], 9);                       // 9 tokens held, the call says 10
         try (FastAttention fast = new FastAttention(1)) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> fast.decode(dims,
-                    new float[4 * 8], keys, new float[2 * 10 * 8], AttentionOptions.none(), new float[4 * 8]));
+                    new float[4 * 8], keys, new float[2 * 10 * 8], FastAttentionOptions.none(), new float[4 * 8]));
             assertTrue(e.getMessage().contains("S=9") && e.getMessage().contains("S=10"), e.getMessage());
         }
     }

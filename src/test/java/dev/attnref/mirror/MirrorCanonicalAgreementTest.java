@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.attnref.attention.AttentionConfig;
 import dev.attnref.attention.AttentionOptions;
-import dev.attnref.attention.AttentionOutput;
+import dev.attnref.attention.ForwardResult;
 import dev.attnref.attention.AttentionWeights;
 import dev.attnref.attention.GroupedQueryAttention;
 import dev.attnref.attention.MultiHeadAttention;
@@ -150,7 +150,7 @@ class MirrorCanonicalAgreementTest {
             Tensor sequenceFirst = x.transpose(0, 1).contiguous();                        // [T, B, M]
             Tensor out = mirror.forward(sequenceFirst, sequenceFirst, sequenceFirst,
                     keep.squeeze(1).permute(1, 2, 0).contiguous());                      // mask [T, S, B]
-            AttentionOutput expected = canonical.forward(x, null, mask(keep, MaskConvention.KEEP_WHERE_TRUE));
+            ForwardResult expected = canonical.forward(x, null, mask(keep, MaskConvention.KEEP_WHERE_TRUE));
             String where = "seed " + seed + " bias " + bias + " H " + heads + " M " + dModel + " T " + len;
             assertClose(out.transpose(0, 1), expected.output(), where);
             assertClose(mirror.attn().permute(2, 3, 0, 1), expected.probabilities(), where + " attention");
@@ -216,7 +216,7 @@ class MirrorCanonicalAgreementTest {
             Tensor x = Tensor.randn(random, 1.0, 2, len, dModel);
             Tensor keep = Tensor.uniform(random, 0, 1, 2, 1, len, len).lt(0.6);
             Seed003MultiHeadAttention.Result actual = mirror.forward(x, x, x, keep);
-            AttentionOutput expected = canonical.forward(x, null, mask(keep, MaskConvention.KEEP_WHERE_TRUE));
+            ForwardResult expected = canonical.forward(x, null, mask(keep, MaskConvention.KEEP_WHERE_TRUE));
             String where = "seed " + seed + " H " + heads + " M " + dModel + " T " + len;
             assertClose(actual.output(), expected.output(), where);
             assertClose(actual.attentionWeights(), expected.probabilities(), where + " weights");

@@ -15,9 +15,6 @@ import org.junit.jupiter.api.Test;
  * activation values are derived from them by the arithmetic written beside each case.
  */
 class ActivationTest {
-    // Relative tolerance for erf/erfc against libm: both are within ~1 ulp of the true value; 2e-15
-    // allows a few ulps of disagreement between two good implementations.
-    private static final double ERF_RELATIVE = 2e-15;
 
     private static void assertRelative(double expected, double actual, double relative, String what) {
         assertTrue(Math.abs(actual - expected) <= relative * Math.abs(expected),
@@ -38,7 +35,7 @@ class ActivationTest {
             {-1.0, -0.8427007929497149},
         };
         for (double[] c : cases) {
-            assertRelative(c[1], Erf.erf(c[0]), ERF_RELATIVE, "erf(" + c[0] + ")");
+            assertRelative(c[1], Erf.erf(c[0]), Tolerances.ERF_RELATIVE, "erf(" + c[0] + ")");
         }
         assertEquals(0.0, Erf.erf(0.0));
         assertEquals(1.0, Erf.erf(Double.POSITIVE_INFINITY));
@@ -60,7 +57,7 @@ class ActivationTest {
             {-2.0, 1.9953222650189528},
         };
         for (double[] c : cases) {
-            assertRelative(c[1], Erf.erfc(c[0]), ERF_RELATIVE, "erfc(" + c[0] + ")");
+            assertRelative(c[1], Erf.erfc(c[0]), Tolerances.ERF_RELATIVE, "erfc(" + c[0] + ")");
         }
         assertEquals(0.0, Erf.erfc(30.0));
         assertEquals(2.0, Erf.erfc(Double.NEGATIVE_INFINITY));
@@ -71,7 +68,7 @@ class ActivationTest {
         Property.of("erfIsOddAndErfPlusErfcIsOne", Dims.spec()).tries(200).check((d, random) -> {
             double x = random.uniform(-6, 6);
             assertEquals(-Erf.erf(x), Erf.erf(-x), 0.0, "x = " + x);
-            assertEquals(1.0, Erf.erf(x) + Erf.erfc(x), 4e-16, "x = " + x);
+            assertEquals(1.0, Erf.erf(x) + Erf.erfc(x), Tolerances.ERF_COMPLEMENT, "x = " + x);
         });
     }
 
@@ -88,10 +85,10 @@ class ActivationTest {
         //   x = −1: −½·erfc(0.7071…) = −½·0.31731050786291415 = −0.15865525393145707
         //   x = 2:  2·Φ(2) = 2·0.9772498680518208 = 1.9544997361036416
         //   x = −6: −6·Φ(−6) = −6·9.865876450376981e-10 = −5.919525870226207e-09 (needs erfc, not 1 + erf)
-        assertRelative(0.8413447460685429, Activation.GELU.apply(1.0), 1e-15, "GELU(1)");
-        assertRelative(-0.15865525393145707, Activation.GELU.apply(-1.0), 1e-15, "GELU(−1)");
-        assertRelative(1.9544997361036416, Activation.GELU.apply(2.0), 1e-15, "GELU(2)");
-        assertRelative(-5.919525870226207e-09, Activation.GELU.apply(-6.0), 1e-14, "GELU(−6)");
+        assertRelative(0.8413447460685429, Activation.GELU.apply(1.0), Tolerances.ACTIVATION_RELATIVE, "GELU(1)");
+        assertRelative(-0.15865525393145707, Activation.GELU.apply(-1.0), Tolerances.ACTIVATION_RELATIVE, "GELU(−1)");
+        assertRelative(1.9544997361036416, Activation.GELU.apply(2.0), Tolerances.ACTIVATION_RELATIVE, "GELU(2)");
+        assertRelative(-5.919525870226207e-09, Activation.GELU.apply(-6.0), Tolerances.ACTIVATION_TAIL_RELATIVE, "GELU(−6)");
         assertEquals(0.0, Activation.GELU.apply(0.0));
     }
 
@@ -100,8 +97,8 @@ class ActivationTest {
         // ½·x·(1 + tanh(√(2/π)·(x + 0.044715x³))):
         //   x = 1:  √(2/π)·1.044715 = 0.8335565596, tanh = 0.6823839812 → ½·1.6823839812 = 0.8411919906082768
         //   x = −1: odd inner argument → −½·(1 − 0.6823839812) = −0.15880800939172324
-        assertRelative(0.8411919906082768, Activation.GELU_TANH.apply(1.0), 1e-15, "GELU_tanh(1)");
-        assertRelative(-0.15880800939172324, Activation.GELU_TANH.apply(-1.0), 1e-15, "GELU_tanh(−1)");
+        assertRelative(0.8411919906082768, Activation.GELU_TANH.apply(1.0), Tolerances.ACTIVATION_RELATIVE, "GELU_tanh(1)");
+        assertRelative(-0.15880800939172324, Activation.GELU_TANH.apply(-1.0), Tolerances.ACTIVATION_RELATIVE, "GELU_tanh(−1)");
     }
 
     @Test
@@ -113,7 +110,7 @@ class ActivationTest {
             double x = i / 1000.0;
             worst = Math.max(worst, Math.abs(Activation.GELU.apply(x) - Activation.GELU_TANH.apply(x)));
         }
-        assertEquals(4.732355179517516e-4, worst, 1e-9);
+        assertEquals(4.732355179517516e-4, worst, Tolerances.GELU_TANH_GAP);
     }
 
     @Test
@@ -121,9 +118,9 @@ class ActivationTest {
         // x / (1 + e^(−x)):  1/(1 + 0.36787944117144233) = 0.7310585786300049
         //                    2/(1 + 0.1353352832366127) = 1.7615941559557646 (±1 ulp)
         //                   −1/(1 + 2.718281828459045) = −0.2689414213699951
-        assertRelative(0.7310585786300049, Activation.SILU.apply(1.0), 1e-15, "SiLU(1)");
-        assertRelative(1.7615941559557646, Activation.SILU.apply(2.0), 1e-15, "SiLU(2)");
-        assertRelative(-0.2689414213699951, Activation.SILU.apply(-1.0), 1e-15, "SiLU(−1)");
+        assertRelative(0.7310585786300049, Activation.SILU.apply(1.0), Tolerances.ACTIVATION_RELATIVE, "SiLU(1)");
+        assertRelative(1.7615941559557646, Activation.SILU.apply(2.0), Tolerances.ACTIVATION_RELATIVE, "SiLU(2)");
+        assertRelative(-0.2689414213699951, Activation.SILU.apply(-1.0), Tolerances.ACTIVATION_RELATIVE, "SiLU(−1)");
         assertEquals(-0.0, Activation.SILU.apply(-1000.0), 0.0);
     }
 

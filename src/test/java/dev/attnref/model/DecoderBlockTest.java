@@ -15,8 +15,6 @@ import org.junit.jupiter.api.Test;
  * of the norms and FFNs ({@link Loops}) and a second copy of the test-double attention.
  */
 class DecoderBlockTest {
-    // Sums of O(M·F) products of O(1) values, two evaluation orders.
-    private static final double TOLERANCE = 1e-11;
 
     private static Norm randomNorm(boolean rms, int width, SeededRandom random) {
         double eps = random.uniform(1e-6, 1e-2);
@@ -42,12 +40,12 @@ class DecoderBlockTest {
         long attentionSeed = random.nextLong();
         LoopAttention attention = LoopAttention.random(width, 2, 1, 2, RopePairing.SPLIT_HALVES, new SeededRandom(attentionSeed));
         LoopAttention twin = LoopAttention.random(width, 2, 1, 2, RopePairing.SPLIT_HALVES, new SeededRandom(attentionSeed));
-        DecoderBlock block = new DecoderBlock(placement, norm1, attention, norm2, ffn);
+        DecoderBlock<LoopAttention.Cache> block = new DecoderBlock<>(placement, norm1, attention, norm2, ffn);
         Tensor x = Tensor.randn(random, 1.0, batch, length, width);
 
         Tensor actual = block.forward(x, attention.newCache(batch), ShapeTrace.off());
 
-        AttentionCache twinCache = twin.newCache(batch);
+        LoopAttention.Cache twinCache = twin.newCache(batch);
         Tensor expected;
         if (placement == NormPlacement.PRE) {
             Tensor h = x.add(twin.forward(Loops.norm(norm1, x), twinCache, ShapeTrace.off()));
@@ -56,7 +54,7 @@ class DecoderBlockTest {
             Tensor h = Loops.norm(norm1, x.add(twin.forward(x, twinCache, ShapeTrace.off())));
             expected = Loops.norm(norm2, h.add(Loops.rows(h, row -> Loops.feedForward(ffn, row))));
         }
-        assertTrue(actual.maxAbsDiff(expected) <= TOLERANCE, placement + " block: max diff " + actual.maxAbsDiff(expected));
+        assertTrue(actual.maxAbsDiff(expected) <= Tolerances.BLOCK, placement + " block: max diff " + actual.maxAbsDiff(expected));
     }
 
     @Test
@@ -86,18 +84,18 @@ class DecoderBlockTest {
         FeedForward ffn = SwiGlu.random(4, 6, random);
         LoopAttention attention = LoopAttention.random(4, 1, 1, 2, null, random);
         Tensor x = Tensor.randn(random, 1.0, 1, 3, 4);
-        Tensor pre = new DecoderBlock(NormPlacement.PRE, norm1, attention, norm2, ffn)
+        Tensor pre = new DecoderBlock<>(NormPlacement.PRE, norm1, attention, norm2, ffn)
                 .forward(x, attention.newCache(1), ShapeTrace.off());
-        Tensor post = new DecoderBlock(NormPlacement.POST, norm1, attention, norm2, ffn)
+        Tensor post = new DecoderBlock<>(NormPlacement.POST, norm1, attention, norm2, ffn)
                 .forward(x, attention.newCache(1), ShapeTrace.off());
-        assertTrue(pre.maxAbsDiff(post) > 1e-3, "pre and post differ by only " + pre.maxAbsDiff(post));
+        assertTrue(pre.maxAbsDiff(post) > Tolerances.VISIBLE_EFFECT, "pre and post differ by only " + pre.maxAbsDiff(post));
     }
 
     @Test
     void partsOfDifferentWidthsAreRejected() {
         SeededRandom random = new SeededRandom(43);
         LoopAttention attention = LoopAttention.random(4, 1, 1, 2, null, random);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new DecoderBlock(NormPlacement.PRE,
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new DecoderBlock<>(NormPlacement.PRE,
                 new RmsNorm(4, 1e-5, null), attention, new RmsNorm(5, 1e-5, null), SwiGlu.random(4, 6, random)));
         assertTrue(e.getMessage().contains("[4, 5, 4]"), e.getMessage());
     }

@@ -16,7 +16,6 @@ import org.junit.jupiter.api.Test;
 
 /** The whole decoder: composition of its parts, configurations, the shape trace and argument checks. */
 class DecoderModelTest {
-    private static final double TOLERANCE = 1e-10;
 
     private static int[][] randomIds(SeededRandom random, int batch, int length, int vocab) {
         int[][] ids = new int[batch][length];
@@ -30,9 +29,9 @@ class DecoderModelTest {
 
     /** The same model with every {@link WalkthroughAttention} replaced by the loop test double of the same weights. */
     private static DecoderModel withLoopAttention(DecoderModel model) {
-        List<DecoderBlock> blocks = new ArrayList<>();
-        for (DecoderBlock block : model.blocks()) {
-            blocks.add(new DecoderBlock(block.placement(), block.attentionNorm(),
+        List<DecoderBlock<?>> blocks = new ArrayList<>();
+        for (DecoderBlock<?> block : model.blocks()) {
+            blocks.add(new DecoderBlock<>(block.placement(), block.attentionNorm(),
                     LoopAttention.sameWeightsAs((WalkthroughAttention) block.attention()), block.ffnNorm(), block.ffn()));
         }
         return new DecoderModel(model.embedding(), model.positions(), blocks, model.finalNorm(), model.head());
@@ -58,15 +57,15 @@ class DecoderModelTest {
             }
         }
         Tensor x = Tensor.of(x0, batch, length, width);
-        for (DecoderBlock block : withLoopAttention(model).blocks()) {
-            x = block.forward(x, block.attention().newCache(batch), ShapeTrace.off());
+        for (DecoderBlock<?> block : withLoopAttention(model).blocks()) {
+            x = block.forward(x);
         }
         if (model.finalNorm() != null) {
             x = Loops.norm(model.finalNorm(), x);
         }
         Tensor head = model.head().weight();
         Tensor expected = Loops.rows(x, row -> Loops.matVec(head, row));
-        assertTrue(actual.maxAbsDiff(expected) <= TOLERANCE, config + ": max diff " + actual.maxAbsDiff(expected));
+        assertTrue(actual.maxAbsDiff(expected) <= Tolerances.DECODER, config + ": max diff " + actual.maxAbsDiff(expected));
     }
 
     @Test

@@ -68,6 +68,6 @@ class EmbeddingTest {
         for (double v : w.toArray()) {
             square += v * v;
         }
-        assertEquals(0.25, Math.sqrt(square / w.numel()), 0.0125);
+        assertEquals(0.25, Math.sqrt(square / w.numel()), Tolerances.SAMPLE_SPREAD);
     }
 }

@@ -13,7 +13,6 @@ import org.junit.jupiter.api.Test;
 
 /** The MLP and SwiGLU feed-forward networks against their definitions, written as loops here. */
 class FeedForwardTest {
-    private static final double TOLERANCE = 1e-13;
 
     private static double[] row(Tensor x, int r) {
         return x.narrow(0, r, 1).contiguous().toArray();
@@ -40,7 +39,7 @@ class FeedForwardTest {
                     hidden[j] = f.apply(hidden[j]);
                 }
                 double[] expected = Loops.matVec(mlp.down().weight(), hidden);
-                assertArrayEquals(expected, row(y, r), TOLERANCE, f + " row " + r);
+                assertArrayEquals(expected, row(y, r), Tolerances.FEED_FORWARD, f + " row " + r);
             }
         }
     }
@@ -66,7 +65,7 @@ class FeedForwardTest {
                     expected[m] += ffn.down().weight().get(m, j) * silu * up[j];
                 }
             }
-            assertArrayEquals(expected, row(y, r), TOLERANCE, "row " + r);
+            assertArrayEquals(expected, row(y, r), Tolerances.FEED_FORWARD, "row " + r);
         }
     }
 
@@ -83,7 +82,7 @@ class FeedForwardTest {
         SwiGlu ffn = new SwiGlu(new Linear(Tensor.of(new double[] {2}, 1, 1), null),
                 new Linear(Tensor.of(new double[] {3}, 1, 1), null), new Linear(Tensor.of(new double[] {1}, 1, 1), null));
         double y = ffn.forward(Tensor.of(new double[] {1}, 1, 1), ShapeTrace.off()).item();
-        assertTrue(Math.abs(y - 3 * 1.7615941559557646) < 1e-14, "SwiGLU(1) = " + y);
+        assertTrue(Math.abs(y - 3 * 1.7615941559557646) < Tolerances.FEED_FORWARD, "SwiGLU(1) = " + y);
     }
 
     @Test

@@ -18,9 +18,6 @@ import org.junit.jupiter.api.Test;
 
 /** Generation with the KV cache against recomputation, the chunking law, and the random stream's use. */
 class GenerationTest {
-    // Cached and uncached paths do the same products in the same order per position; masked
-    // entries add exact zeros. The bound allows a future attention that reorders sums.
-    private static final double LOGIT_TOLERANCE = 1e-12;
 
     /** The sizes and choices of {@link #randomConfig}. */
     private static Dims.Spec configSizes() {
@@ -82,11 +79,11 @@ class GenerationTest {
             assertEquals(b.position(), a.position());
             Tensor la = Tensor.of(a.logits(), a.logits().length);
             Tensor lb = Tensor.of(b.logits(), b.logits().length);
-            assertTrue(la.maxAbsDiff(lb) <= LOGIT_TOLERANCE, "logits at step " + i + " differ by " + la.maxAbsDiff(lb));
-            assertEquals(b.probability(), a.probability(), 1e-12, "probability at step " + i);
+            assertTrue(la.maxAbsDiff(lb) <= Tolerances.CACHED_GENERATION, "logits at step " + i + " differ by " + la.maxAbsDiff(lb));
+            assertEquals(b.probability(), a.probability(), Tolerances.CACHED_GENERATION, "probability at step " + i);
         }
         Generator.Agreement agreement = Generator.compare(cached, recomputed);
-        assertTrue(agreement.sameTokens() && agreement.maxLogitDifference() <= LOGIT_TOLERANCE, agreement.toString());
+        assertTrue(agreement.sameTokens() && agreement.maxLogitDifference() <= Tolerances.CACHED_GENERATION, agreement.toString());
     }
 
     @Test
@@ -119,7 +116,7 @@ class GenerationTest {
             }
             Tensor logits = model.forward(part, state, ShapeTrace.off());              // [B, chunk, V]
             double diff = logits.maxAbsDiff(whole.narrow(1, done, chunk));
-            assertTrue(diff <= LOGIT_TOLERANCE, "positions " + done + "…" + (done + chunk - 1) + " differ by " + diff);
+            assertTrue(diff <= Tolerances.CACHED_GENERATION, "positions " + done + "…" + (done + chunk - 1) + " differ by " + diff);
             done += chunk;
             assertEquals(done, state.length());
         }

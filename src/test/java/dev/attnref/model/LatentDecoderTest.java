@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.attnref.attention.AbsorbedMla;
 import dev.attnref.attention.AttentionVariant;
 import dev.attnref.attention.MfaKeyReuse;
-import dev.attnref.attention.MlaAbsorption;
 import dev.attnref.attention.NaiveMla;
+import dev.attnref.attention.PrecomputedAbsorbedMla;
 import dev.attnref.core.RopePairing;
 import dev.attnref.core.SeededRandom;
 import dev.attnref.core.Tensor;
@@ -28,16 +28,7 @@ class LatentDecoderTest {
     /** The seven attention choices a property draws from, by index. */
     private static final List<String> VARIANTS = List.of("MHA", "MQA", "GQA", "MLA naive", "MLA absorbed", "MFA", "MFA-KR");
 
-    // Naive and absorbed MLA compute the same sums in another association (q̂ = W_UKᵀ q before the
-    // dot product, W_UV after the weighted sum): float64 rounding of O(1) values through at most two
-    // blocks and a head of V ≤ 24 rows stays near 1e-15 (the largest seen over the 30 tries and
-    // three absorbed models is 2.8e-15); 1e-11 leaves three orders of margin and is far below any
-    // real difference (a wrong head slice or scale moves logits by 1e-2 or more).
-    private static final double NAIVE_ABSORBED_TOLERANCE = 1e-11;
 
-    // Bitwise: a row of a padded batch runs the same products in the same order as that row alone
-    // (batch rows never mix), and causal masking gives the pad positions exactly zero weight.
-    private static final double PADDING_TOLERANCE = 0.0;
 
     /** Sizes shared by every variant. */
     private static Dims.Spec sizes() {
@@ -119,7 +110,7 @@ class LatentDecoderTest {
             for (String variant : VARIANTS) {
                 DecoderConfig config = config(d, variant);
                 DecoderModel model = DecoderModel.random(config, random);
-                for (DecoderBlock block : model.blocks()) {
+                for (DecoderBlock<?> block : model.blocks()) {
                     String described = block.attention().describe();
                     assertTrue(described.startsWith(variant.split(" ")[0])
                             && (!variant.startsWith("MLA") || described.startsWith(variant + "(")),
@@ -155,13 +146,14 @@ class LatentDecoderTest {
         }));
     }
 
-    /** The naive MLA model of {@code model}'s weights with every block's attention in {@code absorption}. */
-    private static DecoderModel absorbed(DecoderModel naive, MlaAbsorption absorption) {
-        List<DecoderBlock> blocks = new ArrayList<>();
-        for (DecoderBlock block : naive.blocks()) {
+    /** The naive MLA model of {@code model}'s weights with every block's attention absorbed, precomputed or not. */
+    private static DecoderModel absorbed(DecoderModel naive, boolean precomputed) {
+        List<DecoderBlock<?>> blocks = new ArrayList<>();
+        for (DecoderBlock<?> block : naive.blocks()) {
             NaiveMla module = (NaiveMla) ((LatentAttentionLayer<?>) block.attention()).module();
-            blocks.add(new DecoderBlock(block.placement(), block.attentionNorm(),
-                    LatentAttentionLayer.absorbedMla(new AbsorbedMla(module.weights(), absorption)), block.ffnNorm(),
+            blocks.add(new DecoderBlock<>(block.placement(), block.attentionNorm(),
+                    precomputed ? LatentAttentionLayer.absorbedMla(new PrecomputedAbsorbedMla(module.weights()))
+                            : LatentAttentionLayer.absorbedMla(new AbsorbedMla(module.weights())), block.ffnNorm(),
                     block.ffn()));
         }
         return new DecoderModel(naive.embedding(), naive.positions(), blocks, naive.finalNorm(), naive.head());
@@ -169,7 +161,7 @@ class LatentDecoderTest {
 
     /**
      * Law: an MLA decoder gives the same logits in the naive and the absorbed form (both absorption
-     * styles), within {@link #NAIVE_ABSORBED_TOLERANCE}; and a naive and an absorbed model drawn
+     * styles), within {@link #Tolerances.NAIVE_ABSORBED}; and a naive and an absorbed model drawn
      * from one seed hold the same weights (the form does not change the draws).
      */
     @Test
@@ -191,11 +183,11 @@ class LatentDecoderTest {
                     new SeededRandom(weightSeed));
             int[][] ids = randomIds(random, d.get("B"), d.get("T"), d.get("V"));
             Tensor expected = naive.forward(ids);                                               // [B, T, V]
-            List<DecoderModel> absorbedModels = List.of(drawnAbsorbed, absorbed(naive, MlaAbsorption.RUN_TIME_REASSOCIATION),
-                    absorbed(naive, MlaAbsorption.PRECOMPUTED_PRODUCTS));
+            List<DecoderModel> absorbedModels = List.of(drawnAbsorbed, absorbed(naive, false),
+                    absorbed(naive, true));
             for (DecoderModel model : absorbedModels) {
                 double diff = model.forward(ids).maxAbsDiff(expected);
-                assertTrue(diff <= NAIVE_ABSORBED_TOLERANCE, model.blocks().get(0).attention().describe() + " differs by "
+                assertTrue(diff <= Tolerances.NAIVE_ABSORBED, model.blocks().get(0).attention().describe() + " differs by "
                         + diff);
             }
             AbsorbedMla drawn = (AbsorbedMla) ((LatentAttentionLayer<?>) drawnAbsorbed.blocks().get(0).attention()).module();
@@ -229,7 +221,7 @@ class LatentDecoderTest {
                 Tensor alone = model.forward(new int[][] {sequences[b]});                     // [1, len_b, V]
                 Tensor valid = padded.narrow(0, b, 1).narrow(1, 0, length);                    // [1, len_b, V]
                 double diff = valid.maxAbsDiff(alone);
-                assertTrue(diff <= PADDING_TOLERANCE, "row " + b + " of lengths " + lengthsOf(sequences) + " differs by "
+                assertTrue(diff <= Tolerances.PADDING, "row " + b + " of lengths " + lengthsOf(sequences) + " differs by "
                         + diff);
             }
         }));
@@ -252,7 +244,7 @@ class LatentDecoderTest {
 
     /**
      * The trace of one forward shows each latent cache with the widths of its configuration, and
-     * those stages hold exactly the values per token the catalogue's formulas give (MATH.md,
+     * those stages hold exactly the values per token the catalogue's formulas give (docs/MATH.md,
      * "KV cache"): naive MLA H·(D_nope + P) + H·Dv, absorbed MLA C + P, MFA 2·C, MFA-KR C.
      */
     @Test

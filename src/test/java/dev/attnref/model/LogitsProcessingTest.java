@@ -36,7 +36,7 @@ class LogitsProcessingTest {
     @Test
     void temperatureDividesTheLogits() {
         // Seed 001's example: 12.5 / 0.1 = 125 (sharper); 12.5 / 1.5 = 8.333… (flatter).
-        assertArrayEquals(new double[] {125, 25}, LogitsProcessing.temperature(new double[] {12.5, 2.5}, 0.1), 1e-12);
+        assertArrayEquals(new double[] {125, 25}, LogitsProcessing.temperature(new double[] {12.5, 2.5}, 0.1), Tolerances.DIVIDED_LOGITS);
         assertArrayEquals(new double[] {12.5 / 1.5, 2.5 / 1.5}, LogitsProcessing.temperature(new double[] {12.5, 2.5}, 1.5),
                 0);
     }
@@ -59,9 +59,9 @@ class LogitsProcessingTest {
         for (double temperature : new double[] {2, 1, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01, 0.001}) {
             double[] p = LogitsProcessing.softmax(LogitsProcessing.temperature(logits, temperature));
             assertEquals(best, Sampling.greedy(p), "argmax moved at T = " + temperature);
-            assertTrue(p[best] >= previous - 1e-15, "p_max fell at T = " + temperature);
+            assertTrue(p[best] >= previous - Tolerances.PROBABILITY, "p_max fell at T = " + temperature);
             double bound = 1 - (vocab - 1) * Math.exp(-gap / temperature);
-            assertTrue(p[best] >= bound - 1e-15, "T = " + temperature + ": p_max " + p[best] + " < bound " + bound);
+            assertTrue(p[best] >= bound - Tolerances.PROBABILITY, "T = " + temperature + ": p_max " + p[best] + " < bound " + bound);
             previous = p[best];
         }
     }
@@ -245,8 +245,7 @@ class LogitsProcessingTest {
                     + " probability " + q[v]);
             sum += q[v];
         }
-        // V roundings of at most 2⁻⁵³ relative each in the normalisation.
-        assertEquals(1.0, sum, vocab * 1.2e-16, config.toString());
+        assertEquals(1.0, sum, vocab * Tolerances.SUM_PER_TOKEN, config.toString());
     }
 
     @Test

@@ -20,7 +20,7 @@ import java.util.List;
  *   o_h = Σ_s p[s]·v_{g(h), s};   out = W_O·[o_0; …; o_{H−1}]
  * </pre>
  */
-final class LoopAttention implements AttentionLayer {
+final class LoopAttention implements AttentionLayer<LoopAttention.Cache> {
     private final int numHeads;
     private final int numKvHeads;
     private final int headDim;
@@ -32,24 +32,13 @@ final class LoopAttention implements AttentionLayer {
     private final RopePairing pairing;
     private final double theta;
 
-    private final class Cache implements AttentionCache {
-        final int batchSize;
+    static final class Cache {
         // keys.get(s)[b][g][d], values likewise: one entry per cached position.
         final List<double[][][]> keys = new ArrayList<>();
         final List<double[][][]> values = new ArrayList<>();
 
-        Cache(int batchSize) {
-            this.batchSize = batchSize;
-        }
-
-        @Override
-        public int length() {
+        int length() {
             return keys.size();
-        }
-
-        @Override
-        public int batchSize() {
-            return batchSize;
         }
     }
 
@@ -101,8 +90,8 @@ final class LoopAttention implements AttentionLayer {
     }
 
     @Override
-    public AttentionCache newCache(int batchSize) {
-        return new Cache(batchSize);
+    public Cache newCache(int batchSize) {
+        return new Cache();
     }
 
     // Rows [first, first + D) of W times x.
@@ -134,8 +123,7 @@ final class LoopAttention implements AttentionLayer {
     }
 
     @Override
-    public Tensor forward(Tensor input, AttentionCache cache, ShapeTrace trace) {
-        Cache own = (Cache) cache;
+    public Tensor forward(Tensor input, Cache own, ShapeTrace trace) {
         int batch = input.size(0);
         int length = input.size(1);
         int start = own.length();

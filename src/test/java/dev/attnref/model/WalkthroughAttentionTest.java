@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.attnref.attention.KvCache;
 import dev.attnref.core.Linear;
 import dev.attnref.core.Rope;
 import dev.attnref.core.RopePairing;
@@ -20,8 +21,6 @@ import org.junit.jupiter.api.Test;
  * RoPE, fed in one call or in chunks through the cache.
  */
 class WalkthroughAttentionTest {
-    // Both sides sum O(M·D·S) products of O(1) values in different orders.
-    private static final double TOLERANCE = 1e-12;
 
     /** Law: walkthrough(x) = loop(x) for every chunking of x through the two caches. */
     static void walkthroughMatchesLoops(int batch, int length, int numHeads, int numKvHeads, int headDim,
@@ -30,15 +29,15 @@ class WalkthroughAttentionTest {
         WalkthroughAttention walkthrough = WalkthroughAttention.random(modelWidth, numHeads, numKvHeads, headDim, rope, random);
         LoopAttention loops = LoopAttention.sameWeightsAs(walkthrough);
         Tensor x = Tensor.randn(random, 1.0, batch, length, modelWidth);
-        AttentionCache walkCache = walkthrough.newCache(batch);
-        AttentionCache loopCache = loops.newCache(batch);
+        KvCache walkCache = walkthrough.newCache(batch);
+        LoopAttention.Cache loopCache = loops.newCache(batch);
         int done = 0;
         while (done < length) {
             int chunk = random.intBetween(1, length - done);
             Tensor part = x.narrow(1, done, chunk);
             Tensor actual = walkthrough.forward(part, walkCache, ShapeTrace.off());
             Tensor expected = loops.forward(part, loopCache, ShapeTrace.off());
-            assertTrue(actual.maxAbsDiff(expected) <= TOLERANCE, "positions " + done + "…" + (done + chunk - 1)
+            assertTrue(actual.maxAbsDiff(expected) <= Tolerances.ATTENTION, "positions " + done + "…" + (done + chunk - 1)
                     + ": max diff " + actual.maxAbsDiff(expected));
             done += chunk;
             assertEquals(done, walkCache.length());
@@ -85,10 +84,10 @@ class WalkthroughAttentionTest {
         Tensor out = a.forward(x, a.newCache(1), ShapeTrace.off());
         // One position: the output of head h is v_{g(h)} = W_V[g]·x.
         Tensor v = base.valueProj().forward(x);   // [1, 1, 2]
-        assertEquals(v.get(0, 0, 0), out.get(0, 0, 0), 1e-15);
-        assertEquals(v.get(0, 0, 0), out.get(0, 0, 1), 1e-15);
-        assertEquals(v.get(0, 0, 1), out.get(0, 0, 2), 1e-15);
-        assertEquals(v.get(0, 0, 1), out.get(0, 0, 3), 1e-15);
+        assertEquals(v.get(0, 0, 0), out.get(0, 0, 0), Tolerances.HAND_COMPUTED);
+        assertEquals(v.get(0, 0, 0), out.get(0, 0, 1), Tolerances.HAND_COMPUTED);
+        assertEquals(v.get(0, 0, 1), out.get(0, 0, 2), Tolerances.HAND_COMPUTED);
+        assertEquals(v.get(0, 0, 1), out.get(0, 0, 3), Tolerances.HAND_COMPUTED);
     }
 
     @Test
@@ -103,12 +102,14 @@ class WalkthroughAttentionTest {
     }
 
     @Test
-    void aForeignOrMismatchedCacheIsRejected() {
+    void aMismatchedCacheIsRejected() {
         SeededRandom random = new SeededRandom(29);
         WalkthroughAttention a = WalkthroughAttention.random(4, 2, 1, 2, null, random);
-        WalkthroughAttention b = WalkthroughAttention.random(4, 2, 1, 2, null, random);
         Tensor x = Tensor.zeros(2, 1, 4);
-        assertThrows(IllegalArgumentException.class, () -> a.forward(x, b.newCache(2), ShapeTrace.off()));
+        IllegalArgumentException shape = assertThrows(IllegalArgumentException.class,
+                () -> a.forward(x, new KvCache(2, 2, 2, 2), ShapeTrace.off()));
+        assertEquals("cache holds G = 2 heads of D = 2, Dv = 2; WalkthroughAttention needs G = 1, D = 2, Dv = 2",
+                shape.getMessage());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> a.forward(x, a.newCache(3), ShapeTrace.off()));
         assertTrue(e.getMessage().contains("3 sequences") && e.getMessage().contains("batch 2"), e.getMessage());

@@ -5,7 +5,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 
 /**
- * Sizes of one attention try (axis letters of MATH.md). {@code kvLen} counts every key, cached
+ * Sizes of one attention try (axis letters of {@code core/package-info}). {@code kvLen} counts every key, cached
  * ones included; {@link #pastLen()} = S − T for shapes of kind {@link Kind#WITH_PAST}.
  *
  * @param batch      B ≥ 1

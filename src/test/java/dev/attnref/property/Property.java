@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
 
 /**
  * A seeded property: a shape generator, a {@link Law}, a number of tries, and optional coverage
- * requirements (DECISIONS.md D1).
+ * requirements, in the spirit of jqwik (which this project does not use; the README says why).
  *
  * <h2>Seeds</h2>
  * The base seed is {@code -Dattnref.seed=N} when given, else the {@link String#hashCode()} of the

@@ -1,5 +1,5 @@
 /**
- * attnref's own seeded property harness on JUnit 5 (DECISIONS.md D1: no jqwik).
+ * attnref's own seeded property harness on JUnit 5 (not jqwik: the README says why).
  *
  * <p>A property is a generator of small <em>shapes</em> (not raw arrays), a {@link
  * dev.attnref.property.Law} that draws its data from a seeded stream, and a number of tries:

@@ -6,7 +6,7 @@ import dev.attnref.core.MaskConvention;
 
 /**
  * What hides a key from a query, and the logit scale, for one {@link FastAttention} call
- * (MATH.md, "Masks"). A key is visible to query {@code t} of batch row {@code b} iff all hold:
+ * (docs/MATH.md, "Masks"). A key is visible to query {@code t} of batch row {@code b} iff all hold:
  * <ul>
  *   <li>causal: {@code s ≤ queryStart + t} (positions are absolute; {@link CausalAlignment#BOTTOM_RIGHT}
  *       is {@code queryStart = S − T}, {@link CausalAlignment#TOP_LEFT} is 0, a cache of length P is P);</li>
@@ -25,42 +25,42 @@ import dev.attnref.core.MaskConvention;
  *       (1 broadcasts); −∞ hides; read only</td></tr>
  * </table>
  */
-public record AttentionOptions(float scale, boolean causal, int queryStart, int[] keyLengths,
+public record FastAttentionOptions(float scale, boolean causal, int queryStart, int[] keyLengths,
         float[] additiveMask, int maskBatch, int maskHeads) {
 
     /** No mask, default scale. */
-    public static AttentionOptions none() {
-        return new AttentionOptions(Float.NaN, false, 0, null, null, 1, 1);
+    public static FastAttentionOptions none() {
+        return new FastAttentionOptions(Float.NaN, false, 0, null, null, 1, 1);
     }
 
     /** Causal with the given alignment of T queries over S keys. */
-    public static AttentionOptions causal(CausalAlignment alignment, AttentionDims dims) {
-        return new AttentionOptions(Float.NaN, true, alignment.queryStart(dims.qLen(), dims.kvLen()), null, null, 1, 1);
+    public static FastAttentionOptions causal(CausalAlignment alignment, AttentionDims dims) {
+        return new FastAttentionOptions(Float.NaN, true, alignment.queryStart(dims.qLen(), dims.kvLen()), null, null, 1, 1);
     }
 
     /** Causal with query 0 at absolute position {@code queryStart} (ONNX with a past of that length). */
-    public static AttentionOptions causalFrom(int queryStart) {
-        return new AttentionOptions(Float.NaN, true, queryStart, null, null, 1, 1);
+    public static FastAttentionOptions causalFrom(int queryStart) {
+        return new FastAttentionOptions(Float.NaN, true, queryStart, null, null, 1, 1);
     }
 
-    public AttentionOptions withScale(float newScale) {
-        return new AttentionOptions(newScale, causal, queryStart, keyLengths, additiveMask, maskBatch, maskHeads);
+    public FastAttentionOptions withScale(float newScale) {
+        return new FastAttentionOptions(newScale, causal, queryStart, keyLengths, additiveMask, maskBatch, maskHeads);
     }
 
-    public AttentionOptions withKeyLengths(int[] lengths) {
-        return new AttentionOptions(scale, causal, queryStart, lengths, additiveMask, maskBatch, maskHeads);
+    public FastAttentionOptions withKeyLengths(int[] lengths) {
+        return new FastAttentionOptions(scale, causal, queryStart, lengths, additiveMask, maskBatch, maskHeads);
     }
 
     /** An additive mask {@code [maskBatch, maskHeads, T, S]}, added after scaling. */
-    public AttentionOptions withAdditiveMask(float[] mask, int batchExtent, int headExtent) {
-        return new AttentionOptions(scale, causal, queryStart, keyLengths, mask, batchExtent, headExtent);
+    public FastAttentionOptions withAdditiveMask(float[] mask, int batchExtent, int headExtent) {
+        return new FastAttentionOptions(scale, causal, queryStart, keyLengths, mask, batchExtent, headExtent);
     }
 
     /**
      * A boolean mask {@code [maskBatch, maskHeads, T, S]} read under {@code convention}, turned once
      * into an additive 0 / −∞ mask (a new array).
      */
-    public AttentionOptions withBooleanMask(boolean[] mask, MaskConvention convention, int batchExtent, int headExtent) {
+    public FastAttentionOptions withBooleanMask(boolean[] mask, MaskConvention convention, int batchExtent, int headExtent) {
         Checks.notNull("mask", mask);
         Checks.notNull("convention", convention);
         float[] additive = new float[mask.length];
