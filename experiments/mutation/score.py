@@ -4,9 +4,9 @@
 Reads target/pit-reports/mutations.xml (or the path given) and writes one row per mutated package and
 a `total` row: mutants, killed (KILLED or TIMED_OUT, as PIT counts them), survived, no_coverage, other
 (MEMORY_ERROR, RUN_ERROR, NON_VIABLE), score = killed / mutants in percent; then the stamp columns
-commit (`-dirty` when src/ or pom.xml had uncommitted changes) and date (UTC) of the run.
+commit (`-dirty` when src/ or pom.xml had uncommitted changes) and date (UTC, the report's time) of the run.
 
-    python3 experiments/mutation/score.py [mutations.xml] [--out score.csv]
+    python3 experiments/mutation/score.py [mutations.xml] [--out score.csv] [--commit C]
 """
 import argparse
 import collections
@@ -45,11 +45,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("report", nargs="?", default=ROOT / "target" / "pit-reports" / "mutations.xml", type=pathlib.Path)
     parser.add_argument("--out", default=ROOT / "experiments" / "mutation" / "score.csv", type=pathlib.Path)
+    parser.add_argument("--commit", help="the commit the report was made from (default: HEAD now)")
     args = parser.parse_args()
     if not args.report.is_file():
         sys.exit(f"score.py: {args.report} does not exist; run `mvn -Pmutation verify` first")
     counts = tally(args.report)
-    stamp = [commit(), datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%MZ")]
+    stamp = [args.commit or commit(), datetime.datetime.fromtimestamp(args.report.stat().st_mtime, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%MZ")]
     lines = ["package,mutants,killed,survived,no_coverage,other,score,commit,date"]
     for package in sorted(k for k in counts if k != "total") + ["total"]:
         c = counts[package]
