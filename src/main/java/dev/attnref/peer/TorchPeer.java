@@ -58,7 +58,9 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  *       setting, so peers with different counts must not run at the same time).</li>
  *   <li>Which SDPA backend runs (math or the CPU flash kernel) is PyTorch's choice: the JavaCPP API
  *       exposes no {@code _fused_sdp_choice} to read it, only the switches of
- *       {@code globalContext().setSDPUseFlash / setSDPUseMath}.</li>
+ *       {@code globalContext().setSDPUseFlash / setSDPUseMath}. With them, float32 SDPA (H = G and
+ *       G &lt; H, causal, additive mask; T = S = 64, D = 32) gave bit for bit the flash-only output
+ *       and differed from math-only: by default the CPU flash kernel ran.</li>
  *   <li>Native memory: each call allocates its tensors in a {@link PointerScope} and frees them on return.</li>
  * </ul>
  *
