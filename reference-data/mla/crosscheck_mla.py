@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Independent float64 cross-check of attnref's MLA and MFA oracles, written from MATH.md.
+"""Independent float64 cross-check of attnref's MLA and MFA oracles, written from docs/MATH.md.
 
 Computes, with PyTorch tensor operations in float64 (not a translation of the Java loops):
 
@@ -59,7 +59,7 @@ Outputs (``crosscheck_outputs.json``)
     All arrays flat, row-major. Numbers are written with Python's repr (shortest round-trip).
 
 --check recomputes every case, fails if any value differs from the committed file by more than
-1e-12 · max(1, |committed|), and fails if absorbed and naive MLA differ by more than that (MATH.md:
+1e-12 · max(1, |committed|), and fails if absorbed and naive MLA differ by more than that (docs/MATH.md:
 they agree to ~1e-16 relative in float64).
 """
 

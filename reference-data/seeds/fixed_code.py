@@ -3,7 +3,7 @@
 not tagged is the published code (published_code.py), unchanged.
 
 Conventions the fixes share: masked logits are −∞; a query row with no visible key yields an
-all-zero attention row (MATH.md, "a row with no visible key → all zeros"), not NaN and not a
+all-zero attention row (docs/MATH.md, "a row with no visible key → all zeros"), not NaN and not a
 uniform row."""
 
 S000_MHA = r'''import math

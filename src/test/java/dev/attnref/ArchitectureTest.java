@@ -16,7 +16,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The package rules of ARCHITECTURE.md, read from the import lines of {@code src/main/java}: each
+ * The package rules (README.md, "Layout"; this test is their exact statement), read from the import lines of {@code src/main/java}: each
  * role may import only the project packages listed here. A violation names the file, the import
  * and the rule.
  */
@@ -52,7 +52,7 @@ class ArchitectureTest {
                 }
                 Set<String> allowed = ALLOWED.get(pkg);
                 if (allowed == null) {
-                    violations.add(file + ": package dev.attnref." + pkg + " is not a role named in ARCHITECTURE.md");
+                    violations.add(file + ": package dev.attnref." + pkg + " is not a role named in README.md (\"Layout\")");
                     continue;
                 }
                 for (String line : Files.readAllLines(file)) {
@@ -64,7 +64,7 @@ class ArchitectureTest {
             }
         }
         assertTrue(filesRead > 0, "no sources found under " + MAIN.toAbsolutePath());
-        assertEquals(List.of(), violations, "package rules of ARCHITECTURE.md broken");
+        assertEquals(List.of(), violations, "package rules broken");
     }
 
     @Test

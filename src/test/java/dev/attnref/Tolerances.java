@@ -73,7 +73,7 @@ public final class Tolerances {
      * Two float64 computations of the same quantity that sum in different orders or associate
      * matrix products differently (absorbed vs naive MLA, module vs loop oracle, chunked vs full).
      * Compared normwise relative ({@code LatentCompare}). The test sizes keep every sum to a few
-     * dozen O(1) terms, so they differ by a few ulps, ~1e-15; MATH.md asks for 1e-12 relative,
+     * dozen O(1) terms, so they differ by a few ulps, ~1e-15; docs/MATH.md asks for 1e-12 relative,
      * which still fails any wrong scale, layout, pairing or position by many orders of magnitude
      * (those move values by 1e-3 or more).
      */

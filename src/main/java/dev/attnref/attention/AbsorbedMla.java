@@ -14,7 +14,7 @@ import dev.attnref.core.Tensor;
  * {@code inference/model.py} does with {@code attn_impl = "absorb"}: attention runs in latent space
  * against the cached {@code c_kv} and the one rotated {@code k_R}, so no per-head key or value is
  * ever formed or cached, and no weight product is stored. Same weights ({@link MlaWeights}), same
- * scale and same results as {@link NaiveMla}, up to float64 rounding (MATH.md: ~1e-16 relative).
+ * scale and same results as {@link NaiveMla}, up to float64 rounding (docs/MATH.md: ~1e-16 relative).
  * {@link PrecomputedAbsorbedMla} is the same attention with the weight products formed once.
  *
  * <h2>Steps (per call over T new tokens, S₀ cached)</h2>
@@ -27,7 +27,7 @@ import dev.attnref.core.Tensor;
  *   ô_i[t]         = Σ_s p_i[t,s] c_kv[s]           the value side re-associated [B, H, T, C]
  *   out            = W_O [W_UV,1 ô_1; …; W_UV,H ô_H]                            [B, T, M]
  * </pre>
- * Both re-associations rest on identities exact in real arithmetic (MATH.md, "Absorption"):
+ * Both re-associations rest on identities exact in real arithmetic (docs/MATH.md, "Absorption"):
  * {@code q_C,i·(W_UK,i c_kv) = (W_UK,iᵀ q_C,i)·c_kv} and {@code Σ_s p_s W_UV,i c_kv,s = W_UV,i Σ_s p_s c_kv,s}.
  *
  * <table>

@@ -21,7 +21,7 @@ import dev.attnref.core.Tensor;
  *   <tr><td>start position</td><td></td><td>absolute position of the first new token (RoPE) when no cache is given; ≥ 0; default 0; with a cache it must equal the cache length</td></tr>
  * </table>
  * Masks broadcast NumPy-style from the right: a rank-2 mask is {@code [T, S]}, rank 3 is
- * {@code [H, T, S]} (not {@code [B, T, S]}), as MATH.md ("Masks") says.
+ * {@code [H, T, S]} (not {@code [B, T, S]}), as docs/MATH.md ("Masks") says.
  */
 public final class AttentionOptions {
     private static final AttentionOptions NONE = new Builder().build();

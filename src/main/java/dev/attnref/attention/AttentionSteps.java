@@ -132,7 +132,7 @@ final class AttentionSteps {
     }
 
     /**
-     * From scaled scores to logits, in MATH.md's order:
+     * From scaled scores to logits, in docs/MATH.md's order:
      * <pre>
      *   logit = c·tanh(score / c)       when softcap c &gt; 0
      *   logit = logit + bias            additive mask

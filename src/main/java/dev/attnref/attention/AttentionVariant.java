@@ -1,7 +1,7 @@
 package dev.attnref.attention;
 
 /**
- * The attention families of MATH.md, with the short id used in tables, CLI output and charts.
+ * The attention families of docs/MATH.md, with the short id used in tables, CLI output and charts.
  *
  * <table>
  *   <caption>KV values cached per token per layer</caption>

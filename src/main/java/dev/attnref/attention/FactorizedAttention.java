@@ -12,7 +12,7 @@ import dev.attnref.core.SeededRandom;
 import dev.attnref.core.Tensor;
 
 /**
- * What {@link Mfa} and {@link MfaKeyReuse} share (MATH.md, "MFA and MFA-KR"): the factorized query
+ * What {@link Mfa} and {@link MfaKeyReuse} share (docs/MATH.md, "MFA and MFA-KR"): the factorized query
  * path {@code q_i = RoPE(Q_c,i · RMSNorm(S_Q x) ⊙ w_q)}, the shared key projection S_K, the output
  * projection W_O, and the two steps around the values: H query heads of width C attending causally
  * over one shared key head, and merging the heads through an output projection. How the value is

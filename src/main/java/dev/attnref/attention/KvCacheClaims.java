@@ -3,7 +3,7 @@ package dev.attnref.attention;
 import java.util.List;
 
 /**
- * The KV-cache claims of MATH.md ("Headline claims and what they measure"), each rebuilt from
+ * The KV-cache claims of docs/MATH.md ("Headline claims and what they measure"), each rebuilt from
  * {@link ModelCatalogue} entries or from the shapes the claim names. Checked by
  * {@code KvCacheClaimsTest}, which works every ratio out by hand.
  */
@@ -50,13 +50,13 @@ public final class KvCacheClaims {
             "KV cache reduced by up to 93.7% (MFA-KR)",
             "Hu et al., \"Multi-matrix Factorization Attention\", arXiv:2412.19255, abstract",
             new ModelConfig("MFA-KR, C = M/8", 61, new MfaShape(7168, 64, 2048, 7168 / 8, true),
-                    "MATH.md: the claim's reading, C = M/8"),
+                    "docs/MATH.md: the claim's reading, C = M/8"),
             BITS_16,
             new ModelConfig("MHA, H·D = M", 61, GqaShape.of(7168, 56, 56, 128),
-                    "MATH.md: the claim's baseline, H·D = M"),
+                    "docs/MATH.md: the claim's baseline, H·D = M"),
             BITS_16);
 
-    /** Every claim, in the order of MATH.md. */
+    /** Every claim, in the order of docs/MATH.md. */
     public static List<KvCacheClaim> all() {
         return List.of(V2_VS_67B_ELEMENTS, V2_VS_67B_BYTES, V2_SMALL_MLA_VS_MHA, V2_LARGE_MLA_VS_MHA, MFA_KR_VS_MHA);
     }

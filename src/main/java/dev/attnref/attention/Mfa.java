@@ -9,7 +9,7 @@ import dev.attnref.core.SeededRandom;
 import dev.attnref.core.Tensor;
 
 /**
- * Multi-matrix factorization attention in Step-3's shape (MATH.md, "MFA and MFA-KR"): H query
+ * Multi-matrix factorization attention in Step-3's shape (docs/MATH.md, "MFA and MFA-KR"): H query
  * heads of width C from a low-rank, normalised query path, against one shared key/value head of
  * width C. It is MQA with a wide head and a factorized query projection.
  *

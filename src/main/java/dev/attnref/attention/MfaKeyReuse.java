@@ -9,7 +9,7 @@ import dev.attnref.core.SeededRandom;
 import dev.attnref.core.Tensor;
 
 /**
- * MFA with key reuse (MFA-KR, MATH.md "MFA and MFA-KR"): the value is derived from the shared key
+ * MFA with key reuse (MFA-KR, docs/MATH.md "MFA and MFA-KR"): the value is derived from the shared key
  * before RoPE, {@code v = (I + diag(α) N) k̄}, so only {@code k̄} is cached (C values per token per
  * layer). Because that map is linear and the same for every head, it is folded into the output
  * projection: the weighted sum runs over the cached {@code k̄} directly.
@@ -40,7 +40,7 @@ import dev.attnref.core.Tensor;
  * <p>Conventions: causal, positions absolute ({@link SelfAttention}); scale 1/√C. How the paper
  * combines key reuse with RoPE is not public in a form we could read: this module caches the
  * pre-RoPE {@code k̄}, rotates it when forming logits, and takes values from the unrotated
- * {@code k̄} (MATH.md says so).
+ * {@code k̄} (docs/MATH.md says so).
  *
  * <p>Source: Hu et al., "Multi-matrix Factorization Attention", arXiv:2412.19255 (MFA-Key-Reuse).
  *

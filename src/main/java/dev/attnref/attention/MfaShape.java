@@ -3,7 +3,7 @@ package dev.attnref.attention;
 import dev.attnref.core.Checks;
 
 /**
- * Attention shape of StepFun's multi-matrix factorization attention (MATH.md, "MFA and MFA-KR"):
+ * Attention shape of StepFun's multi-matrix factorization attention (docs/MATH.md, "MFA and MFA-KR"):
  * H query heads of width C against one shared key/value head of width C, with a low-rank query path.
  *
  * <table>

@@ -3,7 +3,7 @@ package dev.attnref.attention;
 import dev.attnref.core.Checks;
 
 /**
- * Attention shape of DeepSeek's multi-head latent attention (MATH.md, "MLA"), in the names of the
+ * Attention shape of DeepSeek's multi-head latent attention (docs/MATH.md, "MLA"), in the names of the
  * models' {@code config.json}.
  *
  * <table>

@@ -10,7 +10,7 @@ import dev.attnref.core.SeededRandom;
 import dev.attnref.core.Tensor;
 
 /**
- * One set of multi-head latent attention weights (MATH.md, "MLA"), data only, shared by the three
+ * One set of multi-head latent attention weights (docs/MATH.md, "MLA"), data only, shared by the three
  * forms that compute with it: {@link NaiveMla} (forms every head's key and value),
  * {@link AbsorbedMla} (attends in latent space, re-associating at run time) and
  * {@link PrecomputedAbsorbedMla} (attends in latent space through precomputed weight products).

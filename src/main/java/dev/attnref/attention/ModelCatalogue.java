@@ -4,15 +4,17 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * Attention configurations of real models (MATH.md, "Real configurations"), as data with sources.
+ * Attention configurations of real models (docs/MATH.md, "Real configurations"), as data with sources.
  * The {@code config.json} key names are quoted so each number can be traced to the file it was
  * read from; papers are cited by title and section. Nothing here is computed from a model file at
  * run time.
  *
  * <p>The two DeepSeek-V2 ablation entries are models of the paper's Appendix D.2, which publishes
  * only their KV element counts (110.6K and 860.2K per token). Their head split is this project's
- * reading and says so in {@link ModelConfig#source()}; their parameter counts are therefore not
- * published figures.
+ * reading, made only to reproduce those counts; it is not the models' shape. For the large one it is
+ * contradicted by the paper's Table 9 (25.0B activated parameters for MHA against 21.5B for MLA, while
+ * the inferred 56 heads of 128 give it fewer attention parameters per layer than DeepSeek-V2's MLA).
+ * {@link #kvCountOnly} marks them: only their KV counts may be reported, not parameters or FLOPs.
  *
  * <p>Checked by {@code ModelCatalogueTest} (every published per-layer parameter count and KV count,
  * worked by hand).
@@ -82,19 +84,29 @@ public final class ModelCatalogue {
             GqaShape.of(2048, 16, 16, 128),
             "DeepSeek-AI, \"DeepSeek-V2\", arXiv:2405.04434, Appendix D.2: KV cache 110.6K elements per token "
                     + "(its MLA twin: 15.6K, the DeepSeek-V2-Lite shape). Only the count is published; M 2048, "
-                    + "27 layers and 16 heads of 128 are read from the MLA twin, and reproduce 2·16·128·27 = 110,592");
+                    + "27 layers and 16 heads of 128 are read from the MLA twin, and reproduce 2·16·128·27 = 110,592 "
+                    + "(inferred, not published: KV count only)");
 
     public static final ModelConfig DEEPSEEK_V2_LARGE_MHA_ABLATION = new ModelConfig(
             "DeepSeek-V2 ablation: large MoE, MHA", 60,
             GqaShape.of(5120, 56, 56, 128),
             "DeepSeek-AI, \"DeepSeek-V2\", arXiv:2405.04434, Appendix D.2: KV cache 860.2K elements per token "
                     + "(its MLA twin: 34.6K, the DeepSeek-V2 shape). Only the count is published, which fixes "
-                    + "H·D·L = 430,080; L 60 and M 5120 of the MLA twin and D 128 leave H 56 (inferred, not published)");
+                    + "H·D·L = 430,080; L 60 and M 5120 of the MLA twin and D 128 leave H 56 (inferred, not published, "
+                    + "and at odds with Table 9's 25.0B vs 21.5B activated parameters: KV count only)");
 
     /** Every entry, published models first, in a fixed order. */
     public static List<ModelConfig> all() {
         return List.of(LLAMA_2_7B, LLAMA_2_70B, LLAMA_3_8B, MISTRAL_7B, FALCON_7B, DEEPSEEK_67B, DEEPSEEK_V2,
                 DEEPSEEK_V2_LITE, DEEPSEEK_V3, STEP_3, DEEPSEEK_V2_SMALL_MHA_ABLATION, DEEPSEEK_V2_LARGE_MHA_ABLATION);
+    }
+
+    /**
+     * True for the entries whose shape was inferred only to reproduce a published KV count (the DeepSeek-V2
+     * ablation MHA models): their parameter and FLOP counts are not that model's and must not be reported.
+     */
+    public static boolean kvCountOnly(ModelConfig model) {
+        return model == DEEPSEEK_V2_SMALL_MHA_ABLATION || model == DEEPSEEK_V2_LARGE_MHA_ABLATION;
     }
 
     /** The entry with this exact name; an unknown name lists the known ones. */

@@ -43,7 +43,7 @@ import dev.attnref.core.Tensor;
  *
  * <h2>Source</h2>
  * Shazeer, "Fast Transformer Decoding: One Write-Head is All You Need" (2019); Falcon-7B uses it
- * (MATH.md catalogue). Differs from source: float64; RoPE, softcap, Dv ≠ D and biases are options.
+ * (docs/MATH.md catalogue). Differs from source: float64; RoPE, softcap, Dv ≠ D and biases are options.
  *
  * <p>Checked by {@code MultiQueryAttentionTest} (hand-computed cases, bad input),
  * {@code GqaLawsTest} (GQA with G = 1 equals this), {@code OracleAgreementLawsTest} and the other

@@ -3,7 +3,7 @@ package dev.attnref.attention;
 /**
  * Which of the four projections of an attention block carry a bias ({@code nn.Linear(…, bias=…)}
  * per projection). Seed 000's labml MHA builds its value projection with a bias whatever its flag
- * says (SEED_BUGS.md, S000-MHA-VBIAS); here each flag is honoured and
+ * says (bug catalogue, S000-MHA-VBIAS); here each flag is honoured and
  * {@link AttentionWeights} rejects weights that disagree with it.
  *
  * @param query  W_Q has a bias {@code [H·D]}

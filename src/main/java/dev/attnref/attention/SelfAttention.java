@@ -25,7 +25,7 @@ import dev.attnref.core.Tensor;
  *       {@code S₀ + T} keys). RoPE uses these positions.</li>
  *   <li>A fresh cache makes the call an ordinary prefill; {@code T = 1} on a filled cache is one
  *       decode step; anything between is chunked prefill.</li>
- *   <li>Law (MATH.md, "KV cache"): one call over T tokens equals any split of them into
+ *   <li>Law (docs/MATH.md, "KV cache"): one call over T tokens equals any split of them into
  *       consecutive calls on the same cache. Checked by {@code AttentionLawsTest} and {@code CachedAttentionLawTest}.</li>
  * </ul>
  *

@@ -38,12 +38,12 @@ import java.util.Arrays;
  * </table>
  *
  * <h2>Conventions</h2>
- * As the seed: no mask and no RoPE (bidirectional and position-free, SEED_BUGS S000-MLA-NOMASK);
+ * As the seed: no mask and no RoPE (bidirectional and position-free, bug catalogue S000-MLA-NOMASK);
  * the canonical {@link NaiveMla} / {@link AbsorbedMla} have both. The absorbed form caches only
  * c_kv (C values per token) and forms v from it, as the seed does.
  *
  * <h2>Source and what differs from it</h2>
- * Seed 000 §4.1 ({@code shared/seeds/000_fadc730364d408d5.txt}). Fixes, as SEED_BUGS records:
+ * Seed 000 §4.1 ({@code shared/seeds/000_fadc730364d408d5.txt}). Fixes, as the bug catalogue records:
  * S000-MLA-SCALE (the seed divides by √C; both forms here divide by √D, the head width the naive
  * form uses) and S000-MLA-FREE-WQK (the seed's W_qk is a free {@code Linear} with bias, so its
  * per-head rank is not bounded by D; here it is the product of bias-free factors, rank ≤ D).

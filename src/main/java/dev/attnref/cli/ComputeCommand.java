@@ -68,6 +68,10 @@ public final class ComputeCommand implements Callable<Integer> {
                 written++;
             } catch (IllegalArgumentException e) {
                 refuse(err, e.getMessage());
+            } catch (OutOfMemoryError e) {
+                // The size estimate (GoldenVariant.Prepared) should refuse first; this keeps a miss to one line.
+                refuse(err, manifest + ": ran out of memory (this JVM may use "
+                        + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB; java -Xmx raises it)");
             }
         }
         if (folder) {

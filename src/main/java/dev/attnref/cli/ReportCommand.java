@@ -16,20 +16,24 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code attnref report [--quick] [--out FILE]}: regenerates REPORT.md from the committed experiment
- * results (seconds); with {@code --quick} it first reruns every experiment's quick block and builds the
- * report from those results. Presentation only; the work is in {@link ReportBuilder}.
+ * results (seconds). {@code --quick} is a smoke test: it reruns every experiment's quick block into
+ * {@code target/quick/experiments/} and writes {@code target/quick/REPORT.md} from those results, so no
+ * committed file changes. Presentation only; the work is in {@link ReportBuilder}.
  */
 @Command(name = "report", mixinStandardHelpOptions = true,
-        description = "Regenerate REPORT.md from committed results; --quick reruns the quick experiments first.")
+        description = "Regenerate REPORT.md from committed results; --quick is a smoke test that reruns the quick "
+                + "experiments and writes everything under target/quick/.")
 public final class ReportCommand implements Callable<Integer> {
 
     @CommandLine.Spec
     CommandSpec spec;
 
-    @Option(names = "--quick", description = "Rerun every experiment's quick block first and report its results.")
+    @Option(names = "--quick", description = "Smoke test: rerun every quick block into target/quick/ and write "
+            + "target/quick/REPORT.md (committed files untouched).")
     boolean quick;
 
-    @Option(names = "--out", paramLabel = "FILE", description = "Write here instead of REPORT.md at the repository root.")
+    @Option(names = "--out", paramLabel = "FILE", description = "Write here instead of REPORT.md at the repository root "
+            + "(target/quick/REPORT.md with --quick).")
     Path out;
 
     @Override
@@ -37,14 +41,16 @@ public final class ReportCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut();
         Path root = ExperimentRunner.root();
         long start = System.nanoTime();
+        Path quickBase = quick ? ReportBuilder.quickBase(root) : null;
         if (quick) {
             int threads = Runtime.getRuntime().availableProcessors();
             for (Experiment e : Experiments.all()) {
-                ExperimentRunner.run(e, root, Spec.Mode.QUICK, null, null, threads, stdout);
+                Path output = quickBase.resolve("experiments").resolve(e.folder());
+                ExperimentRunner.run(e, root, Spec.Mode.QUICK, null, output, threads, stdout);
             }
         }
-        Path file = out != null ? out : root.resolve("REPORT.md");
-        new ReportBuilder(root, quick).write(file);
+        Path file = out != null ? out : (quick ? quickBase : root).resolve("REPORT.md");
+        new ReportBuilder(root, quickBase).write(file);
         stdout.printf("wrote %s in %.1f s%n", file, (System.nanoTime() - start) / 1e9);
         stdout.flush();
         return 0;

@@ -1,7 +1,7 @@
 package dev.attnref.core;
 
 /**
- * How the {@code T} queries of a call are numbered against {@code S} keys (MATH.md, "Masks").
+ * How the {@code T} queries of a call are numbered against {@code S} keys (docs/MATH.md, "Masks").
  * Positions are absolute: key {@code j} is visible to query {@code i} iff {@code j ≤ i}.
  *
  * <ul>

@@ -2,7 +2,7 @@ package dev.attnref.core;
 
 /**
  * What a 1 in a boolean mask means. The seeds use both, so every API that takes a boolean mask
- * takes one of these and never guesses (MATH.md, "Masks").
+ * takes one of these and never guesses (docs/MATH.md, "Masks").
  */
 public enum MaskConvention {
     /** 1 = keep, 0 = hide: seeds 002 and 003 ({@code masked_fill(mask == 0, …)}), ONNX bool masks. */

@@ -5,7 +5,7 @@ import java.util.Arrays;
 /**
  * Mask builders. Boolean masks are 0/1 tensors in the "1 = keep" convention
  * ({@link MaskConvention#KEEP_WHERE_TRUE}) unless a method says otherwise; additive masks hold 0
- * where a key is visible and −∞ where it is hidden (MATH.md, "Masks"). Checked by {@code MasksTest}.
+ * where a key is visible and −∞ where it is hidden (docs/MATH.md, "Masks"). Checked by {@code MasksTest}.
  */
 public final class Masks {
     private Masks() {

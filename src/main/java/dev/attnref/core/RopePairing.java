@@ -1,7 +1,7 @@
 package dev.attnref.core;
 
 /**
- * Which dimensions of a rotary block rotate together (MATH.md, "Rotary position embedding").
+ * Which dimensions of a rotary block rotate together (docs/MATH.md, "Rotary position embedding").
  *
  * <ul>
  *   <li>{@link #INTERLEAVED}: pairs {@code (2i, 2i+1)}, as the RoFormer paper and DeepSeek's

@@ -4,7 +4,7 @@
  * {@link dev.attnref.core.SeededRandom} and argument {@link dev.attnref.core.Checks}. Imports
  * nothing else of the project.
  *
- * <h2>Axis legend (the whole project uses these letters; MATH.md)</h2>
+ * <h2>Axis legend (the whole project uses these letters; docs/MATH.md)</h2>
  * <pre>
  *   B  batch                    T  query positions          S  key/value positions (incl. cached)
  *   H  query heads              G  key/value heads          R = H / G  query heads per kv head

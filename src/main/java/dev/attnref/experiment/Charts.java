@@ -41,6 +41,10 @@ public final class Charts {
     private static final int BAR_HEIGHT = 720;
     private static final int BAR_WIDTH = 1300;
     private static final String SVG_CLASS = "de.erichseifert.vectorgraphics2d.svg.SVGProcessor";
+    /** Ten distinct colours for measured series with spreads (Tableau 10): XChart's default palette repeats after 6. */
+    private static final Color[] PALETTE = {new Color(0x4E79A7), new Color(0xF28E2B), new Color(0xE15759),
+        new Color(0x76B7B2), new Color(0x59A14F), new Color(0xEDC948), new Color(0xB07AA1), new Color(0xFF9DA7),
+        new Color(0x9C755F), new Color(0xBAB0AC)};
 
     private Charts() {
     }
@@ -84,9 +88,8 @@ public final class Charts {
         checkLengths(name, x, median);
         checkLengths(name, x, low);
         checkLengths(name, x, high);
-        Color[] palette = chart.getStyler().getSeriesColors();
-        int shown = (int) chart.getSeriesCollection().stream().filter(XYSeries::isShowInLegend).count();
-        Color color = palette[shown % palette.length];
+        int measured = (int) chart.getSeriesCollection().stream().filter(s -> s.getMarker() != SeriesMarkers.NONE).count();
+        Color color = PALETTE[measured % PALETTE.length];
         XYSeries line = chart.addSeries(name, x, median);
         line.setLineColor(color);
         line.setMarkerColor(color);

@@ -29,7 +29,7 @@ import java.util.concurrent.Future;
  *   <li>The FMA loop keeps {@value #ACCUMULATORS} independent accumulators, more than FMA latency ×
  *       FMA pipes on current cores (4 × 2 on this Zen 5; 8 measured about 10% below 12 here); the result is summed and returned so the JIT cannot drop it.</li>
  *   <li>The read buffer is allocated and written once before timing (first touch of a page is slow on
- *       virtual machines, PERFORMANCE.md), then summed {@code repeats} times; the best time counts.</li>
+ *       virtual machines), then summed {@code repeats} times; the best time counts.</li>
  *   <li>Each figure is the best of its repeats: peaks are upper envelopes.</li>
  *   <li>{@code vector = false} runs the same loops on scalars ({@link Math#fma}), for E04's Vector API on/off.</li>
  *   <li>With one thread the loop runs on the calling thread and is timed by that thread's CPU time

@@ -139,7 +139,7 @@ public final class HardwareSweepExperiment implements Experiment {
             List<String> names = rs.stream().map(r -> r.variant() + ", " + r.threads() + " thr").toList();
             java.awt.Color color = palette[jdk++ % palette.length];
             chart.addSeries(e.getKey() + " median", names, rs.stream().map(r -> (Number) r.value()).toList())
-                    .setMarkerColor(color);
+                    .setMarker(SeriesMarkers.CIRCLE).setMarkerColor(color);
             chart.addSeries(e.getKey() + " min", names, rs.stream().map(r -> (Number) r.min()).toList())
                     .setMarker(SeriesMarkers.TRIANGLE_UP).setMarkerColor(color);
             chart.addSeries(e.getKey() + " max", names, rs.stream().map(r -> (Number) r.max()).toList())

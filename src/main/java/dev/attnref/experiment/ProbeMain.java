@@ -29,9 +29,10 @@ import java.util.function.Consumer;
  *   <tr><td>ORACLE</td><td>decode_gqa</td><td>{@code OracleAttention} (float64 reference, allocates per call;
  *       1 thread only)</td></tr>
  * </table>
- * Each decode variant runs in a JVM of its own: run in one JVM, interleaved, the Vector API kernel was
- * sometimes 100–500× slower than alone (in 3 of 4 quick runs with the oracle beside it, on JDK 17 and 25),
- * although the JIT had gone quiet: a compiled state no user of one kernel set would see. Lines
+ * Each decode variant runs in a JVM of its own: run in one JVM, interleaved with the scalar twin and the
+ * oracle, the Vector API kernel was 100–700× slower than alone in 3 of 4 one-thread quick runs (JDK 17
+ * and 25: 2.5–14.7 ms against 0.02–0.03 ms) although the JIT had gone quiet: a compiled state no user of
+ * one kernel set would see. Lines
  * {@code log,…} report the warm-up. One-thread figures are timed by the calling thread's CPU time (the
  * work runs inline), two-thread figures by wall time: on shared cores only the former is immune to
  * other processes.

@@ -15,37 +15,47 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * E07 — the measured effect of each seed bug as published.
+ * E07 — the measured effect of each seed bug as published, each bug on its own.
  *
  * <ol>
- *   <li><b>In PyTorch</b> (the seeds' own code, run by {@code reference-data/seeds/run_seeds.py}): for every
- *       bug of the catalogue, each snippet case its {@code pythonEvidence} names is read from
- *       {@code seed_outputs.json}: the largest difference between the published and the fixed run's
- *       outputs, relative to the fixed output, or the exception the published code raises.</li>
- *   <li><b>Swept here</b> against the sequence length T, for the two wrong-result bugs that grow with T
- *       (computed on the float64 oracle, with the published line's arithmetic):
+ *   <li><b>Per bug</b> ({@code seed_bug_effects.csv}): each bug's own effect, with only that bug's line
+ *       differing, in the measure that fits it and its unit — attention mass on future keys, relative error,
+ *       NaN count, rank, the exception raised, lines printed. It comes from the line computed here on its own
+ *       (the −1e-9 mask, the transposed merge), from a PyTorch probe of that one operation, or from a PyTorch
+ *       case in which that bug is the only one of its snippet that acts (the {@code isolation} column says
+ *       which). Documentation bugs have no numeric effect and say so.</li>
+ *   <li><b>Per snippet</b> ({@code seed_snippet_effects.csv}): the seeds' own PyTorch cases
+ *       ({@code reference-data/seeds/run_seeds.py}), published against fixed code with every bug of the
+ *       snippet switched at once: the largest difference relative to the fixed output, or the exception.</li>
+ *   <li><b>Swept here</b> against the sequence length T ({@code seed_bug_sweep.csv}), on the float64 oracle
+ *       with the published line's arithmetic:
  *       <ul>
  *         <li>S000-MQA-MASK / S000-GQA-MASK: {@code scores += mask · (−1e-9)} with a causal
  *             "1 = hide" mask — the attention mass each query puts on future keys (0 when fixed).</li>
  *         <li>S000-MQA-TRANSPOSE / S000-GQA-TRANSPOSE: {@code output.transpose(−1, −2).contiguous().view(B, −1, H·D)}
  *             on {@code [B, H, T, D]} instead of {@code transpose(1, 2)} — the relative error of the merged
  *             heads (0 at T = 1, which is why single-token tests pass).</li>
+ *         <li>The Java mirror of seed 000's MQA ({@code Seed000MutiQueryAttention}, both bugs in it), as
+ *             published and fixed on the same weights: the relative output error, and how much earlier
+ *             positions' outputs move when only the last token changes (a causal model: 0).</li>
  *       </ul></li>
- *   <li><b>The Java mirror</b> of seed 000's MQA ({@code Seed000MutiQueryAttention}, line for line, both
- *       bugs in it), as published and fixed on the same weights, causal mask: the relative output error,
- *       and how much earlier positions' outputs move when only the last token changes (a causal model: 0).</li>
  * </ol>
  */
 public final class SeedBugExperiment implements Experiment {
     private static final long SEED = 0xE07L;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern CASE = Pattern.compile("snippets\\.(\\w+)\\.cases\\[(\\w+)\\]");
+    private static final Pattern CASE_ID = Pattern.compile("(\\w+)\\[(\\w+)\\]");
 
     @Override
     public String id() {
@@ -65,8 +75,10 @@ public final class SeedBugExperiment implements Experiment {
     @Override
     public void run(ExperimentContext context) {
         Spec spec = context.spec();
-        Results effects = Results.of("seed_bug_effects", "bug:s", "kind:s", "case:s", "measure:s", "value:s", "source:s");
-        fromPyTorch(context.root().resolve(spec.text("seedOutputs")), effects);
+        JsonNode seedOutputs = readJson(context.root().resolve(spec.text("seedOutputs")));
+        Results snippets = Results.of("seed_snippet_effects", "case:s", "run:s", "measure:s", "value:s", "bugs_in_case:s",
+                "source:s");
+        fromPyTorch(seedOutputs, snippets);
         List<Integer> lengths = spec.integers("lengths");
         Results sweep = Results.of("seed_bug_sweep", "bug:s", "length:i", "measure:s", "value:d");
         double[] xs = lengths.stream().mapToDouble(Integer::doubleValue).toArray();
@@ -93,15 +105,14 @@ public final class SeedBugExperiment implements Experiment {
             context.log("T=%d: future mass %.3f, transpose error %.3f; mirror: output error %.3f, future influence %.3g "
                     + "(fixed %.3g)", t, future[i], scrambled[i], mirror[0], mirror[1], mirror[2]);
         }
-        effects.add("S000-MQA-MASK", "wrong-result", "T = " + lengths.get(lengths.size() - 1), "max attention mass on future keys",
-                String.format(Locale.ROOT, "%.3f", future[xs.length - 1]), "float64 oracle, additive −1e-9 mask (this run)");
-        effects.add("S000-MQA-TRANSPOSE", "wrong-result", "T = " + lengths.get(lengths.size() - 1),
-                "relative error of merged heads", String.format(Locale.ROOT, "%.3f", scrambled[xs.length - 1]),
-                "Tensor transpose(−1, −2).view vs transpose(1, 2) (this run)");
+        int longest = lengths.get(lengths.size() - 1);
+        Results effects = BugEffects.of(seedOutputs, longest, future[xs.length - 1], scrambled[xs.length - 1],
+                futureMassWithTinyMask(longest, heads, headDim, 2));
         context.write(effects, "seed_bug_effects");
+        context.write(snippets, "seed_snippet_effects");
         context.write(sweep, "seed_bug_sweep");
         XYChart chart = Charts.lines("Seed 000 bugs as published vs sequence length (H = " + heads + ", D = " + headDim + ")",
-                "sequence length T", "fraction", true, false);
+                "sequence length T", "future mass (probability) or relative error ‖Δ‖/‖fixed‖", true, false);
         Charts.series(chart, "S000-MQA-MASK: max mass on future keys", xs, future);
         Charts.series(chart, "S000-MQA-TRANSPOSE: relative error of output", xs, scrambled);
         Charts.series(chart, "mirror, both bugs: relative output error vs fixed", xs, mirrorError);
@@ -160,65 +171,61 @@ public final class SeedBugExperiment implements Experiment {
         return change / scale;
     }
 
-    /** One row per (bug, PyTorch case): max |published − fixed| / max |fixed| per output, or the exception raised. */
-    static void fromPyTorch(Path seedOutputs, Results effects) {
-        JsonNode root;
+    static JsonNode readJson(Path file) {
         try {
-            root = JSON.readTree(Files.readString(seedOutputs));
+            return JSON.readTree(Files.readString(file));
         } catch (IOException e) {
-            throw new UncheckedIOException("reading " + seedOutputs, e);
+            throw new UncheckedIOException("reading " + file, e);
         }
+    }
+
+    /**
+     * One row per (PyTorch case, published run, output): max |published − fixed| / max |fixed|, or the exception
+     * raised, with every bug of the snippet switched at once; {@code bugs_in_case} lists the bugs whose evidence
+     * names the case.
+     */
+    static void fromPyTorch(JsonNode root, Results snippets) {
         String torch = "PyTorch " + root.path("torch_version").asText() + " (seed_outputs.json)";
+        Map<String, List<String>> bugsByCase = new LinkedHashMap<>();
         for (BugCatalogue.Bug bug : BugCatalogue.load().bugs()) {
             Matcher m = CASE.matcher(bug.pythonEvidence());
-            boolean any = false;
             while (m.find()) {
-                JsonNode caseNode = null;
-                for (JsonNode c : root.path("snippets").path(m.group(1)).path("cases")) {
-                    if (c.path("id").asText().equals(m.group(2))) {
-                        caseNode = c;
-                    }
-                }
-                if (caseNode == null) {
+                bugsByCase.computeIfAbsent(m.group(1) + "[" + m.group(2) + "]", k -> new ArrayList<>()).add(bug.id());
+            }
+        }
+        for (Map.Entry<String, List<String>> e : bugsByCase.entrySet()) {
+            Matcher m = CASE_ID.matcher(e.getKey());
+            if (!m.matches()) {
+                continue;
+            }
+            JsonNode caseNode = BugEffects.caseOf(root, m.group(1), m.group(2));
+            if (caseNode == null) {
+                continue;
+            }
+            String bugs = String.join(" ", e.getValue());
+            JsonNode fixed = caseNode.path("runs").path("fixed");
+            for (Iterator<String> names = caseNode.path("runs").fieldNames(); names.hasNext(); ) {
+                String run = names.next();
+                if (!run.startsWith("as_published")) {
                     continue;
                 }
-                any = true;
-                JsonNode fixed = caseNode.path("runs").path("fixed");
-                String caseId = m.group(1) + "[" + m.group(2) + "]";
-                for (java.util.Iterator<String> names = caseNode.path("runs").fieldNames(); names.hasNext(); ) {
-                    String run = names.next();
-                    if (!run.startsWith("as_published")) {
-                        continue;
-                    }
-                    JsonNode published = caseNode.path("runs").path(run);
-                    String what = run.equals("as_published") ? "" : " (run " + run + ")";
-                    if (published.has("exception")) {
-                        JsonNode ex = published.get("exception");
-                        effects.add(bug.id(), bug.kind().label(), caseId, "published code raises" + what,
-                                ex.path("class").asText() + ": " + shorten(ex.path("message").asText()), torch);
-                    } else if (published.has("outputs") && fixed.has("outputs")) {
-                        for (JsonNode out : published.get("outputs")) {
-                            for (JsonNode f : fixed.get("outputs")) {
-                                if (f.path("name").asText().equals(out.path("name").asText())) {
-                                    effects.add(bug.id(), bug.kind().label(), caseId, "max |published − fixed| / max |fixed| of "
-                                            + out.path("name").asText() + what,
-                                            relativeDifference(out.path("values"), f.path("values")), torch);
-                                }
-                            }
+                JsonNode published = caseNode.path("runs").path(run);
+                if (published.has("exception")) {
+                    snippets.add(e.getKey(), run, "published code raises", BugEffects.exception(published), bugs, torch);
+                } else if (published.has("outputs") && fixed.has("outputs")) {
+                    for (JsonNode out : published.get("outputs")) {
+                        JsonNode f = BugEffects.output(fixed, out.path("name").asText());
+                        if (f != null) {
+                            snippets.add(e.getKey(), run, "max |published − fixed| / max |fixed| of " + out.path("name").asText(),
+                                    relativeDifference(out.path("values"), f), bugs, torch);
                         }
-                    } else {
-                        effects.add(bug.id(), bug.kind().label(), caseId, "no comparable outputs" + what, "–", torch);
                     }
                 }
-            }
-            if (!any) {
-                effects.add(bug.id(), bug.kind().label(), "–", "evidence is a probe, not a case",
-                        shorten(bug.pythonEvidence()), torch);
             }
         }
     }
 
-    private static String relativeDifference(JsonNode a, JsonNode b) {
+    static String relativeDifference(JsonNode a, JsonNode b) {
         if (a.size() != b.size()) {
             return "shapes differ (" + a.size() + " vs " + b.size() + " values)";
         }
@@ -241,7 +248,7 @@ public final class SeedBugExperiment implements Experiment {
         return nan == 0 ? rel : rel + " (" + nan + " values NaN in one run only)";
     }
 
-    private static double value(JsonNode n) {
+    static double value(JsonNode n) {
         if (n.isNumber()) {
             return n.asDouble();
         }
@@ -253,7 +260,7 @@ public final class SeedBugExperiment implements Experiment {
         };
     }
 
-    private static String shorten(String s) {
+    static String shorten(String s) {
         return s.length() <= 120 ? s : s.substring(0, 119) + "…";
     }
 
@@ -262,17 +269,22 @@ public final class SeedBugExperiment implements Experiment {
      * largest mass any query puts on its future keys; the fixed line (−∞) gives 0.
      */
     static double futureMassWithTinyMask(int length, int heads, int headDim) {
+        return futureMassWithTinyMask(length, heads, headDim, 1);
+    }
+
+    /** The same with {@code kvHeads} key/value heads (1: seed 000's MQA; 2: its GQA). */
+    static double futureMassWithTinyMask(int length, int heads, int headDim, int kvHeads) {
         SeededRandom random = new SeededRandom(SEED + length);
         double[] q = random.gaussians(heads * length * headDim, 1);
-        double[] k = random.gaussians(length * headDim, 1);          // MQA: one key/value head
-        double[] v = random.gaussians(length * headDim, 1);
+        double[] k = random.gaussians(kvHeads * length * headDim, 1);
+        double[] v = random.gaussians(kvHeads * length * headDim, 1);
         double[] bias = new double[length * length];
         for (int t = 0; t < length; t++) {
             for (int s = t + 1; s < length; s++) {
                 bias[t * length + s] = 1 * -1e-9;                     // py: attention_scores += attention_mask * -1e-9
             }
         }
-        double[] p = OracleAttention.attend(AttentionProblem.builder().batch(1).numHeads(heads).numKvHeads(1)
+        double[] p = OracleAttention.attend(AttentionProblem.builder().batch(1).numHeads(heads).numKvHeads(kvHeads)
                 .qLen(length).newKvLen(length).headDim(headDim).valueHeadDim(headDim).query(q).key(k).value(v)
                 .additiveMask(bias, length, length).build()).probabilities();   // [1, H, T, S]
         double worst = 0;

@@ -3,7 +3,7 @@ package dev.attnref.fast;
 import dev.attnref.core.Checks;
 
 /**
- * Sizes of one scaled-dot-product attention call of the GQA family (MATH.md, axis legend):
+ * Sizes of one scaled-dot-product attention call of the GQA family (docs/MATH.md, axis legend):
  * {@code q [B, H, T, D]}, {@code k [B, G, S, D]}, {@code v [B, G, S, Dv]}, {@code out [B, H, T, Dv]},
  * all float32, row-major. Query head {@code h} reads key/value head {@code g(h) = ⌊h / R⌋},
  * {@code R = H / G}.

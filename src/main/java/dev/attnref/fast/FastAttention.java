@@ -6,7 +6,7 @@ import dev.attnref.core.RopePairing;
 /**
  * Float32 scaled-dot-product attention on the Vector API, multi-threaded: GQA-family prefill and
  * decode, absorbed-MLA decode and MFA / MFA-KR decode. It must match the float64 reference
- * (MATH.md, "Scaled dot-product attention, GQA family"; ARCHITECTURE.md, "Numerics") to a small
+ * (docs/MATH.md, "Scaled dot-product attention, GQA family"; "Numerics") to a small
  * multiple of a plain float32 loop's own error.
  *
  * <h2>Equation</h2>
@@ -119,7 +119,7 @@ public final class FastAttention implements AutoCloseable {
     }
 
     /**
-     * Absorbed-MLA decode over the latent cache (MATH.md, "MLA", absorption): one query token per
+     * Absorbed-MLA decode over the latent cache (docs/MATH.md, "MLA", absorption): one query token per
      * head, every cached token visible.
      * <pre>
      *   logit[b,h,s] = scale · (q_latent[b,h]·c_kv[b,s] + q_rope[b,h]·k_rope[b,s])
@@ -157,7 +157,7 @@ public final class FastAttention implements AutoCloseable {
     }
 
     /**
-     * MFA decode (MATH.md, "MFA and MFA-KR"): H query heads against one shared key/value head of width
+     * MFA decode (docs/MATH.md, "MFA and MFA-KR"): H query heads against one shared key/value head of width
      * C, one query token, every cached token visible. q {@code [B, H, C]} and k {@code [B, S, C]} already
      * rotated, v {@code [B, S, C]}, out {@code [B, H, C]}.
      */

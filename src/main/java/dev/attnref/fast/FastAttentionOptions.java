@@ -6,7 +6,7 @@ import dev.attnref.core.MaskConvention;
 
 /**
  * What hides a key from a query, and the logit scale, for one {@link FastAttention} call
- * (MATH.md, "Masks"). A key is visible to query {@code t} of batch row {@code b} iff all hold:
+ * (docs/MATH.md, "Masks"). A key is visible to query {@code t} of batch row {@code b} iff all hold:
  * <ul>
  *   <li>causal: {@code s ≤ queryStart + t} (positions are absolute; {@link CausalAlignment#BOTTOM_RIGHT}
  *       is {@code queryStart = S − T}, {@link CausalAlignment#TOP_LEFT} is 0, a cache of length P is P);</li>

@@ -222,7 +222,10 @@ public final class CaseConfig {
 
     /** A nested object that must be present. */
     public CaseConfig object(String key) {
-        required(key);
+        JsonNode value = required(key);
+        if (!value.isObject()) {
+            throw new IllegalArgumentException(where(key) + " is " + value + "; expected a JSON object");
+        }
         return objectOrNull(key);
     }
 

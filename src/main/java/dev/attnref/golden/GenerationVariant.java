@@ -45,11 +45,18 @@ final class GenerationVariant extends GoldenVariant<GenerationVariant.Settings> 
         return List.of(Generator.class.getName() + " without cache");
     }
 
+    /** The most layers a case may have (reference-data/README.md, "Limits"). */
+    static final int MAX_LAYERS = 4096;
+
     @Override
     protected Settings parse(CaseConfig c) {
         int vocab = c.positive("vocab_size");
         int width = c.positive("model_width");
         int layers = c.positive("num_layers");
+        if (layers > MAX_LAYERS) {
+            // The reader lists every layer's tensors before it reads any: bound the list, not only the payload.
+            throw new IllegalArgumentException("config.num_layers (" + layers + ") must be ≤ " + MAX_LAYERS);
+        }
         ModelParts.BlockSettings block = ModelParts.BlockSettings.parse(c);
         if (block.ffn().bias()) {
             throw new IllegalArgumentException("config.ffn.bias is true; the decoder model's FFN layers have no bias");

@@ -71,7 +71,15 @@ public abstract class GoldenVariant<S> {
         CaseConfig reader = CaseConfig.of(config, "config");
         S settings = parse(reader);
         reader.finish();
-        return new Prepared(settings, inputs(settings));
+        List<TensorSpec> specs = inputs(settings);
+        for (TensorSpec spec : specs) {
+            // A product of sizes (H·D, …) past 2³¹ − 1 wraps negative in int arithmetic.
+            if (java.util.Arrays.stream(spec.shape()).anyMatch(size -> size < 0)) {
+                throw new IllegalArgumentException("the config's sizes multiply past 2³¹ − 1: input \"" + spec.name()
+                        + "\" " + spec.axes() + " would have shape " + java.util.Arrays.toString(spec.shape()));
+            }
+        }
+        return new Prepared(settings, specs);
     }
 
     /** A parsed configuration with its input specs, ready to bind tensors and compute. */

@@ -12,7 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Variant {@code mfa}: multi-matrix factorization attention (MATH.md, "MFA and MFA-KR"), causal over
+ * Variant {@code mfa}: multi-matrix factorization attention (docs/MATH.md, "MFA and MFA-KR"), causal over
  * T tokens at absolute positions {@code start_position …}; {@code key_reuse} selects MFA-KR, whose value
  * is {@code v = k̄ + α ⊙ (N k̄)} from the key before RoPE. {@code steps} as in variant {@code mla}.
  *

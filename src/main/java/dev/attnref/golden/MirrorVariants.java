@@ -103,6 +103,10 @@ final class MirrorVariants {
             state = construct.get().stateDict();
         } catch (MirroredPythonError e) {
             return specs;
+        } catch (ArithmeticException | OutOfMemoryError e) {
+            // The module is built to list its parameters; sizes whose weights cannot exist are the config's fault.
+            throw new IllegalArgumentException("the config's sizes give weights too large to build ("
+                    + (e instanceof OutOfMemoryError ? "out of memory" : "more than 2³¹ − 1 elements") + ")");
         }
         Map<String, Integer> fanIn = new LinkedHashMap<>();
         for (Map.Entry<String, Tensor> e : state.entrySet()) {

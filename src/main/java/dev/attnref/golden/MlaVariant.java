@@ -14,7 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Variant {@code mla}: DeepSeek multi-head latent attention (MATH.md, "MLA"), causal over T tokens at
+ * Variant {@code mla}: DeepSeek multi-head latent attention (docs/MATH.md, "MLA"), causal over T tokens at
  * absolute positions {@code start_position …}, with or without query compression, decoupled RoPE in
  * either pairing and the YaRN softmax multiplier. {@code form} names the computation a port is expected
  * to implement ({@code naive}: per-head keys and values; {@code absorbed}: attention in latent space);

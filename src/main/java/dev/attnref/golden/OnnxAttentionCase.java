@@ -21,7 +21,7 @@ import java.util.Set;
 
 /**
  * One ONNX {@code Attention} node test (opset 23 or 24), read from the JSON form described in
- * {@code shared/conformance/onnx-attention/README.md}: attributes, the inputs that are present, the
+ * {@code reference-data/onnx-attention/README.md}: attributes, the inputs that are present, the
  * expected outputs that are present, and the comparison tolerance.
  *
  * <table>

@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * Variant {@code rope}: rotary position embedding of head-split rows at given absolute positions
- * (MATH.md, "Rotary position embedding"), either pairing, partial rotary ({@code P < D}: the last
+ * (docs/MATH.md, "Rotary position embedding"), either pairing, partial rotary ({@code P < D}: the last
  * {@code D − P} dims pass through).
  *
  * <pre>

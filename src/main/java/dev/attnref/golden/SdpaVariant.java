@@ -95,6 +95,10 @@ final class SdpaVariant extends GoldenVariant<SdpaVariant.Settings> {
         int qLen = c.positive("q_len");
         int newKvLen = c.positive("new_kv_len");
         int pastLen = c.nonNegative("past_len");
+        if ((long) pastLen + newKvLen > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("config.past_len (" + pastLen + ") + config.new_kv_len (" + newKvLen
+                    + ") = S must be ≤ 2³¹ − 1");
+        }
         int headDim = c.positive("head_dim");
         int valueHeadDim = c.positive("value_head_dim");
         Double scale = AttentionKeys.scale(c);

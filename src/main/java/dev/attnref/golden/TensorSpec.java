@@ -19,7 +19,7 @@ import java.util.List;
  * @param kind  {@link Kind#FLOAT} (stored F64, F32 or F16), {@link Kind#BOOL} or {@link Kind#I64}
  * @param shape the exact shape, or the broadcast target
  * @param rule  how {@code shape} is matched
- * @param axes  one axis label per entry of {@code shape} (MATH.md's letters)
+ * @param axes  one axis label per entry of {@code shape} (docs/MATH.md's letters)
  * @param fill  how the generator draws it when a case does not give it
  * @param fanIn for {@link Fill#WEIGHT}: the {@code in_features} of the owning Linear layer (0 otherwise)
  */

@@ -34,8 +34,9 @@ import java.util.stream.Collectors;
  *   <tr><td>every other field</td><td>non-empty text</td></tr>
  * </table>
  *
- * <p>Source: {@value #RESOURCE}. Seed files in {@code shared/seeds}; the floor of known bugs in
- * {@code shared/design/SEED_BUGS.md}. Checked by {@code BugCatalogueTest}.
+ * <p>Source: {@value #RESOURCE}; each published line is checked against the recorded snippets in
+ * {@code reference-data/seeds/published_code.py}, and the floor of known bugs is listed in
+ * {@code BugCatalogueTest}. Checked by {@code BugCatalogueTest}.
  */
 public final class BugCatalogue {
     /** Classpath location of the catalogue. */
@@ -82,7 +83,7 @@ public final class BugCatalogue {
      *
      * @param id             unique id, e.g. {@code S000-MQA-TRANSPOSE}
      * @param family         shared by the occurrences of one bug in several snippets
-     * @param seedFile       seed file name in {@code shared/seeds}
+     * @param seedFile       seed file name (the articles' files, kept outside this repository; see README.md)
      * @param section        section of the seed the snippet is in
      * @param snippet        snippet name, also the mirror class name ({@code Seed000MutiQueryAttention})
      * @param publishedLines the published line(s), line breaks restored

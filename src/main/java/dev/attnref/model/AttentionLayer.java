@@ -23,7 +23,7 @@ import dev.attnref.core.Tensor;
  *   <li>With a fresh (empty) cache the call is the ordinary causal forward over T tokens (top-left
  *       and bottom-right coincide when {@code S = T}).</li>
  *   <li>Chunking law: one call over T tokens equals any split of them into consecutive calls on the
- *       same cache, position for position (MATH.md, "KV cache").</li>
+ *       same cache, position for position (docs/MATH.md, "KV cache").</li>
  * </ul>
  * Checked by {@code DecoderModelTest} and {@code GenerationTest} (cache = no cache).
  *

@@ -20,7 +20,7 @@ import dev.attnref.core.Tensor;
  * which these modules apply inside attention (MLA to its P decoupled dims, MFA to all C dims).
  *
  * <table>
- *   <caption>MLA fields ({@link Mla}; MATH.md "MLA", {@link MlaShape})</caption>
+ *   <caption>MLA fields ({@link Mla}; docs/MATH.md "MLA", {@link MlaShape})</caption>
  *   <tr><th>field</th><th>letter</th><th>contract</th></tr>
  *   <tr><td>qLoraRank</td><td>C_q</td><td>≥ 0; 0 = no query compression (q = W_Q x)</td></tr>
  *   <tr><td>kvLoraRank</td><td>C</td><td>≥ 1; the cached latent width</td></tr>
@@ -32,7 +32,7 @@ import dev.attnref.core.Tensor;
  *   <tr><td>rmsEps</td><td>ε</td><td>&gt; 0, finite; the latent RMSNorms (not the block norms)</td></tr>
  * </table>
  * <table>
- *   <caption>MFA fields ({@link Mfa}; MATH.md "MFA and MFA-KR", {@link MfaShape})</caption>
+ *   <caption>MFA fields ({@link Mfa}; docs/MATH.md "MFA and MFA-KR", {@link MfaShape})</caption>
  *   <tr><th>field</th><th>letter</th><th>contract</th></tr>
  *   <tr><td>queryRank</td><td>C_q</td><td>≥ 1</td></tr>
  *   <tr><td>headDim</td><td>C</td><td>≥ 2, even (every pair rotates); the shared key/value head width</td></tr>

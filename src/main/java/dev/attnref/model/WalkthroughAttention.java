@@ -36,7 +36,7 @@ import java.util.Arrays;
  * </table>
  *
  * <p>Conventions: scale {@code 1/√D}; masked logits −∞ (every query sees at least itself, so no
- * row is empty); groups are contiguous ({@code repeat_interleave}), MATH.md "GQA family";
+ * row is empty); groups are contiguous ({@code repeat_interleave}), docs/MATH.md "GQA family";
  * causal bottom-right over the cache as {@link AttentionLayer} requires. Differs from seed 001:
  * the seed writes {@code W_Q, W_K, W_V} as {@code D × D} (MHA only) and applies RoPE before the
  * head split; rotating each head's {@code [T, D]} slice after the split is the same rotation.

@@ -5,7 +5,7 @@ package dev.attnref.oracle;
  * over flat row-major arrays: the {@code attention_ref} of this project. No tensor library, no
  * fusion, no reordering for speed; every step is the equation above it.
  *
- * <h2>Equation (MATH.md, "Scaled dot-product attention")</h2>
+ * <h2>Equation (docs/MATH.md, "Scaled dot-product attention")</h2>
  * <pre>
  *   k, v           = concat_s(past, new)                          [B, G, S, D], [B, G, S, Dv]
  *   g(h)           = ⌊h / R⌋,  R = H / G                           contiguous groups, not tiling
@@ -38,7 +38,7 @@ package dev.attnref.oracle;
  * <h2>Source</h2>
  * Vaswani et al., "Attention Is All You Need" (2017), §3.2.1, equation 1; GQA grouping: Ainslie
  * et al., "GQA" (2023), §2.2; softcap and mask order, causal offset with a cache, key padding and the
- * fully-masked-row guard: ONNX Attention-23/24 (shared/conformance/onnx-attention/README.md).
+ * fully-masked-row guard: ONNX Attention-23/24 (reference-data/onnx-attention/README.md).
  *
  * <p>Checked by {@code OracleAttentionTest} (hand-computed cases, every option, bad input) and
  * {@code OnnxConformanceTest} (76 ONNX node-test goldens).

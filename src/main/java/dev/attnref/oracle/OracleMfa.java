@@ -12,7 +12,7 @@ import dev.attnref.core.Checks;
 import dev.attnref.core.RopePairing;
 
 /**
- * Multi-matrix factorization attention, Step-3 shaped (MATH.md, "MFA and MFA-KR"), causal, in
+ * Multi-matrix factorization attention, Step-3 shaped (docs/MATH.md, "MFA and MFA-KR"), causal, in
  * float64 plain loops: H query heads of width C against one shared key/value head of width C.
  *
  * <h2>Equation (per token x, head i)</h2>
@@ -48,7 +48,7 @@ import dev.attnref.core.RopePairing;
  * <h2>Conventions</h2>
  * Causal with top-left alignment (query t sees keys s ≤ t), positions start + t. RoPE rotates all C
  * dims of q and k, pair j by φ = pos·θ^(−2j/C), with the pairing {@link Options} names. MFA-KR keeps
- * the pre-RoPE k̄ in its cache and rotates it when forming logits (MATH.md: the paper's combination
+ * the pre-RoPE k̄ in its cache and rotates it when forming logits (docs/MATH.md: the paper's combination
  * of key reuse with RoPE is not public in a form we could read).
  *
  * <h2>Source</h2>

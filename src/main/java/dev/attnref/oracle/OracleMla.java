@@ -13,7 +13,7 @@ import dev.attnref.core.Checks;
 import dev.attnref.core.RopePairing;
 
 /**
- * Naive multi-head latent attention (MATH.md, "MLA"), causal, in float64 plain loops: every head's
+ * Naive multi-head latent attention (docs/MATH.md, "MLA"), causal, in float64 plain loops: every head's
  * key and value are formed from the latent, as the non-absorbed form does.
  *
  * <h2>Equation (per token x, head i)</h2>

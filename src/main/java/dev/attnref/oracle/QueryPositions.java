@@ -5,7 +5,7 @@ import dev.attnref.core.Checks;
 import java.util.Arrays;
 
 /**
- * The absolute positions of the {@code T} queries of a causal call (MATH.md, "Masks"). Keys sit at
+ * The absolute positions of the {@code T} queries of a causal call (docs/MATH.md, "Masks"). Keys sit at
  * positions {@code 0 … S−1} (cached keys first); query {@code t} of batch row {@code b} sits at
  * {@code first(b) + t} and sees key {@code s} iff {@code s ≤ first(b) + t}.
  *

@@ -7,24 +7,31 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.attnref.mirror.CatalogueJson;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * The ledger of checkable claims made in the seed articles' text, each with a verdict and the
- * evidence behind it.
+ * The ledger of checkable claims made in the seed articles' text. Each claim's verdict is derived by
+ * its rule in {@link ClaimRules} from the committed results; the ledger records the verdict its
+ * reasoning was written for, and its reasoning is a template whose {@code {figure}} (or
+ * {@code {figure:%.2f}}, {@code {figure:bytes}}, {@code {figure:mega}}) placeholders are filled from the figures the rule read.
  *
  * <table>
  *   <caption>Fields of a claim</caption>
  *   <tr><th>field</th><th>contract</th></tr>
  *   <tr><td>id</td><td>{@code C-<TOPIC>}, unique</td></tr>
  *   <tr><td>claimZh, claimEn</td><td>the seed's words, quoted, and a translation</td></tr>
- *   <tr><td>verdict</td><td>{@link Verdict}; {@code PENDING} names the experiment that decides it</td></tr>
+ *   <tr><td>verdict</td><td>{@link Verdict} the rule gives on the committed results ({@code ClaimVerdictsTest})</td></tr>
  *   <tr><td>evidence</td><td>test class or method, probe in {@code seed_outputs.json}, or experiment id</td></tr>
+ *   <tr><td>reasoning</td><td>template; every placeholder names a figure of the claim's rule</td></tr>
  *   <tr><td>every other field</td><td>non-empty text</td></tr>
  * </table>
  *
@@ -41,22 +48,41 @@ public final class ClaimsLedger {
         TRUE,
         /** Established false by the evidence. */
         FALSE,
-        /** True in part; the reasoning says which part. */
+        /** True in part; the rule says which part. */
         PARTLY,
-        /** To be decided by the named experiment; the reasoning says what is expected. */
-        PENDING;
+        /** Nothing in it can be decided here: it is about trained quality ({@link ClaimRules#UNDECIDABLE}). */
+        UNDECIDABLE_HERE;
 
-        /** The verdict named {@code label}. */
+        /** The label in the ledger and the report: the name, {@code UNDECIDABLE-HERE} with a hyphen. */
+        public String label() {
+            return name().replace('_', '-');
+        }
+
+        /** The verdict labelled {@code label}. */
         public static Verdict fromLabel(String label) {
             for (Verdict v : values()) {
-                if (v.name().equals(label)) {
+                if (v.label().equals(label)) {
                     return v;
                 }
             }
             throw new IllegalArgumentException("verdict (" + label + ") must be one of "
-                    + Arrays.stream(values()).map(Verdict::name).collect(Collectors.joining(", ")));
+                    + Arrays.stream(values()).map(Verdict::label).collect(Collectors.joining(", ")));
         }
     }
+
+    /**
+     * A claim decided on the committed results.
+     *
+     * @param claim     the ledger entry
+     * @param verdict   what its rule gives
+     * @param rule      the rule as text, part by part
+     * @param figures   every number the rule read, with its source
+     * @param reasoning the reasoning template with the figures filled in
+     */
+    public record Decided(Claim claim, Verdict verdict, String rule, List<Evidence.Figure> figures, String reasoning) {
+    }
+
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\{([a-z0-9_]+)(?::([^}]+))?}");
 
     /**
      * One claim.
@@ -66,9 +92,9 @@ public final class ClaimsLedger {
      * @param section   where in the seed
      * @param claimZh   the claim as the seed words it
      * @param claimEn   English translation
-     * @param verdict   the verdict
+     * @param verdict   the verdict its reasoning was written for, which the rule must give
      * @param evidence  what establishes it (test, probe, experiment)
-     * @param reasoning why, with the numbers
+     * @param reasoning why, a template over the rule's figures
      */
     public record Claim(String id, String seed, String section, String claimZh, String claimEn,
                         Verdict verdict, String evidence, String reasoning) {
@@ -120,15 +146,50 @@ public final class ClaimsLedger {
                 .orElseThrow(() -> new IllegalArgumentException("claim id (" + id + ") is not in the ledger"));
     }
 
-    /** The ledger as pretty-printed JSON, fields in record order. */
-    public String toJson() {
+    /** Every claim decided by its rule on the committed results under {@code root}, in ledger order. */
+    public List<Decided> decide(Path root) {
+        return claims.stream().map(c -> decide(c, root)).toList();
+    }
+
+    /** One claim decided on the committed results under {@code root}. */
+    public static Decided decide(Claim claim, Path root) {
+        ClaimRules.Decision d = ClaimRules.decide(claim.id(), root);
+        return new Decided(claim, d.verdict(), d.rule(), d.figures(), fill(claim.id(), claim.reasoning(), d.figures()));
+    }
+
+    /** A template with each {@code {name}} replaced by that figure ({@link Markdown#num}, a printf format, bytes or millions). */
+    static String fill(String id, String template, List<Evidence.Figure> figures) {
+        Matcher m = PLACEHOLDER.matcher(template);
+        StringBuilder sb = new StringBuilder();
+        while (m.find()) {
+            Evidence.Figure f = figures.stream().filter(x -> x.name().equals(m.group(1))).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("claim " + id + ": reasoning names figure {" + m.group(1)
+                            + "}, which its rule does not read; it reads " + figures.stream().map(Evidence.Figure::name).toList()));
+            String format = m.group(2);
+            String text = switch (format == null ? "" : format) {
+                case "" -> Markdown.num(f.value());
+                case "bytes" -> Markdown.bytes(f.value());
+                case "mega" -> String.format(Locale.ROOT, "%.1fM", f.value() / 1e6);
+                default -> String.format(Locale.ROOT, format, f.value());
+            };
+            m.appendReplacement(sb, Matcher.quoteReplacement(text));
+        }
+        return m.appendTail(sb).toString();
+    }
+
+    /** The decided ledger as JSON: each claim with its verdict, rule, figures (name, value, source) and filled reasoning. */
+    public static String toJson(List<Decided> decided) {
         ObjectNode root = CatalogueJson.newObject();
+        root.put("undecidableRule", ClaimRules.UNDECIDABLE);
         ArrayNode array = root.putArray("claims");
-        for (Claim c : claims) {
-            array.addObject()
+        for (Decided d : decided) {
+            Claim c = d.claim();
+            ObjectNode node = array.addObject()
                     .put("id", c.id()).put("seed", c.seed()).put("section", c.section())
-                    .put("claimZh", c.claimZh()).put("claimEn", c.claimEn()).put("verdict", c.verdict().name())
-                    .put("evidence", c.evidence()).put("reasoning", c.reasoning());
+                    .put("claimZh", c.claimZh()).put("claimEn", c.claimEn()).put("verdict", d.verdict().label())
+                    .put("rule", d.rule()).put("evidence", c.evidence()).put("reasoning", d.reasoning());
+            ArrayNode figures = node.putArray("figures");
+            d.figures().forEach(f -> figures.addObject().put("name", f.name()).put("value", f.value()).put("source", f.source()));
         }
         return CatalogueJson.pretty(root, "claims ledger");
     }

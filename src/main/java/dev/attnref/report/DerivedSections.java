@@ -54,7 +54,7 @@ public final class DerivedSections {
         sections.put("hardware", hardware());
         sections.put("roofline", roofline());
         sections.put("bugs", bugs());
-        sections.put("claims", claims());
+        sections.put("claims", claims(root));
         sections.put("golden", golden(root));
         return sections;
     }
@@ -87,17 +87,24 @@ public final class DerivedSections {
             long perLayer = core.cacheValuesPerToken();
             AttentionCost decode = AttentionCost.decode(f.shape(), f.form(), 1, DECODE_LENGTH, KvPrecision.BF16);
             AttentionCost decode64 = AttentionCost.decode(f.shape(), f.form(), 64, DECODE_LENGTH, KvPrecision.BF16);
-            rows.add(List.of(f.model().name(), f.label(), Markdown.num(f.shape().modelWidth()),
-                    Markdown.num(f.model().numLayers()), Markdown.num(f.shape().numHeads()),
-                    f.shape().numKvHeads() < 0 ? "–" : Markdown.num(f.shape().numKvHeads()), f.shape().headDimLabel(),
-                    Markdown.num(f.shape().parametersPerLayer()), Markdown.num(perLayer),
-                    Markdown.bytes(perLayer * f.model().numLayers() * KvPrecision.BF16.bytes()),
-                    Markdown.num(decode.flops()), Markdown.num(decode.intensity()), Markdown.num(decode64.intensity())));
+            boolean inferred = ModelCatalogue.kvCountOnly(f.model());
+            String notPublished = "– (shape inferred)";
+            rows.add(List.of(f.model().name(), f.label(), inferred ? notPublished : Markdown.num(f.shape().modelWidth()),
+                    Markdown.num(f.model().numLayers()), inferred ? notPublished : Markdown.num(f.shape().numHeads()),
+                    inferred || f.shape().numKvHeads() < 0 ? "–" : Markdown.num(f.shape().numKvHeads()),
+                    f.shape().headDimLabel(), inferred ? notPublished : Markdown.num(f.shape().parametersPerLayer()),
+                    Markdown.num(perLayer), Markdown.bytes(perLayer * f.model().numLayers() * KvPrecision.BF16.bytes()),
+                    inferred ? notPublished : Markdown.num(decode.flops()),
+                    inferred ? notPublished : Markdown.num(decode.intensity()),
+                    inferred ? notPublished : Markdown.num(decode64.intensity())));
         }
         return "Per layer unless stated. KV per token = values cached per token per layer (the form a decoder runs; "
                 + "naive MLA caches every head's key and value). Decode FLOPs = one token at cache length S = "
                 + DECODE_LENGTH + " (projections + attention core); intensity = FLOPs / bytes of that step with bf16 "
-                + "weights, cache and activations (see the formulas below).\n\n"
+                + "weights, cache and activations (see the formulas below). The DeepSeek-V2 ablation MHA rows keep only "
+                + "the KV count the paper publishes (Appendix D.2); their head split was inferred to reproduce it, and "
+                + "for the large one it contradicts the paper's Table 9 (25.0B against 21.5B activated parameters), so "
+                + "no width, parameters or FLOPs are shown.\n\n"
                 + Markdown.table(List.of("model", "form", "M", "L", "H", "G", "head dim (v)", "attn params / layer",
                         "KV values / token / layer", "KV bytes / token, all layers (bf16)", "decode FLOPs / token / layer",
                         "decode intensity B=1 (FLOP/B)", "B=64"), rows);
@@ -131,23 +138,36 @@ public final class DerivedSections {
                 "in_units_of_dh_l"), List.of("mechanism", "formula", "values per token", "in units of d_h·l")));
         sb.append("\nPublished KV-cache figures recomputed from the catalogue (fraction = cached bits of the reduced side "
                 + "over the baseline's):\n\n");
-        sb.append(csvTable(KvCacheExperiment.claims().table(), List.of("claim", "published", "reduced", "reduced_values",
-                "reduced_bits", "baseline", "baseline_values", "baseline_bits", "saving_percent"), List.of("claim",
-                "as published", "reduced", "values/token", "bits", "baseline", "values/token", "bits", "saving %")));
-        sb.append("\nTokens (batch × context) whose KV cache fits in the whole device memory (an upper bound: weights "
-                + "and activations not subtracted), bf16 / fp8 / 6-bit:\n\n");
+        Table claims = KvCacheExperiment.claims().table();
+        List<List<String>> claimRows = new ArrayList<>();
+        for (int r = 0; r < claims.rowCount(); r++) {
+            List<String> row = new ArrayList<>();
+            for (String c : List.of("claim", "published", "reduced", "reduced_values", "reduced_bits", "baseline",
+                    "baseline_values", "baseline_bits")) {
+                row.add(cellText(claims, c, r));
+            }
+            // two decimals, as the claims ledger quotes them (93.75% is what "93.7%" rounds down)
+            row.add(String.format(java.util.Locale.ROOT, "%.2f", Results.number(claims, "saving_percent", r)));
+            claimRows.add(row);
+        }
+        sb.append(Markdown.table(List.of("claim", "as published", "reduced", "values/token", "bits", "baseline",
+                "values/token", "bits", "saving %"), claimRows));
+        sb.append("\nTokens (batch × context) whose KV cache fits in device memory beside the model's bf16 weights (published "
+                + "total parameters × 2 bytes), on the smallest tensor-parallel group t ∈ {1, 2, 4, 8} that holds the weights; "
+                + "K/V heads are split over the t devices, an MLA or MFA latent is replicated on each. Activations are not "
+                + "subtracted, so these are upper bounds. Cache at bf16 / fp8 / 6-bit; device memory in GiB (datasheet GB "
+                + "÷ 1.074); Step-3 with key reuse is hypothetical (Step-3 does not use it). Rounded down (`E01 capacity.csv`):"
+                + "\n\n");
         List<Hardware> devices = HardwareCatalogue.accelerators();
-        List<String> headers = new ArrayList<>(List.of("model", "form", "bytes / token (bf16)"));
-        devices.forEach(d -> headers.add(d.name()));
+        List<String> headers = new ArrayList<>(List.of("model", "form", "bytes / token (bf16)", "weights (bf16)"));
+        devices.forEach(d -> headers.add(String.format(java.util.Locale.ROOT, "%s (%.1f GiB)", d.name(),
+                d.capacity() / KvCacheExperiment.GIB)));
         List<List<String>> rows = new ArrayList<>();
         for (KvCacheExperiment.Entry e : KvCacheExperiment.entries()) {
-            List<String> row = new ArrayList<>(List.of(e.model(), e.form(), Markdown.bytes(e.bytesPerToken(KvPrecision.BF16))));
+            List<String> row = new ArrayList<>(List.of(e.model(), e.form(), Markdown.bytes(e.bytesPerToken(KvPrecision.BF16)),
+                    String.format(java.util.Locale.ROOT, "%.1f GiB", e.weightBytes() / KvCacheExperiment.GIB)));
             for (Hardware hw : devices) {
-                StringBuilder cell = new StringBuilder();
-                for (KvPrecision p : KvPrecision.values()) {
-                    cell.append(cell.length() == 0 ? "" : " / ").append(tokens(Math.floor(hw.capacity() / e.bytesPerToken(p))));
-                }
-                row.add(cell.toString());
+                row.add(fitCell(e, hw));
             }
             rows.add(row);
         }
@@ -155,12 +175,26 @@ public final class DerivedSections {
         return sb.toString();
     }
 
-    private static String tokens(double n) {
+    /** {@code t = 2: 120K / 240K / 320K} tokens at bf16 / fp8 / 6-bit, or why nothing fits. */
+    private static String fitCell(KvCacheExperiment.Entry e, Hardware hw) {
+        StringBuilder cell = new StringBuilder();
+        for (KvPrecision p : KvPrecision.values()) {
+            KvCacheExperiment.Fit fit = KvCacheExperiment.fit(e, hw, p, KvCacheExperiment.maxParallel(hw));
+            if (fit.tensorParallel() == 0) {
+                return "weights do not fit on " + KvCacheExperiment.MAX_TENSOR_PARALLEL;
+            }
+            cell.append(cell.length() == 0 ? "t = " + fit.tensorParallel() + ": " : " / ").append(tokens(fit.tokens()));
+        }
+        return cell.toString();
+    }
+
+    /** A token count rounded down: {@code 152K}, {@code 1.2M} (capacities are upper bounds). */
+    static String tokens(double n) {
         if (n >= 1e6) {
-            return String.format(java.util.Locale.ROOT, "%.1fM", n / 1e6);
+            return String.format(java.util.Locale.ROOT, "%.1fM", Math.floor(n / 1e5) / 10);
         }
         if (n >= 1e3) {
-            return String.format(java.util.Locale.ROOT, "%.0fK", n / 1e3);
+            return String.format(java.util.Locale.ROOT, "%.0fK", Math.floor(n / 1e3));
         }
         return Markdown.num(n);
     }
@@ -218,18 +252,35 @@ public final class DerivedSections {
                 + Markdown.table(List.of("id", "kind", "snippet", "effect", "fix", "witness"), rows);
     }
 
-    static String claims() {
+    static String claims(Path root) {
+        List<ClaimsLedger.Decided> decided = ClaimsLedger.load().decide(root);
         List<List<String>> rows = new ArrayList<>();
         Map<String, Integer> counts = new TreeMap<>();
-        for (ClaimsLedger.Claim c : ClaimsLedger.load().claims()) {
-            rows.add(List.of(c.id(), "**" + c.verdict().name() + "**", c.seed() + " " + c.section(),
-                    shorten(c.claimEn(), 200), shorten(c.evidence(), 200), shorten(c.reasoning(), 400)));
-            counts.merge(c.verdict().name(), 1, Integer::sum);
+        StringBuilder rules = new StringBuilder();
+        for (ClaimsLedger.Decided d : decided) {
+            ClaimsLedger.Claim c = d.claim();
+            rows.add(List.of(c.id(), "**" + d.verdict().label() + "**", c.seed() + " " + c.section(),
+                    shorten(c.claimEn(), 200), d.reasoning(), shorten(c.evidence(), 200)));
+            counts.merge(d.verdict().label(), 1, Integer::sum);
+            rules.append("- **").append(c.id()).append("** (").append(d.verdict().label()).append("). ").append(d.rule())
+                    .append(" Figures: ");
+            for (int i = 0; i < d.figures().size(); i++) {
+                Evidence.Figure f = d.figures().get(i);
+                rules.append(i == 0 ? "" : "; ").append(f.name()).append(" = ").append(Markdown.num(f.value()))
+                        .append(" (`").append(f.source()).append("`)");
+            }
+            rules.append(".\n");
         }
-        return "The checkable claims of the seed articles, from `src/main/resources/dev/attnref/report/claims.json` "
-                + "(the single source; `attnref claims`). Verdicts: " + counts + ". Every verdict names the test, "
-                + "probe or experiment behind it.\n\n"
-                + Markdown.table(List.of("id", "verdict", "seed §", "claim", "evidence", "reasoning"), rows);
+        return "The checkable claims of the seed articles (`src/main/resources/dev/attnref/report/claims.json`; "
+                + "`attnref claims`, `attnref claims <ID>`). Every verdict is derived by the claim's rule "
+                + "(`dev.attnref.report.ClaimRules`) from the committed results, and every number in the reasoning is a "
+                + "figure that rule read; `ClaimVerdictsTest` re-derives them all. Parts about trained quality are "
+                + "UNDECIDABLE-HERE (attnref trains no model); a claim with no decidable part is UNDECIDABLE-HERE, one "
+                + "whose every part is TRUE is TRUE, one whose decided parts are all FALSE is FALSE, and any other is "
+                + "PARTLY. Verdicts: " + counts + ".\n\n"
+                + Markdown.table(List.of("id", "verdict", "seed §", "claim", "reasoning (figures from the committed results)",
+                        "evidence"), rows)
+                + "\n### Rules and the figures they read (derived)\n\n" + rules;
     }
 
     static String golden(Path root) {

@@ -61,7 +61,9 @@ final class MeasuredSections {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "Measured in the same run: read loop %.1f GB/s, FMA peak %.0f GFLOP/s "
                 + "(fp32) / %.0f GFLOP/s (fp64). The timed work is one layer's attention core per decode step (scores "
-                + "and weighted sum over the cache; projections excluded), batch 1.%n%n", readBw, fma32, fma64));
+                + "and weighted sum over the cache; projections excluded), batch 1. \"busy\" marks a point taken while the "
+                + "machine was loaded, stolen from, too spread or not yet compiled (the CSV's busy column).%n%n", readBw,
+                fma32, fma64));
         // the largest cache length per variant and engine
         Map<String, Integer> last = new LinkedHashMap<>();
         for (int r = 0; r < measured.rowCount(); r++) {
@@ -81,7 +83,8 @@ final class MeasuredSections {
             double bytes = num(measured, "bytes_read", r);
             double[] base = mha.get(text(measured, "engine", r));
             rows.add(List.of(text(measured, "shape", r), text(measured, "engine", r),
-                    Markdown.num(num(measured, "cache_length", r)), Markdown.num(ms), Markdown.bytes(bytes),
+                    Markdown.num(num(measured, "cache_length", r)), withSpread(measured, r, "median_ms", "min_ms", "max_ms", Markdown::num) + busy(measured, r),
+                    Markdown.bytes(bytes),
                     Markdown.num(num(measured, "gb_per_s", r)),
                     Markdown.num(100 * num(measured, "gb_per_s", r) / readBw) + "%",
                     Markdown.num(num(measured, "gflop_per_s", r)),
@@ -90,7 +93,7 @@ final class MeasuredSections {
                     Markdown.num(num(measured, "roofline_ms", r)),
                     base == null ? "–" : String.format(Locale.ROOT, "%.2f× / %.2f×", base[0] / ms, base[1] / bytes)));
         }
-        sb.append(Markdown.table(List.of("core", "engine", "S", "ms / step", "cache read", "GB/s", "of read loop",
+        sb.append(Markdown.table(List.of("core", "engine", "S", "ms / step [min–max]", "cache read", "GB/s", "of read loop",
                 "GFLOP/s", "of FMA peak", "FLOP/B", "roofline ms", "MHA time / this, MHA bytes / this (same engine)"), rows));
         return new Section(ReportBuilder.stamp(measured), sb.toString(), List.of("decode_time", "decode_time_vs_bytes",
                 "decode_bandwidth", "decode_gflops", "roofline_decode_h100", "decode_intensity"));
@@ -144,6 +147,28 @@ final class MeasuredSections {
                 List.of("prefill_speedup", "prefill_fma_share", "decode_read_share"));
     }
 
+    /**
+     * {@code value [low–high]}, or the value alone when the CSV has no such columns (results written before spreads
+     * were recorded).
+     */
+    private static String withSpread(Table t, int row, String value, String low, String high,
+                                     java.util.function.DoubleFunction<String> f) {
+        double v = num(t, value, row);
+        if (!t.columnNames().contains(low) || !t.columnNames().contains(high)) {
+            return f.apply(v);
+        }
+        return f.apply(v) + " [" + f.apply(num(t, low, row)) + "–" + f.apply(num(t, high, row)) + "]";
+    }
+
+    /** {@code  (busy: load+spread)} when the row's {@code busy} column names a reason, else nothing. */
+    private static String busy(Table t, int row) {
+        if (!t.columnNames().contains("busy")) {
+            return "";
+        }
+        String why = text(t, "busy", row);
+        return why.isBlank() || why.equals("no") ? "" : " (busy: " + why + ")";
+    }
+
     private static Section prefill(Table fits) {
         if (fits == null) {
             return new Section("(no stamp)", missing("prefill_fit"), List.of());
@@ -152,13 +177,15 @@ final class MeasuredSections {
         for (int r = 0; r < fits.rowCount(); r++) {
             rows.add(List.of(text(fits, "variant", r), text(fits, "shape", r), text(fits, "what", r),
                     Markdown.num(num(fits, "fit_from", r)), Markdown.num(num(fits, "points", r)),
-                    String.format(Locale.ROOT, "%.2f", num(fits, "exponent", r)),
+                    withSpread(fits, r, "exponent", "exponent_low95", "exponent_high95",
+                            x -> String.format(Locale.ROOT, "%.2f", x)),
                     String.format(Locale.ROOT, "%.3f", num(fits, "r_squared", r))));
         }
         return new Section(ReportBuilder.stamp(fits), "Fitted exponent k of time ≈ a·S^k for a causal prefill "
                 + "(least squares on log–log over S ≥ fit from). A linear-time attention would give k ≈ 1; every "
                 + "variant, MLA included, scores every earlier key (k → 2 once the S² term dominates).\n\n"
-                + Markdown.table(List.of("variant", "shape", "what", "fit from S", "points", "exponent k", "R²"), rows),
+                + Markdown.table(List.of("variant", "shape", "what", "fit from S", "points", "exponent k [95% interval]", "R²"),
+                        rows),
                 List.of("prefill_time", "prefill_mla_modules"));
     }
 
@@ -209,7 +236,10 @@ final class MeasuredSections {
                     String.format(Locale.ROOT, "%.2e", num(mla, "max_relative_difference", r))));
         }
         sb.append(Markdown.table(List.of("comparison", "S", "difference"), rows));
-        sb.append("\nMask fill values (causal, float64 oracle; batch row 2 has no visible key):\n\n");
+        sb.append("\nMask fill values (causal, float64 oracle; batch row 2 has no visible key). For −∞ the \"zeros\" of "
+                + "a row with no visible key is this project's policy (MATH.md; `oracle.FullyMaskedRows`): a plain softmax "
+                + "over a row of −∞ computes 0/0 and gives NaN there, as PyTorch does. Finite fills give that row a uniform "
+                + "average of the hidden values instead:\n\n");
         rows = new ArrayList<>();
         for (int r = 0; r < masks.rowCount(); r++) {
             rows.add(List.of(text(masks, "fill", r), Markdown.num(num(masks, "logit_std", r)),
@@ -247,14 +277,19 @@ final class MeasuredSections {
         if (effects == null) {
             return new Section("(no stamp)", missing("seed_bug_effects"), List.of());
         }
+        boolean perBug = effects.columnNames().contains("unit");
         List<List<String>> rows = new ArrayList<>();
         for (int r = 0; r < effects.rowCount(); r++) {
-            rows.add(List.of(text(effects, "bug", r), text(effects, "case", r), text(effects, "measure", r),
-                    text(effects, "value", r), text(effects, "source", r)));
+            rows.add(perBug ? List.of(text(effects, "bug", r), text(effects, "kind", r), text(effects, "measure", r),
+                    text(effects, "value", r), text(effects, "unit", r), text(effects, "isolation", r), text(effects, "source", r))
+                    : List.of(text(effects, "bug", r), text(effects, "kind", r), text(effects, "measure", r),
+                    text(effects, "value", r), "–", "whole snippet", text(effects, "source", r)));
         }
-        return new Section(ReportBuilder.stamp(effects), "Published code against the fixed code, per bug: PyTorch's "
-                + "own runs of the seeds (read from `reference-data/seeds/seed_outputs.json`) and two sweeps over T "
-                + "computed here.\n\n" + Markdown.table(List.of("bug", "case", "measure", "value", "source"), rows),
+        return new Section(ReportBuilder.stamp(effects), "Each bug's own effect, with only that bug's line differing, in "
+                + "its own measure and unit: the line computed here alone, a PyTorch probe of that one operation, or a "
+                + "PyTorch case in which no other bug of its snippet acts (column isolation). The seeds' published-vs-fixed "
+                + "differences with every bug of a snippet switched at once are in `seed_snippet_effects.csv`.\n\n"
+                + Markdown.table(List.of("bug", "kind", "measure", "value", "unit", "isolation", "source"), rows),
                 List.of("seed_bug_effects"));
     }
 

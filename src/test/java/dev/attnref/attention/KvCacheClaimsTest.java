@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import org.junit.jupiter.api.Test;
 import dev.attnref.Tolerances;
 
-/** Each headline KV-cache claim of MATH.md, with its ratio worked out by hand. */
+/** Each headline KV-cache claim of docs/MATH.md, with its ratio worked out by hand. */
 class KvCacheClaimsTest {
 
 

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The modules against the independent PyTorch implementation of {@code reference-data/mla}
- * ({@code crosscheck_mla.py}, float64, written from MATH.md), replaying its committed inputs and
+ * ({@code crosscheck_mla.py}, float64, written from docs/MATH.md), replaying its committed inputs and
  * outputs without Python:
  * <ul>
  *   <li>{@link MlaWeights#of} and {@link Mfa#of} / {@link MfaKeyReuse#of} take the script's

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Every count of {@link ModelCatalogue} against a figure worked out by hand from the published
  * hyper-parameters (the sum of the terms is written above each assertion), and the published
- * figures named in MATH.md.
+ * figures named in docs/MATH.md.
  */
 class ModelCatalogueTest {
 

@@ -200,6 +200,14 @@ class CaseFuzzTest {
         m.add(configEdit("num_heads negative", ATTENTION, "config.num_heads (-2) must be ≥ 1", c -> c.put("num_heads", -2)));
         m.add(configEdit("num_kv_heads not dividing", ATTENTION, "config.num_kv_heads (4) must divide config.num_heads (6)",
                 c -> c.put("num_kv_heads", 4)));
+        m.add(configEdit("S past 2^31 - 1", ATTENTION, "config.past_len (2147483647) + config.new_kv_len (2) = S must be",
+                c -> c.put("past_len", Integer.MAX_VALUE)));
+        m.add(configEdit("H·D past 2^31 - 1", GQA, "the config's sizes multiply past 2³¹ − 1: input \"w_q\"",
+                c -> c.put("num_heads", (1 << 29) + 1).put("num_kv_heads", (1 << 29) + 1)));   // H·D = 2³¹ + 4
+        m.add(configEdit("2^31 - 1 layers", "generation-greedy-rope-tied", "config.num_layers (2147483647) must be ≤ 4096",
+                c -> c.put("num_layers", Integer.MAX_VALUE)));
+        m.add(configEdit("mirror weights past 2^31 elements", "mirror-seed002-mha-fixed",
+                "the config's sizes give weights too large to build", c -> c.put("hidden_dim", 1 << 20)));
         m.add(configEdit("odd rotary_dim", GQA, "config.rope.rotary_dim (3) must be even",
                 c -> ((ObjectNode) c.get("rope")).put("rotary_dim", 3)));
         m.add(configEdit("start_position past 2^31 - 1", GQA,

@@ -66,7 +66,7 @@ class KvCacheExperimentTest {
         assertEquals(35_136, entry("DeepSeek-V3", "MLA (absorbed)").valuesPerToken());
         assertEquals(31_232.0 / 35_136.0, claim("step3-vs-deepseek-v3", "fraction"), 1e-12);
         // with key reuse: 256·61 = 15,616
-        assertEquals(15_616, entry("Step-3 with key reuse", "MFA-KR").valuesPerToken());
+        assertEquals(15_616, entry("Step-3 with key reuse (hypothetical)", "MFA-KR").valuesPerToken());
     }
 
     @Test
@@ -79,10 +79,50 @@ class KvCacheExperimentTest {
     }
 
     @Test
-    void llama2SevenBFitsOneHundredFiftyTwoThousandTokensOnAnH100() {
-        // bf16 bytes per token 2·32·128·32·2 = 524,288; ⌊80e9 / 524,288⌋ = ⌊152,587.89⌋ = 152,587
+    void stepThreeAgainstAnMhaOfItsWidthSavesMoreThanTheEighthWidthReading() {
+        // MHA with H·D = M = 7,168: 2·7,168 = 14,336 per layer; MFA 2·256 = 512 → 1 − 512/14,336 = 96.43%;
+        // MFA-KR 256 → 1 − 256/14,336 = 98.21%
+        assertEquals(100 * (1 - 512.0 / 14_336), claim("step3-mfa-vs-mha-same-width", "saving_percent"), 1e-9);
+        assertEquals(100 * (1 - 256.0 / 14_336), claim("step3-mfa-kr-vs-mha-same-width", "saving_percent"), 1e-9);
+    }
+
+    @Test
+    void llama2SevenBFitsBesideItsWeightsOnOneH100() {
+        // bf16 bytes per token 2·32·128·32·2 = 524,288; weights 6.74e9·2 = 13.48e9 B;
+        // ⌊(80e9 − 13.48e9) / 524,288⌋ = ⌊126,876.8⌋ = 126,876 on t = 1
         KvCacheExperiment.Entry e = entry("Llama-2-7B", "MHA");
         assertEquals(524_288, e.bytesPerToken(KvPrecision.BF16));
-        assertEquals(152_587, (long) Math.floor(HardwareCatalogue.H100_SXM.capacity() / e.bytesPerToken(KvPrecision.BF16)));
+        KvCacheExperiment.Fit fit = KvCacheExperiment.fit(e, HardwareCatalogue.H100_SXM, KvPrecision.BF16, 8);
+        assertEquals(1, fit.tensorParallel());
+        assertEquals(126_876, fit.tokens());
+    }
+
+    @Test
+    void deepSeekV2NeedsEightH100sAndReplicatesItsLatentOnEach() {
+        // weights 236e9·2 = 472e9 B: 236e9 on 2, 118e9 on 4 exceed 80e9; 59e9 on 8 leaves 21e9 per device.
+        // The latent cache (576·60·2 = 69,120 B per token) is not split: ⌊21e9 / 69,120⌋ = 303,819
+        KvCacheExperiment.Fit fit = KvCacheExperiment.fit(entry("DeepSeek-V2", "MLA (absorbed)"),
+                HardwareCatalogue.H100_SXM, KvPrecision.BF16, 8);
+        assertEquals(8, fit.tensorParallel());
+        assertEquals(69_120, fit.cacheBytes());
+        assertEquals(303_819, fit.tokens());
+    }
+
+    @Test
+    void deepSeekV3AtBf16DoesNotFitOnEightH100s() {
+        // 671e9·2 = 1,342e9 B; / 8 = 167.75e9 > 80e9
+        assertEquals(0, KvCacheExperiment.fit(entry("DeepSeek-V3", "MLA (absorbed)"), HardwareCatalogue.H100_SXM,
+                KvPrecision.BF16, 8).tensorParallel());
+    }
+
+    @Test
+    void gqaSplitsItsCacheOverAtMostGDevices() {
+        // Llama-2-70B: 137.96e9 B of weights → t = 2 on H100 (68.98e9 each, 11.02e9 free); G = 8 ≥ 2 → cache / 2:
+        // 2·8·128·80·2 / 2 = 163,840 B per device; ⌊11.02e9 / 163,840⌋ = 67,260
+        KvCacheExperiment.Fit fit = KvCacheExperiment.fit(entry("Llama-2-70B", "GQA"), HardwareCatalogue.H100_SXM,
+                KvPrecision.BF16, 8);
+        assertEquals(2, fit.tensorParallel());
+        assertEquals(163_840, fit.cacheBytes());
+        assertEquals(67_260, fit.tokens());
     }
 }

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The accuracy law of ARCHITECTURE.md, "Numerics": on random odd-sized cases, every fast path
+ * The accuracy law of docs/MATH.md, "Numerics": on random odd-sized cases, every fast path
  * (prefill, decode, decode over a {@link TransposedKeys} cache; Vector API kernels and their scalar
  * twins) differs from the float64 oracle by
  * at most {@link #K} times what the plain float32 loop ({@link PlainFloatAttention}) differs on the

@@ -9,7 +9,7 @@ import java.util.function.BiConsumer;
 import org.junit.jupiter.api.Test;
 
 /**
- * Same inputs, same output bit for bit, whatever the thread count (ARCHITECTURE.md, "Numerics"):
+ * Same inputs, same output bit for bit, whatever the thread count (docs/MATH.md, "Numerics"):
  * the work split depends on the shape only and every output element is computed by one thread in a
  * fixed order. Checked for 1, 2 and 3 threads on shapes with several work items, several tiles and
  * several decode chunks.

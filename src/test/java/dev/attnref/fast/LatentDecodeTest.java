@@ -12,7 +12,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Absorbed-MLA, MFA and MFA-KR decode (MATH.md, "MLA" and "MFA and MFA-KR") against float64
+ * Absorbed-MLA, MFA and MFA-KR decode (docs/MATH.md, "MLA" and "MFA and MFA-KR") against float64
  * references, under the accuracy law of {@link FastAttentionAccuracyTest} (error ≤ K · max(plain
  * float32 loop's error, one ulp of the values)).
  */

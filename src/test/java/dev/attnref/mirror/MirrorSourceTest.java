@@ -16,7 +16,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The mirror files keep STYLE.md's promise that {@code grep -r FIX- src/main/java/dev/attnref/mirror}
+ * The mirror files keep the project's promise that {@code grep -r FIX- src/main/java/dev/attnref/mirror}
  * lists every deviation: each {@code FIX-n} listed in a class header marks at least one line of code,
  * each {@code FIX-n} on a line of code is listed in the header, and a {@link Fidelity} switch exists
  * exactly where a fix changes behaviour.

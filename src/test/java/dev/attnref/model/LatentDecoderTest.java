@@ -244,7 +244,7 @@ class LatentDecoderTest {
 
     /**
      * The trace of one forward shows each latent cache with the widths of its configuration, and
-     * those stages hold exactly the values per token the catalogue's formulas give (MATH.md,
+     * those stages hold exactly the values per token the catalogue's formulas give (docs/MATH.md,
      * "KV cache"): naive MLA H·(D_nope + P) + H·Dv, absorbed MLA C + P, MFA 2·C, MFA-KR C.
      */
     @Test

@@ -33,7 +33,7 @@ class LatentAttentionStepsTest {
                 before += x[t * 9 + d] * x[t * 9 + d];
                 after += rotated[t * 9 + d] * rotated[t * 9 + d];
             }
-            assertEquals(before, after, 1e-13, "row " + t);
+            assertEquals(before, after, Tolerances.ROTATION_NORM, "row " + t);
             for (int d : new int[] {0, 1, 2, 7, 8}) {
                 assertEquals(x[t * 9 + d], rotated[t * 9 + d], 0.0, "row " + t + " column " + d);
             }
@@ -53,7 +53,7 @@ class LatentAttentionStepsTest {
         LatentAttentionSteps.rotate(interleaved, 1, 6, 0, 6, 1, 9, 10000.0, RopePairing.INTERLEAVED);
         LatentAttentionSteps.rotate(permuted, 1, 6, 0, 6, 1, 9, 10000.0, RopePairing.SPLIT_HALVES);
         for (int j = 0; j < 6; j++) {
-            assertEquals(interleaved[perm[j]], permuted[j], 1e-15, "dimension " + j);
+            assertEquals(interleaved[perm[j]], permuted[j], Tolerances.HAND_COMPUTED, "dimension " + j);
         }
     }
 }

@@ -21,13 +21,13 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link OracleMla} and {@link OracleMfa} against an independent PyTorch implementation,
- * {@code reference-data/mla/crosscheck_mla.py}, written from MATH.md (naive and absorbed MLA, MFA,
+ * {@code reference-data/mla/crosscheck_mla.py}, written from docs/MATH.md (naive and absorbed MLA, MFA,
  * MFA-KR). The script's inputs and outputs are committed, so this test runs without Python:
  *
  * <ol>
  *   <li>the committed inputs are exactly what the seeds below produce (bit for bit);</li>
  *   <li>the Java oracles on those inputs reproduce the script's naive outputs;</li>
- *   <li>the script's absorbed MLA equals the Java naive MLA (MATH.md: ~1e-16 relative apart).</li>
+ *   <li>the script's absorbed MLA equals the Java naive MLA (docs/MATH.md: ~1e-16 relative apart).</li>
  * </ol>
  *
  * <p>To change the cases: edit {@link #cases()}, then
@@ -37,12 +37,6 @@ import org.junit.jupiter.api.Test;
  */
 class MlaCrosscheckTest {
 
-    /**
-     * Two float64 implementations summing in different orders (loops vs einsum/BLAS) over at most a
-     * few dozen terms of O(1) values: differences are a few ulps; 1e-12 relative leaves margin and
-     * still catches any wrong layout, pairing or scale, which moves values by O(1e-2) or more.
-     */
-    private static final double CROSSCHECK_TOLERANCE = 1e-12;
 
     private static final Path DIR = Path.of(System.getProperty("attnref.root", System.getProperty("user.dir")),
             "reference-data", "mla");
@@ -280,7 +274,8 @@ class MlaCrosscheckTest {
         assertEquals(expected.length, actual.length, what + ": length");
         for (int i = 0; i < expected.length; i++) {
             boolean bothHidden = expected[i] == Double.NEGATIVE_INFINITY && actual[i] == Double.NEGATIVE_INFINITY;
-            if (!bothHidden && !(Math.abs(expected[i] - actual[i]) <= CROSSCHECK_TOLERANCE * Math.max(1.0, Math.abs(expected[i])))) {
+            double bound = Tolerances.REORDERED_SUMS * Math.max(1.0, Math.abs(expected[i]));
+            if (!bothHidden && !(Math.abs(expected[i] - actual[i]) <= bound)) {
                 fail(what + "[" + i + "]: Python " + expected[i] + ", Java " + actual[i]);
             }
         }

@@ -22,8 +22,6 @@ import org.junit.jupiter.api.function.Executable;
  */
 class OracleAttentionTest {
 
-    /** O(1) values after a handful of float64 operations: a few ulps. */
-    private static final double HAND = 1e-15;
 
     private static final double NEG_INF = Double.NEGATIVE_INFINITY;
 
@@ -64,11 +62,11 @@ class OracleAttentionTest {
                 .key(new double[] {0, 0, 0, 0, ln3, ln3, 0, 0})
                 .value(new double[] {4, 0, 0, 8})
                 .build());
-        assertArrayEquals(new double[] {0, ln3}, r.scaledScores(), HAND);
-        assertArrayEquals(new double[] {0, ln3}, r.cappedScores(), HAND);
-        assertArrayEquals(new double[] {0, ln3}, r.logits(), HAND);
-        assertArrayEquals(new double[] {0.25, 0.75}, r.probabilities(), HAND);
-        assertArrayEquals(new double[] {1, 6}, r.output(), 4 * HAND);
+        assertArrayEquals(new double[] {0, ln3}, r.scaledScores(), Tolerances.HAND_COMPUTED);
+        assertArrayEquals(new double[] {0, ln3}, r.cappedScores(), Tolerances.HAND_COMPUTED);
+        assertArrayEquals(new double[] {0, ln3}, r.logits(), Tolerances.HAND_COMPUTED);
+        assertArrayEquals(new double[] {0.25, 0.75}, r.probabilities(), Tolerances.HAND_COMPUTED);
+        assertArrayEquals(new double[] {1, 6}, r.output(), 4 * Tolerances.HAND_COMPUTED);
         assertArrayEquals(new double[] {0, 0, 0, 0, ln3, ln3, 0, 0}, r.presentKey(), 0.0);
         assertArrayEquals(new double[] {4, 0, 0, 8}, r.presentValue(), 0.0);
     }
@@ -106,7 +104,7 @@ class OracleAttentionTest {
         assertEquals(0.5, builder.build().scale(), 0.0);
         AttentionResult r = OracleAttention.attend(builder.scale(ln3).build());
         assertArrayEquals(new double[] {0, ln3}, r.scaledScores(), 0.0);
-        assertArrayEquals(new double[] {0.25, 0.75}, r.probabilities(), HAND);
+        assertArrayEquals(new double[] {0.25, 0.75}, r.probabilities(), Tolerances.HAND_COMPUTED);
     }
 
     @Test
@@ -120,8 +118,8 @@ class OracleAttentionTest {
                 .query(new double[] {2}).key(new double[] {1, 0}).value(new double[2])
                 .softcap(1).additiveMask(new double[] {0, 5}, 2).build());
         assertArrayEquals(new double[] {2, 0}, r.scaledScores(), 0.0);
-        assertArrayEquals(new double[] {tanh2, 0}, r.cappedScores(), HAND);
-        assertArrayEquals(new double[] {tanh2, 5}, r.logits(), HAND);
+        assertArrayEquals(new double[] {tanh2, 0}, r.cappedScores(), Tolerances.HAND_COMPUTED);
+        assertArrayEquals(new double[] {tanh2, 5}, r.logits(), Tolerances.HAND_COMPUTED);
     }
 
     @Test
@@ -196,7 +194,7 @@ class OracleAttentionTest {
         double ln3 = Math.log(3);
         AttentionResult r = OracleAttention.attend(uniform(1, 2).additiveMask(new double[] {0, ln3}, 2).build());
         assertArrayEquals(new double[] {0, ln3}, r.logits(), 0.0);
-        assertArrayEquals(new double[] {0.25, 0.75}, r.probabilities(), HAND);
+        assertArrayEquals(new double[] {0.25, 0.75}, r.probabilities(), Tolerances.HAND_COMPUTED);
     }
 
     @Test
@@ -279,7 +277,7 @@ class OracleAttentionTest {
                 .causal(QueryPositions.startingAt(2)).build());
         assertArrayEquals(new double[] {1, 2, 3}, r.presentKey(), 0.0);
         assertArrayEquals(new double[] {10, 20, 30}, r.presentValue(), 0.0);
-        assertArrayEquals(new double[] {20}, r.output(), 1e-14);
+        assertArrayEquals(new double[] {20}, r.output(), Tolerances.HAND_COMPUTED_CHAIN);
     }
 
     // ---------------------------------------------------------------- fills and fully masked rows
@@ -335,8 +333,8 @@ class OracleAttentionTest {
                 .query(new double[] {2}).key(new double[] {1, 1}).value(new double[2]).softcap(1)
                 .booleanMask(new boolean[] {false, true}, MaskConvention.HIDE_WHERE_TRUE, 2).build());
         assertArrayEquals(new double[] {2, 2}, r.scaledScores(), 0.0);
-        assertArrayEquals(new double[] {tanh2, tanh2}, r.cappedScores(), HAND);
-        assertEquals(tanh2, r.logits()[0], HAND);
+        assertArrayEquals(new double[] {tanh2, tanh2}, r.cappedScores(), Tolerances.HAND_COMPUTED);
+        assertEquals(tanh2, r.logits()[0], Tolerances.HAND_COMPUTED);
         assertEquals(NEG_INF, r.logits()[1], 0.0);
     }
 
@@ -407,7 +405,7 @@ class OracleAttentionTest {
                     .value(positions(v, numKvHeads, n, headDim, first, n))
                     .past(positions(k, numKvHeads, n, headDim, 0, first), positions(v, numKvHeads, n, headDim, 0, first), first)
                     .causal(QueryPositions.startingAt(first)).build());
-            assertArrayEquals(positions(whole.output(), numHeads, n, headDim, first, n), second.output(), 1e-15, shape);
+            assertArrayEquals(positions(whole.output(), numHeads, n, headDim, first, n), second.output(), Tolerances.HAND_COMPUTED, shape);
             assertArrayEquals(k, second.presentKey(), 0.0, shape);
         }
     }

@@ -27,8 +27,6 @@ import org.junit.jupiter.api.Test;
  */
 class OracleMfaTest {
 
-    /** O(1) values after a handful of operations; a few ulps. */
-    private static final double HAND_TOLERANCE = 1e-14;
 
     private static final double[] X = {1, 0, 0, 1};   // [B=1, T=2, M=2]
     private static final double[] S_Q = {2, 3, 2, -3};
@@ -52,14 +50,14 @@ class OracleMfaTest {
         double cos1 = Math.cos(1.0);
         double root2 = Math.sqrt(2);
         assertArrayEquals(new double[] {1 / root2, Double.NEGATIVE_INFINITY, (cos1 + sin1) / root2, -1 / root2},
-                result.logits(), HAND_TOLERANCE);
+                result.logits(), Tolerances.HAND_COMPUTED_CHAIN);
         double p10 = handP10();
-        assertArrayEquals(new double[] {1, 0, p10, 1 - p10}, result.probabilities(), HAND_TOLERANCE);
+        assertArrayEquals(new double[] {1, 0, p10, 1 - p10}, result.probabilities(), Tolerances.HAND_COMPUTED_CHAIN);
         // out₀ = W_O(1, 3) = (4, −2).
         // o₁ = p₁₀(1, 3) + (1 − p₁₀)(2, 4) = (2 − p₁₀, 4 − p₁₀) → out₁ = (6 − 2p₁₀, −2).
-        assertArrayEquals(new double[] {4, -2, 6 - 2 * p10, -2}, result.output(), HAND_TOLERANCE);
+        assertArrayEquals(new double[] {4, -2, 6 - 2 * p10, -2}, result.output(), Tolerances.HAND_COMPUTED_CHAIN);
         // Cache [k | v], 2C per token: (1, 0, 1, 3) and (−sin 1, cos 1, 2, 4).
-        assertArrayEquals(new double[] {1, 0, 1, 3, -sin1, cos1, 2, 4}, result.cache(), HAND_TOLERANCE);
+        assertArrayEquals(new double[] {1, 0, 1, 3, -sin1, cos1, 2, 4}, result.cache(), Tolerances.HAND_COMPUTED_CHAIN);
     }
 
     @Test
@@ -73,14 +71,14 @@ class OracleMfaTest {
         double p10 = handP10();
         // out₀ = W_O(1, −1) = (0, 2).
         // o₁ = p₁₀(1, −1) + (1 − p₁₀)(0.5, 1) = (0.5 + 0.5p₁₀, 1 − 2p₁₀) → out₁ = (1.5 − 1.5p₁₀, −0.5 + 2.5p₁₀).
-        assertArrayEquals(new double[] {0, 2, 1.5 - 1.5 * p10, -0.5 + 2.5 * p10}, result.output(), HAND_TOLERANCE);
+        assertArrayEquals(new double[] {0, 2, 1.5 - 1.5 * p10, -0.5 + 2.5 * p10}, result.output(), Tolerances.HAND_COMPUTED_CHAIN);
         // Cache k̄ only, C per token: (1, 0) and (0, 1), before RoPE.
         assertArrayEquals(new double[] {1, 0, 0, 1}, result.cache(), 0.0);
     }
 
     @Test
     void keyReuseWithZeroAlphaIsMfaWithValueProjectionEqualToKeyProjection() {
-        // α = 0 ⇒ v = k̄ = S_K x, which is MFA with S_V = S_K (MATH.md: v = k̄ at initialisation).
+        // α = 0 ⇒ v = k̄ = S_K x, which is MFA with S_V = S_K (docs/MATH.md: v = k̄ at initialisation).
         OracleMfa.Config config = new OracleMfa.Config(7, 3, 5, 4);
         OracleMfa.Options options = new OracleMfa.Options(500000.0, RopePairing.SPLIT_HALVES, 2, 1e-6);
         OracleMfa.Weights random = MlaFixtures.randomMfa(config, false, new SeededRandom(21));

@@ -27,8 +27,6 @@ import org.junit.jupiter.api.Test;
  */
 class OracleMlaTest {
 
-    /** O(1) values after a handful of operations; a few ulps. */
-    private static final double HAND_TOLERANCE = 1e-14;
     private static final double EXACT_EPS = 1e-300;
 
     private static final double[] X = {1, 0, 0, 1};   // [B=1, T=2, M=2]
@@ -59,15 +57,15 @@ class OracleMlaTest {
         // l₁₀ = ((0,1)·(2,1) + (−sin 1, cos 1)·(1,0)) / 2 = (1 − sin 1)/2
         // l₁₁ = ((0,1)·(2,−1) + (−sin 1, cos 1)·(−sin 1, cos 1)) / 2 = (−1 + 1)/2 = 0
         double l10 = (1 - sin1) / 2;
-        assertArrayEquals(new double[] {1.5, Double.NEGATIVE_INFINITY, l10, 0.0}, result.logits(), HAND_TOLERANCE);
+        assertArrayEquals(new double[] {1.5, Double.NEGATIVE_INFINITY, l10, 0.0}, result.logits(), Tolerances.HAND_COMPUTED_CHAIN);
         // p₁₀ = e^l₁₀ / (e^l₁₀ + e⁰) = σ(l₁₀), p₁₁ = 1 − p₁₀.
         double p10 = sigmoid(l10);
-        assertArrayEquals(new double[] {1, 0, p10, 1 - p10}, result.probabilities(), HAND_TOLERANCE);
+        assertArrayEquals(new double[] {1, 0, p10, 1 - p10}, result.probabilities(), Tolerances.HAND_COMPUTED_CHAIN);
         // o₀ = v(x₀) = (1, 2) → out₀ = (1+2, 1−2) = (3, −1).
         // o₁ = p₁₀(1, 2) + (1 − p₁₀)(−1, 2) = (2p₁₀ − 1, 2) → out₁ = (2p₁₀ + 1, 2p₁₀ − 3).
-        assertArrayEquals(new double[] {3, -1, 2 * p10 + 1, 2 * p10 - 3}, result.output(), HAND_TOLERANCE);
+        assertArrayEquals(new double[] {3, -1, 2 * p10 + 1, 2 * p10 - 3}, result.output(), Tolerances.HAND_COMPUTED_CHAIN);
         // Cache per token [c_kv | k_R]: (2, 1, 1, 0) and (2, −1, −sin 1, cos 1).
-        assertArrayEquals(new double[] {2, 1, 1, 0, 2, -1, -sin1, cos1}, result.cache(), HAND_TOLERANCE);
+        assertArrayEquals(new double[] {2, 1, 1, 0, 2, -1, -sin1, cos1}, result.cache(), Tolerances.HAND_COMPUTED_CHAIN);
     }
 
     @Test
@@ -87,16 +85,16 @@ class OracleMlaTest {
         // l₁₁ = ((1,−1)·(2,−1) + (cos 1 + sin 1)(−sin 1) + (sin 1 − cos 1)(cos 1)) / 2 = (3 − 1)/2 = 1
         //       (the rope term is (1,−1)·(0,1) = −1: both at position 1, the rotations cancel)
         double l10 = (1 + cos1 + sin1) / 2;
-        assertArrayEquals(new double[] {2, Double.NEGATIVE_INFINITY, l10, 1}, result.logits(), HAND_TOLERANCE);
+        assertArrayEquals(new double[] {2, Double.NEGATIVE_INFINITY, l10, 1}, result.logits(), Tolerances.HAND_COMPUTED_CHAIN);
         // p₁₀ = σ(l₁₀ − l₁₁), out as in the first case with this p₁₀.
         double p10 = sigmoid(l10 - 1);
-        assertArrayEquals(new double[] {1, 0, p10, 1 - p10}, result.probabilities(), HAND_TOLERANCE);
-        assertArrayEquals(new double[] {3, -1, 2 * p10 + 1, 2 * p10 - 3}, result.output(), HAND_TOLERANCE);
+        assertArrayEquals(new double[] {1, 0, p10, 1 - p10}, result.probabilities(), Tolerances.HAND_COMPUTED_CHAIN);
+        assertArrayEquals(new double[] {3, -1, 2 * p10 + 1, 2 * p10 - 3}, result.output(), Tolerances.HAND_COMPUTED_CHAIN);
     }
 
     @Test
     void yarnMultipliesEveryVisibleLogitByDeepSeekV3Factor() {
-        // (0.1·m·ln f + 1)² with m = 1, f = 40: (0.1·3.68888 + 1)² = 1.368888² = 1.873854 (MATH.md: ×1.8739).
+        // (0.1·m·ln f + 1)² with m = 1, f = 40: (0.1·3.68888 + 1)² = 1.368888² = 1.873854 (docs/MATH.md: ×1.8739).
         OracleMla.Options yarn = new OracleMla.Options(10000.0, RopePairing.INTERLEAVED, 0, EXACT_EPS, 1.0, 40.0);
         assertEquals(1.8739, yarn.yarnMultiplier(), 5e-5);
         OracleMla.Config config = new OracleMla.Config(2, 1, 0, 2, 2, 2, 2);
@@ -104,7 +102,7 @@ class OracleMlaTest {
         double[] logits = OracleMla.forward(config, yarn, weights, X, 1, 2).logits();
         double m = Math.pow(0.1 * Math.log(40.0) + 1, 2);
         double l10 = (1 - Math.sin(1.0)) / 2;
-        assertArrayEquals(new double[] {1.5 * m, Double.NEGATIVE_INFINITY, l10 * m, 0.0}, logits, HAND_TOLERANCE);
+        assertArrayEquals(new double[] {1.5 * m, Double.NEGATIVE_INFINITY, l10 * m, 0.0}, logits, Tolerances.HAND_COMPUTED_CHAIN);
     }
 
     @Test
@@ -117,8 +115,8 @@ class OracleMlaTest {
         OracleMla.Options atSeven = new OracleMla.Options(10000.0, RopePairing.INTERLEAVED, 7, 1e-6, 1.0, 1.0);
         OracleMla.Result first = OracleMla.forward(config, atZero, weights, x, 2, 4);
         OracleMla.Result shifted = OracleMla.forward(config, atSeven, weights, x, 2, 4);
-        assertArrayEquals(first.logits(), shifted.logits(), 1e-12, "seed 11/12, B 2, T 4");
-        assertArrayEquals(first.output(), shifted.output(), 1e-12, "seed 11/12, B 2, T 4");
+        assertArrayEquals(first.logits(), shifted.logits(), Tolerances.REORDERED_SUMS, "seed 11/12, B 2, T 4");
+        assertArrayEquals(first.output(), shifted.output(), Tolerances.REORDERED_SUMS, "seed 11/12, B 2, T 4");
         assertFalse(Math.abs(first.cache()[5] - shifted.cache()[5]) < 1e-6, "k_R of token 0 must rotate by 7 positions");
     }
 

@@ -1,6 +1,7 @@
 package dev.attnref.report;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -31,11 +32,36 @@ class ReportDeterminismTest {
         }
     }
 
+    /** The report without its two machine-dependent sections: 8 (this checkout's Surefire reports) and 10 (this JVM). */
+    private static String withoutMachineSections(String report) {
+        return report.replaceAll("(?s)\n## 8\\. .*?(?=\n## 9\\. )", "\n").replaceAll("(?s)\n## 10\\. .*", "\n");
+    }
+
+    @Test
+    void committedReportIsRebuiltByteForByteFromTheCommittedResults() throws IOException {
+        String committed = Files.readString(ROOT.resolve("REPORT.md"));
+        String rebuilt = new ReportBuilder(ROOT.toAbsolutePath(), null).build();
+        assertTrue(committed.contains("\n## 8. ") && committed.contains("\n## 10. "), "REPORT.md lacks sections 8 and 10");
+        assertEquals(withoutMachineSections(committed), withoutMachineSections(rebuilt),
+                "REPORT.md differs from `./attnref report` on the committed results: run it and commit REPORT.md");
+    }
+
+    @Test
+    void quickReportReadsOnlyItsOwnResultsAndSaysItIsASmokeRun(@TempDir Path quick) throws IOException {
+        Path results = quick.resolve("experiments/E06-scaling/results");
+        Files.createDirectories(results);
+        Files.copy(ROOT.resolve("experiments/E06-scaling/results/saturation.csv"), results.resolve("saturation.csv"));
+        String report = new ReportBuilder(ROOT.toAbsolutePath(), quick).build();
+        assertTrue(report.contains(ReportBuilder.QUICK_WARNING), "no quick-run warning");
+        assertTrue(report.contains("Results `experiments/E06-scaling/results/`"), "E06 not read from the quick base");
+        assertTrue(report.contains("Not run yet: `./attnref experiment E02`"), "E02 read from the committed results");
+    }
+
     @Test
     void reportSaysOnItsFirstLineThatItIsGeneratedAndHowToRegenerate() throws IOException {
         String first = Files.readAllLines(ROOT.resolve("REPORT.md")).get(0);
         assertEquals(ReportBuilder.FIRST_LINE, first);
-        assertTrue(first.contains("./attnref report") && first.contains("--quick"), first);
+        assertTrue(first.contains("./attnref report") && first.contains("--quick") && first.contains("target/quick/"), first);
     }
 
     @Test
