@@ -52,15 +52,15 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  *       is (the oracle's {@code QueryPositions.aligned(TOP_LEFT)}), not the bottom-right of decoding.</li>
  *   <li>{@code enable_gqa} is set exactly when G &lt; H; the scale is PyTorch's default 1/√D; dropout 0.</li>
  *   <li>A mask and {@code isCausal} are not combined (PyTorch refuses both at once).</li>
- *   <li>A row with every key hidden is PyTorch's business (NaN in its math backend): callers that
- *       compare should not draw one.</li>
+ *   <li>A row with every key hidden (boolean mask or additive −∞) gives zeros, as the oracle's
+ *       default {@code FullyMaskedRows.ZEROS}; so do both the flash and the math backend of 2.10.</li>
  *   <li>Intra-op threads: {@code at::set_num_threads(threads)} before every call (a process-wide
  *       setting, so peers with different counts must not run at the same time).</li>
  *   <li>Which SDPA backend runs (math or the CPU flash kernel) is PyTorch's choice: the JavaCPP API
  *       exposes no {@code _fused_sdp_choice} to read it, only the switches of
- *       {@code globalContext().setSDPUseFlash / setSDPUseMath}. With them, float32 SDPA (H = G and
- *       G &lt; H, causal, additive mask; T = S = 64, D = 32) gave bit for bit the flash-only output
- *       and differed from math-only: by default the CPU flash kernel ran.</li>
+ *       {@code globalContext().setSDPUseFlash / setSDPUseMath}. With them, float32 and float64 SDPA
+ *       (H = G and G &lt; H, causal, additive mask; T = S = 64, D = 32) gave bit for bit the flash-only
+ *       output and differed from math-only: by default the CPU flash kernel ran.</li>
  *   <li>Native memory: each call allocates its tensors in a {@link PointerScope} and frees them on return.</li>
  * </ul>
  *

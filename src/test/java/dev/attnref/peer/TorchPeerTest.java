@@ -35,6 +35,9 @@ import org.junit.jupiter.api.Test;
  * 7.3·10⁻⁸), and the largest float64 difference 4.4·10⁻¹⁶. K = 4 leaves room for unlucky seeds
  * while a wrong alignment, group or mask errs by 10⁻² or more, five orders above.
  *
+ * <p>A fully hidden row gives zeros in PyTorch 2.10 as in the oracle (a hand case); the random masks
+ * keep one key per row so that every row's values are compared.
+ *
  * <p>If libtorch does not load, every test here fails with {@link TorchPeer}'s message: never a skip.
  */
 class TorchPeerTest {
@@ -60,6 +63,24 @@ class TorchPeerTest {
         double[] out = torch.attend(dims, new double[2], new double[3], v, true, null);
         // top-left: query 0 sees key 0, query 1 keys 0–1 (bottom-right would give 1.5 and 7/3)
         assertArrayEquals(new double[] {1, 1.5}, out, Tolerances.HAND_COMPUTED);
+    }
+
+    @Test
+    void aFullyHiddenRowGivesZerosAsTheOracleDoes() {
+        // query 0 hides both keys, query 1 keeps key 0 only: out = [0, v₀]
+        AttentionDims dims = new AttentionDims(1, 1, 1, 2, 2, 1, 1);
+        double[] q = {1, 2};
+        double[] k = {1, -1};
+        double[] v = {3, 5};
+        double minusInf = Double.NEGATIVE_INFINITY;
+        TorchPeer.Mask keep = TorchPeer.Mask.keep(new boolean[] {false, false, true, false}, 2, 2);
+        TorchPeer.Mask additive = TorchPeer.Mask.additive(new double[] {minusInf, minusInf, 0, minusInf}, 2, 2);
+        for (TorchPeer.Mask mask : new TorchPeer.Mask[] {keep, additive}) {
+            assertArrayEquals(new double[] {0, 3}, torch.attend(dims, q, k, v, false, mask), 0.0);
+            assertArrayEquals(new float[] {0, 3}, torch.attend(dims, new float[] {1, 2}, new float[] {1, -1},
+                    new float[] {3, 5}, false, mask), 0f);
+            assertArrayEquals(oracle(dims, q, k, v, false, mask), torch.attend(dims, q, k, v, false, mask), 0.0);
+        }
     }
 
     @Test
