@@ -18,8 +18,8 @@ import dev.attnref.core.Checks;
  *   <tr><td>name</td><td>non-blank; unique in {@link ModelCatalogue}</td></tr>
  *   <tr><td>numLayers</td><td>L ≥ 1</td></tr>
  *   <tr><td>attention</td><td>non-null</td></tr>
- *   <tr><td>source</td><td>non-blank: paper and {@code config.json} keys the numbers were read from, and
- *       what was inferred rather than published</td></tr>
+ *   <tr><td>source</td><td>non-blank: the paper (arXiv id) and the {@code config.json} keys the numbers were
+ *       read from, a file read at a commit as its permalink, and what was inferred rather than published</td></tr>
  * </table>
  */
 public record ModelConfig(String name, int numLayers, AttentionShape attention, String source) {

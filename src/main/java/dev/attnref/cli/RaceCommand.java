@@ -45,7 +45,7 @@ public final class RaceCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "20240601", description = "Seed of the inputs (default: ${DEFAULT-VALUE}).")
     private long seed;
 
-    @Option(names = "--out", description = "CSV file (default: experiments/fast-race/results/race.csv; race-quick.csv with --quick; race-partial.csv with --only, so a partial run never replaces the full results).")
+    @Option(names = "--out", description = "CSV file (default: experiments/fast-race/results/race.csv; with --quick or --only, target/fast-race/race-quick.csv or race-partial.csv, so a smoke or partial run never touches a committed file).")
     private Path out;
 
     @Option(names = "--charts-only", description = "Redraw the charts from the CSV (--out or the default) without racing.")
@@ -63,8 +63,11 @@ public final class RaceCommand implements Callable<Integer> {
         }
         PrintWriter log = spec.commandLine().getOut();
         Path root = Path.of(System.getProperty("attnref.root", "."));
+        // Only a full run writes the committed results; a quick or partial one goes under target/.
         Path file = out != null ? out
-                : root.resolve("experiments/fast-race/results/" + (quick ? "race-quick.csv" : only != null ? "race-partial.csv" : "race.csv"));
+                : quick ? root.resolve("target/fast-race/race-quick.csv")
+                : only != null ? root.resolve("target/fast-race/race-partial.csv")
+                : root.resolve("experiments/fast-race/results/race.csv");
         // Charts of a full run go to experiments/fast-race/charts (beside results/); a quick run has one
         // length per kind, nothing to draw a curve through.
         Path charts = file.toAbsolutePath().getParent().resolveSibling("charts");

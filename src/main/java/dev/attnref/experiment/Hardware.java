@@ -16,7 +16,8 @@ import dev.attnref.core.Checks;
  *   <tr><td>bandwidth</td><td>byte/s</td><td>&gt; 0; peak memory bandwidth (GPU) or a measured read loop (CPU)</td></tr>
  *   <tr><td>capacity</td><td>byte</td><td>&gt; 0; decimal GB as published (GPU) or total RAM the OS reports (CPU)</td></tr>
  *   <tr><td>measured</td><td></td><td>true when the figures were measured on this machine in this run</td></tr>
- *   <tr><td>source</td><td></td><td>datasheet name and column, or the probe that measured it</td></tr>
+ *   <tr><td>source</td><td></td><td>non-blank: datasheet name, column, figures and where it is published, or
+ *       the probe that measured it</td></tr>
  * </table>
  *
  * The ridge point {@code matrixFlops / bandwidth} (FLOP per byte) separates memory-bound from
@@ -33,7 +34,9 @@ public record Hardware(String name, double matrixFlops, double fp32Flops, double
         Checks.positiveFinite("fp32Flops of " + name, fp32Flops);
         Checks.positiveFinite("bandwidth of " + name, bandwidth);
         Checks.positiveFinite("capacity of " + name, capacity);
-        Checks.notNull("source of " + name, source);
+        if (source == null || source.isBlank()) {
+            throw new IllegalArgumentException("source of " + name + " must be non-blank: a datasheet, or the probe that measured it");
+        }
     }
 
     /** FLOP per byte at which compute and memory time are equal. */

@@ -3,7 +3,9 @@ package dev.attnref.experiment;
 import java.util.List;
 
 /**
- * Published peak figures of accelerators, as data with their sources. Tensor-core figures are
+ * Published peak figures of accelerators, as data with their sources: each row names its datasheet (or
+ * the whitepaper that serves as one), the column and every figure it uses, and where the document can
+ * be found. Tensor-core figures are
  * dense: the datasheets print BF16/FP16 "with sparsity" (2:4 structured sparsity doubles them), so
  * the figure used here is half the printed one, and the source says so. Capacities are the
  * published decimal GB.
@@ -29,23 +31,26 @@ public final class HardwareCatalogue {
 
     public static final Hardware H100_SXM = new Hardware("H100 SXM", 1979e12 / 2, 67 * T, 3.35e12, 80 * G, false,
             "NVIDIA H100 Tensor Core GPU Datasheet, H100 SXM column: BF16 Tensor Core 1,979 TFLOPS (with sparsity), "
-                    + "FP32 67 TFLOPS, GPU memory 80GB, bandwidth 3.35TB/s");
+                    + "FP32 67 TFLOPS, GPU memory 80GB, bandwidth 3.35TB/s "
+                    + "(linked from https://www.nvidia.com/en-us/data-center/h100/)");
 
     public static final Hardware H200_SXM = new Hardware("H200 SXM", 1979e12 / 2, 67 * T, 4.8e12, 141 * G, false,
             "NVIDIA H200 Tensor Core GPU Datasheet, H200 SXM column: BF16 Tensor Core 1,979 TFLOPS (with sparsity), "
-                    + "FP32 67 TFLOPS, GPU memory 141GB, bandwidth 4.8TB/s");
+                    + "FP32 67 TFLOPS, GPU memory 141GB, bandwidth 4.8TB/s (linked from https://www.nvidia.com/en-us/data-center/h200/)");
 
     public static final Hardware A100_80GB = new Hardware("A100 80GB SXM", 312 * T, 19.5 * T, 2.039e12, 80 * G, false,
             "NVIDIA A100 Tensor Core GPU Datasheet, A100 80GB SXM column: BF16 Tensor Core 312 TFLOPS (624 with sparsity), "
-                    + "FP32 19.5 TFLOPS, GPU memory 80GB HBM2e, bandwidth 2,039GB/s");
+                    + "FP32 19.5 TFLOPS, GPU memory 80GB HBM2e, bandwidth 2,039GB/s (https://www.nvidia.com/content/dam/"
+                    + "en-zz/Solutions/Data-Center/a100/pdf/nvidia-a100-datasheet-us-nvidia-1758950-r4-web.pdf)");
 
     public static final Hardware L4 = new Hardware("L4", 242e12 / 2, 30.3 * T, 300 * G, 24 * G, false,
             "NVIDIA L4 Tensor Core GPU Datasheet: BF16 Tensor Core 242 TFLOPS (with sparsity), FP32 30.3 TFLOPS, "
-                    + "GPU memory 24GB GDDR6, bandwidth 300GB/s");
+                    + "GPU memory 24GB GDDR6, bandwidth 300GB/s (linked from https://www.nvidia.com/en-us/data-center/l4/)");
 
     public static final Hardware RTX_4090 = new Hardware("RTX 4090", 165.2 * T, 82.6 * T, 1008 * G, 24 * G, false,
             "NVIDIA Ada Lovelace GPU Architecture whitepaper, Appendix A (GeForce RTX 4090): Peak BF16 Tensor TFLOPS "
-                    + "with FP32 Accumulate 165.2 (330.4 with sparsity), Peak FP32 TFLOPS 82.6, 24 GB GDDR6X, 1,008 GB/s");
+                    + "with FP32 Accumulate 165.2 (330.4 with sparsity), Peak FP32 TFLOPS 82.6, 24 GB GDDR6X, 1,008 GB/s "
+                    + "(https://images.nvidia.com/aem-dam/Solutions/geforce/ada/nvidia-ada-gpu-architecture.pdf)");
 
     /** The accelerators, in a fixed order. */
     public static List<Hardware> accelerators() {

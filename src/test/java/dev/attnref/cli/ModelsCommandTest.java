@@ -46,5 +46,7 @@ class ModelsCommandTest {
         JsonNode v2 = root.get("models").get(6);
         assertTrue(v2.get("numKvHeads").isNull(), "MLA has no key/value heads");
         assertEquals(512, v2.get("shape").get("kvLoraRank").asInt());
+        assertTrue(root.get("models").get(8).get("source").asText().contains("https://github.com/deepseek-ai/DeepSeek-V3/blob/"
+                + "4c2fdb8f55e049553b9f4f1a3241f86d739c8cf8/inference/configs/config_671B.json"), "DeepSeek-V3's pinned config");
     }
 }
