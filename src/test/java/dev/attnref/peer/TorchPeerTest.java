@@ -30,10 +30,10 @@ import org.junit.jupiter.api.Test;
  * {@link #K} times a plain float32 loop's error on the same case, with a floor of one float32 ulp of
  * the largest |v|, the rule of {@code FastAttentionAccuracyTest}. Both round q·k over D terms, one exp
  * per key and two sums over S; PyTorch's kernels block and vectorise those sums, which changes the
- * error's order of summation, not its size. Measured over this property with base seeds default, 1,
- * 2 and 1000 (-Dattnref.seed; 181 distinct tries): the largest ratio was 2.3 (PyTorch 1.7·10⁻⁷, plain loop
- * 7.3·10⁻⁸), and the largest float64 difference 4.4·10⁻¹⁶. K = 4 leaves room for unlucky seeds
- * while a wrong alignment, group or mask errs by 10⁻² or more, five orders above.
+ * error's order of summation, not its size. Measured over this property with base seeds default,
+ * 1, 2 and 1000 (-Dattnref.seed; 181 distinct tries): the largest ratio was 2.3 (PyTorch 1.7·10⁻⁷,
+ * plain loop 7.3·10⁻⁸), and the largest float64 difference 4.4·10⁻¹⁶. K = 4 leaves room for
+ * unlucky seeds while a wrong alignment, group or mask errs by 10⁻² or more, five orders above.
  *
  * <p>A fully hidden row gives zeros in PyTorch 2.10 as in the oracle (a hand case); the random masks
  * keep one key per row so that every row's values are compared.
