@@ -25,17 +25,18 @@ class ArchitectureTest {
     private static final Pattern PROJECT_IMPORT = Pattern.compile("^import\\s+(?:static\\s+)?dev\\.attnref\\.(\\w+)\\.");
 
     /** Package → the project packages it may import (its own always allowed). */
-    private static final Map<String, Set<String>> ALLOWED = Map.of(
-            "core", Set.of(),
-            "oracle", Set.of("core"),
-            "attention", Set.of("core"),
-            "mirror", Set.of("core"),
-            "fast", Set.of("core"),
-            "model", Set.of("core", "attention"),
-            "golden", Set.of("core", "oracle", "attention", "mirror", "model", "fast"),
-            "experiment", Set.of("core", "oracle", "attention", "mirror", "model", "fast", "golden"),
-            "report", Set.of("core", "oracle", "attention", "mirror", "model", "fast", "golden", "experiment"),
-            "cli", Set.of("core", "oracle", "attention", "mirror", "model", "fast", "golden", "experiment", "report"));
+    private static final Map<String, Set<String>> ALLOWED = Map.ofEntries(
+            Map.entry("core", Set.of()),
+            Map.entry("oracle", Set.of("core")),
+            Map.entry("attention", Set.of("core")),
+            Map.entry("mirror", Set.of("core")),
+            Map.entry("fast", Set.of("core")),
+            Map.entry("model", Set.of("core", "attention")),
+            Map.entry("peer", Set.of("core", "fast")),
+            Map.entry("golden", Set.of("core", "oracle", "attention", "mirror", "model", "fast", "peer")),
+            Map.entry("experiment", Set.of("core", "oracle", "attention", "mirror", "model", "fast", "golden", "peer")),
+            Map.entry("report", Set.of("core", "oracle", "attention", "mirror", "model", "fast", "golden", "experiment", "peer")),
+            Map.entry("cli", Set.of("core", "oracle", "attention", "mirror", "model", "fast", "golden", "experiment", "report", "peer")));
 
     @Test
     void everyPackageImportsOnlyWhatItsRoleAllows() throws IOException {

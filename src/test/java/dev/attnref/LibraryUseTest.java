@@ -50,7 +50,7 @@ class LibraryUseTest {
         // README snippet end
 
         assertArrayEquals(new int[] {1, 5, 16}, result.output().shape());
-        assertArrayEquals(oracle.probabilities(), moduleProbabilities, 1e-12);
+        assertArrayEquals(oracle.probabilities(), moduleProbabilities, Tolerances.SAME_MATH);
         assertEquals(0.0, moduleProbabilities[1], "causal: query 0 of head 0 does not see key 1");
         assertTrue(report.passed(), report.toString());
     }

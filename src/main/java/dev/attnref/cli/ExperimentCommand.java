@@ -36,7 +36,7 @@ public final class ExperimentCommand implements Callable<Integer> {
     @Option(names = "--list", description = "List the experiments and exit.")
     boolean list;
 
-    @Option(names = "--quick", description = "Run the spec's 'quick' block; writes under experiments/<id>/quick/.")
+    @Option(names = "--quick", description = "Run the spec's 'quick' block (a smoke test); writes under target/quick/experiments/<id>/.")
     boolean quick;
 
     @Option(names = "--spec", paramLabel = "FILE", description = "Spec file instead of experiments/<id>/spec.json.")

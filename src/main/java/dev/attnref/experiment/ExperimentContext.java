@@ -15,12 +15,13 @@ import java.util.Locale;
  *   <caption>Paths</caption>
  *   <tr><th>path</th><th>full run</th><th>quick run</th></tr>
  *   <tr><td>spec</td><td colspan="2">{@code experiments/<folder>/spec.json} (or the file given with {@code --spec})</td></tr>
- *   <tr><td>results</td><td>{@code experiments/<folder>/results/}</td><td>{@code experiments/<folder>/quick/results/}</td></tr>
- *   <tr><td>charts</td><td>{@code experiments/<folder>/charts/}</td><td>{@code experiments/<folder>/quick/charts/}</td></tr>
+ *   <tr><td>results</td><td>{@code experiments/<folder>/results/}</td><td>{@code target/quick/experiments/<folder>/results/}</td></tr>
+ *   <tr><td>charts</td><td>{@code experiments/<folder>/charts/}</td><td>{@code target/quick/experiments/<folder>/charts/}</td></tr>
  *   <tr><td>imported</td><td colspan="2">{@code experiments/<folder>/imported/*.csv}</td></tr>
  * </table>
  *
- * Quick runs write beside, never over, the committed full results. {@code --out DIR} replaces the
+ * Quick runs are smoke tests: they write under {@code target/quick/} (where {@code report --quick} reads
+ * them), never into a committed folder. {@code --out DIR} replaces the
  * output base (results and charts go to {@code DIR/results}, {@code DIR/charts}).
  */
 public final class ExperimentContext {
@@ -43,9 +44,11 @@ public final class ExperimentContext {
         this.threads = stamp.threads();
     }
 
-    /** The default output base of an experiment folder for a mode. */
-    public static Path defaultOutput(Path experimentDir, Spec.Mode mode) {
-        return mode == Spec.Mode.QUICK ? experimentDir.resolve("quick") : experimentDir;
+    /** The default output base of an experiment folder for a mode (see the table above). */
+    public static Path defaultOutput(Path root, Path experimentDir, Spec.Mode mode) {
+        return mode == Spec.Mode.QUICK
+                ? root.resolve("target").resolve("quick").resolve("experiments").resolve(experimentDir.getFileName())
+                : experimentDir;
     }
 
     public Path root() {

@@ -40,7 +40,7 @@ public final class ExperimentRunner {
             throw new IllegalArgumentException("spec " + specFile + " has id '" + parsed.id() + "'; expected '"
                     + experiment.id() + "'");
         }
-        Path out = output != null ? output : ExperimentContext.defaultOutput(dir, mode);
+        Path out = output != null ? output : ExperimentContext.defaultOutput(root, dir, mode);
         ExperimentContext context = new ExperimentContext(root, dir, out, parsed, Stamp.of(root, threads, mode), progress);
         long start = System.nanoTime();
         context.log("%s — %s run, %d threads, %s", experiment.title(), mode.key(), threads, context.stamp().jdk());

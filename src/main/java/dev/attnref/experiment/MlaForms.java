@@ -176,7 +176,8 @@ final class MlaForms {
         return doubles(out);
     }
 
-    private static float[] floats(double[] x) {
+    /** x rounded to float32, element by element. */
+    static float[] floats(double[] x) {
         float[] f = new float[x.length];
         for (int i = 0; i < x.length; i++) {
             f[i] = (float) x[i];
@@ -184,7 +185,8 @@ final class MlaForms {
         return f;
     }
 
-    private static double[] doubles(float[] x) {
+    /** x widened to float64. */
+    static double[] doubles(float[] x) {
         double[] d = new double[x.length];
         for (int i = 0; i < x.length; i++) {
             d[i] = x[i];

@@ -152,10 +152,10 @@ public final class NumericsExperiment implements Experiment {
             for (Kernels kernels : List.of(Kernels.SCALAR, Kernels.VECTOR)) {
                 float[] out = new float[h * shape.valueWidth()];
                 try (FastAttention fast = new FastAttention(1, kernels)) {
-                    fast.decode(new AttentionDims(1, h, g, 1, n, shape.keyWidth(), shape.valueWidth()), floats(q),
-                            floats(k), floats(v), FastAttentionOptions.none().withScale((float) scale), out);
+                    fast.decode(new AttentionDims(1, h, g, 1, n, shape.keyWidth(), shape.valueWidth()), MlaForms.floats(q),
+                            MlaForms.floats(k), MlaForms.floats(v), FastAttentionOptions.none().withScale((float) scale), out);
                 }
-                double error = relativeError(doubles(out), ref);
+                double error = relativeError(MlaForms.doubles(out), ref);
                 table.add(shape.describe(), DecodeExperiment.label(kernels), n, error);
                 series.computeIfAbsent(DecodeExperiment.label(kernels), key -> new Curve()).add(n, error);
                 context.log("%s S=%d: relative error %.2e", kernels, n, error);
@@ -163,22 +163,6 @@ public final class NumericsExperiment implements Experiment {
         }
         context.write(table, "float32_vs_float64");
         return series;
-    }
-
-    private static float[] floats(double[] x) {
-        float[] f = new float[x.length];
-        for (int i = 0; i < x.length; i++) {
-            f[i] = (float) x[i];
-        }
-        return f;
-    }
-
-    private static double[] doubles(float[] x) {
-        double[] d = new double[x.length];
-        for (int i = 0; i < x.length; i++) {
-            d[i] = x[i];
-        }
-        return d;
     }
 
     /** float64 modules: NaiveMla vs AbsorbedMla (both realisations) on one set of weights, layer output [1, S, M]. */

@@ -23,11 +23,6 @@ import org.junit.jupiter.api.Test;
  * all three regimes (kept, blended, scaled) occur. Tolerances are the script's, with their reasons there.
  */
 class RopeScalingCrosscheckTest {
-    /** A few roundings of pow, products and one blend, in two float64 implementations. */
-    private static final double FREQUENCY_RELATIVE = 1e-14;
-    /** The angle pos·ω' carries about pos·ω'·2⁻⁵² absolute error (ω' ≤ 1) before its cosine is taken. */
-    private static final double ROTATION_PER_POSITION = 1e-15;
-
     private static final Path DIR = Path.of(System.getProperty("attnref.root", System.getProperty("user.dir")),
             "reference-data", "rope-scaling");
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -66,11 +61,11 @@ class RopeScalingCrosscheckTest {
         double[] expectedOmega = numbers(expected.get("inverse_frequencies"));
         assertEquals(expectedOmega.length, omega.length, id);
         for (int j = 0; j < omega.length; j++) {
-            assertEquals(expectedOmega[j], omega[j], FREQUENCY_RELATIVE * expectedOmega[j], id + ": ω'_" + j);
+            assertEquals(expectedOmega[j], omega[j], Tolerances.NUMPY_FREQUENCY_RELATIVE * expectedOmega[j], id + ": ω'_" + j);
         }
         double multiplier = scaling instanceof RopeScaling.Yarn yarn ? yarn.softmaxScaleMultiplier() : 1.0;
         double expectedMultiplier = expected.get("softmax_scale_multiplier").asDouble();
-        assertEquals(expectedMultiplier, multiplier, FREQUENCY_RELATIVE * expectedMultiplier, id + ": multiplier");
+        assertEquals(expectedMultiplier, multiplier, Tolerances.NUMPY_FREQUENCY_RELATIVE * expectedMultiplier, id + ": multiplier");
         assertEquals(expected.get("regimes"), regimes(scaling, width, theta, omega), id + ": regimes");
 
         Tensor x = input(positions.length, width);
@@ -78,7 +73,7 @@ class RopeScalingCrosscheckTest {
             double[] rotated = new Rope(width, theta, pairing, scaling).apply(x, positions).toArray();
             double[] want = numbers(expected.get(pairing.name().toLowerCase()));
             for (int i = 0; i < rotated.length; i++) {
-                double bound = ROTATION_PER_POSITION * (1 + positions[i / width]) * 1.25;   // max|x| = 5/4
+                double bound = Tolerances.ROTATION_PER_POSITION * (1 + positions[i / width]) * 1.25;   // max|x| = 5/4
                 assertEquals(want[i], rotated[i], bound, id + ", " + pairing + ", flat index " + i);
             }
         }

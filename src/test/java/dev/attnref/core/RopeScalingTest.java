@@ -21,11 +21,8 @@ import org.junit.jupiter.api.function.Executable;
  * in the comments were worked out with 40-digit decimal arithmetic, from the equations alone.
  */
 class RopeScalingTest {
-    /** Relative error of a few roundings in float64 (pow, one product, one division, one sum). */
-    private static final double RELATIVE = 1e-15;
-
     private static void assertRelative(double expected, double actual, String what) {
-        assertEquals(expected, actual, RELATIVE * Math.abs(expected), what);
+        assertEquals(expected, actual, Tolerances.SCALED_FREQUENCY_RELATIVE * Math.abs(expected), what);
     }
 
     private static void assertAllRelative(double[] expected, double[] actual, String what) {
@@ -146,8 +143,8 @@ class RopeScalingTest {
         double[] out = rope.apply(Tensor.of(new double[] {1, 0, 1, 0, 1, 0, 1, 0}, 1, 8), new int[] {100}).toArray();
         assertArrayEquals(new double[] {0.86231887228768393, -0.50636564110975879, -0.83907152907645245,
                 -0.54402111088936981, 0.87152133847467260, 0.49035758032614846, 0.99999687500162760,
-                0.00249999739583414}, out, 1e-14);
-        assertEquals(0.5125, rope.angle(100, 2), 1e-15);
+                0.00249999739583414}, out, Tolerances.SCALED_ROTATION);
+        assertEquals(0.5125, rope.angle(100, 2), Tolerances.SCALED_ANGLE);
     }
 
     // ---- laws ----
@@ -201,12 +198,13 @@ class RopeScalingTest {
 
     private static void keptFractionFalls(double[] scaled, int width, double theta, double factor, String where) {
         double[] omega = RopeScaling.unscaled(width, theta);
-        double previous = 1 + RELATIVE;
+        double rounding = Tolerances.SCALED_FREQUENCY_RELATIVE;
+        double previous = 1 + rounding;
         for (int j = 0; j < omega.length; j++) {
             double kept = scaled[j] / omega[j];
-            assertTrue(kept <= previous && kept <= 1 + RELATIVE && kept >= (1 - RELATIVE) / factor,
+            assertTrue(kept <= previous && kept <= 1 + rounding && kept >= (1 - rounding) / factor,
                     where + ": ω'/ω at pair " + j + " is " + kept + " after " + previous);
-            previous = kept + RELATIVE;
+            previous = kept + rounding;
         }
     }
 
@@ -223,7 +221,7 @@ class RopeScalingTest {
                 Rope rope = new Rope(64, 1e4, RopePairing.INTERLEAVED, rule);
                 double near = dot(rope.apply(q, new int[] {7}), rope.apply(k, new int[] {3}));
                 double far = dot(rope.apply(q, new int[] {9007}), rope.apply(k, new int[] {9003}));
-                assertEquals(near, far, 1e-9, "seed " + seed + ", " + rule);
+                assertEquals(near, far, Tolerances.FAR_SHIFTED_LOGIT, "seed " + seed + ", " + rule);
             }
         }
     }
@@ -247,7 +245,7 @@ class RopeScalingTest {
                 double omega = 2 * Math.PI / edge;
                 double below = llama.scale(omega * (1 - 1e-12));
                 double above = llama.scale(omega * (1 + 1e-12));
-                assertEquals(below, above, 1e-10 * omega, Arrays.toString(p) + " at λ = " + edge);
+                assertEquals(below, above, Tolerances.BAND_EDGE_RELATIVE * omega, Arrays.toString(p) + " at λ = " + edge);
             }
         }
     }
@@ -258,7 +256,7 @@ class RopeScalingTest {
         Tensor x = Tensor.randn(new SeededRandom(15), 1.0, 3, 16);
         Tensor scaled = new Rope(16, 1e4, RopePairing.SPLIT_HALVES, new RopeScaling.Linear(4)).apply(x, new int[] {0, 40, 4000});
         Tensor plain = new Rope(16, 1e4, RopePairing.SPLIT_HALVES).apply(x, new int[] {0, 10, 1000});
-        assertArrayEquals(plain.toArray(), scaled.toArray(), 1e-12);
+        assertArrayEquals(plain.toArray(), scaled.toArray(), Tolerances.POSITION_INTERPOLATION);
     }
 
     @Test
@@ -270,8 +268,8 @@ class RopeScalingTest {
         double[] alone = rope.apply(x, new int[] {5, 5}).toArray();
         double[] inLongCall = rope.apply(x, new int[] {5, 31}).toArray();
         // pair 1 of position 5: unscaled φ = 5·0.01 = 0.05; grown φ = 5/300.
-        assertEquals(Math.cos(0.05), alone[2], 1e-16);
-        assertEquals(Math.cos(5.0 / 300), inLongCall[2], 1e-16);
+        assertEquals(Math.cos(0.05), alone[2], Tolerances.COSINE_NEAR_ONE);
+        assertEquals(Math.cos(5.0 / 300), inLongCall[2], Tolerances.COSINE_NEAR_ONE);
     }
 
     // ---- errors ----

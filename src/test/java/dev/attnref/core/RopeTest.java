@@ -26,10 +26,10 @@ class RopeTest {
             double[] v = out.toArray();
             assertEquals(0.0, v[0], pairing.name());
             assertEquals(0.0, v[1], pairing.name());
-            assertEquals(0.54030230586813971740, v[2], 1.2e-16, pairing.name());
-            assertEquals(0.84147098480789650665, v[3], 1.2e-16, pairing.name());
-            assertEquals(-0.84147098480789650665, v[4], 1.2e-16, pairing.name());
-            assertEquals(0.54030230586813971740, v[5], 1.2e-16, pairing.name());
+            assertEquals(0.54030230586813971740, v[2], Tolerances.ROTATION_EXACT_ANGLE, pairing.name());
+            assertEquals(0.84147098480789650665, v[3], Tolerances.ROTATION_EXACT_ANGLE, pairing.name());
+            assertEquals(-0.84147098480789650665, v[4], Tolerances.ROTATION_EXACT_ANGLE, pairing.name());
+            assertEquals(0.54030230586813971740, v[5], Tolerances.ROTATION_EXACT_ANGLE, pairing.name());
         }
     }
 
@@ -44,11 +44,11 @@ class RopeTest {
         // Interleaved pairs (0, 1), (2, 3): x = (1, 0, 1, 0) → (cos 1, sin 1, cos .01, sin .01).
         double[] interleaved = Rope.standard(4, RopePairing.INTERLEAVED)
                 .apply(Tensor.of(new double[] {1, 0, 1, 0}, 1, 4), 1).toArray();
-        assertArrayEquals(new double[] {cos1, sin1, cosSmall, sinSmall}, interleaved, 2.3e-16);
+        assertArrayEquals(new double[] {cos1, sin1, cosSmall, sinSmall}, interleaved, Tolerances.ROTATION_ROUNDED_ANGLE);
         // Split halves pairs (0, 2), (1, 3): x = (1, 1, 0, 0) → (cos 1, cos .01, sin 1, sin .01).
         double[] split = Rope.standard(4, RopePairing.SPLIT_HALVES)
                 .apply(Tensor.of(new double[] {1, 1, 0, 0}, 1, 4), 1).toArray();
-        assertArrayEquals(new double[] {cos1, cosSmall, sin1, sinSmall}, split, 2.3e-16);
+        assertArrayEquals(new double[] {cos1, cosSmall, sin1, sinSmall}, split, Tolerances.ROTATION_ROUNDED_ANGLE);
     }
 
     @Test
@@ -57,7 +57,7 @@ class RopeTest {
         assertEquals(10000.0, rope.theta());
         // 3 · 10000^0 = 3; 3 · 10000^(−1/2) = 0.03; 0 · anything = 0.
         assertEquals(3.0, rope.angle(3, 0));
-        assertEquals(0.03, rope.angle(3, 1), 1e-17);
+        assertEquals(0.03, rope.angle(3, 1), Tolerances.ANGLE);
         assertEquals(0.0, rope.angle(0, 1));
         // θ = 4, P = 2, pair 0 is always θ^0; P = 4, pair 1 is 4^(−1/2) = 0.5 per position.
         assertEquals(2.5, new Rope(4, 4.0, RopePairing.SPLIT_HALVES).angle(5, 1));
@@ -100,7 +100,7 @@ class RopeTest {
                         after += out[row * width + d] * out[row * width + d];
                     }
                     // Each pair's rotation keeps a² + b² up to a few roundings: relative 1e-14.
-                    assertEquals(before, after, 1e-14 * before, where + ", row " + row);
+                    assertEquals(before, after, Tolerances.ROTATION_NORM_RELATIVE * before, where + ", row " + row);
                     for (int d = rotary; d < width; d++) {
                         assertEquals(in[row * width + d], out[row * width + d], where + ", pass-through " + d);
                     }
@@ -125,7 +125,7 @@ class RopeTest {
                 double logit = dot(rope.apply(q, m), rope.apply(k, n));
                 double shifted = dot(rope.apply(q, m + shift), rope.apply(k, n + shift));
                 // Angles up to ~3100 rad lose ~3100·2⁻⁵³ ≈ 3.4e-13 to rounding before cos/sin.
-                assertEquals(logit, shifted, 1e-11, "seed " + seed + ", P " + rotary + ", m " + m + ", n " + n
+                assertEquals(logit, shifted, Tolerances.SHIFTED_LOGIT, "seed " + seed + ", P " + rotary + ", m " + m + ", n " + n
                         + ", shift " + shift + ", " + pairing);
             }
         }
@@ -149,7 +149,7 @@ class RopeTest {
             Tensor kSplit = Rope.standard(rotary, RopePairing.SPLIT_HALVES).apply(permuteLast(k, perm), start);
             String where = "seed " + seed + ", rows " + rows + ", P " + rotary + ", start " + start;
             assertTrue(qSplit.bitwiseEquals(permuteLast(qInterleaved, perm)), where);
-            assertEquals(dot(qInterleaved, kInterleaved), dot(qSplit, kSplit), 1e-12, where);
+            assertEquals(dot(qInterleaved, kInterleaved), dot(qSplit, kSplit), Tolerances.REORDERED_DOT, where);
         }
     }
 

@@ -592,8 +592,8 @@ class TensorTest {
             // softmax(0, 1) = (1/(1+e), e/(1+e)) = (0.26894142136999512074…, 0.73105857863000487925…),
             // within a few ulps (ulp ≈ 5.6e-17 and 1.1e-16).
             Tensor p = of(shape(2), 0, 1).softmax(0);
-            assertEquals(0.26894142136999512074, p.get(0), 2e-16);
-            assertEquals(0.73105857863000487925, p.get(1), 4e-16);
+            assertEquals(0.26894142136999512074, p.get(0), Tolerances.SOFTMAX_ENTRY_NEAR_QUARTER);
+            assertEquals(0.73105857863000487925, p.get(1), Tolerances.SOFTMAX_ENTRY_NEAR_ONE);
         }
 
         @Test
@@ -624,8 +624,8 @@ class TensorTest {
             Tensor x = of(shape(2, 2), 0, 5, 0, 5);
             assertTensor(shape(2, 2), new double[] {0.5, 0.5, 0.5, 0.5}, x.softmax(0));
             Tensor rows = x.softmax(-1);
-            assertEquals(0.0066928509242848555, rows.get(1, 0), 4e-18);
-            assertEquals(0.9933071490757151445, rows.get(1, 1), 4e-16);
+            assertEquals(0.0066928509242848555, rows.get(1, 0), Tolerances.SOFTMAX_ENTRY_SMALL);
+            assertEquals(0.9933071490757151445, rows.get(1, 1), Tolerances.SOFTMAX_ENTRY_NEAR_ONE);
             // A middle axis of a 3-D tensor: [2, 2, 1] pairs (x[b, 0, 0], x[b, 1, 0]) = (0, 0).
             assertTensor(shape(2, 2, 1), new double[] {0.5, 0.5, 0.5, 0.5}, Tensor.zeros(2, 2, 1).softmax(1));
         }

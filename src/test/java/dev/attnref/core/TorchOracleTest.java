@@ -24,13 +24,6 @@ import org.junit.jupiter.api.Test;
  * that disagree (with their index and inputs), not only the first.
  */
 class TorchOracleTest {
-    /**
-     * Softmax tolerance: ATen computes {@code exp} with a vectorised (SLEEF, ≤ 1 ulp) kernel and
-     * multiplies by {@code 1/Σ}, this code uses {@code Math.exp} and divides; outputs lie in
-     * [0, 1], so a few ulps of 1.0 (2.2e-16 each) bound the difference.
-     */
-    private static final double SOFTMAX_TOLERANCE = 2e-15;
-
     private static JsonNode cases;
 
     @BeforeAll
@@ -202,7 +195,7 @@ class TorchOracleTest {
                 if (Double.isNaN(expected[i])) {
                     nanRows++;
                 }
-                if (!bothNan && !(Math.abs(expected[i] - actual[i]) <= SOFTMAX_TOLERANCE)) {
+                if (!bothNan && !(Math.abs(expected[i] - actual[i]) <= Tolerances.SOFTMAX_AGAINST_TORCH)) {
                     failures.add(where + ": element " + i + " is " + actual[i] + ", torch " + expected[i]);
                 }
             }

@@ -48,15 +48,15 @@ class KvCacheExperimentTest {
     @Test
     void theNinetyThreePointThreePercentCountsSixBitBytesNotElements() {
         // bytes: 1 − 34,560·6 / (194,560·16) = 1 − 207,360 / 3,112,960 = 93.339%
-        assertEquals(100 * (1 - 207_360.0 / 3_112_960.0), claim("deepseek-v2-vs-67b-bytes", "saving_percent"), 1e-9);
+        assertEquals(100 * (1 - 207_360.0 / 3_112_960.0), claim("deepseek-v2-vs-67b-bytes", "saving_percent"), Tolerances.SAVING_PERCENT);
         // elements: 1 − 34,560 / 194,560 = 82.237%
-        assertEquals(100 * (1 - 34_560.0 / 194_560.0), claim("deepseek-v2-vs-67b-elements", "saving_percent"), 1e-9);
+        assertEquals(100 * (1 - 34_560.0 / 194_560.0), claim("deepseek-v2-vs-67b-elements", "saving_percent"), Tolerances.SAVING_PERCENT);
     }
 
     @Test
     void mfaKeyReuseAtAnEighthOfTheWidthSavesNinetyThreePointSevenFivePercent() {
         // C / (2·M) = (M/8) / (2M) = 1/16 → 93.75%
-        assertEquals(93.75, claim("mfa-kr-vs-mha-at-eighth-width", "saving_percent"), 1e-9);
+        assertEquals(93.75, claim("mfa-kr-vs-mha-at-eighth-width", "saving_percent"), Tolerances.SAVING_PERCENT);
     }
 
     @Test
@@ -64,7 +64,7 @@ class KvCacheExperimentTest {
         // Step-3: 2·256·61 = 31,232; V3: 576·61 = 35,136; 31,232 / 35,136 = 0.8889
         assertEquals(31_232, entry("Step-3", "MFA").valuesPerToken());
         assertEquals(35_136, entry("DeepSeek-V3", "MLA (absorbed)").valuesPerToken());
-        assertEquals(31_232.0 / 35_136.0, claim("step3-vs-deepseek-v3", "fraction"), 1e-12);
+        assertEquals(31_232.0 / 35_136.0, claim("step3-vs-deepseek-v3", "fraction"), Tolerances.CACHE_FRACTION);
         // with key reuse: 256·61 = 15,616
         assertEquals(15_616, entry("Step-3 with key reuse (hypothetical)", "MFA-KR").valuesPerToken());
     }
@@ -82,8 +82,8 @@ class KvCacheExperimentTest {
     void stepThreeAgainstAnMhaOfItsWidthSavesMoreThanTheEighthWidthReading() {
         // MHA with H·D = M = 7,168: 2·7,168 = 14,336 per layer; MFA 2·256 = 512 → 1 − 512/14,336 = 96.43%;
         // MFA-KR 256 → 1 − 256/14,336 = 98.21%
-        assertEquals(100 * (1 - 512.0 / 14_336), claim("step3-mfa-vs-mha-same-width", "saving_percent"), 1e-9);
-        assertEquals(100 * (1 - 256.0 / 14_336), claim("step3-mfa-kr-vs-mha-same-width", "saving_percent"), 1e-9);
+        assertEquals(100 * (1 - 512.0 / 14_336), claim("step3-mfa-vs-mha-same-width", "saving_percent"), Tolerances.SAVING_PERCENT);
+        assertEquals(100 * (1 - 256.0 / 14_336), claim("step3-mfa-kr-vs-mha-same-width", "saving_percent"), Tolerances.SAVING_PERCENT);
     }
 
     @Test

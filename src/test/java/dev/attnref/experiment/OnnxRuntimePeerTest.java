@@ -14,13 +14,9 @@ import org.junit.jupiter.api.Test;
  * committed models, agree with the float64 oracle: an independent implementation confirming both the
  * models (causality, grouping, scale, past handling) and the layouts the peer builds.
  *
- * <p>Tolerance 2·10⁻⁵ absolute with q in [−3, 3], k and v in [−1, 1]: a float32 attention over
- * S ≤ 50 keys and D = 16 errs by a few 10⁻⁷ (sums of tens of terms, ε = 6·10⁻⁸); a wrong mask, group
- * or scale errs by 10⁻² or more.
+ * <p>The tolerance is {@link Tolerances#ONNX_RUNTIME_FLOAT32}, with its reason there.
  */
 class OnnxRuntimePeerTest {
-    private static final double TOLERANCE = 2e-5;
-
     @Test
     void causalPrefillOfBothOperatorsMatchesTheOracle() throws Exception {
         AttentionDims dims = new AttentionDims(2, 4, 2, 37, 37, 16, 16);
@@ -53,8 +49,8 @@ class OnnxRuntimePeerTest {
                     error = Math.max(error, Math.abs(out[i] - reference[i]));
                 }
                 double found = error;
-                assertTrue(found <= TOLERANCE, () -> op.label() + (decode ? " decode " : " prefill ") + dims
-                        + ": max |ORT − float64| = " + found + " exceeds " + TOLERANCE);
+                assertTrue(found <= Tolerances.ONNX_RUNTIME_FLOAT32, () -> op.label() + (decode ? " decode " : " prefill ") + dims
+                        + ": max |ORT − float64| = " + found + " exceeds " + Tolerances.ONNX_RUNTIME_FLOAT32);
             }
         }
     }

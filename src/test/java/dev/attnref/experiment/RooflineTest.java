@@ -19,12 +19,12 @@ class RooflineTest {
 
     private static void assertCost(AttentionCost c, double projection, double core, double weights, double read,
                                    double write, double activations) {
-        assertEquals(projection, c.projectionFlops(), 1e-9, "projection FLOPs");
-        assertEquals(core, c.coreFlops(), 1e-9, "core FLOPs");
-        assertEquals(weights, c.weightBytes(), 1e-9, "weight bytes");
-        assertEquals(read, c.cacheReadBytes(), 1e-9, "cache read bytes");
-        assertEquals(write, c.cacheWriteBytes(), 1e-9, "cache write bytes");
-        assertEquals(activations, c.activationBytes(), 1e-9, "activation bytes");
+        assertEquals(projection, c.projectionFlops(), Tolerances.COST, "projection FLOPs");
+        assertEquals(core, c.coreFlops(), Tolerances.COST, "core FLOPs");
+        assertEquals(weights, c.weightBytes(), Tolerances.COST, "weight bytes");
+        assertEquals(read, c.cacheReadBytes(), Tolerances.COST, "cache read bytes");
+        assertEquals(write, c.cacheWriteBytes(), Tolerances.COST, "cache write bytes");
+        assertEquals(activations, c.activationBytes(), Tolerances.COST, "activation bytes");
     }
 
     @Test
@@ -35,7 +35,7 @@ class RooflineTest {
         GqaShape shape = GqaShape.of(8, 4, 2, 2);
         AttentionCost c = AttentionCost.decode(shape, CoreShape.MlaForm.ABSORBED, 1, 10, KvPrecision.BF16);
         assertCost(c, 384, 320, 384, 144, 16, 32);
-        assertEquals(704.0 / 576.0, c.intensity(), 1e-12);
+        assertEquals(704.0 / 576.0, c.intensity(), Tolerances.COST_BELOW_100);
     }
 
     @Test
@@ -100,11 +100,11 @@ class RooflineTest {
         // GQA decode above: 704 FLOPs, 576 bytes. At 1000 FLOP/s and 100 B/s: max(0.704, 5.76) = 5.76 s, memory-bound.
         Hardware toy = new Hardware("toy", 1000, 1000, 100, 1e9, false, "hand-made");
         AttentionCost c = AttentionCost.decode(GqaShape.of(8, 4, 2, 2), CoreShape.MlaForm.ABSORBED, 1, 10, KvPrecision.BF16);
-        assertEquals(5.76, c.seconds(toy), 1e-12);
+        assertEquals(5.76, c.seconds(toy), Tolerances.COST_BELOW_100);
         assertTrue(c.memoryBound(toy));
         // at 1 FLOP/s: max(704, 5.76) = 704 s, compute-bound
         Hardware slow = new Hardware("slow", 1, 1, 100, 1e9, false, "hand-made");
-        assertEquals(704, c.seconds(slow), 1e-9);
+        assertEquals(704, c.seconds(slow), Tolerances.COST);
         assertFalse(c.memoryBound(slow));
     }
 
@@ -119,14 +119,14 @@ class RooflineTest {
     void sixBitCacheCostsThreeQuartersOfAByte() {
         // read 9·8·0.75 = 54
         AttentionCost c = AttentionCost.decode(GqaShape.of(8, 4, 2, 2), CoreShape.MlaForm.ABSORBED, 1, 10, KvPrecision.BITS6);
-        assertEquals(54, c.cacheReadBytes(), 1e-12);
+        assertEquals(54, c.cacheReadBytes(), Tolerances.COST_BELOW_100);
     }
 
     @Test
     void catalogueRidgePointsFollowTheDatasheets() {
         // H100 SXM: 989.5e12 / 3.35e12 = 295.4 FLOP/B; L4: 121e12 / 300e9 = 403.3
-        assertEquals(989.5e12 / 3.35e12, HardwareCatalogue.H100_SXM.ridge(), 1e-9);
-        assertEquals(121e12 / 300e9, HardwareCatalogue.L4.ridge(), 1e-9);
+        assertEquals(989.5e12 / 3.35e12, HardwareCatalogue.H100_SXM.ridge(), Tolerances.COST);
+        assertEquals(121e12 / 300e9, HardwareCatalogue.L4.ridge(), Tolerances.COST);
         assertEquals(141e9, HardwareCatalogue.H200_SXM.capacity());
     }
 

@@ -13,11 +13,11 @@ class SymmetricEigenTest {
     void twoByTwoHasEigenvaluesThreeAndOne() {
         // [[2, 1], [1, 2]]: λ = 3 with (1, 1)/√2, λ = 1 with (1, −1)/√2
         SymmetricEigen e = SymmetricEigen.of(new double[] {2, 1, 1, 2}, 2);
-        assertEquals(3, e.values()[0], 1e-14);
-        assertEquals(1, e.values()[1], 1e-14);
-        assertEquals(1 / Math.sqrt(2), Math.abs(e.vectors()[0]), 1e-14);
-        assertEquals(e.vectors()[0], e.vectors()[2], 1e-14);           // column 0 = ±(1, 1)/√2
-        assertEquals(-e.vectors()[1], e.vectors()[3], 1e-14);          // column 1 = ±(1, −1)/√2
+        assertEquals(3, e.values()[0], Tolerances.EIGEN_HAND_COMPUTED);
+        assertEquals(1, e.values()[1], Tolerances.EIGEN_HAND_COMPUTED);
+        assertEquals(1 / Math.sqrt(2), Math.abs(e.vectors()[0]), Tolerances.EIGEN_HAND_COMPUTED);
+        assertEquals(e.vectors()[0], e.vectors()[2], Tolerances.EIGEN_HAND_COMPUTED);           // column 0 = ±(1, 1)/√2
+        assertEquals(-e.vectors()[1], e.vectors()[3], Tolerances.EIGEN_HAND_COMPUTED);          // column 1 = ±(1, −1)/√2
     }
 
     @Test
@@ -41,14 +41,14 @@ class SymmetricEigenTest {
                 for (int j = 0; j < n; j++) {
                     av += a[i * n + j] * e.vectors()[j * n + k];
                 }
-                assertEquals(e.values()[k] * e.vectors()[i * n + k], av, 1e-10, "A v = λ v, seed " + seed);
+                assertEquals(e.values()[k] * e.vectors()[i * n + k], av, Tolerances.EIGEN_RESIDUAL, "A v = λ v, seed " + seed);
             }
             for (int l = 0; l < n; l++) {
                 double dot = 0;
                 for (int i = 0; i < n; i++) {
                     dot += e.vectors()[i * n + k] * e.vectors()[i * n + l];
                 }
-                assertEquals(k == l ? 1 : 0, dot, 1e-12, "VᵀV = I, seed " + seed);
+                assertEquals(k == l ? 1 : 0, dot, Tolerances.ORTHONORMAL, "VᵀV = I, seed " + seed);
             }
         }
     }

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Absorbed-MLA, MFA and MFA-KR decode (docs/MATH.md, "MLA" and "MFA and MFA-KR") against float64
  * references, under the accuracy law of {@link FastAttentionAccuracyTest} (error ≤ K · max(plain
- * float32 loop's error, one ulp of the values)).
+ * float32 loop's error, one ulp of the values), K and the ulp from {@link Tolerances})).
  */
 class LatentDecodeTest {
     private static final FastAttention VECTOR = new FastAttention(2, Kernels.VECTOR);
@@ -87,7 +87,7 @@ class LatentDecodeTest {
         float[] plain = new float[reference.length];
         FastAttentionOptions options = FastAttentionOptions.none().withScale(scale);
         new PlainFloatAttention().attend(view, q, cache, values, options, plain);
-        double bound = FastAttentionAccuracyTest.K * Math.max(FastCase.maxAbsError(plain, reference), 0x1.0p-23);
+        double bound = Tolerances.PLAIN_ERROR_MULTIPLE * Math.max(FastCase.maxAbsError(plain, reference), Tolerances.FLOAT32_ULP);
 
         for (FastAttention fast : new FastAttention[] {VECTOR, SCALAR}) {
             float[] out = new float[reference.length];
@@ -162,7 +162,7 @@ class LatentDecodeTest {
                 .value(FastCase.widen(v)).scale(scale).build()).output();
         float[] plain = new float[dims.outputCount()];
         new PlainFloatAttention().attend(dims, q, k, v, FastAttentionOptions.none().withScale(scale), plain);
-        double bound = FastAttentionAccuracyTest.K * Math.max(FastCase.maxAbsError(plain, reference), 0x1.0p-23);
+        double bound = Tolerances.PLAIN_ERROR_MULTIPLE * Math.max(FastCase.maxAbsError(plain, reference), Tolerances.FLOAT32_ULP);
         for (FastAttention fast : new FastAttention[] {VECTOR, SCALAR}) {
             double error = FastCase.maxAbsError(call.apply(fast), reference);
             assertTrue(error <= bound, what + " " + fast.kernels() + " decode error " + error + " exceeds " + bound);

@@ -1,6 +1,6 @@
 package dev.attnref.mirror;
 
-import static dev.attnref.mirror.MirrorTolerances.FLOAT64_REORDERED;
+import static dev.attnref.mirror.Tolerances.FLOAT64_REORDERED;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.attnref.attention.AttentionConfig;

@@ -1,7 +1,7 @@
 package dev.attnref.mirror;
 
-import static dev.attnref.mirror.MirrorTolerances.FLOAT64_REORDERED;
-import static dev.attnref.mirror.MirrorTolerances.VISIBLE_EFFECT;
+import static dev.attnref.mirror.Tolerances.FLOAT64_REORDERED;
+import static dev.attnref.mirror.Tolerances.VISIBLE_EFFECT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -162,14 +162,14 @@ class Seed000MultiHeadLatentAttentionMirrorTest {
         assertFalse(fixed.stateDict().containsKey("W_qk.bias"));
     }
 
-    /** Rank by Gaussian elimination with full pivoting; pivots below 1e-10·max|a| count as zero. */
+    /** Rank by Gaussian elimination with full pivoting; pivots below {@link Tolerances#RANK_PIVOT}·max|a| count as zero. */
     static int numericalRank(double[] a, int rows, int cols) {
         double[] m = a.clone();
         double max = 0;
         for (double value : m) {
             max = Math.max(max, Math.abs(value));
         }
-        double tolerance = 1e-10 * max;
+        double tolerance = Tolerances.RANK_PIVOT * max;
         int rank = 0;
         boolean[] usedRow = new boolean[rows];
         boolean[] usedCol = new boolean[cols];

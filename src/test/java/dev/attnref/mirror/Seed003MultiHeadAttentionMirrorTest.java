@@ -1,8 +1,8 @@
 package dev.attnref.mirror;
 
 import dev.attnref.golden.Float16;
-import static dev.attnref.mirror.MirrorTolerances.FLOAT64_REORDERED;
-import static dev.attnref.mirror.MirrorTolerances.VISIBLE_EFFECT;
+import static dev.attnref.mirror.Tolerances.FLOAT64_REORDERED;
+import static dev.attnref.mirror.Tolerances.VISIBLE_EFFECT;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

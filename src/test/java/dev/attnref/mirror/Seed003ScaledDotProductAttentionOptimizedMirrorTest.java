@@ -2,7 +2,7 @@ package dev.attnref.mirror;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.attnref.golden.Float16;
-import static dev.attnref.mirror.MirrorTolerances.FLOAT64_REORDERED;
+import static dev.attnref.mirror.Tolerances.FLOAT64_REORDERED;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -28,8 +28,8 @@ import org.junit.jupiter.api.Test;
  * Every case that {@code reference-data/seeds/run_seeds.py} recorded from real PyTorch 1.13
  * ({@code seed_outputs.json}), replayed on the Java mirrors: same state dict, same inputs, same mode
  * (a training-mode run replays PyTorch's recorded dropout keep mask), every fidelity the file holds.
- * Outputs must agree within {@link #RELATIVE}; an exception must be raised at the same stage and be
- * of the kind the Python class maps to; printed output must be identical.
+ * Outputs must agree within {@link Tolerances#PYTORCH_RELATIVE}; an exception must be raised at the
+ * same stage and be of the kind the Python class maps to; printed output must be identical.
  *
  * <p>Python exception → Java: {@code RuntimeError} → {@link IllegalArgumentException} (a
  * {@link Tensor.ViewException} when PyTorch's message is the {@code view} one); {@code ValueError}
@@ -45,15 +45,6 @@ import org.junit.jupiter.api.Test;
  * {@code fixed} → {@link Fidelity#FIXED}.
  */
 class SeedPyTorchAgreementTest {
-
-    /**
-     * Same rule as {@code run_seeds.py --check}: {@code |a − b| ≤ 1e-12 · max(|a|, |b|, f)} with
-     * {@code f = 1e-3 · max |stored tensor|}. Two float64 implementations summing in different orders
-     * over at most a few dozen O(1) terms differ by a few ulps; the floor keeps elements that are near
-     * zero by cancellation from being compared to themselves. Every published bug moves values by far more.
-     */
-    static final double RELATIVE = 1e-12;
-    static final double FLOOR_FRACTION = 1e-3;
 
     private static final Path FILE = Path.of(System.getProperty("attnref.root", System.getProperty("user.dir")),
             "reference-data", "seeds", "seed_outputs.json");
@@ -327,7 +318,7 @@ class SeedPyTorchAgreementTest {
         }
     }
 
-    /** Element-wise comparison under {@link #RELATIVE}; NaN must meet NaN, infinities their equal. */
+    /** Element-wise comparison under {@link Tolerances#PYTORCH_RELATIVE}; NaN must meet NaN, infinities their equal. */
     private static void compare(String name, Tensor expected, Tensor actual) {
         if (!Arrays.equals(expected.shape(), actual.shape())) {
             fail(name + ": shape " + Arrays.toString(actual.shape()) + ", PyTorch " + Arrays.toString(expected.shape()));
@@ -340,11 +331,11 @@ class SeedPyTorchAgreementTest {
                 scale = Math.max(scale, Math.abs(v));
             }
         }
-        double floor = FLOOR_FRACTION * scale;
+        double floor = Tolerances.PYTORCH_FLOOR_FRACTION * scale;
         for (int i = 0; i < e.length; i++) {
             boolean same = Double.isNaN(e[i]) ? Double.isNaN(a[i])
                     : Double.isInfinite(e[i]) ? e[i] == a[i]
-                    : Math.abs(a[i] - e[i]) <= RELATIVE * Math.max(Math.max(Math.abs(a[i]), Math.abs(e[i])), floor);
+                    : Math.abs(a[i] - e[i]) <= Tolerances.PYTORCH_RELATIVE * Math.max(Math.max(Math.abs(a[i]), Math.abs(e[i])), floor);
             if (!same) {
                 fail(name + " " + Arrays.toString(expected.shape()) + " at flat index " + i + ": mirror " + a[i]
                         + ", PyTorch " + e[i]);
