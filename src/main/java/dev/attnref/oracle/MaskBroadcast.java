@@ -12,14 +12,12 @@ import java.util.Arrays;
 final class MaskBroadcast {
     private static final String[] AXES = {"B", "H", "T", "S"};
 
-    private final int[] shape;
     private final int strideB;
     private final int strideH;
     private final int strideT;
     private final int strideS;
 
-    private MaskBroadcast(int[] shape, int[] strides) {
-        this.shape = shape;
+    private MaskBroadcast(int[] strides) {
         this.strideB = strides[0];
         this.strideH = strides[1];
         this.strideT = strides[2];
@@ -60,15 +58,11 @@ final class MaskBroadcast {
             throw new IllegalArgumentException(name + " has " + length + " values; its shape "
                     + Arrays.toString(shape) + " needs " + elements);
         }
-        return new MaskBroadcast(shape.clone(), strides);
+        return new MaskBroadcast(strides);
     }
 
     /** Flat index of the mask element that covers {@code (b, h, t, s)}. */
     int index(int b, int h, int t, int s) {
         return b * strideB + h * strideH + t * strideT + s * strideS;
-    }
-
-    int[] shape() {
-        return shape.clone();
     }
 }
