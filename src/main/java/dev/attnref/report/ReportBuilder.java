@@ -97,6 +97,7 @@ public final class ReportBuilder {
                 + "CPU, thread count and mode that produced them. Every point is either **measured on this CPU** or "
                 + "**modelled** (roofline from datasheet peaks); no GPU point in this report is measured — "
                 + "`experiments/gpu/run_gpu.py` produces importable GPU points on a machine that has one.\n\n");
+        sb.append(mutationScore()).append("\n\n");
         sb.append("## 1. The variants compared (derived)\n\n").append(derived("variants", d.get("variants")));
         sb.append("\n### FLOP and byte formulas (derived)\n\n").append(derived("formulas", d.get("formulas")));
         sb.append("\n## 2. KV cache (derived; E01)\n\n").append(derived("kv-cache", d.get("kv-cache")));
@@ -206,13 +207,35 @@ public final class ReportBuilder {
 
     // ---- tests and environment --------------------------------------------------------------------------
 
+    /**
+     * The suite's strength: the {@code total} row of {@code experiments/mutation/score.csv}, written by
+     * {@code experiments/mutation/score.py} from the last full run of the {@code mutation} profile.
+     */
+    private String mutationScore() {
+        Path file = root.resolve("experiments/mutation/score.csv");
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading " + file + " (the mutation score; see experiments/mutation/README.md)", e);
+        }
+        List<String> header = List.of(lines.get(0).split(","));
+        String[] total = lines.stream().filter(l -> l.startsWith("total,")).findFirst()
+                .orElseThrow(() -> new IllegalStateException(file + " has no 'total' row")).split(",");
+        return String.format(Locale.ROOT, "**Suite strength (mutation testing).** PIT killed %s of %s mutants (%s%%) in "
+                        + "`core`, `oracle`, `attention` and `model` (`mvn -Pmutation verify`; commit `%s`, %s; per package "
+                        + "and every survivor's fate in `experiments/mutation/`). CI enforces the threshold.",
+                total[header.indexOf("killed")], total[header.indexOf("mutants")], total[header.indexOf("score")],
+                total[header.indexOf("commit")], total[header.indexOf("date")]);
+    }
+
     private String tests() {
         Path reports = root.resolve("target").resolve("surefire-reports");
         StringBuilder sb = new StringBuilder();
         sb.append("How obtained: Surefire's `target/surefire-reports/TEST-*.xml` as left by the last `mvn verify` before "
-                + "this report run (none → not summarised). ONNX conformance cases: `shared/conformance/onnx-attention` "
+                + "this report run (none → not summarised). ONNX conformance cases: `reference-data/onnx-attention` "
                 + "replayed by `OnnxConformanceTest` (`attnref conformance`). Property laws run on the project's seeded "
-                + "harness (`src/test/java/dev/attnref/property`, DECISIONS.md D1): each try has a seed and a failure "
+                + "harness (`src/test/java/dev/attnref/property`): each try has a seed and a failure "
                 + "prints it.\n\n");
         if (!Files.isDirectory(reports)) {
             return sb.append("No Surefire reports in `target/`: run `mvn verify`, then `./attnref report`.\n").toString();

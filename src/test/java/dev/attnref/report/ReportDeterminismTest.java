@@ -58,6 +58,18 @@ class ReportDeterminismTest {
     }
 
     @Test
+    void reportStatesTheCommittedMutationScore() throws IOException {
+        // Read independently of ReportBuilder: the total row of the score file, by column name.
+        java.util.List<String> lines = Files.readAllLines(ROOT.resolve("experiments/mutation/score.csv"));
+        java.util.List<String> header = java.util.List.of(lines.get(0).split(","));
+        String[] total = lines.stream().filter(l -> l.startsWith("total,")).findFirst().orElseThrow().split(",");
+        String report = new ReportBuilder(ROOT, null).build();
+        String expected = "PIT killed " + total[header.indexOf("killed")] + " of " + total[header.indexOf("mutants")]
+                + " mutants (" + total[header.indexOf("score")] + "%)";
+        assertTrue(report.contains(expected), "REPORT.md should state: " + expected);
+    }
+
+    @Test
     void reportSaysOnItsFirstLineThatItIsGeneratedAndHowToRegenerate() throws IOException {
         String first = Files.readAllLines(ROOT.resolve("REPORT.md")).get(0);
         assertEquals(ReportBuilder.FIRST_LINE, first);
