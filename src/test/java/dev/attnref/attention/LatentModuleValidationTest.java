@@ -86,4 +86,28 @@ class LatentModuleValidationTest {
                 message(() -> MfaKeyReuse.of(keyReuse, MFA_SETTINGS, reuse.sQ(), reuse.qNorm(), reuse.qC(), reuse.sK(),
                         reuse.alpha(), Tensor.full(Double.NaN, 4, 4), reuse.wO())));
     }
+
+    /** A NaN in the input is refused by every latent module's forward, never turned into NaN output. */
+    @Test
+    void everyLatentForwardRefusesANonFiniteInput() {
+        Tensor x = Tensor.of(new double[] {0, 0, Double.NaN, 0, 0, 0}, 1, 1, 6);
+        String expected = "input x holds NaN at flat index 2; expected only finite values";
+        Mfa mfa = Mfa.random(new MfaShape(6, 2, 3, 4, false), MFA_SETTINGS, new SeededRandom(8));
+        assertEquals(expected, message(() -> mfa.forward(x, mfa.newCache(1))));
+        MfaKeyReuse reuse = MfaKeyReuse.random(new MfaShape(6, 2, 3, 4, true), MFA_SETTINGS, new SeededRandom(9));
+        assertEquals(expected, message(() -> reuse.forward(x, reuse.newCache(1))));
+        SimplifiedMla simplified = SimplifiedMla.random(new SimplifiedMla.Config(6, 2, 3, 2), new SeededRandom(10));
+        assertEquals(expected, message(() -> simplified.forwardAbsorbed(x)));
+    }
+
+    /** MFA-KR's cache (k̄ only, P = 0) and absorbed MLA's (c_kv and k_R) are refused by the other module. */
+    @Test
+    void latentCachesOfTheOtherModuleAreRejected() {
+        MfaKeyReuse reuse = MfaKeyReuse.random(new MfaShape(6, 2, 3, 4, true), MFA_SETTINGS, new SeededRandom(11));
+        AbsorbedMla absorbed = new AbsorbedMla(WEIGHTS);                                 // C = 4, P = 2
+        assertEquals("latent cache holds C = 4, P = 2; MfaKeyReuse needs C = 4, P = 0",
+                message(() -> reuse.forward(Tensor.zeros(1, 1, 6), absorbed.newCache(1))));
+        assertEquals("latent cache holds C = 4, P = 0; AbsorbedMla needs C = 4, P = 2",
+                message(() -> absorbed.forward(Tensor.zeros(1, 1, 6), reuse.newCache(1))));
+    }
 }
