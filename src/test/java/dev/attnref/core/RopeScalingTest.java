@@ -72,6 +72,16 @@ class RopeScalingTest {
     }
 
     @Test
+    void yarnUpperClampBindsAtPMinusOne() {
+        // P = 4, θ = 2, L₀ = 29: d(β) = 2·log₂(29/(2πβ)); d(32) = −5.58703… → lo = 0; d(1) = 4.41297… → 5,
+        // clamped to P − 1 = 3 (a clamp to P or P + 1 would give r_1 = 1/4 or 1/5). r = (0, 1/3);
+        // ω'_1 = 2^(−1/2)·(2/3 + 1/(3·40)) = 0.47729707730091957897…
+        RopeScaling.Yarn yarn = new RopeScaling.Yarn(40, 29, 58, 32, 1, 1.0);
+        assertAllRelative(new double[] {0, 1.0 / 3}, yarn.ramp(4, 2), "ramp");
+        assertAllRelative(new double[] {1, 0.47729707730091957897}, yarn.inverseFrequencies(4, 2, 1), "ω'");
+    }
+
+    @Test
     void deepSeekV3RampRunsFromPairTenToPairTwentyThree() {
         // P = 64, θ = 10⁴, L₀ = 4096: d(32) = 64·ln(4096/(64π))/(2 ln 10⁴) = 10.4722… → lo = 10;
         // d(1) = 22.5134… → hi = 23. r_10 = 0, r_11 = 1/13, r_16 = 6/13, r_23 = 1.
@@ -145,6 +155,17 @@ class RopeScalingTest {
                 -0.54402111088936981, 0.87152133847467260, 0.49035758032614846, 0.99999687500162760,
                 0.00249999739583414}, out, Tolerances.SCALED_ROTATION);
         assertEquals(0.5125, rope.angle(100, 2), Tolerances.SCALED_ANGLE);
+    }
+
+    @Test
+    void dynamicNtkAngleServesTheLengthOnePastItsPosition() {
+        // P = 4, θ = 10⁴, f = 2, L₀ = 16. Position 15 serves L = 16 = L₀: unscaled, φ_1 = 15·0.01 = 0.15.
+        // Position 16 serves L = 17: 2·17/16 − 1 = 1.125, ω'_1 = 1/(100·1.125), φ_1 = 16/112.5 = 0.14222…
+        // Position 31 serves L = 32: ω'_1 = 1/300 (as above), φ_1 = 31/300.
+        Rope rope = new Rope(4, 1e4, RopePairing.INTERLEAVED, new RopeScaling.DynamicNtk(2, 16));
+        assertRelative(0.15, rope.angle(15, 1), "position 15");
+        assertRelative(16 / 112.5, rope.angle(16, 1), "position 16");
+        assertRelative(31.0 / 300, rope.angle(31, 1), "position 31");
     }
 
     // ---- laws ----
@@ -290,6 +311,17 @@ class RopeScalingTest {
         assertMessage("theta (1.0) must exceed 1 for YaRN: d(β) divides by ln θ",
                 () -> new Rope(8, 1.0, RopePairing.INTERLEAVED, RopeScaling.Yarn.deepSeekV3(8192)));
         assertMessage("scaling must not be null", () -> new Rope(8, 1e4, RopePairing.INTERLEAVED, null));
+    }
+
+    @Test
+    void equalBandEdgesAndFactorsBelowOneAreRefusedByEveryRule() {
+        // β_fast = β_slow would make the ramp a step; high = low leaves Llama 3's band one point wide
+        // (s divides by 0); f < 1 would speed rotation up instead of interpolating.
+        assertMessage("beta_fast (1.0) must exceed beta_slow (1.0): the ramp runs from the fast-turning pairs to the slow ones",
+                () -> new RopeScaling.Yarn(40, 4096, 8192, 1, 1, 1));
+        assertMessage("high_freq_factor (2.0) must exceed low_freq_factor (2.0)", () -> new RopeScaling.Llama3(8, 2, 2, 8192));
+        assertMessage("factor (0.5) must be finite and ≥ 1; 1 means no scaling", () -> new RopeScaling.Llama3(0.5, 1, 4, 8192));
+        assertMessage("factor (0.5) must be finite and ≥ 1; 1 means no scaling", () -> new RopeScaling.DynamicNtk(0.5, 16));
     }
 
     private static void assertMessage(String expected, Executable action) {
