@@ -55,10 +55,11 @@ def bf16_round(x):
     """x rounded to the nearest bf16 value, ties to even, as float64. Through float32 first (as PyTorch casts a
     double); then on the uint32 bits: add 0x7FFF plus the lowest kept bit (so a tie goes to the even neighbour
     and a carry raises the exponent, up to inf) and clear the 16 dropped bits. NaN is passed through unchanged."""
-    f = np.asarray(x, dtype=np.float64).astype(np.float32)
+    f = np.atleast_1d(np.asarray(x, dtype=np.float64).astype(np.float32))
     bits = f.view(np.uint32).astype(np.uint64)
-    rounded = ((bits + 0x7FFF + ((bits >> 16) & 1)) & 0xFFFF0000).astype(np.uint32).view(np.float32)
-    return np.where(np.isnan(f), f, rounded).astype(np.float64)
+    bias = np.uint64(0x7FFF) + ((bits >> np.uint64(16)) & np.uint64(1))
+    rounded = ((bits + bias) & np.uint64(0xFFFF0000)).astype(np.uint32).view(np.float32)
+    return np.where(np.isnan(f), f, rounded).astype(np.float64).reshape(np.shape(x))
 
 
 def fp16_round(x):
