@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -107,5 +108,29 @@ class DerivedReportSectionsTest {
         assertTrue(counts.contains("2.28e+10 / 2.28e+10 = 1.001"), counts);
         // Step-3 at 8K: attention 8192·2·64·(256 + 256)·61 = 3.2749e10 against the printed 3.27e10
         assertTrue(counts.contains("3.27e+10 / 3.27e+10 = 1.002"), counts);
+    }
+
+    @Test
+    void aBadCalibrationRowIsRefusedByNameNotWithAStackOfNulls() throws Exception {
+        GpuCalibration.Device device = new GpuCalibration.Device("H800 SXM5", 9.89e14, 1.98e15, 3.35e12, "step-3: Table 4");
+        com.fasterxml.jackson.databind.JsonNode config = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree("{\"model\": \"Step-3\", \"context\": 8192}");
+        GpuCalibration.Published noDegree = new GpuCalibration.Published("x", "k", device, "layer", "µs per layer", 1, config,
+                "n", "step-3: Table 9", "g");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GpuCalibration.predict(noDegree));
+        assertTrue(e.getMessage().contains("row x: config.tensor_parallel is missing"), e.getMessage());
+        GpuCalibration.Published badKind = new GpuCalibration.Published("y", "k", device, "train", "µs per layer", 1, config,
+                "n", "step-3: Table 9", "g");
+        e = assertThrows(IllegalArgumentException.class, () -> GpuCalibration.predict(badKind));
+        assertTrue(e.getMessage().contains("kind (train) must be mla-decode, prefill-core or layer"), e.getMessage());
+    }
+
+    @Test
+    void octaveTickLabels() {
+        assertEquals("4K", OctaveAxes.tokens(4096));
+        assertEquals("128K", OctaveAxes.tokens(131072));
+        assertEquals("1/64", OctaveAxes.power(1.0 / 64));
+        assertEquals("8", OctaveAxes.power(8));
+        assertThrows(IllegalArgumentException.class, () -> OctaveAxes.log2(new double[] {1, 0}));
     }
 }
