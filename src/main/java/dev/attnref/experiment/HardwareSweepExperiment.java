@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * E04 — "hardware" swept on this machine: thread count (1, 2), Vector API on/off, float64 reference
@@ -115,8 +116,8 @@ public final class HardwareSweepExperiment implements Experiment {
                         f[6].isEmpty() ? Double.NaN : Double.parseDouble(f[6]),
                         f[7].isEmpty() ? Double.NaN : Double.parseDouble(f[7]), Integer.parseInt(f[8]), f[9]);
                 rows.add(r);
-                context.log("  %s %s %d threads: %.4g %s [%.4g–%.4g] %s", r.measure(), r.variant(), r.threads(), r.value(),
-                        r.unit(), r.min(), r.max(), r.busy());
+                context.log("  %s %s %d threads: %.4g %s%s %s", r.measure(), r.variant(), r.threads(), r.value(), r.unit(),
+                        Double.isNaN(r.min()) ? "" : String.format(Locale.ROOT, " [%.4g–%.4g]", r.min(), r.max()), r.busy());
             }
         }
         return rows;
