@@ -426,24 +426,39 @@ public final class Charts {
         chart.paint(g, chart.getWidth(), Figure.plotHeight(chart));
         g.dispose();
         AxesChartStyler styler = (AxesChartStyler) chart.getStyler();
-        // XChart maps only values inside the axis range: measure across the middle half of it
+        // XChart maps only values inside the axis range: measure across the middle half of it. The hint is at
+        // most a third of the axis, so that a short axis (a ratio near 1) still gets several ticks.
         if (xSpan != null) {
-            double[] ab = middle(xSpan);
-            double octave = Math.abs(chart.getScreenXFromChart(ab[1]) - chart.getScreenXFromChart(ab[0])) / (ab[1] - ab[0]);
-            styler.setXAxisTickMarkSpacingHint((int) Math.max(15, Math.round(1.1 * octave)));
+            double[] r = range(xSpan);
+            double octave = Math.abs(chart.getScreenXFromChart(quarter(r, 3)) - chart.getScreenXFromChart(quarter(r, 1)))
+                    / (quarter(r, 3) - quarter(r, 1));
+            styler.setXAxisTickMarkSpacingHint(hint(1.1 * octave, octave * (r[1] - r[0])));
         }
         if (ySpan != null) {
-            double[] ab = middle(ySpan);
-            double octave = Math.abs(chart.getScreenYFromChart(ab[1]) - chart.getScreenYFromChart(ab[0])) / (ab[1] - ab[0]);
-            styler.setYAxisTickMarkSpacingHint((int) Math.max(15, Math.round(1.1 * octave)));
+            double[] r = range(ySpan);
+            double octave = Math.abs(chart.getScreenYFromChart(quarter(r, 3)) - chart.getScreenYFromChart(quarter(r, 1)))
+                    / (quarter(r, 3) - quarter(r, 1));
+            // a category chart's y ticks are laid out before its x axis gives up its (hidden) labels' height
+            double share = chart instanceof CategoryAxisChart ? 0.75 : 1.1;
+            styler.setYAxisTickMarkSpacingHint(hint(share * octave, octave * (r[1] - r[0])));
         }
     }
 
-    /** The middle half of an axis' range: the span, or the octaves around it when it is under one ({@link #octaveAxis}). */
-    private static double[] middle(double[] span) {
-        double low = span[1] - span[0] < 1 ? Math.floor(span[0]) : span[0];
-        double high = span[1] - span[0] < 1 ? Math.max(Math.ceil(span[1]), low + 1) : span[1];
-        return new double[] {low + (high - low) / 4, high - (high - low) / 4};
+    private static double quarter(double[] range, int k) {
+        return range[0] + (range[1] - range[0]) * k / 4;
+    }
+
+    private static int hint(double perOctave, double axis) {
+        return (int) Math.max(15, Math.round(Math.min(perOctave, axis / 3)));
+    }
+
+    /** An axis' range: the span, or, under one octave, the whole octaves around it with some room at each end. */
+    private static double[] range(double[] span) {
+        if (span[1] - span[0] >= 1) {
+            return span;
+        }
+        double low = Math.floor(span[0] - 0.05);
+        return new double[] {low, Math.max(Math.ceil(span[1] + 0.05), low + 1)};
     }
 
     /** Half the spread of the measured series' offsets, in steps: subtracted, it centres them on their x. */
@@ -456,12 +471,11 @@ public final class Charts {
     private static void octaveAxis(AxesChartStyler styler, double[] span, boolean xAxis) {
         Function<Double, String> labels = v -> octaveLabel(v, xAxis);
         if (span[1] - span[0] < 1) {
-            double low = Math.floor(span[0]);
-            double high = Math.max(Math.ceil(span[1]), low + 1);
+            double[] range = range(span);
             if (xAxis) {
-                styler.setXAxisMin(low).setXAxisMax(high);
+                styler.setXAxisMin(range[0]).setXAxisMax(range[1]);
             } else {
-                styler.setYAxisMin(low).setYAxisMax(high);
+                styler.setYAxisMin(range[0]).setYAxisMax(range[1]);
             }
         }
         if (xAxis) {
@@ -529,7 +543,7 @@ public final class Charts {
             this.panels = panels;
             this.columns = Math.min(columns, panels.size());
             this.panelWidth = panels.stream().mapToInt(Chart::getWidth).max().orElseThrow();
-            this.panelHeight = panels.stream().mapToInt(Chart::getHeight).max().orElseThrow();
+            this.panelHeight = panels.stream().mapToInt(Figure::panelHeight).max().orElseThrow();
             this.width = panelWidth * this.columns;
             this.titleLines = wrap(title, width - 2 * TITLE_PAD);
             this.header = titleLines.isEmpty() ? 0 : TITLE_PAD * 2 + titleLines.size() * lineHeight();
@@ -603,6 +617,11 @@ public final class Charts {
                     plotHeight + longest + TITLE_PAD + title.getAscent());
         }
 
+        /** A panel's height: XChart's paint sets a chart's height to the one it is drawn at, so a category chart keeps its own. */
+        static int panelHeight(Chart<?, ?> chart) {
+            return chart instanceof CategoryAxisChart ? CATEGORY_HEIGHT : chart.getHeight();
+        }
+
         /** The height XChart draws a panel in: all of it, less the strip of category names under a category chart. */
         static int plotHeight(Chart<?, ?> chart) {
             if (!(chart instanceof CategoryAxisChart categories)) {
@@ -612,7 +631,7 @@ public final class Charts {
             int longest = categories.names.stream().mapToInt(g.getFontMetrics(CATEGORY_FONT)::stringWidth).max().orElse(0);
             int title = g.getFontMetrics(AXIS_TITLE_FONT).getHeight();
             g.dispose();
-            return chart.getHeight() - longest - title - 3 * TITLE_PAD;
+            return CATEGORY_HEIGHT - longest - title - 3 * TITLE_PAD;
         }
 
         private static int lineHeight() {

@@ -20,7 +20,7 @@ final class SeedBugCharts {
     static void draw(ChartFolder folder) {
         Table t = folder.csv("seed_bug_sweep");
         Map<String, List<Integer>> series = ChartFolder.groups(t, r -> true,
-                r -> Results.text(t, "bug", r) + ": " + Results.text(t, "measure", r));
+                r -> name(Results.text(t, "bug", r), Results.text(t, "measure", r)));
         XYChart mass = panel("attention mass on future keys", "max mass any query puts on future keys (probability, 0–1)");
         XYChart error = panel("relative errors", "relative error ‖published − fixed‖ / ‖fixed‖ (may exceed 1)");
         series.forEach((name, rows) -> Charts.series(name.contains("mass") ? mass : error, name,
@@ -29,6 +29,11 @@ final class SeedBugCharts {
         folder.save("Seed 000 bugs as published vs sequence length T (H = " + spec.integer("heads") + ", D = "
                 + spec.integer("headDim") + "): each bug's own line measured alone, and both bugs in the Java mirror",
                 List.of(mass, error), 1, "seed_bug_effects");
+    }
+
+    /** "S000-MQA-MASK: max attention mass on future keys"; the mirror's rows, which carry both bugs, shorter. */
+    private static String name(String bug, String measure) {
+        return bug.contains(" + ") ? "both bugs, Java mirror: " + measure.replaceFirst("^mirror: ", "") : bug + ": " + measure;
     }
 
     private static XYChart panel(String title, String yTitle) {
