@@ -36,6 +36,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
+import java.util.stream.IntStream;
 
 /**
  * Charts of experiment results (XChart), written headless as PNG and SVG, under these rules:
@@ -275,11 +276,14 @@ public final class Charts {
         return written;
     }
 
-    /** Octave label of 2^v: {@code 1K}, {@code 512}, {@code 0.25}, {@code 2⁻²⁴}; off an octave, the value. */
+    /**
+     * Octave label of 2^v: {@code 1K}, {@code 512}, {@code 0.25}, {@code 2⁻²⁴}. Off an octave, the label of the
+     * octave below: XChart refuses a set of ticks whose labels repeat, so it never keeps a tick between octaves.
+     */
     static String octaveLabel(double v, boolean xAxis) {
         long k = Math.round(v);
         if (Math.abs(v - k) > 1e-6) {
-            return compact(Math.pow(2, v));
+            return octaveLabel(Math.floor(v), xAxis);
         }
         if (k >= 10 && k < 40 && (xAxis || k >= 14)) {
             String[] suffix = {"K", "M", "G"};
@@ -292,17 +296,6 @@ public final class Charts {
             return new BigDecimal(Math.pow(2, k)).toPlainString();
         }
         return "2" + superscript(k);
-    }
-
-    /** Three significant digits, with K/M (powers of 1024) for large values. */
-    private static String compact(double value) {
-        if (value >= 1024 * 1024) {
-            return String.format(Locale.ROOT, "%.3gM", value / (1024 * 1024));
-        }
-        if (value >= 1024) {
-            return String.format(Locale.ROOT, "%.3gK", value / 1024);
-        }
-        return String.format(Locale.ROOT, "%.3g", value);
     }
 
     private static String superscript(long k) {
@@ -411,6 +404,11 @@ public final class Charts {
         }
         if (logY) {
             octaveAxis(styler, ySpan, false);
+        }
+        if (logY && chart instanceof CategoryAxisChart) {
+            // XChart lays out this axis without refusing repeated labels: whole octaves at its ends, blanks between
+            styler.setYAxisMin(Math.floor(ySpan[0])).setYAxisMax(Math.max(Math.ceil(ySpan[1]), Math.floor(ySpan[0]) + 1));
+            styler.setyAxisTickLabelsFormattingFunction(v -> Math.abs(v - Math.rint(v)) < 1e-6 ? octaveLabel(v, false) : "");
         }
         octaveSpacing((AxesChart<?, ?>) chart, logX ? xSpan : null, logY ? ySpan : null);
     }
@@ -534,7 +532,6 @@ public final class Charts {
         private final List<? extends Chart<?, ?>> panels;
         private final int columns;
         private final int panelWidth;
-        private final int panelHeight;
         private final int width;
         private final int height;
         private final int header;
@@ -543,11 +540,20 @@ public final class Charts {
             this.panels = panels;
             this.columns = Math.min(columns, panels.size());
             this.panelWidth = panels.stream().mapToInt(Chart::getWidth).max().orElseThrow();
-            this.panelHeight = panels.stream().mapToInt(Figure::panelHeight).max().orElseThrow();
             this.width = panelWidth * this.columns;
             this.titleLines = wrap(title, width - 2 * TITLE_PAD);
             this.header = titleLines.isEmpty() ? 0 : TITLE_PAD * 2 + titleLines.size() * lineHeight();
-            this.height = header + panelHeight * ((panels.size() + this.columns - 1) / this.columns);
+            this.height = header + IntStream.range(0, rows()).map(this::rowHeight).sum();
+        }
+
+        private int rows() {
+            return (panels.size() + columns - 1) / columns;
+        }
+
+        /** The tallest panel of row {@code r}. */
+        private int rowHeight(int r) {
+            return panels.subList(r * columns, Math.min(panels.size(), (r + 1) * columns)).stream()
+                    .mapToInt(Figure::panelHeight).max().orElseThrow();
         }
 
         int width() {
@@ -581,7 +587,7 @@ public final class Charts {
             }
             for (int p = 0; p < panels.size(); p++) {
                 int x = (p % columns) * panelWidth;
-                int y = header + (p / columns) * panelHeight;
+                int y = header + IntStream.range(0, p / columns).map(this::rowHeight).sum();
                 g.translate(x, y);
                 paintPanel(panels.get(p), g);
                 g.translate(-x, -y);

@@ -64,7 +64,7 @@ class ChartsTest {
         assertEquals("16K", Charts.octaveLabel(14, false));
         assertEquals("0.0625", Charts.octaveLabel(-4, false));
         assertEquals("2⁻²⁴", Charts.octaveLabel(-24, false));
-        assertEquals("724", Charts.octaveLabel(9.5, true), "off an octave, the value itself");
+        assertEquals("512", Charts.octaveLabel(9.5, true), "off an octave, the octave below: XChart refuses repeated labels");
     }
 
     @Test
