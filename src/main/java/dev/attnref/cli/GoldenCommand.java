@@ -33,8 +33,8 @@ import picocli.CommandLine.Spec;
  * Presentation only.
  */
 @Command(name = "golden", mixinStandardHelpOptions = true,
-        description = "Golden vectors for other ports: generate reference-data/v1, verify a port's outputs.",
-        subcommands = {GoldenCommand.Generate.class, GoldenCommand.Verify.class})
+        description = "Golden vectors for other ports: generate reference-data/v1, verify a port's outputs, run the bug zoo.",
+        subcommands = {GoldenCommand.Generate.class, GoldenCommand.Verify.class, ZooCommand.class})
 public final class GoldenCommand implements Runnable {
     @Spec
     private CommandSpec spec;

@@ -1,0 +1,284 @@
+package dev.attnref.golden.zoo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.attnref.golden.GoldenCase;
+import dev.attnref.golden.GoldenVerifier;
+import dev.attnref.golden.Json;
+import dev.attnref.golden.Safetensors;
+import dev.attnref.golden.StoredTensor;
+import dev.attnref.golden.Tolerance;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+/**
+ * The bug zoo: every golden case against every {@link Mutant} of the {@link PlainPort}, in float32 and
+ * bf16, to show which cases catch which porting bug (issue 14, "Proof that the vectors catch bugs").
+ *
+ * <p>A case <em>catches</em> a mutant in a precision when the mutant's outputs fail it, or the mutant cannot
+ * run it (it throws, as a port reading a mask with the wrong rank does). The control (the port with no bug)
+ * must pass every case it expresses, so that a catch is the bug's doing.
+ *
+ * <ul>
+ *   <li><b>float32</b>: {@link GoldenVerifier#verify} at the case's own float32 tolerance, exactly what
+ *       {@code attnref golden verify} tells a port author.</li>
+ *   <li><b>bf16</b>: FlashAttention's rule (Dao-AILab/flash-attention, {@code tests/test_flash_attn.py},
+ *       {@code test_flash_attn_output}): per output tensor, the port's largest error may be at most
+ *       k = {@value #BASELINE_FACTOR} times the largest error of a plain implementation in the same precision
+ *       (here the control port in bf16), plus {@code fwd_atol} ({@link #fwdAtol}: the noise of any bf16 arithmetic on
+ *       the expected values); non-finite values must match exactly. The v1 cases
+ *       carry no bf16 baseline of their own, so the control's error is that baseline; the control itself must
+ *       stay within {@link #BF16_SANITY} so that the baseline is a bf16 port's error and not a broken one.</li>
+ * </ul>
+ */
+public final class BugZoo {
+    /** FlashAttention's k: a kernel may be twice as far from the reference as a plain port in its precision. */
+    static final double BASELINE_FACTOR = 2.0;
+
+    /**
+     * The bf16 control must stay within this of the float64 expected values: bf16 keeps 8 significant bits
+     * (unit roundoff 2⁻⁸ ≈ 3.9e-3), and the golden computations chain up to about ten rounded operations on
+     * O(1) values, so a correct bf16 port lands within a few times 1e-2; 0.125 absolute plus 0.125 relative
+     * (32 bf16 ulps of 1) still fails a port that is off by a wrong scale or mask (errors of O(1)).
+     */
+    static final Tolerance BF16_SANITY = new Tolerance(0.125, 0.125);
+
+    private BugZoo() {
+    }
+
+    /** What one mutant's run gave: the cases that catch it in each precision, in case order. */
+    public record Catches(Mutant mutant, Map<Precision, List<String>> caughtBy) {
+        /** The cases that catch it in either precision, sorted. */
+        public List<String> caughtByAny() {
+            TreeSet<String> all = new TreeSet<>();
+            caughtBy.values().forEach(all::addAll);
+            return List.copyOf(all);
+        }
+    }
+
+    /**
+     * The whole zoo: the cases the port expresses, those it does not (id → why), the cases the control fails per
+     * precision (must be empty), and every mutant's catches.
+     */
+    public record Result(List<String> expressed, Map<String, String> notExpressed,
+            Map<Precision, List<String>> controlFailures, List<Catches> mutants) {
+    }
+
+    /** The golden directories of a repository: {@code reference-data/v1}, and {@code v2}, … when they exist. */
+    public static List<Path> versions(Path root) {
+        Path data = root.resolve("reference-data");
+        try (Stream<Path> dirs = Files.list(data)) {
+            return dirs.filter(d -> d.getFileName().toString().matches("v[0-9]+") && Files.isRegularFile(d.resolve("manifest.json")))
+                    .sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("listing " + data, e);
+        }
+    }
+
+    /** The case manifests of the given golden directories, each directory's in file-name order. */
+    public static List<Path> manifests(List<Path> versions) {
+        List<Path> out = new ArrayList<>();
+        for (Path dir : versions) {
+            try (Stream<Path> files = Files.list(dir)) {
+                files.filter(p -> p.toString().endsWith(".json")).filter(p -> !p.getFileName().toString().equals("manifest.json")
+                        && !p.getFileName().toString().equals("provenance.json")).sorted().forEach(out::add);
+            } catch (IOException e) {
+                throw new UncheckedIOException("listing " + dir, e);
+            }
+        }
+        return out;
+    }
+
+    /** Runs every case of {@code manifests} through the control and every mutant, in both precisions. */
+    public static Result run(List<Path> manifests) {
+        List<String> expressed = new ArrayList<>();
+        Map<String, String> notExpressed = new LinkedHashMap<>();
+        Map<Precision, List<String>> controlFailures = perPrecision();
+        Map<Mutant, Map<Precision, List<String>>> caught = new EnumMap<>(Mutant.class);
+        for (Mutant m : Mutant.values()) {
+            caught.put(m, perPrecision());
+        }
+        for (Path manifest : manifests) {
+            Loaded c = load(manifest);
+            try {
+                for (Precision p : Precision.values()) {
+                    runCase(c, p, controlFailures.get(p), caught);
+                }
+                expressed.add(c.golden().id());
+            } catch (PlainPort.NotExpressible e) {
+                notExpressed.put(c.golden().id(), e.getMessage());
+            }
+        }
+        List<Catches> mutants = new ArrayList<>();
+        caught.forEach((m, byPrecision) -> mutants.add(new Catches(m, byPrecision)));
+        return new Result(expressed, notExpressed, controlFailures, mutants);
+    }
+
+    private static Map<Precision, List<String>> perPrecision() {
+        Map<Precision, List<String>> map = new EnumMap<>(Precision.class);
+        for (Precision p : Precision.values()) {
+            map.put(p, new ArrayList<>());
+        }
+        return map;
+    }
+
+    /** A case and its manifest's config (the port reads the config as a port author would). */
+    private record Loaded(GoldenCase golden, JsonNode config) {
+    }
+
+    private static Loaded load(Path manifest) {
+        try {
+            return new Loaded(GoldenCase.read(manifest), Json.read(manifest).get("config"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading " + manifest, e);
+        }
+    }
+
+    /** The control and every mutant on one case in one precision; throws NotExpressible before recording anything. */
+    private static void runCase(Loaded c, Precision precision, List<String> controlFailures,
+            Map<Mutant, Map<Precision, List<String>>> caught) {
+        if (c.golden().expectedError() != null) {
+            throw new PlainPort.NotExpressible("the published code raises; the port computes outputs");
+        }
+        Map<String, StoredTensor> control = new PlainPort(precision, null).run(c.golden().variant(), c.config(),
+                c.golden().inputs());
+        GoldenVerifier.CaseReport baseline = verify(c.golden(), control);
+        boolean controlPasses = precision == Precision.FLOAT32 ? baseline.passed() : within(c.golden(), control, BF16_SANITY);
+        if (!controlPasses) {
+            controlFailures.add(c.golden().id());
+        }
+        for (Mutant m : Mutant.values()) {
+            if (catches(c, precision, m, baseline)) {
+                caught.get(m).get(precision).add(c.golden().id());
+            }
+        }
+    }
+
+    private static boolean catches(Loaded c, Precision precision, Mutant m, GoldenVerifier.CaseReport baseline) {
+        Map<String, StoredTensor> outputs;
+        try {
+            outputs = new PlainPort(precision, m).run(c.golden().variant(), c.config(), c.golden().inputs());
+        } catch (IndexOutOfBoundsException crash) {
+            return true;                                       // the wrong port cannot run the case: caught
+        }
+        if (precision == Precision.FLOAT32) {
+            return !verify(c.golden(), outputs).passed();
+        }
+        for (GoldenVerifier.TensorReport base : baseline.tensors()) {
+            StoredTensor expected = c.golden().expected().get(base.name());
+            double bound = BASELINE_FACTOR * base.maxAbsError() + fwdAtol(expected.values());
+            if (!within(expected, outputs.get(base.name()), new Tolerance(bound, 0))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static GoldenVerifier.CaseReport verify(GoldenCase golden, Map<String, StoredTensor> outputs) {
+        return GoldenVerifier.verify(golden, new Safetensors.Contents(outputs, Map.of()));
+    }
+
+    /** Whether every output tensor is within {@code tolerance} of the expected one, element by element. */
+    private static boolean within(GoldenCase golden, Map<String, StoredTensor> outputs, Tolerance tolerance) {
+        return golden.expected().entrySet().stream().allMatch(e -> within(e.getValue(), outputs.get(e.getKey()), tolerance));
+    }
+
+    private static boolean within(StoredTensor expected, StoredTensor actual, Tolerance tolerance) {
+        double[] e = expected.values();
+        double[] a = actual.values();
+        for (int i = 0; i < e.length; i++) {
+            if (!tolerance.allows(e[i], a[i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The header of {@link #rows}. */
+    public static final List<String> HEADER = List.of("mutant", "what the port does wrong", "caught in float32 by",
+            "caught in bf16 by");
+
+    /**
+     * One row per mutant: id, description, and per precision the number of cases that catch it followed by the
+     * first {@code shown} of their ids ("none" when no case does).
+     */
+    public static List<List<String>> rows(Result result, int shown) {
+        List<List<String>> rows = new ArrayList<>();
+        for (Catches c : result.mutants()) {
+            rows.add(List.of(c.mutant().id(), c.mutant().description(), cases(c.caughtBy().get(Precision.FLOAT32), shown),
+                    cases(c.caughtBy().get(Precision.BF16), shown)));
+        }
+        return rows;
+    }
+
+    private static String cases(List<String> ids, int shown) {
+        if (ids.isEmpty()) {
+            return "none";
+        }
+        String listed = String.join(", ", ids.subList(0, Math.min(shown, ids.size())));
+        return ids.size() + ": " + listed + (ids.size() > shown ? ", …" : "");
+    }
+
+    /** One line: how many cases ran, and the control's verdict in each precision. */
+    public static String summary(Result result) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(result.expressed().size()).append(" cases run (").append(result.notExpressed().size())
+                .append(" not expressed by the port); control: ");
+        for (Precision p : Precision.values()) {
+            List<String> failed = result.controlFailures().get(p);
+            sb.append(p == Precision.FLOAT32 ? "" : ", ").append(p.label()).append(" ")
+                    .append(failed.isEmpty() ? "passes every case" : "FAILS " + failed);
+        }
+        long caught = result.mutants().stream().filter(c -> !c.caughtByAny().isEmpty()).count();
+        return sb.append("; ").append(caught).append(" of ").append(result.mutants().size()).append(" mutants caught").toString();
+    }
+
+    /**
+     * The result as data: {@code cases_run}, {@code not_expressed} (id → why), {@code control} (per precision the
+     * cases it fails), and {@code mutants}, one entry per mutant with {@code id}, {@code description},
+     * {@code caught_by} (either precision) and {@code caught_by_float32}, {@code caught_by_bf16}.
+     */
+    public static Map<String, Object> json(Result result) {
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("cases_run", result.expressed());
+        root.put("not_expressed", result.notExpressed());
+        Map<String, Object> control = new LinkedHashMap<>();
+        result.controlFailures().forEach((p, failed) -> control.put(p.label() + "_failures", failed));
+        root.put("control", control);
+        List<Map<String, Object>> mutants = new ArrayList<>();
+        for (Catches c : result.mutants()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("id", c.mutant().id());
+            m.put("description", c.mutant().description());
+            m.put("caught_by", c.caughtByAny());
+            c.caughtBy().forEach((p, ids) -> m.put("caught_by_" + p.label(), ids));
+            mutants.add(m);
+        }
+        root.put("mutants", mutants);
+        return root;
+    }
+
+    /**
+     * FlashAttention's {@code fwd_atol = 2 * (out_ref + 0.3 - 0.3 - out_ref).abs().max()}, with out_ref the
+     * expected values stored in bf16 as its {@code attention_ref} returns them: 2·max |bf(bf(ê + 0.3) − 0.3) − ê|,
+     * ê = bf(e), over the finite expected values; about one bf16 unit roundoff of the tensor's largest values.
+     */
+    static double fwdAtol(double[] expected) {
+        double max = 0;
+        for (double e : expected) {
+            if (Double.isFinite(e)) {
+                double stored = Precision.BF16.round(e);
+                max = Math.max(max, Math.abs(Precision.BF16.round(Precision.BF16.round(stored + 0.3) - 0.3) - stored));
+            }
+        }
+        return 2 * max;
+    }
+}
