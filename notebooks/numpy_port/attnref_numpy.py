@@ -11,6 +11,10 @@ Script mode (what .ci/checks/golden-numpy.sh runs):
     /usr/bin/python3 notebooks/numpy_port/attnref_numpy.py reference-data/v1
     /usr/bin/python3 notebooks/numpy_port/attnref_numpy.py reference-data/v1 --dtype float32
     /usr/bin/python3 notebooks/numpy_port/attnref_numpy.py reference-data/v1 --write out/   # candidate files
+    /usr/bin/python3 notebooks/numpy_port/attnref_numpy.py reference-data/v2   # v2: RoPE scaling rules too
+
+The RoPE scaling rules of v2 (inverse_frequencies) are written from their sources' equations: Hugging Face
+transformers' modeling_rope_utils (linear, dynamic, llama3) and DeepSeek-V3's precompute_freqs_cis (yarn).
 
 Exit status 0 when every case matches, 1 on any mismatch, 2 when a case cannot be read.
 Needs only Python 3 and NumPy (Debian's python3-numpy 1.24 is enough).
@@ -150,6 +154,54 @@ def number(value):
 
 
 # --------------------------------------------------------------------------------------------------
+# RoPE scaling (README, "RoPE scaling"): the rotary inverse frequencies of each rule, from its source
+# --------------------------------------------------------------------------------------------------
+
+def inverse_frequencies(rotary_dim, theta, scaling, length):
+    """omega'_j, j < P/2, for a call whose largest position is length - 1. scaling is the rope_scaling object or None."""
+    omega = 1.0 / theta ** (np.arange(0, rotary_dim, 2, dtype=np.float64) / rotary_dim)
+    kind = "default" if scaling is None else scaling["rope_type"]
+    if kind == "linear":                      # HF _compute_linear_scaling_rope_parameters: inv_freq / factor
+        return omega / scaling["factor"]
+    if kind == "dynamic":                     # HF _compute_dynamic_ntk_parameters, seq_len = max(L, L0)
+        original, factor = scaling["original_max_position_embeddings"], scaling["factor"]
+        seq_len = max(length, original)
+        base = theta * (factor * seq_len / original - (factor - 1)) ** (rotary_dim / (rotary_dim - 2))
+        return 1.0 / base ** (np.arange(0, rotary_dim, 2, dtype=np.float64) / rotary_dim)
+    if kind == "llama3":                      # HF _compute_llama3_parameters / llama-models apply_scaling
+        factor, low, high = scaling["factor"], scaling["low_freq_factor"], scaling["high_freq_factor"]
+        old_context = scaling["original_max_position_embeddings"]
+        wavelen = 2 * math.pi / omega
+        llama = np.where(wavelen > old_context / low, omega / factor, omega)
+        smooth = (old_context / wavelen - low) / (high - low)
+        smoothed = (1 - smooth) * llama / factor + smooth * llama
+        medium = ~(wavelen < old_context / high) & ~(wavelen > old_context / low)
+        return np.where(medium, smoothed, llama)
+    if kind == "yarn" and yarn_active(scaling):   # DeepSeek-V3 precompute_freqs_cis
+        def correction_dim(rotations):
+            return rotary_dim * math.log(scaling["original_seq_len"] / (rotations * 2 * math.pi)) / (2 * math.log(theta))
+        low = max(math.floor(correction_dim(scaling["beta_fast"])), 0)
+        high = min(math.ceil(correction_dim(scaling["beta_slow"])), rotary_dim - 1)
+        if low == high:
+            high += 0.001
+        smooth = 1 - np.clip((np.arange(rotary_dim // 2, dtype=np.float64) - low) / (high - low), 0, 1)
+        return omega / scaling["rope_factor"] * (1 - smooth) + omega * smooth
+    return omega
+
+
+def yarn_active(scaling):
+    return scaling is not None and scaling["rope_type"] == "yarn" and scaling["max_seq_len"] > scaling["original_seq_len"]
+
+
+def yarn_softmax_multiplier(scaling):
+    """DeepSeek-V3 MLA.__init__: softmax_scale *= mscale^2, mscale = 0.1*mscale*ln(factor) + 1, when max_seq_len > original."""
+    if not yarn_active(scaling):
+        return 1.0
+    m = 0.1 * scaling["mscale"] * math.log(scaling["rope_factor"]) + 1.0
+    return m * m
+
+
+# --------------------------------------------------------------------------------------------------
 # building blocks (dtype-generic: F is np.float64 or np.float32)
 # --------------------------------------------------------------------------------------------------
 
@@ -184,12 +236,17 @@ class Ops:
         p = e / e.sum(axis=-1, keepdims=True)
         return np.where(dead, self.c(0) if empty == "zeros" else self.c(np.nan), p)
 
-    def rope(self, x, positions, rotary_dim, theta, pairing):
+    def rope(self, x, positions, rotary_dim, theta, pairing, scaling=None):
         """Rotates the first rotary_dim entries of the last axis of x [..., T, W]; row t at positions[t].
-        Angles are formed in float64 and their cos/sin rounded to the working dtype."""
+        Angles are formed in float64 and their cos/sin rounded to the working dtype. A rope_scaling rule
+        serves the call's length, its largest position + 1."""
         half = rotary_dim // 2
         i = np.arange(half, dtype=np.float64)
-        angle = np.asarray(positions, dtype=np.float64)[:, None] * theta ** (-2.0 * i / rotary_dim)   # [T, P/2]
+        if scaling is None:
+            omega = theta ** (-2.0 * i / rotary_dim)
+        else:
+            omega = inverse_frequencies(rotary_dim, theta, scaling, int(np.max(positions)) + 1)
+        angle = np.asarray(positions, dtype=np.float64)[:, None] * omega                 # [T, P/2]
         cos = np.cos(angle).astype(self.F)
         sin = np.sin(angle).astype(self.F)
         if pairing == "interleaved":
@@ -301,6 +358,8 @@ def run_gqa(c, t, ops):
     B, H, G, D, Dv = c["batch"], c["num_heads"], c["num_kv_heads"], c["head_dim"], c["value_head_dim"]
     rope = c["rope"]
     scale = 1 / math.sqrt(D) if c["scale"] is None else number(c["scale"])
+    if rope is not None:
+        scale *= yarn_softmax_multiplier(rope.get("rope_scaling"))
     x = t["x"]
     cache_k = np.zeros((B, G, 0, D), dtype=ops.F)
     cache_v = np.zeros((B, G, 0, Dv), dtype=ops.F)
@@ -313,8 +372,8 @@ def run_gqa(c, t, ops):
         v = ops.split(ops.linear(chunk, t["w_v"], t.get("b_v")), G, Dv)
         if rope is not None:
             positions = np.arange(start, start + n)
-            q = ops.rope(q, positions, rope["rotary_dim"], number(rope["theta"]), rope["pairing"])
-            k = ops.rope(k, positions, rope["rotary_dim"], number(rope["theta"]), rope["pairing"])
+            q = ops.rope(q, positions, rope["rotary_dim"], number(rope["theta"]), rope["pairing"], rope.get("rope_scaling"))
+            k = ops.rope(k, positions, rope["rotary_dim"], number(rope["theta"]), rope["pairing"], rope.get("rope_scaling"))
         cache_k = np.concatenate([cache_k, k], axis=2)
         cache_v = np.concatenate([cache_v, v], axis=2)
         S = done + n
@@ -340,7 +399,7 @@ def run_gqa(c, t, ops):
 
 def run_rope(c, t, ops):
     r = c["rope"]
-    return {"output": ops.rope(t["x"], t["positions"], r["rotary_dim"], number(r["theta"]), r["pairing"])}
+    return {"output": ops.rope(t["x"], t["positions"], r["rotary_dim"], number(r["theta"]), r["pairing"], r.get("rope_scaling"))}
 
 
 def run_mla(c, t, ops):
@@ -356,14 +415,16 @@ def run_mla(c, t, ops):
         q = ops.linear(x, t["w_q"])
     q = q.reshape(B, T, H, Dn + P).transpose(0, 2, 1, 3)                     # [B, H, T, Dn+P]
     q_nope = q[..., :Dn]
-    q_rope = ops.rope(q[..., Dn:], positions, P, theta, pairing)
+    scaling = c.get("rope_scaling")
+    q_rope = ops.rope(q[..., Dn:], positions, P, theta, pairing, scaling)
     kv = ops.linear(x, t["w_dkv"])                                              # [B, T, C+P]
     latent = ops.rms_norm(kv[..., :C], eps, t["kv_norm"])                      # [B, T, C]
-    k_rope = ops.rope(kv[..., C:], positions, P, theta, pairing)               # [B, T, P]
+    k_rope = ops.rope(kv[..., C:], positions, P, theta, pairing, scaling)      # [B, T, P]
     w_ukv = t["w_ukv"].reshape(H, Dn + Dv, C)
     w_uk, w_uv = w_ukv[:, :Dn], w_ukv[:, Dn:]                                  # [H, Dn, C], [H, Dv, C]
-    mscale = 0.1 * number(c["yarn_mscale"]) * math.log(number(c["yarn_factor"])) + 1.0
-    scale = ops.c(mscale * mscale / math.sqrt(Dn + P))
+    # yarn_mscale / yarn_factor state a multiplier alone (absent under a yarn rule, which brings its own)
+    mscale = 0.1 * number(c.get("yarn_mscale", 1.0)) * math.log(number(c.get("yarn_factor", 1.0))) + 1.0
+    scale = ops.c(mscale * mscale * yarn_softmax_multiplier(scaling) / math.sqrt(Dn + P))
     causal = np.tril(np.ones((T, T), dtype=bool))
     if c["form"] == "absorbed":
         # attention in latent space: q̂ = W_UKᵀ q_nope, values summed as latents, W_UV applied after
@@ -423,14 +484,13 @@ def ffn(ops, cfg, t, prefix, x):
 def self_attention(ops, cfg, t, prefix, x):
     """Causal self-attention of x [B, T, M] at positions 0 … T−1 (README, "Attention parts"): the GQA
     family (kind absent or "gqa", bias-free projections), or variant mla / mfa with start_position 0
-    (and no YaRN for mla), reading the part's tensors under prefix."""
+    (and for mla no yarn_mscale / yarn_factor: only its rope_scaling), reading the part's tensors under prefix."""
     kind = cfg.get("kind", "gqa")
     if kind in ("mla", "mfa"):
         part = {name[len(prefix) + 1:]: a for name, a in t.items() if name.startswith(prefix + ".")}
         part["x"] = x
         settings = dict(cfg, start_position=0)
         if kind == "mla":
-            settings.update(yarn_mscale=1.0, yarn_factor=1.0)
             return run_mla(settings, part, ops)["output"]
         return run_mfa(settings, part, ops)["output"]
     H, G, D = cfg["num_heads"], cfg["num_kv_heads"], cfg["head_dim"]
@@ -440,8 +500,8 @@ def self_attention(ops, cfg, t, prefix, x):
     v = ops.split(ops.linear(x, t[prefix + ".w_v"]), G, D)
     rope = cfg["rope"]
     if rope is not None:
-        q = ops.rope(q, np.arange(T), rope["rotary_dim"], number(rope["theta"]), rope["pairing"])
-        k = ops.rope(k, np.arange(T), rope["rotary_dim"], number(rope["theta"]), rope["pairing"])
+        q = ops.rope(q, np.arange(T), rope["rotary_dim"], number(rope["theta"]), rope["pairing"], rope.get("rope_scaling"))
+        k = ops.rope(k, np.arange(T), rope["rotary_dim"], number(rope["theta"]), rope["pairing"], rope.get("rope_scaling"))
     o, _, _ = ops.attend(q, k, v, 1 / math.sqrt(D), visible=causal_visible(T, T, [0]))
     return ops.linear(ops.merge(o), t[prefix + ".w_o"])
 

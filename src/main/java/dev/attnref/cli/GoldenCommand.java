@@ -28,12 +28,12 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code attnref golden generate | verify}: writes the golden vectors of reference-data/v1
+ * {@code attnref golden generate | verify}: writes the golden vectors of reference-data/v1 or v2
  * ({@link GoldenGenerator}) and checks a port's outputs against them ({@link GoldenVerifier}).
  * Presentation only.
  */
 @Command(name = "golden", mixinStandardHelpOptions = true,
-        description = "Golden vectors for other ports: generate reference-data/v1, verify a port's outputs, run the bug zoo.",
+        description = "Golden vectors for other ports: generate reference-data/v1 or v2, verify a port's outputs, run the bug zoo.",
         subcommands = {GoldenCommand.Generate.class, GoldenCommand.Verify.class, ZooCommand.class})
 public final class GoldenCommand implements Runnable {
     @Spec
@@ -49,24 +49,34 @@ public final class GoldenCommand implements Runnable {
         return Path.of(System.getProperty("attnref.root", "."));
     }
 
-    /** {@code attnref golden generate [--out DIR]}. */
+    /** {@code attnref golden generate [--version v1|v2] [--out DIR]}. */
     @Command(name = "generate", mixinStandardHelpOptions = true,
             description = "Compute every case (float64 reference, cross-checked against the modules) and write it.")
     public static final class Generate implements Callable<Integer> {
         @Spec
         private CommandSpec spec;
 
-        @Option(names = "--out", paramLabel = "DIR", description = "Target folder (default: <root>/" + GoldenGenerator.DEFAULT_DIRECTORY
-                + "). A published folder is never changed: files with other bytes stop the run.")
+        @Option(names = "--version", paramLabel = "VERSION", defaultValue = "v1",
+                description = "Which case list: v1 (frozen; the default) or v2 (RoPE scaling and later cases).")
+        private String version;
+
+        @Option(names = "--out", paramLabel = "DIR", description = "Target folder (default: <root>/reference-data/<version>). "
+                + "A published folder is never changed: files with other bytes stop the run.")
         private Path out;
 
         @Override
         public Integer call() throws IOException {
-            Path dir = out != null ? out : root().resolve(GoldenGenerator.DEFAULT_DIRECTORY);
+            if (!GoldenGenerator.VERSIONS.contains(version)) {
+                spec.commandLine().getErr().println("attnref golden generate: --version (" + version + ") must be one of "
+                        + GoldenGenerator.VERSIONS);
+                spec.commandLine().getErr().flush();
+                return 2;
+            }
+            Path dir = out != null ? out : root().resolve(GoldenGenerator.directory(version));
             List<GoldenCase> cases;
             try {
-                cases = GoldenGenerator.cases();
-                GoldenGenerator.WriteReport report = GoldenGenerator.write(dir, GoldenGenerator.files(cases));
+                cases = GoldenGenerator.cases(version);
+                GoldenGenerator.WriteReport report = GoldenGenerator.write(dir, GoldenGenerator.files(version, cases));
                 spec.commandLine().getOut().printf(Locale.ROOT, "golden generate: %d cases in %s (%d files written, %d unchanged)%n",
                         cases.size(), dir, report.written(), report.unchanged());
                 spec.commandLine().getOut().flush();

@@ -16,7 +16,7 @@ import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /**
- * Writes {@code reference-data/v1}: every case of {@link GoldenCases}, computed by its variant's
+ * Writes {@code reference-data/v1} (or {@code v2}): every case of {@link GoldenCases}, computed by its variant's
  * float64 reference and cross-checked against the modules ({@link GoldenVariant#crossCheck}) before
  * anything is written, plus the index {@code manifest.json} and {@code provenance.json}.
  *
@@ -34,6 +34,9 @@ public final class GoldenGenerator {
     /** Where v1 lives, relative to the repository root. */
     public static final String DEFAULT_DIRECTORY = "reference-data/v1";
 
+    /** The versions the generator writes: v1 (frozen) and v2. */
+    public static final List<String> VERSIONS = GoldenCases.VERSIONS;
+
     private GoldenGenerator() {
     }
 
@@ -48,11 +51,21 @@ public final class GoldenGenerator {
 
     /** Every case of v1, computed and cross-checked, in the order of {@link GoldenCases#definitions()}. */
     public static List<GoldenCase> cases() {
+        return cases("v1");
+    }
+
+    /** Every case of {@code version}, computed and cross-checked, in the order of {@link GoldenCases#definitions(String)}. */
+    public static List<GoldenCase> cases(String version) {
         List<GoldenCase> out = new ArrayList<>();
-        for (Definition d : GoldenCases.definitions()) {
+        for (Definition d : GoldenCases.definitions(version)) {
             out.add(generate(d));
         }
         return out;
+    }
+
+    /** Where {@code version} lives, relative to the repository root: {@code reference-data/<version>}. */
+    public static String directory(String version) {
+        return "reference-data/" + version;
     }
 
     /** Draws the inputs a definition does not give, computes the outputs, runs the module cross-check. */
@@ -161,12 +174,17 @@ public final class GoldenGenerator {
         return StoredTensor.ofFloats(bool ? DType.BOOL : DType.F32, spec.shape(), values);
     }
 
-    /** File name → bytes of the whole directory: every case's manifest and payload, manifest.json, provenance.json. */
+    /** {@link #files(String, List)} of v1. */
     public static Map<String, byte[]> files(List<GoldenCase> cases) {
+        return files("v1", cases);
+    }
+
+    /** File name → bytes of the whole directory: every case's manifest and payload, manifest.json, provenance.json. */
+    public static Map<String, byte[]> files(String version, List<GoldenCase> cases) {
         Map<String, byte[]> files = new LinkedHashMap<>();
         ObjectNode index = Json.object();
         index.put("format", GoldenCase.FORMAT);
-        index.put("version", "v1");
+        index.put("version", version);
         index.put("generator", GoldenGenerator.class.getName());
         index.put("generator_version", VERSION);
         index.put("readme", "../README.md");
@@ -188,19 +206,22 @@ public final class GoldenGenerator {
             entry.put("sha256", GoldenCase.sha256(payload));
         }
         files.put("manifest.json", Json.bytes(index));
-        files.put("provenance.json", Json.bytes(provenance()));
+        files.put("provenance.json", Json.bytes(provenance(version)));
         return files;
     }
 
-    private static ObjectNode provenance() {
+    private static ObjectNode provenance(String version) {
+        String directory = directory(version);
         ObjectNode p = Json.object();
         p.put("format", GoldenCase.FORMAT);
         p.put("generator", GoldenGenerator.class.getName());
         p.put("generator_version", VERSION);
         p.put("case_list", GoldenCases.class.getName());
-        p.put("command", "./attnref golden generate --out " + DEFAULT_DIRECTORY);
+        // v1's text predates --version and stays as it was written
+        p.put("command", "./attnref golden generate " + (version.equals("v1") ? "" : "--version " + version + " ")
+                + "--out " + directory);
         p.put("commit", "the commit that added this directory: git log --diff-filter=A --format=%H -- "
-                + DEFAULT_DIRECTORY + "/manifest.json");
+                + directory + "/manifest.json");
         p.put("reproducible", "dev.attnref.golden.GoldenFilesTest regenerates every file of this directory in memory "
                 + "and requires the committed bytes, so the generator at any later commit still writes them");
         p.put("inputs", "drawn from SplitMix64 (dev.attnref.core.SeededRandom) with each case's provenance.input_seed, "

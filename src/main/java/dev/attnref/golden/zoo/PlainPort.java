@@ -1,6 +1,7 @@
 package dev.attnref.golden.zoo;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.attnref.core.RopeScaling;
 import dev.attnref.golden.CaseConfig;
 import dev.attnref.golden.CaseInputs;
 import dev.attnref.golden.DType;
@@ -13,9 +14,8 @@ import java.util.Map;
 /**
  * A plain port of the golden format, written the way a porting author would write one from
  * reference-data/README.md: loops over row-major arrays, no library, no cleverness. It expresses the
- * variants {@code attention}, {@code gqa}, {@code rope}, {@code mla}, {@code norm} and {@code ffn}
- * (without RoPE scaling); any other variant, or a config key it does not know, is
- * {@link NotExpressible}.
+ * variants {@code attention}, {@code gqa}, {@code rope}, {@code mla}, {@code norm} and {@code ffn}, RoPE
+ * scaling included; any other variant, or a config key it does not know, is {@link NotExpressible}.
  *
  * <p>Numbers: every stored tensor (inputs, weights, each operation's result) is rounded to the
  * {@link Precision}; a dot product, a softmax row or a norm accumulates in float32 (PyTorch's kernels do
@@ -362,26 +362,63 @@ public final class PlainPort {
 
     // ------------------------------------------------------------------------------------------ RoPE
 
-    /** A rotary embedding: P dims turn, base θ, pairs (2i, 2i+1) when interleaved, else (i, i + P/2). */
-    record RopeSpec(int rotaryDim, double theta, boolean interleaved) {
+    /**
+     * A rotary embedding: P dims turn, base θ, pairs (2i, 2i+1) when interleaved, else (i, i + P/2), inverse
+     * frequencies ω'_j of a scaling rule (reference-data/README.md, "RoPE scaling"; the rules' arithmetic is
+     * {@link RopeScaling}'s, as a port would call its framework's rope-init functions).
+     */
+    record RopeSpec(int rotaryDim, double theta, boolean interleaved, RopeScaling scaling) {
         static RopeSpec read(CaseConfig rope) {
             return rope == null ? null : new RopeSpec(rope.positive("rotary_dim"), rope.number("theta"),
-                    rope.choice("pairing", "interleaved", "split_halves").equals("interleaved"));
+                    rope.choice("pairing", "interleaved", "split_halves").equals("interleaved"), scaling(rope));
+        }
+
+        /** {@code rope_scaling} of {@code holder}: absent or null is no scaling. */
+        static RopeScaling scaling(CaseConfig holder) {
+            CaseConfig s = holder.optionalObject("rope_scaling");
+            if (s == null) {
+                return RopeScaling.NONE;
+            }
+            return switch (s.choice("rope_type", "default", "linear", "dynamic", "llama3", "yarn")) {
+                case "linear" -> new RopeScaling.Linear(s.number("factor"));
+                case "dynamic" -> new RopeScaling.DynamicNtk(s.number("factor"), s.integer("original_max_position_embeddings"));
+                case "llama3" -> new RopeScaling.Llama3(s.number("factor"), s.number("low_freq_factor"),
+                        s.number("high_freq_factor"), s.integer("original_max_position_embeddings"));
+                case "yarn" -> new RopeScaling.Yarn(s.number("rope_factor"), s.integer("original_seq_len"),
+                        s.integer("max_seq_len"), s.number("beta_fast"), s.number("beta_slow"), s.number("mscale"));
+                default -> RopeScaling.NONE;
+            };
         }
     }
 
     /**
+     * The softmax multiplier m² of an active YaRN rule, m = 0.1·mscale·ln f + 1 (DeepSeek-V3 {@code MLA.__init__}
+     * squares it into {@code softmax_scale}); 1 for any other rule.
+     */
+    private double yarnMultiplier(RopeScaling scaling) {
+        return scaling instanceof RopeScaling.Yarn y && y.active() ? squared(0.1 * y.mscale() * Math.log(y.factor()) + 1.0)
+                : 1.0;
+    }
+
+    /** m², or m itself where the wrong port forgets to square it. */
+    private double squared(double m) {
+        return is(Mutant.YARN_MSCALE_ONCE) ? m : m * m;
+    }
+
+    /**
      * x viewed as rows of {@code width}; row {@code i} turns at position {@code pos[i]}: pair j by
-     * φ = pos·θ^(−2j/P), {@code x'_a = x_a cos φ − x_b sin φ}, {@code x'_b = x_b cos φ + x_a sin φ}, over dims
+     * φ = pos·ω'_j (ω_j = θ^(−2j/P) unscaled), {@code x'_a = x_a cos φ − x_b sin φ}, {@code x'_b = x_b cos φ + x_a sin φ}, over dims
      * [start, start + P) of the row (start 0, or D − P for a partial rotary on the wrong slice).
      */
     private double[] rotate(double[] x, int width, int start, RopeSpec rope, long[] pos) {
         double[] out = x.clone();
         int p = rope.rotaryDim();
         boolean interleaved = rope.interleaved() != is(Mutant.ROPE_PAIRING_SWAPPED);
+        // ω'_j once per call, for L = the call's largest position + 1 (only dynamic NTK reads L)
+        double[] omega = rope.scaling().inverseFrequencies(p, rope.theta(), Arrays.stream(pos).max().orElse(0) + 1);
         for (int row = 0; row < pos.length; row++) {
             for (int j = 0; j < p / 2; j++) {
-                double phi = pos[row] * Math.pow(rope.theta(), -2.0 * j / p);
+                double phi = pos[row] * omega[j];
                 double cos = r(Math.cos(phi));
                 double sin = r(Math.sin(phi));
                 int a = row * width + start + (interleaved ? 2 * j : j);
@@ -531,8 +568,12 @@ public final class PlainPort {
             }
             past = kvLen;
             return attend(new Call(k.batch(), k.heads(), k.kvHeads(), len, kvLen, k.d(), k.dv(), q, keys, cacheV,
-                    k.scale() == null ? defaultScale(k.d()) : k.scale(), k.softcap(), masks, first, Double.NEGATIVE_INFINITY,
-                    false));
+                    (k.scale() == null ? defaultScale(k.d()) : k.scale()) * yarnMultiplier(scaling()), k.softcap(), masks,
+                    first, Double.NEGATIVE_INFINITY, false));
+        }
+
+        private RopeScaling scaling() {
+            return k.rope() == null ? RopeScaling.NONE : k.rope().scaling();
         }
     }
 
@@ -552,9 +593,11 @@ public final class PlainPort {
         int p = c.positive("qk_rope_head_dim");
         int dv = c.positive("v_head_dim");
         RopeSpec rope = new RopeSpec(p, c.number("rope_theta"),
-                c.choice("rope_pairing", "interleaved", "split_halves").equals("interleaved"));
+                c.choice("rope_pairing", "interleaved", "split_halves").equals("interleaved"), RopeSpec.scaling(c));
         double eps = c.number("rms_eps");
-        double mscale = 0.1 * c.number("yarn_mscale") * Math.log(c.number("yarn_factor")) + 1.0;
+        // the v1 multiplier (0.1·m·ln f + 1)², absent beside a yarn rule (v2), times the rule's own
+        double multiplier = (c.has("yarn_mscale") ? squared(0.1 * c.number("yarn_mscale") * Math.log(c.number("yarn_factor"))
+                + 1.0) : 1.0) * yarnMultiplier(rope.scaling());
         int start = c.nonNegative("start_position");
         c.choice("form", "naive", "absorbed");
         int len = 0;
@@ -584,8 +627,7 @@ public final class PlainPort {
             double[] kR = is(Mutant.MLA_PER_HEAD_ROPE_KEY) ? turned(ropeKey, rope, batch, len, start, h + 1) : sharedKey;
             fillHead(kh, vh, up, kR, batch, heads, len, h, dn, dv, p);
         }
-        double factor = is(Mutant.YARN_MSCALE_ONCE) ? mscale : mscale * mscale;
-        Attended a = attend(new Call(batch, heads, heads, len, len, dq, dv, qh, kh, vh, factor * defaultScale(dq), 0,
+        Attended a = attend(new Call(batch, heads, heads, len, len, dq, dv, qh, kh, vh, multiplier * defaultScale(dq), 0,
                 Masks.NONE, new long[batch], Double.NEGATIVE_INFINITY, false));
         Map<String, StoredTensor> out = new LinkedHashMap<>();
         put(out, "output", linear(mergeHeads(a.output(), batch, heads, len, dv), rows, input(in, "w_o"), null, width),
