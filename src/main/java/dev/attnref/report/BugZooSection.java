@@ -5,7 +5,7 @@ import java.nio.file.Path;
 
 /**
  * The report's "Bug zoo" section: which golden cases catch which classic porting bug ({@link BugZoo}, run
- * afresh: about two seconds), in float32 at each case's tolerance and in bf16 by FlashAttention's rule.
+ * afresh: a few seconds), in float32 at each case's tolerance and in bf16 by FlashAttention's rule.
  */
 final class BugZooSection {
     /** Case ids shown per cell; {@code attnref golden zoo --json} lists them all. */
@@ -19,8 +19,9 @@ final class BugZooSection {
         return "Every golden case is run through a plain port (`dev.attnref.golden.zoo.PlainPort`: loops, float32 "
                 + "accumulation, tensors stored in float32 or rounded to bf16) with one classic porting bug switched on "
                 + "at a time. A case catches a bug when the mutant fails it: in float32 at the case's own tolerance "
-                + "(`golden verify`), in bf16 when its error exceeds 2 × the bug-free bf16 port's error plus "
-                + "FlashAttention's `fwd_atol` (its `test_flash_attn_output` rule), or when the mutant cannot run the "
+                + "(`golden verify`), in bf16 by `golden verify --precision bf16`'s rule (FlashAttention's: error at most 2 × "
+                + "a plain bf16 implementation's error plus a floor), that baseline being the case's own where it stores "
+                + "one (v2's bf16 cases) and the bug-free bf16 port's error elsewhere; or when the mutant cannot run the "
                 + "case. The bug-free port must pass every case it runs. `attnref golden zoo --json` lists every "
                 + "catching case.\n\n"
                 + BugZoo.summary(result) + ".\n\n"

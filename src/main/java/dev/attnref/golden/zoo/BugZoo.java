@@ -30,19 +30,18 @@ import java.util.stream.Stream;
  * <ul>
  *   <li><b>float32</b>: {@link GoldenVerifier#verify} at the case's own float32 tolerance, exactly what
  *       {@code attnref golden verify} tells a port author.</li>
- *   <li><b>bf16</b>: FlashAttention's rule (Dao-AILab/flash-attention, {@code tests/test_flash_attn.py},
- *       {@code test_flash_attn_output}): per output tensor, the port's largest error may be at most
- *       k = {@value #BASELINE_FACTOR} times the largest error of a plain implementation in the same precision
- *       (here the control port in bf16), plus {@code fwd_atol} ({@link #fwdAtol}: the noise of any bf16 arithmetic on
- *       the expected values); non-finite values must match exactly. The v1 cases
- *       carry no bf16 baseline of their own, so the control's error is that baseline; the control itself must
- *       stay within {@link #BF16_SANITY} so that the baseline is a bf16 port's error and not a broken one.</li>
+ *   <li><b>bf16</b>: FlashAttention's rule as {@code golden verify --precision bf16} applies it
+ *       ({@link Tolerance#lowPrecision}): per output tensor, the port's largest error may be at most
+ *       {@link Tolerance#LOW_PRECISION_MULTIPLE} = 2 times the baseline error, the error of a plain implementation in
+ *       bf16, plus FlashAttention's {@code fwd_atol} floor; non-finite values must match exactly. v2's bf16 cases
+ *       carry their baseline, and {@link GoldenVerifier#verify(GoldenCase, Safetensors.Contents,
+ *       dev.attnref.golden.Precision)} judges them as it judges any port. The other cases carry none, so the
+ *       control port's own bf16 error is the baseline; the control must then stay within {@link #BF16_SANITY}, so
+ *       that the baseline is a bf16 port's error and not a broken one (on the bf16 cases it must also pass
+ *       their stored rule).</li>
  * </ul>
  */
 public final class BugZoo {
-    /** FlashAttention's k: a kernel may be twice as far from the reference as a plain port in its precision. */
-    static final double BASELINE_FACTOR = 2.0;
-
     /**
      * The bf16 control must stay within this of the float64 expected values: bf16 keeps 8 significant bits
      * (unit roundoff 2⁻⁸ ≈ 3.9e-3), and the golden computations chain up to about ten rounded operations on
@@ -151,7 +150,8 @@ public final class BugZoo {
         Map<String, StoredTensor> control = new PlainPort(precision, null).run(c.golden().variant(), c.config(),
                 c.golden().inputs());
         GoldenVerifier.CaseReport baseline = verify(c.golden(), control);
-        boolean controlPasses = precision == Precision.FLOAT32 ? baseline.passed() : within(c.golden(), control, BF16_SANITY);
+        boolean controlPasses = precision == Precision.FLOAT32 ? baseline.passed()
+                : within(c.golden(), control, BF16_SANITY) && (!storesBf16Baseline(c.golden()) || verifyBf16(c.golden(), control));
         if (!controlPasses) {
             controlFailures.add(c.golden().id());
         }
@@ -172,14 +172,27 @@ public final class BugZoo {
         if (precision == Precision.FLOAT32) {
             return !verify(c.golden(), outputs).passed();
         }
+        if (storesBf16Baseline(c.golden())) {
+            return !verifyBf16(c.golden(), outputs);
+        }
         for (GoldenVerifier.TensorReport base : baseline.tensors()) {
             StoredTensor expected = c.golden().expected().get(base.name());
-            double bound = BASELINE_FACTOR * base.maxAbsError() + fwdAtol(expected.values());
-            if (!within(expected, outputs.get(base.name()), new Tolerance(bound, 0))) {
+            Tolerance rule = Tolerance.lowPrecision(base.maxAbsError(), expected.values(), dev.attnref.golden.Precision.BF16);
+            if (!within(expected, outputs.get(base.name()), rule)) {
                 return true;
             }
         }
         return false;
+    }
+
+    /** Whether the case carries its own bf16 baseline errors (v2's bf16 cases): then `golden verify --precision bf16` judges. */
+    private static boolean storesBf16Baseline(GoldenCase golden) {
+        return golden.missingBaseline(dev.attnref.golden.Precision.BF16) == null;
+    }
+
+    private static boolean verifyBf16(GoldenCase golden, Map<String, StoredTensor> outputs) {
+        return GoldenVerifier.verify(golden, new Safetensors.Contents(outputs, Map.of()), dev.attnref.golden.Precision.BF16)
+                .passed();
     }
 
     private static GoldenVerifier.CaseReport verify(GoldenCase golden, Map<String, StoredTensor> outputs) {
@@ -264,21 +277,5 @@ public final class BugZoo {
         }
         root.put("mutants", mutants);
         return root;
-    }
-
-    /**
-     * FlashAttention's {@code fwd_atol = 2 * (out_ref + 0.3 - 0.3 - out_ref).abs().max()}, with out_ref the
-     * expected values stored in bf16 as its {@code attention_ref} returns them: 2·max |bf(bf(ê + 0.3) − 0.3) − ê|,
-     * ê = bf(e), over the finite expected values; about one bf16 unit roundoff of the tensor's largest values.
-     */
-    static double fwdAtol(double[] expected) {
-        double max = 0;
-        for (double e : expected) {
-            if (Double.isFinite(e)) {
-                double stored = Precision.BF16.round(e);
-                max = Math.max(max, Math.abs(Precision.BF16.round(Precision.BF16.round(stored + 0.3) - 0.3) - stored));
-            }
-        }
-        return 2 * max;
     }
 }

@@ -1,5 +1,7 @@
 package dev.attnref.golden.zoo;
 
+import dev.attnref.golden.Bfloat16;
+
 /**
  * The number format a {@link PlainPort} stores its tensors in. Every tensor a plain port would hold in
  * memory (inputs, weights, each operation's result) is rounded to it; sums and the insides of one
@@ -8,10 +10,9 @@ package dev.attnref.golden.zoo;
  *
  * <ul>
  *   <li>{@link #FLOAT32}: IEEE binary32, round to nearest even ({@code (float) x}).</li>
- *   <li>{@link #BF16}: bfloat16, the top 16 bits of a binary32 (8 significant bits, unit roundoff 2⁻⁸),
- *       reached through binary32 with round to nearest even, as PyTorch's {@code float → bfloat16}
- *       conversion does ({@code c10/util/BFloat16.h}, {@code round_to_nearest_even}). Its exponent range is
- *       binary32's: {@code exp} overflows above ≈ 88.72 in both.</li>
+ *   <li>{@link #BF16}: bfloat16 ({@link Bfloat16}: 8 significant bits, unit roundoff 2⁻⁸, round to nearest
+ *       even as PyTorch converts). Its exponent range is binary32's: {@code exp} overflows above ≈ 88.72 in
+ *       both.</li>
  * </ul>
  */
 public enum Precision {
@@ -24,14 +25,7 @@ public enum Precision {
     BF16("bf16") {
         @Override
         double round(double x) {
-            float f = (float) x;
-            if (Float.isNaN(f)) {
-                return f;
-            }
-            int bits = Float.floatToRawIntBits(f);
-            // Round the low 16 bits away, ties to even; a carry into the exponent rounds up to ∞ correctly.
-            bits += 0x7FFF + ((bits >>> 16) & 1);
-            return Float.intBitsToFloat(bits & 0xFFFF0000);
+            return Bfloat16.round(x);
         }
     };
 
