@@ -35,6 +35,8 @@ import java.util.stream.Stream;
  *       section's {@code defaults} value, so an entry shows only what sets it apart</td></tr>
  *   <tr><td>given</td><td>inputs chosen rather than drawn (masks, lengths, positions, token ids): a nested list of
  *       the input's shape, or a seeded random mask ({@link GoldenGenerator#given})</td></tr>
+ *   <tr><td>precision</td><td>optional, "bf16" or "fp16": float inputs stored in that precision and a baseline error
+ *       per output (reference-data/README.md, "Precision"); absent, they are stored as F32</td></tr>
  * </table>
  *
  * <p>Adding, removing or changing an entry of v1 changes v1's bytes: that is a new version (see {@link GoldenGenerator}).
@@ -48,7 +50,7 @@ final class GoldenCases {
 
     private static final Set<String> FILE_FIELDS = Set.of("about", "sections");
     private static final Set<String> SECTION_FIELDS = Set.of("variant", "about", "config_keys", "defaults", "cases");
-    private static final Set<String> CASE_FIELDS = Set.of("id", "seed", "description", "config", "given");
+    private static final Set<String> CASE_FIELDS = Set.of("id", "seed", "description", "config", "given", "precision");
 
     private GoldenCases() {
     }
@@ -146,7 +148,21 @@ final class GoldenCases {
         Map<String, JsonNode> given = new LinkedHashMap<>();
         entry.path("given").fields().forEachRemaining(e -> given.put(e.getKey(), e.getValue()));
         return new GoldenGenerator.Definition(id, variant, entry.path("description").asText(),
-                config(where, section, (ObjectNode) entry.get("config")), seed.longValue(), given);
+                config(where, section, (ObjectNode) entry.get("config")), seed.longValue(), given, precision(where, entry));
+    }
+
+    /** {@code "precision"}: absent (float inputs stored as F32), "bf16" or "fp16" (stored so, with a baseline error). */
+    private static Precision precision(String where, JsonNode entry) {
+        JsonNode field = entry.get("precision");
+        if (field == null) {
+            return null;
+        }
+        Precision precision = Precision.parse(field.asText(), where + " precision");
+        if (!precision.isLow()) {
+            throw new IllegalStateException(where + " precision is " + precision.cliName() + "; expected bf16 or fp16 "
+                    + "(leave it out for float32 inputs)");
+        }
+        return precision;
     }
 
     /** The manifest's config: the section's config_keys in order, each the case's value or else the default. */

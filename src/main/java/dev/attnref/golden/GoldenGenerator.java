@@ -21,7 +21,8 @@ import java.util.stream.Stream;
  * anything is written, plus the index {@code manifest.json} and {@code provenance.json}.
  *
  * <p>Deterministic: inputs are drawn from {@link SeededRandom} with each case's seed and rounded to
- * float32 (so a float32 port reads them exactly), manifests are written by {@link Json}, payloads by
+ * float32 (so a float32 port reads them exactly; a low-precision case rounds them to bf16 or fp16 and records
+ * the baseline error of {@link GoldenVariant.Prepared#baselineErrors}), manifests are written by {@link Json}, payloads by
  * {@link Safetensors}; nothing depends on the time, the machine or the commit. A published directory
  * is never edited: {@link #write} refuses to change or remove a file that differs from what it would
  * write (a change makes {@code v2/}). Checked by {@code GoldenFilesTest} (the committed bytes are
@@ -43,10 +44,21 @@ public final class GoldenGenerator {
     /**
      * One case to generate: id, variant, description, config, the seed of its drawn inputs, and the inputs
      * it gives explicitly (masks, lengths, token ids, anything that must not be random), each as {@link #given}
-     * reads it.
+     * reads it; {@code precision} is null (float inputs stored as F32), or bf16 or fp16: float inputs stored in
+     * that precision, and the case carries its baseline error (reference-data/README.md, "Precision").
      */
     public record Definition(String id, String variant, String description, ObjectNode config, long seed,
-            Map<String, JsonNode> given) {
+            Map<String, JsonNode> given, Precision precision) {
+        /** A case whose float inputs are stored as F32. */
+        public Definition(String id, String variant, String description, ObjectNode config, long seed,
+                Map<String, JsonNode> given) {
+            this(id, variant, description, config, seed, given, null);
+        }
+
+        /** The dtype its float inputs are stored in. */
+        DType floatInputs() {
+            return precision == null ? DType.F32 : precision.dtype();
+        }
     }
 
     /** Every case of v1, computed and cross-checked, in the order of {@link GoldenCases#definitions()}. */
@@ -76,7 +88,8 @@ public final class GoldenGenerator {
             Map<String, StoredTensor> inputs = new LinkedHashMap<>();
             for (TensorSpec spec : prepared.specs()) {
                 JsonNode given = d.given().get(spec.name());
-                inputs.put(spec.name(), given != null ? given(spec, given) : draw(spec, random));
+                inputs.put(spec.name(), given != null ? given(spec, given, d.floatInputs())
+                        : draw(spec, random, d.floatInputs()));
             }
             TreeSet<String> unused = new TreeSet<>(d.given().keySet());
             unused.removeAll(inputs.keySet());
@@ -88,14 +101,16 @@ public final class GoldenGenerator {
             if (outputs.error() == null) {
                 prepared.crossCheck(bound, outputs);
             }
-            return GoldenCase.computed(d.id(), d.description(), d.config(), prepared, bound, outputs, d.seed());
+            GoldenCase.LowPrecision lowPrecision = d.precision() == null ? null
+                    : new GoldenCase.LowPrecision(d.precision(), prepared.baselineErrors(bound, outputs, d.precision()));
+            return GoldenCase.computed(d.id(), d.description(), d.config(), prepared, bound, outputs, lowPrecision, d.seed());
         } catch (RuntimeException e) {
             throw new IllegalStateException("golden case " + d.id() + ": " + e.getMessage(), e);
         }
     }
 
-    /** One drawn input, rounded to float32, in row-major order. */
-    private static StoredTensor draw(TensorSpec spec, SeededRandom random) {
+    /** One drawn input, rounded to {@code dtype} (F32, or BF16/F16 for a low-precision case), in row-major order. */
+    private static StoredTensor draw(TensorSpec spec, SeededRandom random, DType dtype) {
         int n = count(spec);
         double[] values = switch (spec.fill()) {
             case ACTIVATION -> random.uniforms(n, -1, 1);
@@ -104,7 +119,7 @@ public final class GoldenGenerator {
             case SMALL -> random.uniforms(n, -0.25, 0.25);
             case GIVEN -> throw new IllegalStateException("input " + spec.name() + " must be given by the case definition");
         };
-        return StoredTensor.ofFloats(DType.F32, spec.shape(), values);
+        return StoredTensor.ofFloats(dtype, spec.shape(), values);
     }
 
     private static int count(TensorSpec spec) {
@@ -122,9 +137,14 @@ public final class GoldenGenerator {
      * U(−1, 1), rounded to float32).
      */
     static StoredTensor given(TensorSpec spec, JsonNode given) {
+        return given(spec, given, DType.F32);
+    }
+
+    /** As {@link #given(TensorSpec, JsonNode)}, FLOAT values rounded to {@code floats} (F32, or BF16/F16). */
+    static StoredTensor given(TensorSpec spec, JsonNode given, DType floats) {
         int[] shape = spec.shape();
         if (!given.isArray()) {
-            return randomMask(spec, given);
+            return randomMask(spec, given, floats);
         }
         List<JsonNode> items = new ArrayList<>();
         flatten(spec, given, 0, items);
@@ -137,7 +157,7 @@ public final class GoldenGenerator {
                 throw new IllegalArgumentException("given input " + spec.name() + " holds " + v + "; a mask holds 0 or 1");
             }
         }
-        return StoredTensor.ofFloats(spec.kind() == TensorSpec.Kind.BOOL ? DType.BOOL : DType.F32, shape, values);
+        return StoredTensor.ofFloats(spec.kind() == TensorSpec.Kind.BOOL ? DType.BOOL : floats, shape, values);
     }
 
     /** The leaves of a nested list, row-major, once its nesting is checked against the spec's shape. */
@@ -156,7 +176,7 @@ public final class GoldenGenerator {
         }
     }
 
-    private static StoredTensor randomMask(TensorSpec spec, JsonNode recipe) {
+    private static StoredTensor randomMask(TensorSpec spec, JsonNode recipe, DType floats) {
         boolean bool = spec.kind() == TensorSpec.Kind.BOOL;
         String p = bool ? "p_one" : "p_minus_inf";
         if (spec.kind() == TensorSpec.Kind.I64 || recipe.size() != 2 || !recipe.path("seed").canConvertToLong()
@@ -171,7 +191,7 @@ public final class GoldenGenerator {
             boolean hit = random.nextDouble() < probability;
             values[i] = bool ? (hit ? 1 : 0) : hit ? Double.NEGATIVE_INFINITY : random.uniform(-1, 1);
         }
-        return StoredTensor.ofFloats(bool ? DType.BOOL : DType.F32, spec.shape(), values);
+        return StoredTensor.ofFloats(bool ? DType.BOOL : floats, spec.shape(), values);
     }
 
     /** {@link #files(String, List)} of v1. */
@@ -225,7 +245,8 @@ public final class GoldenGenerator {
         p.put("reproducible", "dev.attnref.golden.GoldenFilesTest regenerates every file of this directory in memory "
                 + "and requires the committed bytes, so the generator at any later commit still writes them");
         p.put("inputs", "drawn from SplitMix64 (dev.attnref.core.SeededRandom) with each case's provenance.input_seed, "
-                + "rounded to float32, and stored: nobody needs to redraw them");
+                + "rounded to float32" + (version.equals("v1") ? "" : " (to bf16 or fp16 in a case with a precision block)")
+                + ", and stored: nobody needs to redraw them");
         p.put("expected", "computed in float64 by each case's provenance.reference and, before writing, checked "
                 + "against the classes in provenance.checked_against at the float64 tolerance");
         p.put("runtime", "Java 17 or later");
