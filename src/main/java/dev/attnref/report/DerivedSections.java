@@ -56,6 +56,7 @@ public final class DerivedSections {
         sections.put("bugs", bugs());
         sections.put("claims", claims(root));
         sections.put("golden", golden(root));
+        sections.put("judge", JudgeSection.of(root));
         return sections;
     }
 

@@ -115,6 +115,7 @@ public final class ReportBuilder {
         sb.append("\n## 7. Claims ledger (derived)\n\n").append(derived("claims", d.get("claims")));
         sb.append("\n## 8. Conformance and property tests (measured)\n\n").append(tests());
         sb.append("\n## 9. Golden vectors (derived)\n\n").append(derived("golden", d.get("golden")));
+        sb.append("\n### Runtimes judged by the vectors (derived)\n\n").append(derived("judge", d.get("judge")));
         sb.append("\n## 10. Environment of this report run (measured)\n\n").append(environment());
         return sb.toString();
     }
