@@ -36,6 +36,11 @@ final class Conventions {
                     Conventions::lastRowSeesAll,
                     p -> "hides keys s > P + t from every query but the last, which sees all S keys",
                     p -> "asks " + p.causal().describe() + " for every query"),
+            new Convention("new-keys-after-key-length",
+                    p -> p.keyLengths() != null && p.kvLen() > p.qLen(),
+                    Conventions::newKeysAfterLength,
+                    p -> "writes the T new keys right after each row's key length (positions L[b] − T … L[b] − 1), over the cache",
+                    p -> "keeps them last (positions S − T … S − 1), where key padding may hide them"),
             new Convention("hidden-keys-added",
                     p -> Double.isInfinite(p.fill()),
                     Conventions::hiddenAdded,
@@ -104,6 +109,25 @@ final class Conventions {
         return new JudgeProblem(p.batch(), p.numHeads(), p.numKvHeads(), p.qLen(), p.pastLen(), p.kvLen(), p.headDim(),
                 p.valueHeadDim(), p.query(), p.key(), p.value(), keep, new int[] {p.qLen(), p.kvLen()}, p.additive(),
                 p.additiveShape(), p.keyLengths(), null, p.scale(), p.softcap(), p.fill(), p.nanRows());
+    }
+
+    /** Per batch row b, the last T keys and values moved to positions L[b] − T … L[b] − 1 (over the cached ones). */
+    private static JudgeProblem newKeysAfterLength(JudgeProblem p) {
+        double[] key = p.key().clone();
+        double[] value = p.value().clone();
+        int t0 = p.qLen();
+        for (int b = 0; b < p.batch(); b++) {
+            int at = Math.max(0, p.keyLengths()[b] - t0);
+            for (int g = 0; g < p.numKvHeads(); g++) {
+                int row = (b * p.numKvHeads() + g) * p.kvLen();
+                System.arraycopy(p.key(), (row + p.kvLen() - t0) * p.headDim(), key, (row + at) * p.headDim(), t0 * p.headDim());
+                System.arraycopy(p.value(), (row + p.kvLen() - t0) * p.valueHeadDim(), value, (row + at) * p.valueHeadDim(),
+                        t0 * p.valueHeadDim());
+            }
+        }
+        return new JudgeProblem(p.batch(), p.numHeads(), p.numKvHeads(), p.qLen(), p.pastLen(), p.kvLen(), p.headDim(),
+                p.valueHeadDim(), p.query(), key, value, p.keep(), p.keepShape(), p.additive(), p.additiveShape(),
+                p.keyLengths(), p.causal(), p.scale(), p.softcap(), p.fill(), p.nanRows());
     }
 
     /** Every hidden logit gets −10000 added instead of being replaced: one additive mask [B, H, T, S], nothing hidden. */
