@@ -1,6 +1,7 @@
 package dev.attnref.peer;
 
 import static org.bytedeco.pytorch.global.torch.from_blob;
+import static org.bytedeco.pytorch.global.torch.kBFloat16;
 import static org.bytedeco.pytorch.global.torch.kBool;
 import static org.bytedeco.pytorch.global.torch.kDouble;
 import static org.bytedeco.pytorch.global.torch.kFloat;
@@ -224,5 +225,36 @@ public final class TorchPeer {
             x.to(half.type).to(kFloat()).contiguous().data_ptr_float().get(result);
             return result;
         }
+    }
+
+    /**
+     * Float32 or bf16 attention with an optional explicit scale, for the golden judge: {@code out [B, H, T, Dv]}
+     * widened to float32 (exact from bf16). With {@code bf16} the inputs (which the caller has already rounded
+     * to bf16, so the cast is exact) and an additive mask are cast to {@code torch.bfloat16} and SDPA runs in
+     * that dtype; a boolean mask stays {@code kBool}. {@code scale} null is PyTorch's default 1/√D.
+     */
+    public float[] attend(AttentionDims dims, float[] q, float[] k, float[] v, boolean isCausal, Mask mask, Double scale,
+            boolean bf16) {
+        checkLengths(dims, q.length, k.length, v.length, isCausal, mask);
+        try (PointerScope scope = new PointerScope()) {
+            TensorOptions float32 = new TensorOptions(kFloat());
+            ScalarType precision = bf16 ? kBFloat16() : kFloat();
+            Tensor query = from_blob(new FloatPointer(q), queryShape(dims), float32).to(precision);           // [B, H, T, D]
+            Tensor key = from_blob(new FloatPointer(k), keyShape(dims, dims.headDim()), float32).to(precision);      // [B, G, S, D]
+            Tensor value = from_blob(new FloatPointer(v), keyShape(dims, dims.valueHeadDim()), float32).to(precision); // [B, G, S, Dv]
+            set_num_threads(threads);
+            TensorOptional attnMask = mask == null ? new TensorOptional() : new TensorOptional(mask.tensor(precision));
+            DoubleOptional explicitScale = scale == null ? new DoubleOptional() : new DoubleOptional(scale);
+            Tensor out = scaled_dot_product_attention(query, key, value, attnMask, 0.0, isCausal, explicitScale,
+                    dims.numKvHeads() < dims.numHeads());
+            float[] result = new float[dims.outputCount()];
+            out.to(kFloat()).contiguous().data_ptr_float().get(result);               // [B, H, T, Dv]
+            return result;
+        }
+    }
+
+    /** The JavaCPP presets' version, as their jar's manifest states it ({@code 2.10.0-1.5.13}: libtorch 2.10.0). */
+    public static String version() {
+        return torch.class.getPackage().getImplementationVersion();
     }
 }
