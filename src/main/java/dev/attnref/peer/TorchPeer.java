@@ -1,6 +1,7 @@
 package dev.attnref.peer;
 
 import static org.bytedeco.pytorch.global.torch.from_blob;
+import static org.bytedeco.pytorch.global.torch.get_num_threads;
 import static org.bytedeco.pytorch.global.torch.einsum;
 import static org.bytedeco.pytorch.global.torch.globalContext;
 import static org.bytedeco.pytorch.global.torch.kBFloat16;
@@ -231,9 +232,17 @@ public final class TorchPeer {
             this.isSdpa = isSdpa;
         }
 
-        /** Computes the result once; temporaries are freed on return, the result is kept for {@link #output}. */
+        /**
+         * Computes the result once; temporaries are freed on return, the result is kept for {@link #output}.
+         * The intra-op thread count is set only when it differs: {@code at::set_num_threads} also clears
+         * oneDNN's primitive cache, and calling it before every SDPA made each call slower (measured on the
+         * 2-core machine, T = S = 256, 1 thread: 1.7–2.3 s per call through {@link #attend}, which sets it
+         * every time, against 0.16–0.5 s here).
+         */
         public void run() {
-            set_num_threads(threads);
+            if (get_num_threads() != threads) {
+                set_num_threads(threads);
+            }
             try (PointerScope scope = new PointerScope()) {
                 Tensor result = call.get();
                 result.retainReference();
