@@ -84,7 +84,14 @@ public final class ExperimentCommand implements Callable<Integer> {
         for (Experiment e : chosen) {
             Path output = out == null ? null : chosen.size() == 1 ? out : out.resolve(e.folder());
             try {
-                ExperimentRunner.run(e, root, mode, specFile, output, n, stdout);
+                if (chosen.size() > 1) {   // each in its own JVM: see ExperimentRunner.runInFreshJvm
+                    int code = ExperimentRunner.runInFreshJvm(e, mode, output, n, stdout);
+                    if (code != 0) {
+                        return code;
+                    }
+                } else {
+                    ExperimentRunner.run(e, root, mode, specFile, output, n, stdout);
+                }
             } catch (IllegalArgumentException ex) {
                 err.println("attnref experiment " + e.id() + ": " + ex.getMessage());
                 return 2;

@@ -46,7 +46,10 @@ public final class ReportCommand implements Callable<Integer> {
             int threads = Runtime.getRuntime().availableProcessors();
             for (Experiment e : Experiments.all()) {
                 Path output = quickBase.resolve("experiments").resolve(e.folder());
-                ExperimentRunner.run(e, root, Spec.Mode.QUICK, null, output, threads, stdout);
+                int code = ExperimentRunner.runInFreshJvm(e, Spec.Mode.QUICK, output, threads, stdout);
+                if (code != 0) {
+                    return code;
+                }
             }
         }
         Path file = out != null ? out : (quick ? quickBase : root).resolve("REPORT.md");

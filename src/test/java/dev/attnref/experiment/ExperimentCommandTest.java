@@ -161,6 +161,16 @@ class ExperimentCommandTest {
     }
 
     @Test
+    void aFreshJvmRunsTheExperimentAndForwardsItsOutput(@TempDir Path dir) {
+        StringWriter progress = new StringWriter();
+        int code = ExperimentRunner.runInFreshJvm(Experiments.byId("E01"), Spec.Mode.QUICK, dir, 1,
+                new PrintWriter(progress));
+        assertEquals(0, code, progress.toString());
+        assertTrue(progress.toString().contains("[E01] done in"), progress.toString());
+        assertTrue(Files.isRegularFile(dir.resolve("results").resolve("kv_per_token.csv")), progress.toString());
+    }
+
+    @Test
     void listNamesEveryExperiment() {
         Run r = run("experiment", "--list");
         assertEquals(0, r.exit());
