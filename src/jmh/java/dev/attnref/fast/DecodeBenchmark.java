@@ -1,6 +1,7 @@
 package dev.attnref.fast;
 
 import dev.attnref.experiment.OnnxRuntimePeer;
+import dev.attnref.peer.TorchPeer;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -20,7 +21,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * GQA decode, one query token per head over a cache of S keys, B = 1, H = 32, G = 8, D = Dv = 128:
  * {@link FastAttention#decode} (split cache, merged partial softmax states) against ONNX Runtime's
  * GroupQueryAttention (past = the first S − 1 keys, the last one new; it also writes the present
- * cache) and Attention-23 (Q against all of K, V), and the plain float32 loop (single-threaded).
+ * cache) and Attention-23 (Q against all of K, V), PyTorch's SDPA (enable_gqa), and the plain float32
+ * loop (single-threaded). 16-bit caches: {@link HalfCacheDecodeBenchmark}.
  * Bytes of K/V read per call: 2·G·S·D·4.
  *
  * <p>Run, e.g.: {@code mvn -Pjmh verify -Djmh.args="DecodeBenchmark -p cacheLength=16384 -f 1 -wi 3 -i 5"}.
@@ -66,6 +68,15 @@ public class DecodeBenchmark {
         }
     }
 
+    /** PyTorch SDPA, float32, enable_gqa, T = 1. */
+    @State(Scope.Benchmark)
+    public static class TorchGqa extends TorchPeerState {
+        @Setup(Level.Trial)
+        public void setUp(Shape shape) {
+            openSdpa(shape, shape.threads, false, false, TorchPeer.Precision.FLOAT32);
+        }
+    }
+
     @Benchmark
     public float[] fast(Shape shape, FastKernel fast) {
         fast.attention.decode(shape.dims, shape.q, shape.k, shape.v, FastAttentionOptions.none(), shape.out);
@@ -82,6 +93,12 @@ public class DecodeBenchmark {
     public OnnxRuntimePeer ortAttention23(OrtAttention ort) throws Exception {
         ort.peer.run();
         return ort.peer;
+    }
+
+    @Benchmark
+    public TorchPeer.Prepared torchSdpaEnableGqa(TorchGqa torch) {
+        torch.prepared.run();
+        return torch.prepared;
     }
 
     @Benchmark

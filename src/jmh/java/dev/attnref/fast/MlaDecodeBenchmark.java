@@ -2,6 +2,7 @@ package dev.attnref.fast;
 
 import dev.attnref.core.SeededRandom;
 import dev.attnref.experiment.OnnxRuntimePeer;
+import dev.attnref.peer.TorchPeer;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -22,7 +23,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * scale 1/√192, one token over a latent cache of S rows of C + P floats ({@link FastAttention#mlaDecode}).
  * Peers: ONNX Runtime Attention-23 on the MQA view (G = 1, D = 576, Dv = 512; the values a separate
  * copy of the first C columns, the scale folded into q, since ORT's default is 1/√D), and the plain
- * float32 loop on the same view. Compute-bound: 2·H·S·(2C + P) FLOPs per call.
+ * float32 loop on the same view, and PyTorch's absorbed einsum form. Compute-bound: 2·H·S·(2C + P) FLOPs per call.
  *
  * <p>Run, e.g.: {@code mvn -Pjmh verify -Djmh.args="MlaDecodeBenchmark -p cacheLength=4096 -f 1 -wi 3 -i 5"}.
  */
@@ -89,6 +90,16 @@ public class MlaDecodeBenchmark {
         }
     }
 
+    /** PyTorch, DeepSeek-V3's absorbed einsum form ({@link TorchPeer#prepareAbsorbedMla}). */
+    @State(Scope.Benchmark)
+    public static class TorchAbsorbed extends TorchPeerState {
+        @Setup(Level.Trial)
+        public void setUp(Shape shape) {
+            prepared = new TorchPeer(shape.threads).prepareAbsorbedMla(1, HEADS, LATENT, ROPE, shape.cacheLength, null,
+                    shape.qLatent, shape.qRope, shape.cache, SCALE);
+        }
+    }
+
     @Benchmark
     public float[] fast(Shape shape, FastKernel fast) {
         fast.attention.mlaDecode(1, HEADS, LATENT, ROPE, shape.cacheLength, shape.qLatent, shape.qRope, shape.cache,
@@ -100,6 +111,12 @@ public class MlaDecodeBenchmark {
     public OnnxRuntimePeer ortAttention23(OrtAttention ort) throws Exception {
         ort.peer.run();
         return ort.peer;
+    }
+
+    @Benchmark
+    public TorchPeer.Prepared torchAbsorbedEinsum(TorchAbsorbed torch) {
+        torch.prepared.run();
+        return torch.prepared;
     }
 
     @Benchmark

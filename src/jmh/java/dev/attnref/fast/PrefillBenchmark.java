@@ -1,6 +1,7 @@
 package dev.attnref.fast;
 
 import dev.attnref.experiment.OnnxRuntimePeer;
+import dev.attnref.peer.TorchPeer;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -19,7 +20,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Causal prefill, B = 1, H = 32, D = Dv = 128, T = S, for GQA (G = 8, Llama-3-8B), MHA (G = 32) and
  * MQA (G = 1): {@link FastAttention#prefill} against ONNX Runtime's GroupQueryAttention and
- * Attention-23 ({@link OnnxRuntimePeer}) on the same inputs, and the plain float32 loop
+ * Attention-23 ({@link OnnxRuntimePeer}) and PyTorch's SDPA with enable_gqa and with K/V repeated
+ * ({@link TorchPeer}) on the same inputs, and the plain float32 loop
  * ({@link PlainFloatAttention}, single-threaded whatever {@code threads} says; minutes per call at
  * S = 4096, so pick it with small S). Useful FLOPs per call: 2·H·S(S+1)/2·(D + Dv).
  *
@@ -39,7 +41,7 @@ public class PrefillBenchmark {
     public static class Shape extends BenchmarkInputs.Attention {
         @Param({"8", "32", "1"})
         int kvHeads;
-        @Param({"512", "1024", "2048", "4096"})
+        @Param({"512", "1024", "2048", "4096", "8192"})
         int seqLen;
         @Param({"1", "2"})
         int threads;
@@ -68,6 +70,24 @@ public class PrefillBenchmark {
         }
     }
 
+    /** PyTorch SDPA, float32, enable_gqa. */
+    @State(Scope.Benchmark)
+    public static class TorchGqa extends TorchPeerState {
+        @Setup(Level.Trial)
+        public void setUp(Shape shape) {
+            openSdpa(shape, shape.threads, true, false, TorchPeer.Precision.FLOAT32);
+        }
+    }
+
+    /** PyTorch SDPA, float32, K/V repeated to H heads (repeat_interleave) in every call. */
+    @State(Scope.Benchmark)
+    public static class TorchRepeated extends TorchPeerState {
+        @Setup(Level.Trial)
+        public void setUp(Shape shape) {
+            openSdpa(shape, shape.threads, true, true, TorchPeer.Precision.FLOAT32);
+        }
+    }
+
     @Benchmark
     public float[] fast(Shape shape, FastKernel fast) {
         fast.attention.prefill(shape.dims, shape.q, shape.k, shape.v, FastAttentionOptions.causalFrom(0), shape.out);
@@ -84,6 +104,18 @@ public class PrefillBenchmark {
     public OnnxRuntimePeer ortAttention23(OrtAttention ort) throws Exception {
         ort.peer.run();
         return ort.peer;
+    }
+
+    @Benchmark
+    public TorchPeer.Prepared torchSdpaEnableGqa(TorchGqa torch) {
+        torch.prepared.run();
+        return torch.prepared;
+    }
+
+    @Benchmark
+    public TorchPeer.Prepared torchSdpaRepeatedKv(TorchRepeated torch) {
+        torch.prepared.run();
+        return torch.prepared;
     }
 
     @Benchmark

@@ -8,6 +8,7 @@ import dev.attnref.golden.Json;
 import dev.attnref.golden.Precision;
 import dev.attnref.golden.Safetensors;
 import dev.attnref.golden.Tolerance;
+import dev.attnref.golden.judge.GoldenJudge;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -37,8 +38,9 @@ import picocli.CommandLine.TypeConversionException;
  * Presentation only.
  */
 @Command(name = "golden", mixinStandardHelpOptions = true,
-        description = "Golden vectors for other ports: generate reference-data/v1 or v2, verify a port's outputs, run the bug zoo.",
-        subcommands = {GoldenCommand.Generate.class, GoldenCommand.Verify.class, ZooCommand.class})
+        description = "Golden vectors for other ports: generate reference-data/v1 or v2, verify a port's outputs, "
+                + "run the bug zoo, judge a real runtime.",
+        subcommands = {GoldenCommand.Generate.class, GoldenCommand.Verify.class, ZooCommand.class, GoldenCommand.Judge.class})
 public final class GoldenCommand implements Runnable {
     @Spec
     private CommandSpec spec;
@@ -276,6 +278,65 @@ public final class GoldenCommand implements Runnable {
             } catch (IllegalArgumentException e) {
                 throw new TypeConversionException(e.getMessage());
             }
+        }
+    }
+
+    /**
+     * {@code attnref golden judge --peer ort|torch [--json] [--out FILE] [--cases DIR]...}: the matrix of
+     * {@link GoldenJudge}. Exit 0 when it ran, whatever the runtime's verdicts; 2 when a case cannot be read.
+     */
+    @Command(name = "judge", mixinStandardHelpOptions = true,
+            description = "Run every golden case a real runtime can express (ONNX Runtime's Attention-23, GroupQueryAttention, "
+                    + "MultiHeadAttention; or PyTorch 2.10's SDPA), in float32 and bf16: pass, fail or not-expressible with "
+                    + "the reason, each failure explained and minimised. Exit 0 when it ran; 2 on unreadable input.")
+    public static final class Judge implements Callable<Integer> {
+        @Spec
+        private CommandSpec spec;
+
+        @Option(names = "--peer", required = true, paramLabel = "ort|torch", description = "The runtime: ort or torch.")
+        private String peer;
+
+        @Option(names = "--json", description = "Print the matrix as JSON instead of the table.")
+        private boolean json;
+
+        @Option(names = "--out", paramLabel = "FILE", description = "Also write the matrix as JSON to FILE, "
+                + "e.g. reference-data/judge/ort.json.")
+        private Path out;
+
+        @Option(names = "--cases", paramLabel = "DIR", description = "A folder of cases (repeatable; default: "
+                + "reference-data/v1, and reference-data/v2 when it exists).")
+        private List<Path> folders;
+
+        @Override
+        public Integer call() throws IOException {
+            GoldenJudge.Peer chosen = switch (peer) {
+                case "ort" -> GoldenJudge.Peer.ORT;
+                case "torch" -> GoldenJudge.Peer.TORCH;
+                default -> throw new IllegalArgumentException("--peer is \"" + peer + "\"; expected ort or torch");
+            };
+            ObjectNode matrix;
+            try {
+                matrix = GoldenJudge.judge(chosen, folders != null ? folders : GoldenJudge.defaultFolders(root()), root());
+            } catch (IllegalStateException runtimeMissing) {
+                spec.commandLine().getErr().println("attnref golden judge: " + runtimeMissing.getMessage());
+                spec.commandLine().getErr().flush();
+                return 1;
+            }
+            byte[] bytes = Json.bytes(matrix);
+            if (out != null) {
+                if (out.toAbsolutePath().getParent() != null) {
+                    Files.createDirectories(out.toAbsolutePath().getParent());
+                }
+                Files.write(out, bytes);
+            }
+            PrintWriter printer = spec.commandLine().getOut();
+            if (json) {
+                printer.print(new String(bytes, StandardCharsets.UTF_8));
+            } else {
+                GoldenJudge.table(matrix).forEach(printer::println);
+            }
+            printer.flush();
+            return 0;
         }
     }
 

@@ -17,11 +17,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code attnref race}: the fast float32 kernels against ONNX Runtime in one process
+ * {@code attnref race}: the fast kernels against ONNX Runtime and PyTorch in one process
  * ({@link AttentionRace}); options only.
  */
 @Command(name = "race", mixinStandardHelpOptions = true,
-        description = "Race the fast float32 attention kernels against ONNX Runtime (same process, same inputs).")
+        description = "Race the fast attention kernels (float32; decode also over bf16/fp16 caches) against ONNX Runtime and PyTorch 2.10 (same process, same inputs).")
 public final class RaceCommand implements Callable<Integer> {
 
     @Spec

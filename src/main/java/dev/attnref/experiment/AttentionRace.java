@@ -4,17 +4,22 @@ import dev.attnref.core.SeededRandom;
 import dev.attnref.fast.AttentionDims;
 import dev.attnref.fast.FastAttentionOptions;
 import dev.attnref.fast.FastAttention;
+import dev.attnref.fast.HalfPrecisionCache;
 import dev.attnref.fast.TransposedKeys;
+import dev.attnref.peer.TorchPeer;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Supplier;
 
 /**
- * {@code attnref race}: the fast float32 kernels against ONNX Runtime in one process, on the same
- * inputs. Question: how fast is {@link FastAttention} against ORT's {@code GroupQueryAttention} and
- * {@code Attention} (opset 23) on this machine, as a share of the machine's own ceilings?
+ * {@code attnref race}: the fast kernels against ONNX Runtime and PyTorch 2.10 in one process, on the
+ * same inputs. Question: how fast is {@link FastAttention} (float32, and decode over bf16 and fp16
+ * caches) against ORT's {@code GroupQueryAttention} and {@code Attention} (opset 23) and PyTorch's
+ * {@code scaled_dot_product_attention} ({@link TorchPeer}) on this machine, as a share of the
+ * machine's own ceilings, and against the best peer at each point?
  *
  * <h2>Method</h2>
  * <ol>
@@ -30,8 +35,13 @@ import java.util.Locale;
  *   <li>Report per contender the median, min–max and interquartile range of the wall time, GFLOP/s
  *       (useful FLOPs: 2·(D + Dv) per visible (query, key) pair and head) and its share of the FMA
  *       peak; for decode also GB/s of K/V read (the cache bytes once) and its share of the read
- *       bandwidth; the fast kernel's speed-up (peer median / fast median); and the max |difference|
- *       of each peer's output from the fast kernel's against {@link #TOLERANCE}.</li>
+ *       bandwidth; the fast kernel's speed-up (peer median / fast median); the speed-up over the best
+ *       peer reading the same precision ({@link Measurement}); and the max |difference| of each output
+ *       from attnref's kernel on the same precision, against {@link #tolerance}.</li>
+ *   <li>PyTorch runs on {@code set_num_threads(threads)} (process-wide, set before each call); which
+ *       SDPA backend ran is identified per contender ({@link TorchPeer.Prepared#backend}). Its OpenMP
+ *       threads spin after each call unless {@code OMP_WAIT_POLICY=PASSIVE} is in the environment (as
+ *       ORT's spinning is turned off); the CSV's settings record it.</li>
  * </ol>
  */
 public final class AttentionRace {
@@ -43,23 +53,43 @@ public final class AttentionRace {
     /** Size of the start-of-run read-bandwidth probe: far beyond the caches. */
     static final int READ_PROBE_MIB = 512;
 
-    /** What a configuration runs. */
-    public enum Kind { PREFILL, DECODE, MLA_DECODE }
+    /** What a configuration runs; the batched kinds are decode over ragged caches (a key length per row). */
+    public enum Kind { PREFILL, DECODE, MLA_DECODE, RAGGED_DECODE, RAGGED_MLA_DECODE }
 
-    /** One raced shape. For MLA, D = C + P and Dv = C (H heads over one latent head). */
-    public record Config(String id, Kind kind, AttentionDims dims) {
-        /** Useful FLOPs: 2·(D + Dv) per visible (query, key) pair per head. */
-        double flops() {
-            double pairs = kind == Kind.PREFILL ? (double) dims.kvLen() * (dims.kvLen() + 1) / 2.0 : dims.kvLen();
-            return 2.0 * dims.batch() * dims.numHeads() * pairs * (dims.headDim() + dims.valueHeadDim());
+    /** Longest cache of the ragged configurations; row lengths are drawn from [S/16, S]. */
+    static final int RAGGED_MAX = 2048;
+
+    /**
+     * One raced shape. For MLA, D = C + P and Dv = C (H heads over one latent head). {@code keyLengths}:
+     * per batch row, the keys it sees (ragged kinds), else null (every row sees all S).
+     */
+    public record Config(String id, Kind kind, AttentionDims dims, int[] keyLengths) {
+        public Config(String id, Kind kind, AttentionDims dims) {
+            this(id, kind, dims, null);
         }
 
-        /** Bytes of K/V read once (decode); for MLA the latent cache rows of C + P floats. */
+        boolean latent() {
+            return kind == Kind.MLA_DECODE || kind == Kind.RAGGED_MLA_DECODE;
+        }
+
+        /** Σ over batch rows of the keys a row sees (B·S without key lengths). */
+        double visibleKeys() {
+            return keyLengths == null ? (double) dims.batch() * dims.kvLen() : Arrays.stream(keyLengths).sum();
+        }
+
+        /** Useful FLOPs: 2·(D + Dv) per visible (query, key) pair per head. */
+        double flops() {
+            double pairs = kind == Kind.PREFILL ? dims.batch() * (double) dims.kvLen() * (dims.kvLen() + 1) / 2.0
+                    : visibleKeys();
+            return 2.0 * dims.numHeads() * pairs * (dims.headDim() + dims.valueHeadDim());
+        }
+
+        /** Bytes of float32 K/V read once (decode: the visible rows); for MLA the latent cache rows of C + P floats. */
         double cacheBytes() {
-            if (kind == Kind.MLA_DECODE) {
-                return 4.0 * dims.batch() * dims.kvLen() * dims.headDim();
+            if (latent()) {
+                return 4.0 * visibleKeys() * dims.headDim();
             }
-            return 4.0 * dims.batch() * dims.numKvHeads() * dims.kvLen() * (dims.headDim() + dims.valueHeadDim());
+            return 4.0 * dims.numKvHeads() * visibleKeys() * (dims.headDim() + dims.valueHeadDim());
         }
     }
 
@@ -83,10 +113,15 @@ public final class AttentionRace {
         }
     }
 
-    /** One contender's result on one configuration and thread count. */
-    public record Measurement(Config config, int threads, String contender, Stats stats, double gflops,
-            double shareOfFmaPeak, double gbPerSecond, double shareOfReadBandwidth, double fastSpeedup,
-            double maxAbsDiffFromFast, double fmaPeakNow, double readBandwidthNow) {
+    /**
+     * One contender's result on one configuration and thread count. {@code bestPeer} is the fastest peer
+     * (not attnref's kernel) reading the same precision at that point, {@code bestPeerSpeedup} its median
+     * over this contender's (&gt; 1: this one is faster); empty and NaN when no peer reads that precision.
+     */
+    public record Measurement(Config config, int threads, String contender, String precision, String backend,
+            Stats stats, double gflops, double shareOfFmaPeak, double gbPerSecond, double shareOfReadBandwidth,
+            double fastSpeedup, String bestPeer, double bestPeerSpeedup, double maxAbsDiffFromFast, double tolerance,
+            double fmaPeakNow, double readBandwidthNow) {
     }
 
     /** The ceilings and every measurement of one race. */
@@ -96,7 +131,7 @@ public final class AttentionRace {
     /** The configurations of a race. */
     public static List<Config> configs(boolean quick) {
         List<Config> configs = new ArrayList<>();
-        int[] prefillLengths = quick ? new int[] {1024} : new int[] {512, 1024, 2048, 4096};
+        int[] prefillLengths = quick ? new int[] {1024} : new int[] {512, 1024, 2048, 4096, 8192};
         for (int s : prefillLengths) {
             configs.add(new Config("prefill-gqa-S" + s, Kind.PREFILL, new AttentionDims(1, 32, 8, s, s, 128, 128)));
         }
@@ -109,7 +144,24 @@ public final class AttentionRace {
             configs.add(new Config("decode-gqa-S" + s, Kind.DECODE, new AttentionDims(1, 32, 8, 1, s, 128, 128)));
         }
         configs.add(new Config("decode-mla-S4096", Kind.MLA_DECODE, new AttentionDims(1, 128, 1, 1, 4096, 576, 512)));
+        for (int b : quick ? new int[] {8} : new int[] {1, 8, 32}) {
+            int[] lengths = raggedLengths(b);
+            configs.add(new Config("ragged-gqa-B" + b, Kind.RAGGED_DECODE,
+                    new AttentionDims(b, 32, 8, 1, RAGGED_MAX, 128, 128), lengths));
+            configs.add(new Config("ragged-mla-B" + b, Kind.RAGGED_MLA_DECODE,
+                    new AttentionDims(b, 128, 1, 1, RAGGED_MAX, 576, 512), lengths));
+        }
         return configs;
+    }
+
+    /** Row lengths of a ragged batch of B rows: uniform in [S/16, S], S = {@value #RAGGED_MAX}, seeded by B. */
+    static int[] raggedLengths(int batch) {
+        SeededRandom random = new SeededRandom(20240601L + batch);
+        int[] lengths = new int[batch];
+        for (int b = 0; b < batch; b++) {
+            lengths[b] = random.intBetween(RAGGED_MAX / 16, RAGGED_MAX);
+        }
+        return lengths;
     }
 
     private AttentionRace() {
@@ -164,10 +216,14 @@ public final class AttentionRace {
         float[] prefillOut = new float[prefill.outputCount()];
         float[] decodeOut = new float[decode.outputCount()];
         float[] mlaOut = new float[heads * 512];
+        HalfPrecisionCache bf16 = HalfPrecisionCache.of(HalfPrecisionCache.Format.BF16, decode, d.k(), d.v());
+        HalfPrecisionCache fp16 = HalfPrecisionCache.of(HalfPrecisionCache.Format.FP16, decode, d.k(), d.v());
         try (FastAttention fast = new FastAttention(1)) {
             for (int i = 0; i < 300; i++) {
                 fast.prefill(prefill, p.q(), p.k(), p.v(), FastAttentionOptions.causalFrom(0), prefillOut);
                 fast.decode(decode, d.q(), d.k(), d.v(), FastAttentionOptions.none(), decodeOut);
+                fast.decode(decode, d.q(), bf16, FastAttentionOptions.none(), decodeOut);
+                fast.decode(decode, d.q(), fp16, FastAttentionOptions.none(), decodeOut);
                 fast.mlaDecode(1, heads, 512, 64, 600, qLatent, qRope, cache, 0.07f, mlaOut);
             }
         }
@@ -225,30 +281,52 @@ public final class AttentionRace {
         log.printf(Locale.ROOT, "%-20s %dT ceilings in the same rounds: FMA loop %.1f GFLOP/s%s%n", config.id(), threads,
                 fmaPeak, Double.isNaN(readBandwidth) ? ""
                         : String.format(Locale.ROOT, ", read loop over the same K/V %.1f GB/s", readBandwidth));
-        float[] fastOut = contenders.get(0).output();
         Stats fastStats = Stats.of(millis[0]);
         List<Measurement> results = new ArrayList<>();
         for (int c = 0; c < n; c++) {
+            Contender contender = contenders.get(c);
             Stats stats = Stats.of(millis[c]);
             double seconds = stats.median() / 1e3;
             double gflops = config.flops() / seconds / 1e9;
             boolean decode = config.kind() != Kind.PREFILL;
-            double gbps = decode ? config.cacheBytes() / seconds / 1e9 : Double.NaN;
-            double diff = c == 0 ? 0.0 : maxAbsDiff(fastOut, contenders.get(c).output());
-            Measurement m = new Measurement(config, threads, contenders.get(c).name(), stats, gflops, gflops / fmaPeak,
-                    gbps, decode ? gbps / readBandwidth : Double.NaN, stats.median() / fastStats.median(), diff,
-                    fmaPeak, readBandwidth);
+            double gbps = decode ? config.cacheBytes() * bytesPerValue(contender.precision()) / 4 / seconds / 1e9
+                    : Double.NaN;
+            // each output against attnref's first kernel reading the same precision
+            Contender reference = contenders.stream()
+                    .filter(o -> o.own() && o.precision().equals(contender.precision())).findFirst().orElseThrow();
+            double diff = reference == contender ? 0.0 : maxAbsDiff(reference.output().get(), contender.output().get());
+            int best = bestPeer(contenders, millis, contender.precision());
+            Measurement m = new Measurement(config, threads, contender.name(), contender.precision(), contender.backend(),
+                    stats, gflops, gflops / fmaPeak, gbps, decode ? gbps / readBandwidth : Double.NaN,
+                    stats.median() / fastStats.median(), best < 0 ? "" : contenders.get(best).name(),
+                    best < 0 ? Double.NaN : Stats.of(millis[best]).median() / stats.median(), diff,
+                    tolerance(contender.precision()), fmaPeak, readBandwidth);
             results.add(m);
-            log.printf(Locale.ROOT, "%-20s %dT %-26s median %9.3f ms [%8.3f–%8.3f, IQR %8.3f–%8.3f]  %7.1f GFLOP/s"
-                    + " (%5.1f%% FMA peak)%s  fast ×%.2f%s%n",
+            log.printf(Locale.ROOT, "%-20s %dT %-38s median %9.3f ms [%8.3f–%8.3f, IQR %8.3f–%8.3f]  %7.1f GFLOP/s"
+                    + " (%5.1f%% FMA peak)%s  fast ×%.2f%s%s%n",
                     config.id(), threads, m.contender(), stats.median(), stats.min(), stats.max(), stats.q1(), stats.q3(),
                     gflops, 100 * m.shareOfFmaPeak(),
                     decode ? String.format(Locale.ROOT, "  %6.1f GB/s (%5.1f%% read bw)", gbps, 100 * m.shareOfReadBandwidth()) : "",
                     m.fastSpeedup(),
-                    c == 0 ? "" : String.format(Locale.ROOT, "  max|Δ| %.2e %s", diff, diff <= TOLERANCE ? "ok" : "EXCEEDS " + TOLERANCE));
+                    best < 0 ? "" : String.format(Locale.ROOT, "  vs best peer ×%.2f", m.bestPeerSpeedup()),
+                    reference == contender ? "" : String.format(Locale.ROOT, "  max|Δ| %.2e %s", diff,
+                            diff <= m.tolerance() ? "ok" : "EXCEEDS " + m.tolerance()));
             log.flush();
         }
         return results;
+    }
+
+    /** Index of the peer (not attnref's) of {@code precision} with the smallest median, or −1 if there is none. */
+    private static int bestPeer(List<Contender> contenders, double[][] millis, String precision) {
+        int best = -1;
+        for (int c = 0; c < contenders.size(); c++) {
+            Contender other = contenders.get(c);
+            if (!other.own() && other.precision().equals(precision)
+                    && (best < 0 || Stats.of(millis[c]).median() < Stats.of(millis[best]).median())) {
+                best = c;
+            }
+        }
+        return best;
     }
 
     private static void runOne(List<Contender> contenders, Ceilings ceilings, int c) throws Exception {
@@ -273,7 +351,7 @@ public final class AttentionRace {
         static Inputs draw(Config config, long seed) {
             AttentionDims dims = config.dims();
             SeededRandom random = new SeededRandom(seed);
-            if (config.kind() == Kind.MLA_DECODE) {
+            if (config.latent()) {
                 // q = [q_latent | q_rope] per head, cache rows [c_kv | k_rope]; v is not used by the
                 // fast kernel (it reads c_kv from the cache) but ORT needs it as its own tensor.
                 float[] q = uniform(random, dims.queryCount());
@@ -293,132 +371,249 @@ public final class AttentionRace {
         }
     }
 
-    /** One implementation ready to run on one configuration. */
-    interface Contender extends AutoCloseable {
-        String name();
+    /** Element types a contender reads its q, k and v in (the CSV's {@code precision}). */
+    static final String FLOAT32 = "float32";
+    static final String BF16 = "bf16";
+    static final String FP16 = "fp16";
 
-        void run() throws Exception;
+    /**
+     * Agreement bound of a contender reading {@code precision} against attnref's kernel on the same
+     * rounded values: {@link #TOLERANCE} for float32; for 16-bit, PyTorch rounds its output and (flash
+     * kernel) the probabilities before P·V to the format, each off by at most u·max|v| = u here (u its
+     * unit roundoff), so 2u + {@link #TOLERANCE}: 7.9·10⁻³ for bf16, 1.1·10⁻³ for fp16.
+     */
+    static double tolerance(String precision) {
+        return switch (precision) {
+            case BF16 -> 2 * HalfPrecisionCache.Format.BF16.unitRoundoff() + TOLERANCE;
+            case FP16 -> 2 * HalfPrecisionCache.Format.FP16.unitRoundoff() + TOLERANCE;
+            default -> TOLERANCE;
+        };
+    }
 
-        float[] output();
+    /** Bytes per cached value a contender of {@code precision} reads. */
+    static int bytesPerValue(String precision) {
+        return precision.equals(FLOAT32) ? 4 : 2;
+    }
+
+    /**
+     * One implementation ready to run on one configuration: attnref's own ({@code own}) or a peer;
+     * {@code backend} says which kernel ran where that is known; {@code resources} are closed after the
+     * configuration.
+     */
+    record Contender(String name, String precision, String backend, boolean own, Action action,
+            Supplier<float[]> output, AutoCloseable resources) implements AutoCloseable {
+        void run() throws Exception {
+            action.run();
+        }
 
         @Override
-        void close() throws Exception;
+        public void close() throws Exception {
+            resources.close();
+        }
 
         static List<Contender> forConfig(Config config, int threads, Inputs inputs) throws Exception {
             List<Contender> list = new ArrayList<>();
-            AttentionDims dims = config.dims();
-            switch (config.kind()) {
-                case PREFILL -> {
-                    list.add(fast(threads, out -> out.fast().prefill(dims, inputs.q(), inputs.k(), inputs.v(),
-                            FastAttentionOptions.causalFrom(0), out.out()), dims.outputCount()));
-                    list.add(ort(OnnxRuntimePeer.Op.GROUP_QUERY_ATTENTION, false, dims, threads, inputs.q(), inputs.k(), inputs.v()));
-                    list.add(ort(OnnxRuntimePeer.Op.ATTENTION_23, false, dims, threads, inputs.q(), inputs.k(), inputs.v()));
+            try {
+                switch (config.kind()) {
+                    case PREFILL -> addPrefill(list, config.dims(), threads, inputs);
+                    case DECODE -> addDecode(list, config.dims(), threads, inputs);
+                    case MLA_DECODE -> addMlaDecode(list, config.dims(), threads, inputs);
+                    case RAGGED_DECODE -> addRaggedDecode(list, config.dims(), config.keyLengths(), threads, inputs);
+                    case RAGGED_MLA_DECODE -> addRaggedMlaDecode(list, config.dims(), config.keyLengths(), threads, inputs);
+                    default -> throw new IllegalStateException("unknown kind " + config.kind());
                 }
-                case DECODE -> {
-                    list.add(fast(threads, out -> out.fast().decode(dims, inputs.q(), inputs.k(), inputs.v(),
-                            FastAttentionOptions.none(), out.out()), dims.outputCount()));
-                    // The same keys kept in the cache layout the kernels read fastest, packed once (not timed).
-                    TransposedKeys keys = TransposedKeys.of(dims, inputs.k());
-                    list.add(fast(threads, TRANSPOSED_CACHE, out -> out.fast().decode(dims, inputs.q(), keys, inputs.v(),
-                            FastAttentionOptions.none(), out.out()), dims.outputCount()));
-                    list.add(ort(OnnxRuntimePeer.Op.GROUP_QUERY_ATTENTION, true, dims, threads, inputs.q(), inputs.k(), inputs.v()));
-                    list.add(ort(OnnxRuntimePeer.Op.ATTENTION_23, true, dims, threads, inputs.q(), inputs.k(), inputs.v()));
+            } catch (Exception | Error e) {
+                for (Contender contender : list) {
+                    contender.close();
                 }
-                case MLA_DECODE -> {
-                    int heads = dims.numHeads();
-                    int row = dims.headDim();
-                    int latent = dims.valueHeadDim();
-                    int rope = row - latent;
-                    int kvLen = dims.kvLen();
-                    float[] qLatent = new float[heads * latent];
-                    float[] qRope = new float[heads * rope];
-                    for (int h = 0; h < heads; h++) {
-                        System.arraycopy(inputs.q(), h * row, qLatent, h * latent, latent);
-                        System.arraycopy(inputs.q(), h * row + latent, qRope, h * rope, rope);
-                    }
-                    float scale = (float) (1.0 / Math.sqrt(192));
-                    list.add(fast(threads, out -> out.fast().mlaDecode(1, heads, latent, rope, kvLen, qLatent, qRope,
-                            inputs.k(), scale, out.out()), dims.outputCount()));
-                    float[] values = new float[kvLen * latent];
-                    for (int s = 0; s < kvLen; s++) {
-                        System.arraycopy(inputs.k(), s * row, values, s * latent, latent);
-                    }
-                    // ORT's default scale is 1/√D = 1/√576; put the MLA scale 1/√192 into q instead.
-                    float[] scaledQ = inputs.q().clone();
-                    float factor = (float) (Math.sqrt(row) / Math.sqrt(192));
-                    for (int i = 0; i < scaledQ.length; i++) {
-                        scaledQ[i] *= factor;
-                    }
-                    list.add(ort(OnnxRuntimePeer.Op.ATTENTION_23, true, dims, threads, scaledQ, inputs.k(), values));
-                }
-                default -> throw new IllegalStateException("unknown kind " + config.kind());
+                throw e;
             }
             return list;
+        }
+
+        /** Causal prefill, T = S: fast, ORT GQA and Attention-23, PyTorch SDPA with enable_gqa and with K/V repeated. */
+        private static void addPrefill(List<Contender> list, AttentionDims dims, int threads, Inputs in) throws Exception {
+            list.add(fast(threads, "", FLOAT32, (fast, out) -> fast.prefill(dims, in.q(), in.k(), in.v(),
+                    FastAttentionOptions.causalFrom(0), out), dims.outputCount()));
+            list.add(ort(OnnxRuntimePeer.Op.GROUP_QUERY_ATTENTION, false, dims, threads, in.q(), in.k(), in.v()));
+            list.add(ort(OnnxRuntimePeer.Op.ATTENTION_23, false, dims, threads, in.q(), in.k(), in.v()));
+            addTorchSdpa(list, dims, threads, in, true);
+        }
+
+        /**
+         * Decode, T = 1 over S keys: fast over row-major keys, a Kᵀ cache, a bf16 and an fp16 cache;
+         * ORT GQA and Attention-23; PyTorch SDPA in float32 (enable_gqa, K/V repeated), bf16 and fp16.
+         * The 16-bit contenders all read q, k, v rounded to their format (PyTorch rounds as
+         * {@link HalfPrecisionCache.Format#round} does: to nearest, ties to even).
+         */
+        private static void addDecode(List<Contender> list, AttentionDims dims, int threads, Inputs in) throws Exception {
+            int outputs = dims.outputCount();
+            list.add(fast(threads, "", FLOAT32, (fast, out) -> fast.decode(dims, in.q(), in.k(), in.v(),
+                    FastAttentionOptions.none(), out), outputs));
+            // The same keys kept in the cache layout the kernels read fastest, packed once (not timed).
+            TransposedKeys keys = TransposedKeys.of(dims, in.k());
+            list.add(fast(threads, TRANSPOSED_CACHE, FLOAT32, (fast, out) -> fast.decode(dims, in.q(), keys, in.v(),
+                    FastAttentionOptions.none(), out), outputs));
+            for (HalfPrecisionCache.Format format : HalfPrecisionCache.Format.values()) {
+                HalfPrecisionCache cache = HalfPrecisionCache.of(format, dims, in.k(), in.v());
+                float[] q = rounded(format, in.q());
+                list.add(fast(threads, ", " + label(format) + " cache", label(format), (fast, out) -> fast.decode(dims, q,
+                        cache, FastAttentionOptions.none(), out), outputs));
+            }
+            list.add(ort(OnnxRuntimePeer.Op.GROUP_QUERY_ATTENTION, true, dims, threads, in.q(), in.k(), in.v()));
+            list.add(ort(OnnxRuntimePeer.Op.ATTENTION_23, true, dims, threads, in.q(), in.k(), in.v()));
+            addTorchSdpa(list, dims, threads, in, false);
+            TorchPeer torch = new TorchPeer(threads);
+            list.add(torch("PyTorch SDPA bf16 (enable_gqa)", BF16, torch.prepareSdpa(dims, in.q(), in.k(), in.v(), false,
+                    null, false, TorchPeer.Precision.BFLOAT16)));
+            list.add(torch("PyTorch SDPA fp16 (enable_gqa)", FP16, torch.prepareSdpa(dims, in.q(), in.k(), in.v(), false,
+                    null, false, TorchPeer.Precision.FLOAT16)));
+        }
+
+        /** PyTorch SDPA in float32 with enable_gqa and, when G &lt; H, with K/V repeated to H heads per call. */
+        private static void addTorchSdpa(List<Contender> list, AttentionDims dims, int threads, Inputs in,
+                boolean causal) {
+            TorchPeer torch = new TorchPeer(threads);
+            list.add(torch("PyTorch SDPA (enable_gqa)", FLOAT32, torch.prepareSdpa(dims, in.q(), in.k(), in.v(), causal,
+                    null, false, TorchPeer.Precision.FLOAT32)));
+            if (dims.numKvHeads() < dims.numHeads()) {
+                list.add(torch("PyTorch SDPA (repeat_interleave K/V)", FLOAT32, torch.prepareSdpa(dims, in.q(), in.k(),
+                        in.v(), causal, null, true, TorchPeer.Precision.FLOAT32)));
+            }
+        }
+
+        /**
+         * Batched decode over ragged caches (row b sees its first keyLengths[b] keys): fast over row-major
+         * keys, a Kᵀ cache and a bf16 cache; ORT GroupQueryAttention with seqlens_k; PyTorch SDPA with a
+         * boolean padding mask [B, 1, 1, S], float32 and bf16. (ORT Attention-23 as modelled here has no mask.)
+         */
+        private static void addRaggedDecode(List<Contender> list, AttentionDims dims, int[] lengths, int threads,
+                Inputs in) throws Exception {
+            int outputs = dims.outputCount();
+            FastAttentionOptions ragged = FastAttentionOptions.none().withKeyLengths(lengths);
+            list.add(fast(threads, "", FLOAT32, (fast, out) -> fast.decode(dims, in.q(), in.k(), in.v(), ragged, out),
+                    outputs));
+            TransposedKeys keys = TransposedKeys.of(dims, in.k());
+            list.add(fast(threads, TRANSPOSED_CACHE, FLOAT32, (fast, out) -> fast.decode(dims, in.q(), keys, in.v(),
+                    ragged, out), outputs));
+            HalfPrecisionCache cache = HalfPrecisionCache.of(HalfPrecisionCache.Format.BF16, dims, in.k(), in.v());
+            float[] q = rounded(HalfPrecisionCache.Format.BF16, in.q());
+            list.add(fast(threads, ", bf16 cache", BF16, (fast, out) -> fast.decode(dims, q, cache, ragged, out),
+                    outputs));
+            OnnxRuntimePeer peer = new OnnxRuntimePeer(OnnxRuntimePeer.Op.GROUP_QUERY_ATTENTION, true, dims, threads,
+                    in.q(), in.k(), in.v(), lengths);
+            list.add(new Contender(OnnxRuntimePeer.Op.GROUP_QUERY_ATTENTION.label() + " (seqlens_k)", FLOAT32,
+                    "ONNX Runtime CPU execution provider", false, peer::run, peer::output, peer));
+            // keep[b, 0, 0, s] = s < len_b, broadcast over heads and the one query
+            boolean[] keep = new boolean[dims.batch() * dims.kvLen()];
+            for (int b = 0; b < dims.batch(); b++) {
+                Arrays.fill(keep, b * dims.kvLen(), b * dims.kvLen() + lengths[b], true);
+            }
+            TorchPeer.Mask mask = TorchPeer.Mask.keep(keep, dims.batch(), 1, 1, dims.kvLen());
+            TorchPeer torch = new TorchPeer(threads);
+            list.add(torch("PyTorch SDPA (enable_gqa, padding mask)", FLOAT32, torch.prepareSdpa(dims, in.q(), in.k(),
+                    in.v(), false, mask, false, TorchPeer.Precision.FLOAT32)));
+            list.add(torch("PyTorch SDPA bf16 (enable_gqa, padding mask)", BF16, torch.prepareSdpa(dims, in.q(), in.k(),
+                    in.v(), false, mask, false, TorchPeer.Precision.BFLOAT16)));
+        }
+
+        /** Batched absorbed-MLA decode over ragged latent caches: fast, and PyTorch's einsum form with a −∞ mask. */
+        private static void addRaggedMlaDecode(List<Contender> list, AttentionDims dims, int[] lengths, int threads,
+                Inputs in) {
+            Latent latent = Latent.split(dims, in.q());
+            int batch = dims.batch();
+            list.add(fast(threads, "", FLOAT32, (fast, out) -> fast.mlaDecode(batch, latent.heads, latent.latent,
+                    latent.rope, dims.kvLen(), lengths, latent.qLatent, latent.qRope, in.k(), MLA_SCALE, out),
+                    dims.outputCount()));
+            list.add(torch("PyTorch absorbed MLA (einsum, mask)", FLOAT32, new TorchPeer(threads).prepareAbsorbedMla(batch,
+                    latent.heads, latent.latent, latent.rope, dims.kvLen(), lengths, latent.qLatent, latent.qRope, in.k(),
+                    MLA_SCALE)));
+        }
+
+        /** Absorbed-MLA decode: fast, ORT Attention-23 on the MQA view, PyTorch's absorbed einsum form. */
+        private static void addMlaDecode(List<Contender> list, AttentionDims dims, int threads, Inputs in)
+                throws Exception {
+            Latent latent = Latent.split(dims, in.q());
+            int kvLen = dims.kvLen();
+            int row = dims.headDim();
+            list.add(fast(threads, "", FLOAT32, (fast, out) -> fast.mlaDecode(1, latent.heads, latent.latent,
+                    latent.rope, kvLen, latent.qLatent, latent.qRope, in.k(), MLA_SCALE, out), dims.outputCount()));
+            float[] values = new float[kvLen * latent.latent];
+            for (int s = 0; s < kvLen; s++) {
+                System.arraycopy(in.k(), s * row, values, s * latent.latent, latent.latent);
+            }
+            // ORT's default scale is 1/√D = 1/√576; put the MLA scale 1/√192 into q instead.
+            float[] scaledQ = in.q().clone();
+            float factor = (float) (Math.sqrt(row) / Math.sqrt(192));
+            for (int i = 0; i < scaledQ.length; i++) {
+                scaledQ[i] *= factor;
+            }
+            list.add(ort(OnnxRuntimePeer.Op.ATTENTION_23, true, dims, threads, scaledQ, in.k(), values));
+            list.add(torch("PyTorch absorbed MLA (einsum)", FLOAT32, new TorchPeer(threads).prepareAbsorbedMla(1,
+                    latent.heads, latent.latent, latent.rope, kvLen, null, latent.qLatent, latent.qRope, in.k(),
+                    MLA_SCALE)));
         }
 
         private static Contender ort(OnnxRuntimePeer.Op op, boolean decode, AttentionDims dims, int threads, float[] q,
                 float[] k, float[] v) throws Exception {
             OnnxRuntimePeer peer = new OnnxRuntimePeer(op, decode, dims, threads, q, k, v);
-            return new Contender() {
-                @Override
-                public String name() {
-                    return op.label();
-                }
-
-                @Override
-                public void run() throws Exception {
-                    peer.run();
-                }
-
-                @Override
-                public float[] output() {
-                    return peer.output();
-                }
-
-                @Override
-                public void close() throws Exception {
-                    peer.close();
-                }
-            };
+            return new Contender(op.label(), FLOAT32, "ONNX Runtime CPU execution provider", false, peer::run,
+                    peer::output, peer);
         }
 
-        private static Contender fast(int threads, FastCall call, int outputs) {
-            return fast(threads, "", call, outputs);
+        /** A prepared PyTorch call; its SDPA backend is identified once, here, before any round. */
+        private static Contender torch(String name, String precision, TorchPeer.Prepared prepared) {
+            return new Contender(name, precision, prepared.backend(), false, prepared::run, prepared::output, prepared);
         }
 
-        private static Contender fast(int threads, String variant, FastCall call, int outputs) {
+        private static Contender fast(int threads, String variant, String precision, FastCall call, int outputs) {
             FastAttention fast = new FastAttention(threads);
-            FastRun state = new FastRun(fast, new float[outputs]);
-            return new Contender() {
-                @Override
-                public String name() {
-                    return "fast (" + fast.kernels().name().toLowerCase(Locale.ROOT) + variant + ")";
-                }
+            float[] out = new float[outputs];
+            String kernels = fast.kernels().name().toLowerCase(Locale.ROOT);
+            return new Contender("fast (" + kernels + variant + ")", precision, "attnref " + kernels + " kernels", true,
+                    () -> call.run(fast, out), () -> out, fast);
+        }
 
-                @Override
-                public void run() {
-                    call.run(state);
-                }
+        private static String label(HalfPrecisionCache.Format format) {
+            return format == HalfPrecisionCache.Format.BF16 ? BF16 : FP16;
+        }
 
-                @Override
-                public float[] output() {
-                    return state.out();
-                }
-
-                @Override
-                public void close() {
-                    fast.close();
-                }
-            };
+        private static float[] rounded(HalfPrecisionCache.Format format, float[] x) {
+            float[] y = new float[x.length];
+            for (int i = 0; i < x.length; i++) {
+                y[i] = format.round(x[i]);
+            }
+            return y;
         }
     }
 
-    /** The fast kernel and its output buffer. */
-    record FastRun(FastAttention fast, float[] out) {
+    /** DeepSeek-V3's MLA scale 1/√(qk_nope + qk_rope) = 1/√192. */
+    static final float MLA_SCALE = (float) (1.0 / Math.sqrt(192));
+
+    /** The absorbed queries of an MLA configuration: q [B, H, C + P] split into q_latent [B, H, C] and q_rope [B, H, P]. */
+    record Latent(int heads, int latent, int rope, float[] qLatent, float[] qRope) {
+        static Latent split(AttentionDims dims, float[] q) {
+            int rows = dims.batch() * dims.numHeads();
+            int row = dims.headDim();
+            int latent = dims.valueHeadDim();
+            int rope = row - latent;
+            float[] qLatent = new float[rows * latent];
+            float[] qRope = new float[rows * rope];
+            for (int i = 0; i < rows; i++) {
+                System.arraycopy(q, i * row, qLatent, i * latent, latent);
+                System.arraycopy(q, i * row + latent, qRope, i * rope, rope);
+            }
+            return new Latent(dims.numHeads(), latent, rope, qLatent, qRope);
+        }
     }
 
-    /** A call of the fast kernel on prepared inputs. */
+    /** What a contender runs. */
+    interface Action {
+        void run() throws Exception;
+    }
+
+    /** A call of the fast kernel on prepared inputs, writing {@code out}. */
     interface FastCall {
-        void run(FastRun run);
+        void run(FastAttention fast, float[] out);
     }
 }

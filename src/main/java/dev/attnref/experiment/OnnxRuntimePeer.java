@@ -30,7 +30,8 @@ import java.util.Map;
  *   <tr><td>{@link Op#GROUP_QUERY_ATTENTION} (com.microsoft)</td><td>query [B,T,H·D], key/value [B,T,G·D],
  *       seqlens_k = T − 1, total_sequence_length = T</td>
  *       <td>past_key/past_value = the first S − 1 keys [B,G,S−1,D], key/value = the last one [B,1,G·D],
- *       seqlens_k = S − 1, total_sequence_length = S</td></tr>
+ *       seqlens_k = S − 1, total_sequence_length = S; with key lengths (a ragged batch), row b's new token is
+ *       the one at len_b − 1 and seqlens_k[b] = len_b − 1</td></tr>
  * </table>
  * Inputs and outputs live in direct buffers allocated once, outputs are pinned (ORT writes into
  * them), so a run allocates nothing large. GroupQueryAttention decode also writes the present
@@ -72,6 +73,21 @@ public final class OnnxRuntimePeer implements AutoCloseable {
      */
     public OnnxRuntimePeer(Op op, boolean decode, AttentionDims dims, int threads, float[] q, float[] k, float[] v)
             throws OrtException {
+        this(op, decode, dims, threads, q, k, v, null);
+    }
+
+    /**
+     * A GroupQueryAttention decode peer over a batch of ragged caches: row b holds its first
+     * {@code keyLengths[b]} ≥ 1 keys of k, v (the rest is not read); its past is the first len − 1 of them,
+     * its new token the one at len − 1, {@code seqlens_k[b] = len − 1}, {@code total_sequence_length = S}.
+     * Null lengths: every row holds all S keys.
+     */
+    public OnnxRuntimePeer(Op op, boolean decode, AttentionDims dims, int threads, float[] q, float[] k, float[] v,
+            int[] keyLengths) throws OrtException {
+        if (keyLengths != null && (op != Op.GROUP_QUERY_ATTENTION || !decode)) {
+            throw new IllegalArgumentException("key lengths need GroupQueryAttention decode; got " + op.label()
+                    + (decode ? " decode" : " prefill"));
+        }
         this.op = op;
         this.dims = dims;
         this.decode = decode;
@@ -109,16 +125,25 @@ public final class OnnxRuntimePeer implements AutoCloseable {
         } else {
             int newTokens = decode ? 1 : s;
             int past = s - newTokens;
-            // [B, H, T, D] → [B, T, H·D]; the new keys [B, G, S−T.., D] → [B, T, G·D]
+            int[] seqlens = new int[b];
+            for (int bi = 0; bi < b; bi++) {
+                seqlens[bi] = (keyLengths == null ? s : keyLengths[bi]) - 1;
+                if (seqlens[bi] < 0 || seqlens[bi] >= s) {
+                    throw new IllegalArgumentException("keyLengths[" + bi + "] (" + (seqlens[bi] + 1)
+                            + ") must lie in [1, " + s + "]");
+                }
+            }
+            // [B, H, T, D] → [B, T, H·D]; the new keys [B, G, S−T.., D] (decode: row b's at seqlens[b]) → [B, T, G·D]
             inputs.put("query", tensor(packTokens(q, b, h, t, d, 0, t), b, t, h * d));
-            inputs.put("key", tensor(packTokens(k, b, g, s, d, past, newTokens), b, newTokens, g * d));
-            inputs.put("value", tensor(packTokens(v, b, g, s, d, past, newTokens), b, newTokens, g * d));
             if (decode) {
+                inputs.put("key", tensor(tokensAt(k, b, g, s, d, seqlens), b, 1, g * d));
+                inputs.put("value", tensor(tokensAt(v, b, g, s, d, seqlens), b, 1, g * d));
                 inputs.put("past_key", tensor(firstPositions(k, b, g, s, d, past), b, g, past, d));
                 inputs.put("past_value", tensor(firstPositions(v, b, g, s, d, past), b, g, past, d));
+            } else {
+                inputs.put("key", tensor(packTokens(k, b, g, s, d, 0, s), b, s, g * d));
+                inputs.put("value", tensor(packTokens(v, b, g, s, d, 0, s), b, s, g * d));
             }
-            int[] seqlens = new int[b];
-            java.util.Arrays.fill(seqlens, s - 1);
             inputs.put("seqlens_k", OnnxTensor.createTensor(environment, directInts(seqlens), new long[] {b}));
             inputs.put("total_sequence_length", OnnxTensor.createTensor(environment, directInts(new int[] {s}),
                     new long[] {1}));
@@ -194,6 +219,17 @@ public final class OnnxRuntimePeer implements AutoCloseable {
                 for (int ti = 0; ti < count; ti++) {
                     System.arraycopy(x, ((bi * n + ni) * len + from + ti) * w, packed, ((bi * count + ti) * n + ni) * w, w);
                 }
+            }
+        }
+        return packed;
+    }
+
+    /** Position at[b] of each row of x [B, N, L, W] as [B, 1, N·W]. */
+    private static float[] tokensAt(float[] x, int b, int n, int len, int w, int[] at) {
+        float[] packed = new float[b * n * w];
+        for (int bi = 0; bi < b; bi++) {
+            for (int ni = 0; ni < n; ni++) {
+                System.arraycopy(x, ((bi * n + ni) * len + at[bi]) * w, packed, (bi * n + ni) * w, w);
             }
         }
         return packed;

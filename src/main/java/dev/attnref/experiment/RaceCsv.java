@@ -11,12 +11,13 @@ import java.util.Locale;
 /**
  * Writes an {@link AttentionRace.Report} as CSV, one row per (configuration, threads, contender),
  * each row stamped with commit, JDK, CPU, the ceilings measured in the same rounds (FMA loop; read
- * loop over the same K/V for decode) and the settings.
+ * loop over the same K/V for decode) and the settings; then the contender's precision, the backend that
+ * ran (PyTorch's SDPA backend as identified), the best peer of that precision and the speed-up over it.
  */
 public final class RaceCsv {
     static final String HEADER = "commit,jdk,cpu,cores,config,kind,B,H,G,S,D,Dv,threads,contender,runs,median_ms,"
             + "min_ms,max_ms,q1_ms,q3_ms,gflops,pct_fma_peak,gb_per_s,pct_read_bw,fast_speedup,max_abs_diff_vs_fast,"
-            + "tolerance,fma_peak_gflops,read_bw_gb_per_s,settings";
+            + "tolerance,fma_peak_gflops,read_bw_gb_per_s,settings,precision,backend,best_peer,vs_best_peer";
 
     private RaceCsv() {
     }
@@ -26,7 +27,8 @@ public final class RaceCsv {
         List<String> lines = new ArrayList<>();
         lines.add(HEADER);
         String settingText = "quick=" + settings.quick() + " warmups=" + settings.warmups() + " runs=" + settings.runs()
-                + " seed=" + settings.seed() + " ort_spinning=off";
+                + " seed=" + settings.seed() + " ort_spinning=off torch_threads=set_num_threads(threads) omp_wait_policy="
+                + System.getenv().getOrDefault("OMP_WAIT_POLICY", "unset");
         for (AttentionRace.Measurement m : report.measurements()) {
             var dims = m.config().dims();
             AttentionRace.Stats s = m.stats();
@@ -38,8 +40,9 @@ public final class RaceCsv {
                     num(s.median()), num(s.min()), num(s.max()), num(s.q1()), num(s.q3()), num(m.gflops()),
                     num(100 * m.shareOfFmaPeak()), num(m.gbPerSecond()), num(100 * m.shareOfReadBandwidth()),
                     num(m.fastSpeedup()), String.format(Locale.ROOT, "%.3e", m.maxAbsDiffFromFast()),
-                    String.format(Locale.ROOT, "%.0e", AttentionRace.TOLERANCE),
-                    num(m.fmaPeakNow()), num(m.readBandwidthNow()), quote(settingText)));
+                    String.format(Locale.ROOT, "%.1e", m.tolerance()),
+                    num(m.fmaPeakNow()), num(m.readBandwidthNow()), quote(settingText), m.precision(),
+                    quote(m.backend()), quote(m.bestPeer()), num(m.bestPeerSpeedup())));
         }
         Files.createDirectories(file.toAbsolutePath().getParent());
         Files.write(file, lines, StandardCharsets.UTF_8);

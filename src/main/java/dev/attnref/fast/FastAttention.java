@@ -5,7 +5,8 @@ import dev.attnref.core.RopePairing;
 
 /**
  * Float32 scaled-dot-product attention on the Vector API, multi-threaded: GQA-family prefill and
- * decode, absorbed-MLA decode and MFA / MFA-KR decode. It must match the float64 reference
+ * decode (over float32, Kᵀ and 16-bit caches, ragged batches via key lengths), absorbed-MLA decode and
+ * MFA / MFA-KR decode. It must match the float64 reference
  * (docs/MATH.md, "Scaled dot-product attention, GQA family"; "Numerics") to a small
  * multiple of a plain float32 loop's own error.
  *
@@ -43,7 +44,8 @@ import dev.attnref.core.RopePairing;
  * 0 instead of a subnormal.
  *
  * <p>Checked by {@code FastAttentionAccuracyTest}, {@code FastAttentionDeterminismTest},
- * {@code LatentDecodeTest}, {@code Exp2Test} and {@code OnnxRuntimePeerTest}.
+ * {@code LatentDecodeTest}, {@code HalfPrecisionCacheTest}, {@code RaggedDecodeTest}, {@code Exp2Test},
+ * {@code OnnxRuntimePeerTest} and {@code AttentionRaceTest} (ORT and PyTorch on the race's contenders).
  */
 public final class FastAttention implements AutoCloseable {
     /** Keys per decode chunk: a multiple of the tile, fixed so the split does not depend on threads. */
@@ -119,6 +121,35 @@ public final class FastAttention implements AutoCloseable {
     }
 
     /**
+     * {@link #decode} over a 16-bit cache ({@link HalfPrecisionCache}, bf16 or fp16, holding exactly
+     * {@code dims.kvLen()} tokens): each key tile and value row is widened to float32 in registers, and
+     * the logits, softmax and value sums accumulate in float32, over the same tiles, chunks and merge
+     * order as {@link #decode(AttentionDims, float[], TransposedKeys, float[], FastAttentionOptions, float[])}.
+     * Its error bound is derived in {@link HalfPrecisionCache}.
+     */
+    public void decode(AttentionDims dims, float[] q, HalfPrecisionCache cache, FastAttentionOptions options,
+            float[] out) {
+        Checks.notNull("dims", dims);
+        Checks.notNull("cache", cache);
+        if (cache.batch() != dims.batch() || cache.numKvHeads() != dims.numKvHeads() || cache.headDim() != dims.headDim()
+                || cache.valueHeadDim() != dims.valueHeadDim() || cache.length() != dims.kvLen()) {
+            throw new IllegalArgumentException("cache holds [B=" + cache.batch() + ", G=" + cache.numKvHeads() + ", S="
+                    + cache.length() + ", D=" + cache.headDim() + ", Dv=" + cache.valueHeadDim() + "]; expected [B="
+                    + dims.batch() + ", G=" + dims.numKvHeads() + ", S=" + dims.kvLen() + ", D=" + dims.headDim()
+                    + ", Dv=" + dims.valueHeadDim() + "]");
+        }
+        Problem p = problem(dims, q, options, out);
+        p.keysHalf = cache.keys();
+        p.keyTiles = cache.tiles();
+        p.valuesHalf = cache.values();
+        p.fp16 = cache.format() == HalfPrecisionCache.Format.FP16;
+        p.vRow = cache.valueRow();                                  // strides in ints (pairs of values)
+        p.vGroup = cache.capacity() * p.vRow;
+        p.vBatch = dims.numKvHeads() * p.vGroup;
+        execute(p, true, false);
+    }
+
+    /**
      * Absorbed-MLA decode over the latent cache (docs/MATH.md, "MLA", absorption): one query token per
      * head, every cached token visible.
      * <pre>
@@ -131,6 +162,16 @@ public final class FastAttention implements AutoCloseable {
      */
     public void mlaDecode(int batch, int numHeads, int latentDim, int ropeDim, int kvLen, float[] qLatent,
             float[] qRope, float[] cache, float scale, float[] out) {
+        mlaDecode(batch, numHeads, latentDim, ropeDim, kvLen, null, qLatent, qRope, cache, scale, out);
+    }
+
+    /**
+     * {@link #mlaDecode(int, int, int, int, int, float[], float[], float[], float, float[])} over a batch of
+     * ragged caches: row b sees its first {@code keyLengths[b]} tokens (0 ≤ len ≤ S; null: all S), the
+     * cache still {@code [B, S, C + P]} (a row's tokens past its length are not read).
+     */
+    public void mlaDecode(int batch, int numHeads, int latentDim, int ropeDim, int kvLen, int[] keyLengths,
+            float[] qLatent, float[] qRope, float[] cache, float scale, float[] out) {
         Checks.positive("batch", batch);
         Checks.positive("numHeads", numHeads);
         Checks.positive("latentDim", latentDim);
@@ -153,6 +194,12 @@ public final class FastAttention implements AutoCloseable {
         }
         Problem p = sharedHeadProblem(batch, numHeads, row, latentDim, kvLen, latentQuery, cache, row, cache, row,
                 scale, out);
+        if (keyLengths != null) {
+            // the same checks as for the GQA family: one length per batch row, each in [0, S]
+            FastAttentionOptions.none().withKeyLengths(keyLengths)
+                    .validate(new AttentionDims(batch, numHeads, 1, 1, kvLen, row, latentDim));
+            p.keyLengths = keyLengths;
+        }
         execute(p, true, false);
     }
 
@@ -231,10 +278,22 @@ public final class FastAttention implements AutoCloseable {
 
     /** Everything of a [B, H, T, D] problem but where its keys are. */
     private static Problem problem(AttentionDims dims, float[] q, float[] v, FastAttentionOptions options, float[] out) {
+        Problem p = problem(dims, q, options, out);
+        length("v", v, dims.valueCount());
+        int s = dims.kvLen();
+        int dv = dims.valueHeadDim();
+        p.v = v;
+        p.vRow = dv;
+        p.vGroup = s * dv;
+        p.vBatch = dims.numKvHeads() * s * dv;
+        return p;
+    }
+
+    /** Everything of a [B, H, T, D] problem but where its keys and values are. */
+    private static Problem problem(AttentionDims dims, float[] q, FastAttentionOptions options, float[] out) {
         Checks.notNull("dims", dims);
         Checks.notNull("options", options);
         length("q", q, dims.queryCount());
-        length("v", v, dims.valueCount());
         length("out", out, dims.outputCount());
         options.validate(dims);
         int t = dims.qLen();
@@ -254,10 +313,6 @@ public final class FastAttention implements AutoCloseable {
         p.qToken = d;
         p.qHead = t * d;
         p.qBatch = dims.numHeads() * t * d;
-        p.v = v;
-        p.vRow = dv;
-        p.vGroup = s * dv;
-        p.vBatch = dims.numKvHeads() * s * dv;
         p.out = out;
         p.oToken = dv;
         p.oHead = t * dv;

@@ -51,6 +51,14 @@ final class Problem {
     float[] keysT;
     int keyTiles;
 
+    /**
+     * A 16-bit cache ({@link HalfPrecisionCache}), or null: keys as Kᵀ tiles of int pairs
+     * [B·G, keyTiles, D, TILE/2], values as rows of {@code vRow} int pairs at the v strides (in ints).
+     */
+    int[] keysHalf;
+    int[] valuesHalf;
+    boolean fp16;
+
     /** MFA-KR: keys for the logits are RoPE(k̄) made on the fly from tables [S, D/2]; null otherwise. */
     float[] ropeCos;
     float[] ropeSin;
@@ -67,8 +75,14 @@ final class Problem {
     int partialRowStride;
     int partialItemStride;
 
+    /** Width of an accumulator row: Dv padded to 16 floats, or to 32 for a 16-bit cache (whole int pairs). */
     int valueDimPadded() {
-        return TileEngine.padded(valueHeadDim);
+        return valuesHalf != null ? HalfPrecisionCache.paddedRow(valueHeadDim) : TileEngine.padded(valueHeadDim);
+    }
+
+    /** Whether the logits read row-major float keys (no Kᵀ tiles of any precision). */
+    boolean directKeys() {
+        return keysT == null && keysHalf == null;
     }
 
     int rowsPerItem() {

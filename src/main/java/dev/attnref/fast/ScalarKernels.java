@@ -44,6 +44,43 @@ final class ScalarKernels {
     }
 
     /**
+     * {@link #logitsTransposed} over a 16-bit Kᵀ tile ({@link HalfPrecisionCache}): row d of the tile is
+     * TILE/2 ints at kT[kOffset + d·TILE/2], key j widened by {@link HalfPrecisionCache#read}:  rd,ds->rs
+     */
+    static void logitsHalf(float[] q, int[] rowQuery, int i0, int panelRows, int headDim, int[] kT, int kOffset,
+            boolean fp16, float[] logits, int base) {
+        for (int r = 0; r < panelRows; r++) {
+            int query = rowQuery[i0 + r];
+            for (int j = 0; j < TILE; j++) {
+                float dot = 0f;
+                for (int d = 0; d < headDim; d++) {
+                    dot = Math.fma(q[query + d], HalfPrecisionCache.read(kT, kOffset + d * (TILE / 2), j, fp16), dot);
+                }
+                logits[base + r * TILE + j] = dot;
+            }
+        }
+    }
+
+    /**
+     * {@link #accumulateValues} over 16-bit value rows of {@code valueRow} ints ({@link HalfPrecisionCache}), every
+     * column of the padded row (accRow of them; the padding is zero):  rs,se->re
+     */
+    static void accumulateValuesHalf(float[] p, int base, float[] alpha, int i0, int panelRows, int width, int[] v,
+            int valueOffset, int valueRow, boolean fp16, float[] acc, int accRow) {
+        for (int r = 0; r < panelRows; r++) {
+            int row = (i0 + r) * accRow;
+            float a = alpha[i0 + r];
+            for (int e = 0; e < accRow; e++) {
+                float sum = acc[row + e] * a;
+                for (int j = 0; j < width; j++) {
+                    sum = Math.fma(p[base + r * TILE + j], HalfPrecisionCache.read(v, valueOffset + j * valueRow, e, fp16), sum);
+                }
+                acc[row + e] = sum;
+            }
+        }
+    }
+
+    /**
      * One row of the online softmax over a prepared tile (−∞ where hidden): x ← x·logitScale (base-2
      * logits), m' = max(m, max x), α = 2^(m − m'), x ← 2^(x − m'), ℓ ← α·ℓ + Σ x, m ← m'.
      * ℓ of row i lives at rowSum[i·SUM_LANES].

@@ -107,7 +107,7 @@ final class TileEngine {
             int keyRow = p.kRow;
             // Decode streams the cache: the logits kernel reads the next tile's keys and values, a line
             // at a time between its own steps, so that their misses overlap this tile's arithmetic.
-            int nextWidth = p.keysT == null ? Math.max(0, Math.min(TILE, maxLimit - s0 - TILE)) : 0;
+            int nextWidth = p.directKeys() ? Math.max(0, Math.min(TILE, maxLimit - s0 - TILE)) : 0;
             if (p.ropeCos != null) {
                 rotateKeys(p, keyOffset, s0, width, ws.keyTile);
                 keys = ws.keyTile;
@@ -172,7 +172,17 @@ final class TileEngine {
     private static void panelLogits(boolean vector, Workspace ws, Problem p, int i0, int panelRows, int s0, int width,
             float[] keys, int keyOffset, int keyRow, int transposedBase, int nextKeys, int nextValues, int nextWidth) {
         int base = i0 * TILE;
-        if (!vector && p.keysT != null) {
+        if (p.keysHalf != null) {
+            // the tile's Kᵀ rows in int pairs: half the float offset
+            int pairs = (transposedBase + s0 * p.headDim) / 2;
+            if (vector) {
+                VectorKernels.logitsHalf(p.q, ws.rowQuery, i0, panelRows, p.headDim, p.keysHalf, pairs, p.fp16,
+                        ws.logits, base);
+            } else {
+                ScalarKernels.logitsHalf(p.q, ws.rowQuery, i0, panelRows, p.headDim, p.keysHalf, pairs, p.fp16,
+                        ws.logits, base);
+            }
+        } else if (!vector && p.keysT != null) {
             ScalarKernels.logitsTransposed(p.q, ws.rowQuery, i0, panelRows, p.headDim, p.keysT,
                     transposedBase + s0 * p.headDim, ws.logits, base);
         } else if (!vector) {
@@ -211,7 +221,15 @@ final class TileEngine {
     /** acc = α·acc + p·v for the panel's rows over the tile's {@code width} values starting at {@code valueOffset}. */
     private static void panelValues(boolean vector, Workspace ws, Problem p, int i0, int panelRows, int width,
             int valueOffset) {
-        if (vector) {
+        if (p.valuesHalf != null) {
+            if (vector) {
+                VectorKernels.accumulateValuesHalf(ws.logits, i0 * TILE, ws.alpha, i0, panelRows, width, p.valuesHalf,
+                        valueOffset, p.vRow, p.fp16, ws.acc, p.valueDimPadded());
+            } else {
+                ScalarKernels.accumulateValuesHalf(ws.logits, i0 * TILE, ws.alpha, i0, panelRows, width, p.valuesHalf,
+                        valueOffset, p.vRow, p.fp16, ws.acc, p.valueDimPadded());
+            }
+        } else if (vector) {
             VectorKernels.accumulateValues(ws.logits, i0 * TILE, ws.alpha, i0, panelRows, width, p.v,
                     valueOffset, p.vRow, p.valueHeadDim, ws.acc, p.valueDimPadded());
         } else {

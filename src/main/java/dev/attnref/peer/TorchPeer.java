@@ -1,24 +1,36 @@
 package dev.attnref.peer;
 
+import static org.bytedeco.pytorch.global.torch.einsum;
 import static org.bytedeco.pytorch.global.torch.from_blob;
+import static org.bytedeco.pytorch.global.torch.get_num_threads;
+import static org.bytedeco.pytorch.global.torch.globalContext;
+import static org.bytedeco.pytorch.global.torch.kBFloat16;
 import static org.bytedeco.pytorch.global.torch.kBool;
 import static org.bytedeco.pytorch.global.torch.kDouble;
 import static org.bytedeco.pytorch.global.torch.kFloat;
+import static org.bytedeco.pytorch.global.torch.kHalf;
 import static org.bytedeco.pytorch.global.torch.scaled_dot_product_attention;
 import static org.bytedeco.pytorch.global.torch.set_num_threads;
+import static org.bytedeco.pytorch.global.torch.softmax;
 
 import dev.attnref.core.Checks;
 import dev.attnref.fast.AttentionDims;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.function.Supplier;
 import org.bytedeco.javacpp.BooleanPointer;
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.DoubleOptional;
+import org.bytedeco.pytorch.LongOptional;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
@@ -223,6 +235,263 @@ public final class TorchPeer {
             float[] result = new float[values.length];
             x.to(half.type).to(kFloat()).contiguous().data_ptr_float().get(result);
             return result;
+        }
+    }
+
+    /**
+     * Float32 or bf16 attention with an optional explicit scale, for the golden judge: {@code out [B, H, T, Dv]}
+     * widened to float32 (exact from bf16). With {@code bf16} the inputs (which the caller has already rounded
+     * to bf16, so the cast is exact) and an additive mask are cast to {@code torch.bfloat16} and SDPA runs in
+     * that dtype; a boolean mask stays {@code kBool}. {@code scale} null is PyTorch's default 1/√D.
+     */
+    public float[] attend(AttentionDims dims, float[] q, float[] k, float[] v, boolean isCausal, Mask mask, Double scale,
+            boolean bf16) {
+        checkLengths(dims, q.length, k.length, v.length, isCausal, mask);
+        try (PointerScope scope = new PointerScope()) {
+            TensorOptions float32 = new TensorOptions(kFloat());
+            ScalarType precision = bf16 ? kBFloat16() : kFloat();
+            Tensor query = from_blob(new FloatPointer(q), queryShape(dims), float32).to(precision);           // [B, H, T, D]
+            Tensor key = from_blob(new FloatPointer(k), keyShape(dims, dims.headDim()), float32).to(precision);      // [B, G, S, D]
+            Tensor value = from_blob(new FloatPointer(v), keyShape(dims, dims.valueHeadDim()), float32).to(precision); // [B, G, S, Dv]
+            set_num_threads(threads);
+            TensorOptional attnMask = mask == null ? new TensorOptional() : new TensorOptional(mask.tensor(precision));
+            DoubleOptional explicitScale = scale == null ? new DoubleOptional() : new DoubleOptional(scale);
+            Tensor out = scaled_dot_product_attention(query, key, value, attnMask, 0.0, isCausal, explicitScale,
+                    dims.numKvHeads() < dims.numHeads());
+            float[] result = new float[dims.outputCount()];
+            out.to(kFloat()).contiguous().data_ptr_float().get(result);               // [B, H, T, Dv]
+            return result;
+        }
+    }
+
+    /** The JavaCPP presets' version, as their jar's manifest states it ({@code 2.10.0-1.5.13}: libtorch 2.10.0). */
+    public static String version() {
+        return torch.class.getPackage().getImplementationVersion();
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Prepared calls for timing (attnref race, issue #16): inputs copied into native tensors once, so a
+    // timed run is PyTorch's own work only. Ownership: a tensor kept past a PointerScope is retained
+    // once (count 1 after the scope closes) and released by close().
+
+    /** Element type of a prepared call's tensors (q, k, v and the result). */
+    public enum Precision {
+        FLOAT32, BFLOAT16, FLOAT16;
+
+        private ScalarType scalarType() {
+            return switch (this) {
+                case FLOAT32 -> kFloat();
+                case BFLOAT16 -> kBFloat16();
+                case FLOAT16 -> kHalf();
+            };
+        }
+    }
+
+    /**
+     * One PyTorch computation on fixed inputs, ready to be timed: {@link #run} computes the result anew
+     * (PyTorch allocates it, as a model's forward does) on this peer's intra-op threads, {@link #output}
+     * reads the last result back as float32 (not part of a run). Close it to free the native tensors.
+     * Checked by {@code AttentionRaceTest} (every prepared form against attnref's kernels, backends named).
+     */
+    public final class Prepared implements AutoCloseable {
+        private final List<Tensor> inputs;
+        private final Supplier<Tensor> call;
+        private final boolean isSdpa;
+        private Tensor last;
+
+        private Prepared(List<Tensor> inputs, Supplier<Tensor> call, boolean isSdpa) {
+            this.inputs = inputs;
+            this.call = call;
+            this.isSdpa = isSdpa;
+        }
+
+        /**
+         * Computes the result once; temporaries are freed on return, the result is kept for {@link #output}.
+         * The intra-op thread count is set only when it differs: {@code at::set_num_threads} also clears
+         * oneDNN's primitive cache, and calling it before every SDPA made each call slower (measured on the
+         * 2-core machine, T = S = 256, 1 thread: 1.7–2.3 s per call through {@link #attend}, which sets it
+         * every time, against 0.16–0.5 s here).
+         */
+        public void run() {
+            if (get_num_threads() != threads) {
+                set_num_threads(threads);
+            }
+            try (PointerScope scope = new PointerScope()) {
+                Tensor result = call.get();
+                result.retainReference();
+                if (last != null) {
+                    last.releaseReference();
+                }
+                last = result;
+            }
+        }
+
+        /** The last result as float32, row-major (runs once if it never ran). */
+        public float[] output() {
+            if (last == null) {
+                run();
+            }
+            try (PointerScope scope = new PointerScope()) {
+                Tensor wide = last.to(kFloat()).contiguous();
+                float[] result = new float[(int) wide.numel()];
+                wide.data_ptr_float().get(result);
+                return result;
+            }
+        }
+
+        /**
+         * Which SDPA backend ran. PyTorch decides per call (at::_fused_sdp_choice, not exposed by the
+         * JavaCPP API) between the CPU flash kernel and the math composition; this runs the call once
+         * with only flash enabled and once with only math enabled and names the one whose output equals
+         * the default run's bit for bit (the switches are restored). Not an SDPA call: "matmul/einsum".
+         */
+        public String backend() {
+            if (!isSdpa) {
+                return "matmul/einsum (no SDPA)";
+            }
+            float[] chosen = output();
+            var context = globalContext();
+            boolean flash = context.userEnabledFlashSDP();
+            boolean math = context.userEnabledMathSDP();
+            try {
+                context.setSDPUseMath(false);
+                float[] flashOnly = outputOrNull();
+                context.setSDPUseMath(true);
+                context.setSDPUseFlash(false);
+                float[] mathOnly = outputOrNull();
+                boolean byFlash = Arrays.equals(chosen, flashOnly);
+                boolean byMath = Arrays.equals(chosen, mathOnly);
+                return byFlash && !byMath ? "flash (default = flash-only output bit for bit)"
+                        : byMath && !byFlash ? "math (default = math-only output bit for bit)"
+                        : byFlash ? "flash or math (both give the default output bit for bit)"
+                        : "unidentified (default matches neither flash-only nor math-only)";
+            } finally {
+                context.setSDPUseFlash(flash);
+                context.setSDPUseMath(math);
+                run();
+            }
+        }
+
+        /** A run's output with the current switches, or null when PyTorch has no kernel for them. */
+        private float[] outputOrNull() {
+            try {
+                run();
+                return output();
+            } catch (RuntimeException noKernel) {
+                return null;
+            }
+        }
+
+        @Override
+        public void close() {
+            if (last != null) {
+                last.releaseReference();
+                last = null;
+            }
+            inputs.forEach(Tensor::releaseReference);
+        }
+    }
+
+    /**
+     * SDPA prepared for timing on q [B, H, T, D], k [B, G, S, D], v [B, G, S, Dv] rounded to
+     * {@code precision}: with {@code repeatKv} false, {@code enable_gqa} (G &lt; H); with it true, K and V
+     * repeated to H heads by {@code repeat_interleave(R, dim=1)} inside every run (Hugging Face's
+     * {@code repeat_kv}, what a model without enable_gqa does per step). An optional boolean mask
+     * ({@link Mask#keep}) as in {@link #attend}.
+     */
+    public Prepared prepareSdpa(AttentionDims dims, float[] q, float[] k, float[] v, boolean isCausal, Mask mask,
+            boolean repeatKv, Precision precision) {
+        checkLengths(dims, q.length, k.length, v.length, isCausal, mask);
+        try (PointerScope scope = new PointerScope()) {
+            Tensor query = kept(q, queryShape(dims), precision);
+            Tensor key = kept(k, keyShape(dims, dims.headDim()), precision);
+            Tensor value = kept(v, keyShape(dims, dims.valueHeadDim()), precision);
+            List<Tensor> inputs = new ArrayList<>(List.of(query, key, value));
+            TensorOptional attnMask = new TensorOptional();
+            if (mask != null) {
+                Tensor keep = mask.tensor(precision.scalarType()).clone();
+                keep.retainReference();
+                inputs.add(keep);
+                attnMask = new TensorOptional(keep);
+            }
+            TensorOptional maskArgument = attnMask;
+            long repeats = dims.groupSize();
+            boolean grouped = dims.numKvHeads() < dims.numHeads();
+            Supplier<Tensor> call = repeatKv && grouped
+                    // k.repeat_interleave(R, dim=1): [B, G, S, D] → [B, H, S, D]
+                    ? () -> scaled_dot_product_attention(query, key.repeat_interleave(repeats, new LongOptional(1), new LongOptional()),
+                            value.repeat_interleave(repeats, new LongOptional(1), new LongOptional()), maskArgument, 0.0, isCausal, new DoubleOptional(), false)
+                    : () -> scaled_dot_product_attention(query, key, value, maskArgument, 0.0, isCausal,
+                            new DoubleOptional(), grouped);
+            return new Prepared(inputs, call, true);
+        }
+    }
+
+    /**
+     * Absorbed-MLA decode in PyTorch, DeepSeek-V3's {@code attn_impl = "absorb"} form
+     * ({@code inference/model.py}, MLA.forward) at one token per batch row, float32:
+     * <pre>
+     *   scores = (einsum("bhc,bsc->bhs", q_latent, c_kv) + einsum("bhr,bsr->bhs", q_rope, k_rope)) · scale + mask
+     *   out    = einsum("bhs,bsc->bhc", softmax_s(scores), c_kv)
+     * </pre>
+     * qLatent [B, H, C], qRope [B, H, P], cache [B, S, C + P] with rows [c_kv | k_rope] (c_kv and k_rope are
+     * column views of it), out [B, H, C]. With {@code keyLengths} (null: none), mask [B, 1, S] is −∞ for
+     * s ≥ keyLengths[b] (DeepSeek's decode mask is None: its cache is sliced to one length; a batch of
+     * ragged rows needs the mask).
+     */
+    public Prepared prepareAbsorbedMla(int batch, int numHeads, int latentDim, int ropeDim, int kvLen,
+            int[] keyLengths, float[] qLatent, float[] qRope, float[] cache, float scale) {
+        Checks.positive("batch", batch);
+        Checks.positive("numHeads", numHeads);
+        checkLength("qLatent [B, H, C]", qLatent.length, batch * numHeads * latentDim);
+        checkLength("qRope [B, H, P]", qRope.length, batch * numHeads * ropeDim);
+        checkLength("cache [B, S, C + P]", cache.length, batch * kvLen * (latentDim + ropeDim));
+        try (PointerScope scope = new PointerScope()) {
+            Tensor latent = kept(qLatent, new long[] {batch, numHeads, latentDim}, Precision.FLOAT32);
+            Tensor rope = kept(qRope, new long[] {batch, numHeads, ropeDim}, Precision.FLOAT32);
+            Tensor rows = kept(cache, new long[] {batch, kvLen, latentDim + ropeDim}, Precision.FLOAT32);
+            List<Tensor> inputs = new ArrayList<>(List.of(latent, rope, rows));
+            Tensor mask = null;
+            if (keyLengths != null) {
+                checkLength("keyLengths [B]", keyLengths.length, batch);
+                float[] bias = new float[batch * kvLen];
+                for (int b = 0; b < batch; b++) {
+                    if (keyLengths[b] < 1 || keyLengths[b] > kvLen) {
+                        throw new IllegalArgumentException("keyLengths[" + b + "] (" + keyLengths[b] + ") must lie in [1, "
+                                + kvLen + "]: a row with no key would give NaN in PyTorch's softmax");
+                    }
+                    Arrays.fill(bias, b * kvLen + keyLengths[b], (b + 1) * kvLen, Float.NEGATIVE_INFINITY);
+                }
+                mask = kept(bias, new long[] {batch, 1, kvLen}, Precision.FLOAT32);
+                inputs.add(mask);
+            }
+            Tensor padding = mask;
+            Supplier<Tensor> call = () -> {
+                Tensor compressed = rows.narrow(2, 0, latentDim);                    // c_kv   [B, S, C] (view)
+                Tensor rotary = rows.narrow(2, latentDim, ropeDim);                  // k_rope [B, S, P] (view)
+                Tensor scores = einsum("bhc,bsc->bhs", new TensorVector(latent, compressed))
+                        .add_(einsum("bhr,bsr->bhs", new TensorVector(rope, rotary)))
+                        .mul_(new Scalar(scale));                                      // [B, H, S]
+                if (padding != null) {
+                    scores.add_(padding);
+                }
+                return einsum("bhs,bsc->bhc", new TensorVector(softmax(scores, 2), compressed));   // [B, H, C]
+            };
+            return new Prepared(inputs, call, false);
+        }
+    }
+
+    /** A native copy of {@code values} with {@code shape} in {@code precision}, retained past the caller's scope. */
+    private static Tensor kept(float[] values, long[] shape, Precision precision) {
+        Tensor tensor = from_blob(new FloatPointer(values), shape, new TensorOptions(kFloat()))
+                .to(precision.scalarType()).clone();
+        tensor.retainReference();
+        return tensor;
+    }
+
+    private static void checkLength(String name, int length, int expected) {
+        if (length != expected) {
+            throw new IllegalArgumentException(name + " has " + length + " values; expected " + expected);
         }
     }
 }

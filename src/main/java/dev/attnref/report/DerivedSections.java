@@ -61,6 +61,7 @@ public final class DerivedSections {
         sections.put("deployment-memory", DeploymentMemory.section());
         sections.put("gpu-calibration", GpuCalibration.section());
         sections.put("references", References.section());
+        sections.put("judge", JudgeSection.of(root));
         return sections;
     }
 

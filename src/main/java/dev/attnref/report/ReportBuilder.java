@@ -122,6 +122,7 @@ public final class ReportBuilder {
         sb.append("\n## 8. Conformance and property tests (measured)\n\n").append(tests());
         sb.append("\n## 9. Golden vectors (derived)\n\n").append(derived("golden", d.get("golden")));
         sb.append("\n### Bug zoo (derived)\n\n").append(derived("zoo", d.get("zoo")));
+        sb.append("\n### Runtimes judged by the vectors (derived)\n\n").append(derived("judge", d.get("judge")));
         sb.append("\n## 10. Environment of this report run (measured)\n\n").append(environment());
         sb.append("\n## References (derived)\n\n").append(derived("references", d.get("references")));
         return sb.toString();

@@ -1,12 +1,61 @@
 package dev.attnref.experiment;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.attnref.fast.AttentionDims;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The race's arithmetic: statistics of the timed rounds and the useful FLOPs and bytes it divides by. */
+/**
+ * The race's arithmetic (statistics of the timed rounds, the useful FLOPs and bytes it divides by) and its
+ * contenders: on small shapes of every kind, each contender (ORT, PyTorch in float32, bf16 and fp16, the
+ * fast kernel over each cache) agrees with attnref's kernel on the same precision within the race's
+ * tolerance, and PyTorch's SDPA backend is identified.
+ */
 class AttentionRaceTest {
+    @Test
+    void everyContenderAgreesWithTheFastKernelOfItsPrecision() throws Exception {
+        List<AttentionRace.Config> configs = List.of(
+                new AttentionRace.Config("p", AttentionRace.Kind.PREFILL, new AttentionDims(1, 4, 2, 70, 70, 32, 32)),
+                new AttentionRace.Config("d", AttentionRace.Kind.DECODE, new AttentionDims(1, 4, 2, 1, 700, 32, 32)),
+                new AttentionRace.Config("m", AttentionRace.Kind.MLA_DECODE, new AttentionDims(1, 4, 1, 1, 300, 80, 64)));
+        List<String> seen = new ArrayList<>();
+        for (AttentionRace.Config config : configs) {
+            AttentionRace.Inputs inputs = AttentionRace.Inputs.draw(config, 5);
+            List<AttentionRace.Contender> contenders = AttentionRace.Contender.forConfig(config, 1, inputs);
+            try {
+                for (AttentionRace.Contender contender : contenders) {
+                    contender.run();
+                    seen.add(config.id() + ": " + contender.name() + " [" + contender.precision() + "]");
+                    if (contender.name().startsWith("PyTorch SDPA")) {
+                        assertTrue(contender.backend().startsWith("flash"), contender.name() + " ran " + contender.backend());
+                    }
+                }
+                for (AttentionRace.Contender contender : contenders) {
+                    AttentionRace.Contender reference = contenders.stream()
+                            .filter(c -> c.own() && c.precision().equals(contender.precision())).findFirst().orElseThrow();
+                    double diff = AttentionRace.maxAbsDiff(reference.output().get(), contender.output().get());
+                    double tolerance = AttentionRace.tolerance(contender.precision());
+                    assertTrue(diff <= tolerance, config.id() + " " + contender.name() + ": max |Δ| " + diff + " > " + tolerance);
+                }
+            } finally {
+                for (AttentionRace.Contender contender : contenders) {
+                    contender.close();
+                }
+            }
+        }
+        assertEquals(List.of("p: fast (vector) [float32]", "p: ORT GroupQueryAttention [float32]",
+                "p: ORT Attention-23 [float32]", "p: PyTorch SDPA (enable_gqa) [float32]",
+                "p: PyTorch SDPA (repeat_interleave K/V) [float32]",
+                "d: fast (vector) [float32]", "d: fast (vector, Kᵀ cache) [float32]", "d: fast (vector, bf16 cache) [bf16]",
+                "d: fast (vector, fp16 cache) [fp16]", "d: ORT GroupQueryAttention [float32]", "d: ORT Attention-23 [float32]",
+                "d: PyTorch SDPA (enable_gqa) [float32]", "d: PyTorch SDPA (repeat_interleave K/V) [float32]",
+                "d: PyTorch SDPA bf16 (enable_gqa) [bf16]", "d: PyTorch SDPA fp16 (enable_gqa) [fp16]",
+                "m: fast (vector) [float32]", "m: ORT Attention-23 [float32]", "m: PyTorch absorbed MLA (einsum) [float32]"),
+                seen);
+    }
 
     @Test
     void statsAreMedianExtremesAndInterpolatedQuartiles() {

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
  * Same inputs, same output bit for bit, whatever the thread count (docs/MATH.md, "Numerics"):
  * the work split depends on the shape only and every output element is computed by one thread in a
  * fixed order. Checked for 1, 2 and 3 threads on shapes with several work items, several tiles and
- * several decode chunks.
+ * several decode chunks, over float32, Kᵀ, bf16 and fp16 caches.
  */
 class FastAttentionDeterminismTest {
     private static final int[] THREADS = {1, 2, 3};
@@ -34,6 +34,18 @@ class FastAttentionDeterminismTest {
         TransposedKeys keys = TransposedKeys.of(c.dims, c.k);
         assertSameForEveryThreadCount("decode over Kᵀ cache " + c, c.dims.outputCount(),
                 (fast, out) -> fast.decode(c.dims, c.q, keys, c.v, c.options, out));
+    }
+
+    @Test
+    void decodeOver16BitCachesIsIdenticalForOneTwoAndThreeThreads() {
+        // Several decode chunks (S = 1500), Dv = 40 (two int-pair blocks, the second half padding), causal.
+        FastCase c = FastCase.draw(new AttnShape(2, 8, 2, 3, 1500, 16, 40, 1, AttnShape.Kind.CROSS), new SeededRandom(4),
+                FastCase.Masking.CAUSAL_BOTTOM_RIGHT);
+        for (HalfPrecisionCache.Format format : HalfPrecisionCache.Format.values()) {
+            HalfPrecisionCache cache = HalfPrecisionCache.of(format, c.dims, c.k, c.v);
+            assertSameForEveryThreadCount("decode over a " + format + " cache " + c, c.dims.outputCount(),
+                    (fast, out) -> fast.decode(c.dims, c.q, cache, c.options, out));
+        }
     }
 
     @Test

@@ -7,6 +7,7 @@ import dev.attnref.oracle.OracleAttention;
 import dev.attnref.oracle.QueryPositions;
 import dev.attnref.property.AttnShape;
 import dev.attnref.property.Gen;
+import java.util.function.UnaryOperator;
 
 /**
  * One seeded GQA-family case for the fast kernels: float32 inputs, a mask setting, the same case as
@@ -81,13 +82,18 @@ final class FastCase {
     }
 
     static FastCase draw(AttnShape s, SeededRandom data, Masking masking) {
+        return draw(s, data, masking, UnaryOperator.identity());
+    }
+
+    /** As {@link #draw(AttnShape, SeededRandom, Masking)}, with k and v passed through {@code cache} (e.g. rounded to 16 bits). */
+    static FastCase draw(AttnShape s, SeededRandom data, Masking masking, UnaryOperator<float[]> cache) {
         int batch = s.batch();
         int numHeads = s.numHeads();
         int qLen = s.qLen();
         int kvLen = s.kvLen();
         float[] q = uniform(data, batch * numHeads * qLen * s.headDim(), 3.0);
-        float[] k = uniform(data, batch * s.numKvHeads() * kvLen * s.headDim(), 1.0);
-        float[] v = uniform(data, batch * s.numKvHeads() * kvLen * s.valueDim(), 1.0);
+        float[] k = cache.apply(uniform(data, batch * s.numKvHeads() * kvLen * s.headDim(), 1.0));
+        float[] v = cache.apply(uniform(data, batch * s.numKvHeads() * kvLen * s.valueDim(), 1.0));
         AttentionProblem.Builder builder = AttentionProblem.builder().batch(batch).numHeads(numHeads)
                 .numKvHeads(s.numKvHeads()).qLen(qLen).newKvLen(kvLen).headDim(s.headDim()).valueHeadDim(s.valueDim())
                 .query(widen(q)).key(widen(k)).value(widen(v));
@@ -188,6 +194,15 @@ final class FastCase {
             x[i] = (float) data.uniform(-bound, bound);
         }
         return x;
+    }
+
+    /** x as a {@code format} cache holds it: each value rounded to nearest even (a new array). */
+    static float[] rounded(HalfPrecisionCache.Format format, float[] x) {
+        float[] y = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            y[i] = format.round(x[i]);
+        }
+        return y;
     }
 
     static double[] widen(float[] x) {
