@@ -116,7 +116,7 @@ public final class ReportBuilder {
         sb.append("\n## 8. Conformance and property tests (measured)\n\n").append(tests());
         sb.append("\n## 9. Golden vectors (derived)\n\n").append(derived("golden", d.get("golden")));
         sb.append("\n## 10. Environment of this report run (measured)\n\n").append(environment());
-        return sb.toString();
+        return SummarySection.insertAfterTitle(root, sb.toString());
     }
 
     /** Writes the report to {@code file}. */
