@@ -75,6 +75,11 @@ public final class CpuProbe {
 
     /** Best FMA throughput in FLOP/s: fp32 or fp64, Vector API or scalar {@link Math#fma}. */
     public static double fmaPeak(int threads, boolean fp32, boolean vector, int repeats) {
+        return java.util.Arrays.stream(fmaRates(threads, fp32, vector, repeats)).max().orElseThrow();
+    }
+
+    /** FMA throughput in FLOP/s of each of {@code repeats} timed rounds (after one warm-up round). */
+    public static double[] fmaRates(int threads, boolean fp32, boolean vector, int repeats) {
         Checks.positive("threads", threads);
         Checks.positive("repeats", repeats);
         long iterations = vector ? 4_000_000L : 1_000_000L;
@@ -88,7 +93,7 @@ public final class CpuProbe {
         if (Double.isNaN(warm)) {
             throw new IllegalStateException("FMA probe warm-up produced NaN");
         }
-        double best = 0;
+        double[] rates = new double[repeats];
         for (int r = 0; r < repeats + 1; r++) {           // the first round warms the JIT up
             long start = now(threads);
             double sink = runParallel(threads, () -> fp32
@@ -99,10 +104,10 @@ public final class CpuProbe {
                 throw new IllegalStateException("FMA probe produced NaN");
             }
             if (r > 0) {
-                best = Math.max(best, fmaFlops(threads, iterations, lanes) / seconds);
+                rates[r - 1] = fmaFlops(threads, iterations, lanes) / seconds;
             }
         }
-        return best;
+        return rates;
     }
 
     /** Iterations of the fp32 Vector API FMA loop per thread that do about {@code flops} FLOPs on {@code threads} threads. */
@@ -151,6 +156,11 @@ public final class CpuProbe {
 
     /** Best read bandwidth in byte/s over a buffer of {@code bytes}, split evenly between threads. */
     public static double readBandwidth(int threads, long bytes, boolean vector, int repeats) {
+        return java.util.Arrays.stream(readRates(threads, bytes, vector, repeats)).max().orElseThrow();
+    }
+
+    /** Read bandwidth in byte/s of each of {@code repeats} timed passes (after one warm-up pass). */
+    public static double[] readRates(int threads, long bytes, boolean vector, int repeats) {
         Checks.positive("threads", threads);
         int length = Math.toIntExact(bytes / Float.BYTES);
         float[] buffer = new float[length];
@@ -165,7 +175,7 @@ public final class CpuProbe {
         if (Double.isNaN(warm)) {
             throw new IllegalStateException("read probe warm-up produced NaN");
         }
-        double best = 0;
+        double[] rates = new double[repeats];
         for (int r = 0; r < repeats + 1; r++) {
             long start = now(threads);
             double sink = runParallelIndexed(threads, t -> {
@@ -178,10 +188,10 @@ public final class CpuProbe {
                 throw new IllegalStateException("read probe produced NaN");
             }
             if (r > 0) {
-                best = Math.max(best, (double) length * Float.BYTES / seconds);
+                rates[r - 1] = (double) length * Float.BYTES / seconds;
             }
         }
-        return best;
+        return rates;
     }
 
     private static double fmaLoopF32(long iterations) {

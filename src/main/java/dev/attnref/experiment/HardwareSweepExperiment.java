@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -118,8 +119,8 @@ public final class HardwareSweepExperiment implements Experiment {
                         f[6].isEmpty() ? Double.NaN : Double.parseDouble(f[6]),
                         f[7].isEmpty() ? Double.NaN : Double.parseDouble(f[7]), Integer.parseInt(f[8]), f[9]);
                 rows.add(r);
-                context.log("  %s %s %d threads: %.4g %s [%.4g–%.4g] %s", r.measure(), r.variant(), r.threads(), r.value(),
-                        r.unit(), r.min(), r.max(), r.busy());
+                context.log("  %s %s %d threads: %.4g %s%s %s", r.measure(), r.variant(), r.threads(), r.value(), r.unit(),
+                        Double.isNaN(r.min()) ? "" : String.format(Locale.ROOT, " [%.4g–%.4g]", r.min(), r.max()), r.busy());
             }
         }
         return rows;

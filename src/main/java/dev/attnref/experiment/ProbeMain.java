@@ -22,8 +22,8 @@ import java.util.function.Consumer;
  * <table>
  *   <caption>Parts and rows ({@code row,measure,variant,threads,value,unit,min,max,repeats,busy})</caption>
  *   <tr><th>part</th><th>measure</th><th>variants</th><th>value</th></tr>
- *   <tr><td>peaks</td><td>fma_fp32, fma_fp64</td><td>vector, scalar</td><td>GFLOP/s, best of probeRepeats</td></tr>
- *   <tr><td>peaks</td><td>read_bandwidth</td><td>vector, scalar</td><td>GB/s, best of probeRepeats</td></tr>
+ *   <tr><td>peaks</td><td>fma_fp32, fma_fp64</td><td>vector, scalar</td><td>GFLOP/s, best of probeRepeats [slowest–best]</td></tr>
+ *   <tr><td>peaks</td><td>read_bandwidth</td><td>vector, scalar</td><td>GB/s, best of probeRepeats [slowest–best]</td></tr>
  *   <tr><td>VECTOR, SCALAR</td><td>decode_gqa</td><td>the product's fast kernels ({@link FastStep}): Vector API or
  *       scalar twin</td><td rowspan="2">ms per step: median, min and max of ≥ 5 rounds ({@link Timing})</td></tr>
  *   <tr><td>ORACLE</td><td>decode_gqa</td><td>{@code OracleAttention} (float64 reference, allocates per call;
@@ -79,10 +79,9 @@ public final class ProbeMain {
     private static void peaks(int threads, long probeBytes, int repeats) {
         for (boolean vector : new boolean[] {true, false}) {
             String v = vector ? "vector" : "scalar";
-            peak("fma_fp32", v, threads, CpuProbe.fmaPeak(threads, true, vector, repeats) / 1e9, "GFLOP/s", repeats);
-            peak("fma_fp64", v, threads, CpuProbe.fmaPeak(threads, false, vector, repeats) / 1e9, "GFLOP/s", repeats);
-            peak("read_bandwidth", v, threads, CpuProbe.readBandwidth(threads, probeBytes, vector, repeats) / 1e9,
-                    "GB/s", repeats);
+            peak("fma_fp32", v, threads, CpuProbe.fmaRates(threads, true, vector, repeats), 1e9, "GFLOP/s");
+            peak("fma_fp64", v, threads, CpuProbe.fmaRates(threads, false, vector, repeats), 1e9, "GFLOP/s");
+            peak("read_bandwidth", v, threads, CpuProbe.readRates(threads, probeBytes, vector, repeats), 1e9, "GB/s");
         }
     }
 
@@ -110,9 +109,12 @@ public final class ProbeMain {
                 .value(value).past(pastKey, pastValue, length - 1).build());
     }
 
-    private static void peak(String measure, String variant, int threads, double value, String unit, int repeats) {
-        System.out.println(String.format(Locale.ROOT, "row,%s,%s,%d,%.6g,%s,,,%d,", measure, variant, threads, value, unit,
-                repeats));
+    /** A peak row: the best of the repeats' rates (an upper envelope), with the slowest and fastest as its spread. */
+    private static void peak(String measure, String variant, int threads, double[] rates, double per, String unit) {
+        double low = java.util.Arrays.stream(rates).min().orElseThrow() / per;
+        double best = java.util.Arrays.stream(rates).max().orElseThrow() / per;
+        System.out.println(String.format(Locale.ROOT, "row,%s,%s,%d,%.6g,%s,%.6g,%.6g,%d,", measure, variant, threads, best,
+                unit, low, best, rates.length));
         System.out.flush();
     }
 }

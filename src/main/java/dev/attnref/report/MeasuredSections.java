@@ -18,6 +18,9 @@ import java.util.function.BiFunction;
  * here measures.
  */
 final class MeasuredSections {
+    /** How many of E03's longest lengths the report tabulates. */
+    private static final int PREFILL_COLUMNS = 4;
+
     private MeasuredSections() {
     }
 
@@ -28,7 +31,7 @@ final class MeasuredSections {
     static Section of(String id, Path results, BiFunction<Path, String, Table> csv) {
         return switch (id) {
             case "E02" -> decode(csv.apply(results, "decode_measured"), csv.apply(results, "machine"));
-            case "E03" -> prefill(csv.apply(results, "prefill_fit"));
+            case "E03" -> prefill(csv.apply(results, "prefill_fit"), csv.apply(results, "prefill_measured"));
             case "E04" -> hardware(csv.apply(results, "sweep"));
             case "E05" -> numerics(csv.apply(results, "float32_vs_float64"), csv.apply(results, "mla_absorbed_vs_naive"),
                     csv.apply(results, "mask_fill"));
@@ -169,9 +172,9 @@ final class MeasuredSections {
         return why.isBlank() || why.equals("no") ? "" : " (busy: " + why + ")";
     }
 
-    private static Section prefill(Table fits) {
-        if (fits == null) {
-            return new Section("(no stamp)", missing("prefill_fit"), List.of());
+    private static Section prefill(Table fits, Table measured) {
+        if (fits == null || measured == null) {
+            return new Section("(no stamp)", missing(fits == null ? "prefill_fit" : "prefill_measured"), List.of());
         }
         List<List<String>> rows = new ArrayList<>();
         for (int r = 0; r < fits.rowCount(); r++) {
@@ -185,8 +188,33 @@ final class MeasuredSections {
                 + "(least squares on log–log over S ≥ fit from). A linear-time attention would give k ≈ 1; every "
                 + "variant, MLA included, scores every earlier key (k → 2 once the S² term dominates).\n\n"
                 + Markdown.table(List.of("variant", "shape", "what", "fit from S", "points", "exponent k [95% interval]", "R²"),
-                        rows),
+                        rows)
+                + "\nMeasured time at the longest lengths, ms: median [min–max] of the rounds.\n\n" + prefillTimes(measured),
                 List.of("prefill_time", "prefill_mla_modules"));
+    }
+
+    /** Series × the last {@link #PREFILL_COLUMNS} lengths of {@code prefill_measured}: median [min–max] (busy). */
+    private static String prefillTimes(Table measured) {
+        List<Integer> all = new ArrayList<>(new java.util.TreeSet<>(measured.intColumn("length").asList()));
+        List<Integer> lengths = all.subList(Math.max(0, all.size() - PREFILL_COLUMNS), all.size());
+        Map<String, Map<Integer, String>> bySeries = new LinkedHashMap<>();
+        for (int r = 0; r < measured.rowCount(); r++) {
+            int length = (int) num(measured, "length", r);
+            if (lengths.contains(length)) {
+                bySeries.computeIfAbsent(text(measured, "shape", r) + " · " + text(measured, "engine", r),
+                        k -> new LinkedHashMap<>()).put(length,
+                        withSpread(measured, r, "median_ms", "min_ms", "max_ms", Markdown::num) + busy(measured, r));
+            }
+        }
+        List<List<String>> rows = new ArrayList<>();
+        bySeries.forEach((series, cells) -> {
+            List<String> row = new ArrayList<>(List.of(series));
+            lengths.forEach(l -> row.add(cells.getOrDefault(l, "–")));
+            rows.add(row);
+        });
+        List<String> headers = new ArrayList<>(List.of("series"));
+        lengths.forEach(l -> headers.add("S = " + Markdown.num(l)));
+        return Markdown.table(headers, rows);
     }
 
     private static Section hardware(Table sweep) {
@@ -202,7 +230,10 @@ final class MeasuredSections {
             if (!columns.contains(col)) {
                 columns.add(col);
             }
-            pivot.computeIfAbsent(row, k -> new LinkedHashMap<>()).put(col, Markdown.num(num(sweep, "value", r)));
+            boolean spread = sweep.columnNames().contains("min") && !text(sweep, "min", r).isBlank();
+            pivot.computeIfAbsent(row, k -> new LinkedHashMap<>()).put(col,
+                    (spread ? withSpread(sweep, r, "value", "min", "max", Markdown::num) : Markdown.num(num(sweep, "value", r)))
+                            + busy(sweep, r));
         }
         List<List<String>> rows = new ArrayList<>();
         for (Map.Entry<String, Map<String, String>> e : pivot.entrySet()) {
@@ -212,8 +243,8 @@ final class MeasuredSections {
         }
         List<String> headers = new ArrayList<>(List.of("measure · variant"));
         headers.addAll(columns);
-        return new Section(ReportBuilder.stamp(sweep), "Each JDK ran the same probe as a subprocess. Peaks are best of "
-                + "repeats; decode rows are medians.\n\n" + Markdown.table(headers, rows),
+        return new Section(ReportBuilder.stamp(sweep), "Each JDK ran the same probe as a subprocess. Peaks are the best "
+                + "of their repeats [slowest–best]; decode rows are medians [min–max] of the rounds.\n\n" + Markdown.table(headers, rows),
                 List.of("decode_by_engine_threads_jdk"));
     }
 

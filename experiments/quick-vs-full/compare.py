@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""Quick run against full run, per timed point.
+
+Reads the committed full-run timings (experiments/E02, E03, E04 results) and a quick run's
+(target/quick/experiments/..., written by `./attnref report --quick`), pairs the points both measured
+(same variant, shape, engine and length; E04: same JDK, measure, variant and threads), and writes
+experiments/quick-vs-full/comparison.csv with quick/full for each pair. Prints the summary and exits 1
+when a pair falls outside ±30% (the bound issue #13 sets for a quiet machine).
+
+    python3 experiments/quick-vs-full/compare.py [QUICK_BASE]   # default target/quick
+"""
+import csv
+import statistics
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BOUND = 0.30
+TABLES = [  # experiment folder, CSV, key columns, value column (a median)
+    ("E02-decode", "decode_measured.csv", ("variant", "shape", "engine", "cache_length"), "median_ms"),
+    ("E03-prefill", "prefill_measured.csv", ("variant", "shape", "engine", "length"), "median_ms"),
+    ("E04-hardware", "sweep.csv", ("java_version", "measure", "variant", "run_threads"), "value"),
+]
+
+
+def rows(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def main():
+    quick_base = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "target" / "quick"
+    out = []
+    for folder, name, keys, value in TABLES:
+        full = {tuple(r[k] for k in keys): r for r in rows(ROOT / "experiments" / folder / "results" / name)}
+        for q in rows(quick_base / "experiments" / folder / "results" / name):
+            f = full.get(tuple(q[k] for k in keys))
+            if f is None or not q[value] or not f[value]:
+                continue
+            ratio = float(q[value]) / float(f[value])
+            out.append({"experiment": folder[:3], "point": " · ".join(q[k] for k in keys), "unit": q.get("unit", "ms"),
+                        "full": f[value], "quick": q[value], "quick_over_full": f"{ratio:.4f}",
+                        "within_30pct": "yes" if abs(ratio - 1) <= BOUND else "no",
+                        "full_busy": f.get("busy", ""), "quick_busy": q.get("busy", ""),
+                        "full_commit": f["commit"], "quick_commit": q["commit"],
+                        "quick_load_start": q["load_start"], "quick_load_end": q["load_end"]})
+    if not out:
+        sys.exit("compare: no point was measured by both runs; run ./attnref report --quick first")
+    target = ROOT / "experiments" / "quick-vs-full" / "comparison.csv"
+    with open(target, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(out[0]))
+        w.writeheader()
+        w.writerows(out)
+    bad = [r for r in out if r["within_30pct"] == "no"]
+    for e in ("E02", "E03", "E04"):
+        rs = [float(r["quick_over_full"]) for r in out if r["experiment"] == e]
+        if rs:
+            print(f"{e}: {len(rs)} points, quick/full median {statistics.median(rs):.3f} "
+                  f"[{min(rs):.3f}–{max(rs):.3f}], outside ±30%: {sum(abs(x - 1) > BOUND for x in rs)}")
+    print(f"all: {len(out)} points, {len(out) - len(bad)} within ±30%; wrote {target.relative_to(ROOT)}")
+    for r in bad:
+        print(f"  outside: {r['experiment']} {r['point']}: quick {r['quick']} / full {r['full']} = {r['quick_over_full']}")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
