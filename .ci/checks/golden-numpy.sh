@@ -1,4 +1,5 @@
-# The golden vectors (reference-data/v1) against the independent NumPy port (notebooks/numpy_port):
+# The golden vectors (reference-data/v1 and v2, or the folders given) against the independent NumPy port
+# (notebooks/numpy_port), folder by folder:
 #  1. the index: every manifest and payload it lists has the sha256 it records, and the directory holds
 #     no case the index leaves out (so "cases checked" below is every case there is);
 #  2. the port reads every payload with its own safetensors reader, recomputes every case in float64
@@ -8,9 +9,11 @@
 #     the port, must pass `attnref golden verify` on every case.
 # Fails (non-zero) on any disagreement; never skips.
 set -euo pipefail
-dir=${1:-reference-data/v1}
 port=notebooks/numpy_port/attnref_numpy.py
 
+# One golden folder (the body is not indented: it holds a here-document).
+check_folder() {
+dir=$1
 listed=$(/usr/bin/python3 - "$dir" <<'EOF'
 import hashlib, json, os, sys
 directory = sys.argv[1]
@@ -60,3 +63,11 @@ if ! ./attnref golden verify "$dir" --candidate "$out" >"$out.verify" 2>&1; then
   exit 1
 fi
 tail -n 1 "$out.verify"
+rm -rf "$out" "$out.verify"
+}
+
+if [ $# -eq 0 ]; then set -- reference-data/v1 reference-data/v2; fi
+for folder in "$@"; do
+  echo "golden-numpy: $folder"
+  check_folder "$folder"
+done

@@ -11,6 +11,16 @@ Script mode (what .ci/checks/golden-numpy.sh runs):
     /usr/bin/python3 notebooks/numpy_port/attnref_numpy.py reference-data/v1
     /usr/bin/python3 notebooks/numpy_port/attnref_numpy.py reference-data/v1 --dtype float32
     /usr/bin/python3 notebooks/numpy_port/attnref_numpy.py reference-data/v1 --write out/   # candidate files
+    /usr/bin/python3 notebooks/numpy_port/attnref_numpy.py reference-data/v2   # v2: RoPE scaling rules too
+    /usr/bin/python3 notebooks/numpy_port/attnref_numpy.py reference-data/v2 --dtype bfloat16   # low precision
+
+The RoPE scaling rules of v2 (inverse_frequencies) are written from their sources' equations: Hugging Face
+transformers' modeling_rope_utils (linear, dynamic, llama3) and DeepSeek-V3's precompute_freqs_cis (yarn).
+
+Low precision (--dtype bfloat16 or float16) judges only the cases stored in that precision (manifest "precision"):
+the port computes them as a plain implementation in that precision does, rounding every tensor an operation
+produces, and passes when each output's max-abs error is at most 2 x the case's baseline error + floor
+(README "Precision"). NumPy has float16 but no bfloat16: bf16 is emulated on uint32 bit patterns (see bf16_round).
 
 Exit status 0 when every case matches, 1 on any mismatch, 2 when a case cannot be read.
 Needs only Python 3 and NumPy (Debian's python3-numpy 1.24 is enough).
@@ -32,7 +42,37 @@ FORMAT = "attnref-golden/1"
 # safetensors: u64 little-endian header length, JSON header, row-major little-endian data
 # --------------------------------------------------------------------------------------------------
 
-_NUMPY_DTYPE = {"F64": "<f8", "F32": "<f4", "F16": "<f2", "I64": "<i8", "BOOL": "u1"}
+_NUMPY_DTYPE = {"F64": "<f8", "F32": "<f4", "F16": "<f2", "BF16": "<u2", "I64": "<i8", "BOOL": "u1"}
+
+
+# --------------------------------------------------------------------------------------------------
+# bfloat16, emulated: NumPy has no bfloat16 type. A bf16 value is the upper half of a float32 (sign, the
+# same 8-bit exponent, 7 mantissa bits), so it is held as a float32 whose low 16 bits are zero.
+# --------------------------------------------------------------------------------------------------
+
+def bf16_to_float32(bits):
+    """uint16 bf16 bit patterns -> float32 values (exact: the bits become the float32's upper half)."""
+    return (np.asarray(bits, dtype=np.uint32) << 16).view(np.float32)
+
+
+def bf16_round(x):
+    """x rounded to the nearest bf16 value, ties to even, as float64. Through float32 first (as PyTorch casts a
+    double); then on the uint32 bits: add 0x7FFF plus the lowest kept bit (so a tie goes to the even neighbour
+    and a carry raises the exponent, up to inf) and clear the 16 dropped bits. NaN is passed through unchanged."""
+    f = np.atleast_1d(np.asarray(x, dtype=np.float64).astype(np.float32))
+    bits = f.view(np.uint32).astype(np.uint64)
+    bias = np.uint64(0x7FFF) + ((bits >> np.uint64(16)) & np.uint64(1))
+    rounded = ((bits + bias) & np.uint64(0xFFFF0000)).astype(np.uint32).view(np.float32)
+    return np.where(np.isnan(f), f, rounded).astype(np.float64).reshape(np.shape(x))
+
+
+def fp16_round(x):
+    """x rounded to the nearest IEEE binary16 value (NumPy's float16 cast: ties to even, overflow to inf)."""
+    with np.errstate(over="ignore"):
+        return np.asarray(x, dtype=np.float64).astype(np.float32).astype(np.float16).astype(np.float64)
+
+
+LOW_PRECISION = {"bfloat16": ("bf16", bf16_round), "float16": ("fp16", fp16_round)}
 
 
 def read_safetensors(path):
@@ -60,6 +100,8 @@ def read_safetensors(path):
         if end - begin != count * itemsize or end > len(data):
             raise ValueError(f"{path}: tensor {name} {dtype}{list(shape)} has data_offsets {begin}..{end}")
         array = np.frombuffer(data, dtype=_NUMPY_DTYPE[dtype], count=count, offset=begin).reshape(shape)
+        if dtype == "BF16":
+            array = bf16_to_float32(array)
         if dtype == "BOOL":
             if array.size and array.max() > 1:
                 raise ValueError(f"{path}: BOOL tensor {name} holds a byte other than 0 or 1")
@@ -131,6 +173,7 @@ class Case:
         self.expected = {e["name"]: tensors[e["name"]] for e in m["outputs"]}
         self.error = m.get("expected_error")
         self.tolerance = m["tolerance"]
+        self.precision = m.get("precision")        # {"dtype": "bf16"|"fp16", "baseline_error": {...}} or None
 
 
 class PublishedError(Exception):
@@ -147,6 +190,54 @@ def number(value):
     if isinstance(value, str):
         return {"-inf": -math.inf, "inf": math.inf, "nan": math.nan}[value]
     return float(value)
+
+
+# --------------------------------------------------------------------------------------------------
+# RoPE scaling (README, "RoPE scaling"): the rotary inverse frequencies of each rule, from its source
+# --------------------------------------------------------------------------------------------------
+
+def inverse_frequencies(rotary_dim, theta, scaling, length):
+    """omega'_j, j < P/2, for a call whose largest position is length - 1. scaling is the rope_scaling object or None."""
+    omega = 1.0 / theta ** (np.arange(0, rotary_dim, 2, dtype=np.float64) / rotary_dim)
+    kind = "default" if scaling is None else scaling["rope_type"]
+    if kind == "linear":                      # HF _compute_linear_scaling_rope_parameters: inv_freq / factor
+        return omega / scaling["factor"]
+    if kind == "dynamic":                     # HF _compute_dynamic_ntk_parameters, seq_len = max(L, L0)
+        original, factor = scaling["original_max_position_embeddings"], scaling["factor"]
+        seq_len = max(length, original)
+        base = theta * (factor * seq_len / original - (factor - 1)) ** (rotary_dim / (rotary_dim - 2))
+        return 1.0 / base ** (np.arange(0, rotary_dim, 2, dtype=np.float64) / rotary_dim)
+    if kind == "llama3":                      # HF _compute_llama3_parameters / llama-models apply_scaling
+        factor, low, high = scaling["factor"], scaling["low_freq_factor"], scaling["high_freq_factor"]
+        old_context = scaling["original_max_position_embeddings"]
+        wavelen = 2 * math.pi / omega
+        llama = np.where(wavelen > old_context / low, omega / factor, omega)
+        smooth = (old_context / wavelen - low) / (high - low)
+        smoothed = (1 - smooth) * llama / factor + smooth * llama
+        medium = ~(wavelen < old_context / high) & ~(wavelen > old_context / low)
+        return np.where(medium, smoothed, llama)
+    if kind == "yarn" and yarn_active(scaling):   # DeepSeek-V3 precompute_freqs_cis
+        def correction_dim(rotations):
+            return rotary_dim * math.log(scaling["original_seq_len"] / (rotations * 2 * math.pi)) / (2 * math.log(theta))
+        low = max(math.floor(correction_dim(scaling["beta_fast"])), 0)
+        high = min(math.ceil(correction_dim(scaling["beta_slow"])), rotary_dim - 1)
+        if low == high:
+            high += 0.001
+        smooth = 1 - np.clip((np.arange(rotary_dim // 2, dtype=np.float64) - low) / (high - low), 0, 1)
+        return omega / scaling["rope_factor"] * (1 - smooth) + omega * smooth
+    return omega
+
+
+def yarn_active(scaling):
+    return scaling is not None and scaling["rope_type"] == "yarn" and scaling["max_seq_len"] > scaling["original_seq_len"]
+
+
+def yarn_softmax_multiplier(scaling):
+    """DeepSeek-V3 MLA.__init__: softmax_scale *= mscale^2, mscale = 0.1*mscale*ln(factor) + 1, when max_seq_len > original."""
+    if not yarn_active(scaling):
+        return 1.0
+    m = 0.1 * scaling["mscale"] * math.log(scaling["rope_factor"]) + 1.0
+    return m * m
 
 
 # --------------------------------------------------------------------------------------------------
@@ -184,12 +275,17 @@ class Ops:
         p = e / e.sum(axis=-1, keepdims=True)
         return np.where(dead, self.c(0) if empty == "zeros" else self.c(np.nan), p)
 
-    def rope(self, x, positions, rotary_dim, theta, pairing):
+    def rope(self, x, positions, rotary_dim, theta, pairing, scaling=None):
         """Rotates the first rotary_dim entries of the last axis of x [..., T, W]; row t at positions[t].
-        Angles are formed in float64 and their cos/sin rounded to the working dtype."""
+        Angles are formed in float64 and their cos/sin rounded to the working dtype. A rope_scaling rule
+        serves the call's length, its largest position + 1."""
         half = rotary_dim // 2
         i = np.arange(half, dtype=np.float64)
-        angle = np.asarray(positions, dtype=np.float64)[:, None] * theta ** (-2.0 * i / rotary_dim)   # [T, P/2]
+        if scaling is None:
+            omega = theta ** (-2.0 * i / rotary_dim)
+        else:
+            omega = inverse_frequencies(rotary_dim, theta, scaling, int(np.max(positions)) + 1)
+        angle = np.asarray(positions, dtype=np.float64)[:, None] * omega                 # [T, P/2]
         cos = np.cos(angle).astype(self.F)
         sin = np.sin(angle).astype(self.F)
         if pairing == "interleaved":
@@ -242,6 +338,31 @@ class Ops:
             scores = np.where(visible, scores, self.c(fill))
         p = self.softmax(scores, empty)
         return np.einsum("bhts,bhsd->bhtd", p, vv), scores, p
+
+
+class LowOps(Ops):
+    """A plain implementation in bf16 or fp16 (README "Precision"): values are held as float64 and every tensor an
+    operation produces is rounded to the precision by fl, the operation itself computed in float64, as PyTorch's
+    eager operations on bf16/fp16 tensors compute in float32 and round their result once. Only attention has it."""
+
+    def __init__(self, fl):
+        super().__init__(np.float64)
+        self.fl = fl
+
+    def attend(self, q, k, v, scale, softcap=0.0, visible=None, additive=None, fill=-math.inf, empty="zeros"):
+        fl = self.fl
+        group = q.shape[1] // k.shape[1]
+        kk = np.repeat(fl(k * scale), group, axis=1)           # the scale folded into k, then rounded
+        vv = np.repeat(v, group, axis=1)
+        scores = fl(np.einsum("bhtd,bhsd->bhts", q, kk))       # one rounding per dot product
+        if softcap > 0:
+            scores = fl(softcap * fl(np.tanh(fl(scores / softcap))))
+        if additive is not None:
+            scores = fl(scores + additive)
+        if visible is not None:
+            scores = np.where(visible, scores, fl(fill))        # the fill cast to the precision: -1e9 is -inf in fp16
+        p = fl(self.softmax(scores, empty))
+        return fl(np.einsum("bhts,bhsd->bhtd", p, vv)), scores, p
 
 
 def causal_visible(q_len, kv_len, firsts):
@@ -301,6 +422,8 @@ def run_gqa(c, t, ops):
     B, H, G, D, Dv = c["batch"], c["num_heads"], c["num_kv_heads"], c["head_dim"], c["value_head_dim"]
     rope = c["rope"]
     scale = 1 / math.sqrt(D) if c["scale"] is None else number(c["scale"])
+    if rope is not None:
+        scale *= yarn_softmax_multiplier(rope.get("rope_scaling"))
     x = t["x"]
     cache_k = np.zeros((B, G, 0, D), dtype=ops.F)
     cache_v = np.zeros((B, G, 0, Dv), dtype=ops.F)
@@ -313,8 +436,8 @@ def run_gqa(c, t, ops):
         v = ops.split(ops.linear(chunk, t["w_v"], t.get("b_v")), G, Dv)
         if rope is not None:
             positions = np.arange(start, start + n)
-            q = ops.rope(q, positions, rope["rotary_dim"], number(rope["theta"]), rope["pairing"])
-            k = ops.rope(k, positions, rope["rotary_dim"], number(rope["theta"]), rope["pairing"])
+            q = ops.rope(q, positions, rope["rotary_dim"], number(rope["theta"]), rope["pairing"], rope.get("rope_scaling"))
+            k = ops.rope(k, positions, rope["rotary_dim"], number(rope["theta"]), rope["pairing"], rope.get("rope_scaling"))
         cache_k = np.concatenate([cache_k, k], axis=2)
         cache_v = np.concatenate([cache_v, v], axis=2)
         S = done + n
@@ -340,7 +463,7 @@ def run_gqa(c, t, ops):
 
 def run_rope(c, t, ops):
     r = c["rope"]
-    return {"output": ops.rope(t["x"], t["positions"], r["rotary_dim"], number(r["theta"]), r["pairing"])}
+    return {"output": ops.rope(t["x"], t["positions"], r["rotary_dim"], number(r["theta"]), r["pairing"], r.get("rope_scaling"))}
 
 
 def run_mla(c, t, ops):
@@ -356,14 +479,16 @@ def run_mla(c, t, ops):
         q = ops.linear(x, t["w_q"])
     q = q.reshape(B, T, H, Dn + P).transpose(0, 2, 1, 3)                     # [B, H, T, Dn+P]
     q_nope = q[..., :Dn]
-    q_rope = ops.rope(q[..., Dn:], positions, P, theta, pairing)
+    scaling = c.get("rope_scaling")
+    q_rope = ops.rope(q[..., Dn:], positions, P, theta, pairing, scaling)
     kv = ops.linear(x, t["w_dkv"])                                              # [B, T, C+P]
     latent = ops.rms_norm(kv[..., :C], eps, t["kv_norm"])                      # [B, T, C]
-    k_rope = ops.rope(kv[..., C:], positions, P, theta, pairing)               # [B, T, P]
+    k_rope = ops.rope(kv[..., C:], positions, P, theta, pairing, scaling)      # [B, T, P]
     w_ukv = t["w_ukv"].reshape(H, Dn + Dv, C)
     w_uk, w_uv = w_ukv[:, :Dn], w_ukv[:, Dn:]                                  # [H, Dn, C], [H, Dv, C]
-    mscale = 0.1 * number(c["yarn_mscale"]) * math.log(number(c["yarn_factor"])) + 1.0
-    scale = ops.c(mscale * mscale / math.sqrt(Dn + P))
+    # yarn_mscale / yarn_factor state a multiplier alone (absent under a yarn rule, which brings its own)
+    mscale = 0.1 * number(c.get("yarn_mscale", 1.0)) * math.log(number(c.get("yarn_factor", 1.0))) + 1.0
+    scale = ops.c(mscale * mscale * yarn_softmax_multiplier(scaling) / math.sqrt(Dn + P))
     causal = np.tril(np.ones((T, T), dtype=bool))
     if c["form"] == "absorbed":
         # attention in latent space: q̂ = W_UKᵀ q_nope, values summed as latents, W_UV applied after
@@ -423,14 +548,13 @@ def ffn(ops, cfg, t, prefix, x):
 def self_attention(ops, cfg, t, prefix, x):
     """Causal self-attention of x [B, T, M] at positions 0 … T−1 (README, "Attention parts"): the GQA
     family (kind absent or "gqa", bias-free projections), or variant mla / mfa with start_position 0
-    (and no YaRN for mla), reading the part's tensors under prefix."""
+    (and for mla no yarn_mscale / yarn_factor: only its rope_scaling), reading the part's tensors under prefix."""
     kind = cfg.get("kind", "gqa")
     if kind in ("mla", "mfa"):
         part = {name[len(prefix) + 1:]: a for name, a in t.items() if name.startswith(prefix + ".")}
         part["x"] = x
         settings = dict(cfg, start_position=0)
         if kind == "mla":
-            settings.update(yarn_mscale=1.0, yarn_factor=1.0)
             return run_mla(settings, part, ops)["output"]
         return run_mfa(settings, part, ops)["output"]
     H, G, D = cfg["num_heads"], cfg["num_kv_heads"], cfg["head_dim"]
@@ -440,8 +564,8 @@ def self_attention(ops, cfg, t, prefix, x):
     v = ops.split(ops.linear(x, t[prefix + ".w_v"]), G, D)
     rope = cfg["rope"]
     if rope is not None:
-        q = ops.rope(q, np.arange(T), rope["rotary_dim"], number(rope["theta"]), rope["pairing"])
-        k = ops.rope(k, np.arange(T), rope["rotary_dim"], number(rope["theta"]), rope["pairing"])
+        q = ops.rope(q, np.arange(T), rope["rotary_dim"], number(rope["theta"]), rope["pairing"], rope.get("rope_scaling"))
+        k = ops.rope(k, np.arange(T), rope["rotary_dim"], number(rope["theta"]), rope["pairing"], rope.get("rope_scaling"))
     o, _, _ = ops.attend(q, k, v, 1 / math.sqrt(D), visible=causal_visible(T, T, [0]))
     return ops.linear(ops.merge(o), t[prefix + ".w_o"])
 
@@ -682,10 +806,10 @@ VARIANTS = {
 }
 
 
-def compute(case, dtype=np.float64):
+def compute(case, dtype=np.float64, ops=None):
     """The outputs of a case (name -> array), or raises PublishedError."""
-    ops = Ops(dtype)
-    inputs = {n: (a.astype(dtype) if a.dtype.kind == "f" else a) for n, a in case.inputs.items()}
+    ops = ops or Ops(dtype)
+    inputs = {n: (a.astype(ops.F) if a.dtype.kind == "f" else a) for n, a in case.inputs.items()}
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         return VARIANTS[case.variant](case.config, inputs, ops)
 
@@ -743,6 +867,35 @@ def check(case, dtype, write_dir=None):
     return not problems, worst, "; ".join(problems) if problems else f"max abs error {worst:.3e}"
 
 
+def low_precision_floor(expected, fl):
+    """2 * max |fl(fl(e' + 0.3) - 0.3) - e'|, e' = fl(e), over the finite expected values (FlashAttention's fwd_atol)."""
+    e = np.asarray(expected, dtype=np.float64)
+    stored = fl(e[np.isfinite(e)])
+    return 2 * float(np.abs(fl(fl(stored + 0.3) - 0.3) - stored).max()) if stored.size else 0.0
+
+
+def check_low(case, dtype, write_dir=None):
+    """Low precision: a case stored in that precision, computed as a plain implementation in it would, each output
+    judged by max |error| <= 2 * baseline_error + floor. Returns None for a case stored otherwise (no baseline)."""
+    label, fl = LOW_PRECISION[dtype]
+    if not case.precision or case.precision["dtype"] != label:
+        return None
+    if case.variant != "attention":
+        return False, math.inf, f"variant {case.variant} has no {label} computation in this port"
+    outputs = compute(case, ops=LowOps(fl))
+    if write_dir:
+        write_safetensors(os.path.join(write_dir, case.id + ".safetensors"),
+                          {n: outputs[n] for n in case.expected}, {"case": case.id})
+    worst, problems = 0.0, []
+    for name, expected in case.expected.items():
+        bound = 2 * case.precision["baseline_error"][name] + low_precision_floor(expected, fl)
+        ok, err, bad = compare(expected, outputs[name], {"atol": bound, "rtol": 0.0})
+        worst = max(worst, err)
+        if not ok:
+            problems.append(f"{name}: {bad} elements beyond 2 x baseline + floor = {bound:.3e} (max abs {err:.3e})")
+    return not problems, worst, "; ".join(problems) if problems else f"max abs error {worst:.3e}"
+
+
 def case_manifests(directory):
     index = os.path.join(directory, "manifest.json")
     with open(index, encoding="utf-8") as f:
@@ -753,11 +906,13 @@ def case_manifests(directory):
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Recompute every golden case with NumPy and compare.")
     parser.add_argument("directory", help="a golden directory with manifest.json, e.g. reference-data/v1")
-    parser.add_argument("--dtype", choices=["float64", "float32"], default="float64",
-                        help="compute in this precision and judge at the case's tolerance for it")
+    parser.add_argument("--dtype", choices=["float64", "float32", "bfloat16", "float16"], default="float64",
+                        help="compute in this precision and judge at the case's tolerance for it; bfloat16 and "
+                             "float16 judge only the cases stored in that precision, by the low-precision rule")
     parser.add_argument("--write", metavar="DIR", help="also write <id>.safetensors candidate files here")
     parser.add_argument("--quiet", action="store_true", help="print only failures and the summary")
     args = parser.parse_args(argv)
+    low = args.dtype in LOW_PRECISION
     dtype = np.float32 if args.dtype == "float32" else np.float64
     if args.write:
         os.makedirs(args.write, exist_ok=True)
@@ -766,20 +921,26 @@ def main(argv=None):
     except (OSError, ValueError, KeyError) as e:
         print(f"attnref_numpy: cannot read {args.directory}: {e}", file=sys.stderr)
         return 2
-    failed, worst = 0, 0.0
+    failed, worst, skipped = 0, 0.0, 0
     for path in manifests:
         try:
             case = Case(path)
         except (OSError, ValueError, KeyError) as e:
             print(f"attnref_numpy: cannot read {path}: {e}", file=sys.stderr)
             return 2
-        ok, err, message = check(case, dtype, args.write)
+        result = check_low(case, args.dtype, args.write) if low else check(case, dtype, args.write)
+        if result is None:
+            skipped += 1
+            continue
+        ok, err, message = result
         if math.isfinite(err):
             worst = max(worst, err)
         failed += 0 if ok else 1
         if not ok or not args.quiet:
             print(f"{'PASS' if ok else 'FAIL'}  {case.id:52s} {message}")
-    print(f"attnref_numpy ({args.dtype}): {len(manifests)} cases, {len(manifests) - failed} passed, {failed} failed; "
+    checked = len(manifests) - skipped
+    others = f"; {skipped} cases not stored in {LOW_PRECISION[args.dtype][0]} left out" if low else ""
+    print(f"attnref_numpy ({args.dtype}): {checked} cases, {checked - failed} passed, {failed} failed{others}; "
           f"largest absolute difference {worst:.3e}")
     return 0 if failed == 0 else 1
 

@@ -6,6 +6,7 @@ import static dev.attnref.attention.AttentionSteps.weight;
 import dev.attnref.core.Checks;
 import dev.attnref.core.Rope;
 import dev.attnref.core.RopePairing;
+import dev.attnref.core.RopeScaling;
 import dev.attnref.core.SeededRandom;
 import dev.attnref.core.Tensor;
 
@@ -25,6 +26,7 @@ import dev.attnref.core.Tensor;
  *   [k_C,i | v_i]  = W_UKV,i c_kv = [W_UK,i ; W_UV,i] c_kv    [D_nope + Dv]
  *   logit_i[t,s]   = scale · (q_C,i[t]·k_C,i[s] + q_R,i[t]·k_R[s])
  *   scale          = (0.1·m·ln f + 1)² / √(D_nope + P)       (YaRN multiplier; f = 1 gives 1/√(D_nope + P))
+ *                    × (0.1·mscale·ln rope_factor + 1)²      (only under an active DeepSeek YaRN rule)
  *   out            = W_O [o_1; …; o_H],   o_i[t] = Σ_s p_i[t,s] v_i[s]
  * </pre>
  *
@@ -46,8 +48,9 @@ import dev.attnref.core.Tensor;
  * compression and M without.
  *
  * <h2>Conventions</h2>
- * RoPE rotates only the P decoupled dimensions, pair j by φ = pos·θ^(−2j/P) at absolute
- * position pos, with the pairing {@link Settings} names. RMSNorm: x / √(mean(x²) + ε) ⊙ w.
+ * RoPE rotates only the P decoupled dimensions, pair j by φ = pos·ω'_j at absolute position pos
+ * (ω'_j = θ^(−2j/P), or the {@link RopeScaling} rule's), with the pairing {@link Settings} names.
+ * RMSNorm: x / √(mean(x²) + ε) ⊙ w.
  *
  * <h2>Source</h2>
  * DeepSeek-AI, "DeepSeek-V2", arXiv:2405.04434, §2.1, equations 9–19; weight names and layout of
@@ -55,8 +58,8 @@ import dev.attnref.core.Tensor;
  * {@code kv_norm}, {@code wkv_b}, {@code wo}) and its YaRN softmax multiplier.
  *
  * <h2>Differs from source</h2>
- * YaRN enters only as the softmax multiplier; the frequency ramp DeepSeek applies to the rotary
- * frequencies beyond the original context is not applied (θ is used as given).
+ * Without a {@link RopeScaling.Yarn} rule, YaRN enters only as the softmax multiplier (m, f); with one, both
+ * the frequency ramp and the multiplier apply when max_seq_len &gt; original_seq_len, as in DeepSeek-V3.
  *
  * <p>Checked by {@code MlaOracleAgreementTest}, {@code LatentModulesCrosscheckTest} (the PyTorch
  * cross-check's weights, read as they are and redrawn from their seeds), {@code MlaAbsorptionLawTest},
@@ -65,11 +68,19 @@ import dev.attnref.core.Tensor;
 public final class MlaWeights {
 
     /**
-     * Settings that are not weights: RoPE base θ and pairing, RMSNorm ε, and the YaRN softmax
-     * multiplier's m ({@code mscale}) and f ({@code rope_factor}; 1 = no YaRN).
+     * Settings that are not weights: RoPE base θ and pairing, RMSNorm ε, the YaRN softmax multiplier's m
+     * ({@code mscale}) and f ({@code rope_factor}; 1 = no YaRN) on their own, and the rotary frequency rule
+     * (a DeepSeek {@link RopeScaling.Yarn} rule brings its own multiplier, as DeepSeek's {@code MLA.__init__} does).
      */
-    public record Settings(double ropeTheta, RopePairing pairing, double rmsEps, double yarnMscale, double yarnFactor) {
+    public record Settings(double ropeTheta, RopePairing pairing, double rmsEps, double yarnMscale, double yarnFactor,
+            RopeScaling ropeScaling) {
+        /** Unscaled rotary frequencies. */
+        public Settings(double ropeTheta, RopePairing pairing, double rmsEps, double yarnMscale, double yarnFactor) {
+            this(ropeTheta, pairing, rmsEps, yarnMscale, yarnFactor, RopeScaling.NONE);
+        }
+
         public Settings {
+            Checks.notNull("ropeScaling", ropeScaling);
             Checks.positiveFinite("ropeTheta", ropeTheta);
             Checks.notNull("pairing", pairing);
             Checks.positiveFinite("rmsEps", rmsEps);
@@ -85,10 +96,14 @@ public final class MlaWeights {
             return new Settings(10000.0, RopePairing.INTERLEAVED, 1e-6, 1.0, 1.0);
         }
 
-        /** {@code (0.1·m·ln f + 1)²}: DeepSeek-V3 (m = 1, f = 40) gives 1.8739. */
+        /**
+         * {@code (0.1·m·ln f + 1)²}, times the rule's m² under an active YaRN rule: DeepSeek-V3 (m = 1, f = 40)
+         * gives 1.8739.
+         */
         public double yarnMultiplier() {
             double mscale = 0.1 * yarnMscale * Math.log(yarnFactor) + 1.0;
-            return mscale * mscale;
+            double rule = ropeScaling instanceof RopeScaling.Yarn yarn ? yarn.softmaxScaleMultiplier() : 1.0;
+            return mscale * mscale * rule;
         }
     }
 
@@ -116,7 +131,7 @@ public final class MlaWeights {
         this.kvNorm = kvNorm;
         this.wUkv = wUkv;
         this.wO = wO;
-        this.rope = new Rope(shape.qkRopeHeadDim(), settings.ropeTheta(), settings.pairing());
+        this.rope = new Rope(shape.qkRopeHeadDim(), settings.ropeTheta(), settings.pairing(), settings.ropeScaling());
     }
 
     /**

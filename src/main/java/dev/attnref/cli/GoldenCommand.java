@@ -5,7 +5,9 @@ import dev.attnref.golden.GoldenCase;
 import dev.attnref.golden.GoldenGenerator;
 import dev.attnref.golden.GoldenVerifier;
 import dev.attnref.golden.Json;
+import dev.attnref.golden.Precision;
 import dev.attnref.golden.Safetensors;
+import dev.attnref.golden.Tolerance;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -22,18 +24,20 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
 
 /**
- * {@code attnref golden generate | verify}: writes the golden vectors of reference-data/v1
+ * {@code attnref golden generate | verify}: writes the golden vectors of reference-data/v1 or v2
  * ({@link GoldenGenerator}) and checks a port's outputs against them ({@link GoldenVerifier}).
  * Presentation only.
  */
 @Command(name = "golden", mixinStandardHelpOptions = true,
-        description = "Golden vectors for other ports: generate reference-data/v1, verify a port's outputs.",
+        description = "Golden vectors for other ports: generate reference-data/v1 or v2, verify a port's outputs.",
         subcommands = {GoldenCommand.Generate.class, GoldenCommand.Verify.class})
 public final class GoldenCommand implements Runnable {
     @Spec
@@ -49,24 +53,34 @@ public final class GoldenCommand implements Runnable {
         return Path.of(System.getProperty("attnref.root", "."));
     }
 
-    /** {@code attnref golden generate [--out DIR]}. */
+    /** {@code attnref golden generate [--version v1|v2] [--out DIR]}. */
     @Command(name = "generate", mixinStandardHelpOptions = true,
             description = "Compute every case (float64 reference, cross-checked against the modules) and write it.")
     public static final class Generate implements Callable<Integer> {
         @Spec
         private CommandSpec spec;
 
-        @Option(names = "--out", paramLabel = "DIR", description = "Target folder (default: <root>/" + GoldenGenerator.DEFAULT_DIRECTORY
-                + "). A published folder is never changed: files with other bytes stop the run.")
+        @Option(names = "--version", paramLabel = "VERSION", defaultValue = "v1",
+                description = "Which case list: v1 (frozen; the default) or v2 (RoPE scaling and later cases).")
+        private String version;
+
+        @Option(names = "--out", paramLabel = "DIR", description = "Target folder (default: <root>/reference-data/<version>). "
+                + "A published folder is never changed: files with other bytes stop the run.")
         private Path out;
 
         @Override
         public Integer call() throws IOException {
-            Path dir = out != null ? out : root().resolve(GoldenGenerator.DEFAULT_DIRECTORY);
+            if (!GoldenGenerator.VERSIONS.contains(version)) {
+                spec.commandLine().getErr().println("attnref golden generate: --version (" + version + ") must be one of "
+                        + GoldenGenerator.VERSIONS);
+                spec.commandLine().getErr().flush();
+                return 2;
+            }
+            Path dir = out != null ? out : root().resolve(GoldenGenerator.directory(version));
             List<GoldenCase> cases;
             try {
-                cases = GoldenGenerator.cases();
-                GoldenGenerator.WriteReport report = GoldenGenerator.write(dir, GoldenGenerator.files(cases));
+                cases = GoldenGenerator.cases(version);
+                GoldenGenerator.WriteReport report = GoldenGenerator.write(dir, GoldenGenerator.files(version, cases));
                 spec.commandLine().getOut().printf(Locale.ROOT, "golden generate: %d cases in %s (%d files written, %d unchanged)%n",
                         cases.size(), dir, report.written(), report.unchanged());
                 spec.commandLine().getOut().flush();
@@ -105,6 +119,12 @@ public final class GoldenCommand implements Runnable {
         @Option(names = "--json", description = "Print the reports as one JSON object instead of the table.")
         private boolean json;
 
+        @Option(names = "--precision", paramLabel = "P", converter = PrecisionConverter.class,
+                description = "The precision the port computes in: bf16 or fp16 (judged by FlashAttention's rule, error "
+                        + "≤ 2 × the case's baseline error + floor; only cases stored in that precision), fp32 or fp64 "
+                        + "(the fixed tolerances). Default: each output at the tolerance of its dtype.")
+        private Precision precision;
+
         @Override
         public Integer call() {
             List<Path> manifests;
@@ -127,9 +147,9 @@ public final class GoldenCommand implements Runnable {
                     : reports.stream().allMatch(GoldenVerifier.CaseReport::passed) ? 0 : 1;
             PrintWriter out = spec.commandLine().getOut();
             if (json) {
-                out.print(new String(Json.bytes(json(reports, code)), StandardCharsets.UTF_8));
+                out.print(new String(Json.bytes(json(reports, code, precision)), StandardCharsets.UTF_8));
             } else {
-                reports.forEach(report -> print(out, report));
+                reports.forEach(report -> print(out, report, precision));
                 long passed = reports.stream().filter(GoldenVerifier.CaseReport::passed).count();
                 long unreadable = reports.stream().filter(GoldenVerifier.CaseReport::unreadable).count();
                 out.printf(Locale.ROOT, "golden verify: %d cases, %d passed, %d failed%s%n", reports.size(), passed,
@@ -174,7 +194,7 @@ public final class GoldenCommand implements Runnable {
                 return new GoldenVerifier.CaseReport(golden.id(), List.of(), "no candidate file " + file);
             }
             try {
-                return GoldenVerifier.verify(golden, Safetensors.read(file));
+                return GoldenVerifier.verify(golden, Safetensors.read(file), precision);
             } catch (IllegalArgumentException e) {
                 return GoldenVerifier.CaseReport.unreadable(golden.id(), "cannot read the candidate: " + e.getMessage());
             } catch (IOException e) {
@@ -183,7 +203,7 @@ public final class GoldenCommand implements Runnable {
             }
         }
 
-        private static void print(PrintWriter out, GoldenVerifier.CaseReport report) {
+        private static void print(PrintWriter out, GoldenVerifier.CaseReport report, Precision precision) {
             out.printf(Locale.ROOT, "%s  %s%n", report.passed() ? "PASS" : report.unreadable() ? "ERROR" : "FAIL",
                     report.caseId());
             if (report.problem() != null) {
@@ -194,9 +214,12 @@ public final class GoldenCommand implements Runnable {
                     out.printf(Locale.ROOT, "      %-18s %-4s %s  FAIL%n", t.name(), t.dtype(), t.problem());
                     continue;
                 }
-                out.printf(Locale.ROOT, "      %-18s %-4s %6d  max abs %.3e  max rel %.3e  max ulp %s  (atol %.0e, rtol %.0e)  %s%n",
-                        t.name(), t.dtype(), t.elements(), t.maxAbsError(), t.maxRelError(),
-                        ulps(t.maxUlp()), t.tolerance().atol(), t.tolerance().rtol(),
+                String rule = precision != null && precision.isLow()
+                        ? String.format(Locale.ROOT, "(bound %.2e = %.0f × baseline + floor)", t.tolerance().atol(),
+                                Tolerance.LOW_PRECISION_MULTIPLE)
+                        : String.format(Locale.ROOT, "(atol %.0e, rtol %.0e)", t.tolerance().atol(), t.tolerance().rtol());
+                out.printf(Locale.ROOT, "      %-18s %-4s %6d  max abs %.3e  max rel %.3e  max ulp %s  %s  %s%n",
+                        t.name(), t.dtype(), t.elements(), t.maxAbsError(), t.maxRelError(), ulps(t.maxUlp()), rule,
                         t.passed() ? "ok" : "FAIL " + t.failures() + " elements, first " + t.firstFailure());
             }
         }
@@ -206,10 +229,11 @@ public final class GoldenCommand implements Runnable {
             return maxUlp < 0 ? "-" : maxUlp == Long.MAX_VALUE ? "≥ 2⁶³" : Long.toString(maxUlp);
         }
 
-        /** {@code {"exit_code", "cases": [{"id", "status": pass|fail|error, "problem", "tensors": [...]}]}}. */
-        private static ObjectNode json(List<GoldenVerifier.CaseReport> reports, int code) {
+        /** {@code {"exit_code", "precision", "cases": [{"id", "status": pass|fail|error, "problem", "tensors": [...]}]}}. */
+        private static ObjectNode json(List<GoldenVerifier.CaseReport> reports, int code, Precision precision) {
             ObjectNode root = Json.object();
             root.put("exit_code", code);
+            root.put("precision", precision == null ? null : precision.cliName());
             ArrayNode list = root.putArray("cases");
             for (GoldenVerifier.CaseReport report : reports) {
                 ObjectNode c = list.addObject();
@@ -240,6 +264,18 @@ public final class GoldenCommand implements Runnable {
 
         private static String caseName(Path manifest) {
             return manifest.getFileName().toString().replaceFirst("\\.json$", "");
+        }
+    }
+
+    /** Reads {@code --precision}: bf16, fp16, fp32 or fp64. */
+    static final class PrecisionConverter implements ITypeConverter<Precision> {
+        @Override
+        public Precision convert(String value) {
+            try {
+                return Precision.parse(value, "--precision");
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
         }
     }
 

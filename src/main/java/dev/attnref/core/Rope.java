@@ -50,8 +50,8 @@ public final class Rope {
         this.theta = theta;
         this.pairing = Checks.notNull("pairing", pairing);
         this.scaling = Checks.notNull("scaling", scaling);
-        this.fixedFrequencies = scaling instanceof RopeScaling.DynamicNtk ? null
-                : scaling.inverseFrequencies(rotaryDim, theta, 1);
+        double[] atFirstPosition = scaling.inverseFrequencies(rotaryDim, theta, 1);   // also refuses a rule P or θ cannot serve
+        this.fixedFrequencies = scaling instanceof RopeScaling.DynamicNtk ? null : atFirstPosition;
     }
 
     /** θ = 10000, the RoFormer default. */

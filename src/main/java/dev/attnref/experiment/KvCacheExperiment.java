@@ -57,6 +57,11 @@ public final class KvCacheExperiment implements Experiment {
             return valuesPerToken() * precision.bytes();
         }
 
+        /** Cache bytes per token on each of t devices: K/V heads split over them, a latent replicated on each. */
+        public double bytesPerTokenPerDevice(double bytesPerToken, int tensorParallel) {
+            return bytesPerToken / Math.min(tensorParallel, cacheSplit);
+        }
+
         /** bf16 weight bytes, W·2, from the model's published total parameters. */
         public double weightBytes() {
             return totalParameters(model.replace(" with key reuse (hypothetical)", "")) * 2;
@@ -79,7 +84,7 @@ public final class KvCacheExperiment implements Experiment {
         for (int t = 1; t <= maxParallel; t *= 2) {
             double free = hw.capacity() - e.weightBytes() / t;
             if (free > 0) {
-                double perDevice = e.bytesPerToken(precision) / Math.min(t, e.cacheSplit());
+                double perDevice = e.bytesPerTokenPerDevice(e.bytesPerToken(precision), t);
                 return new Fit(t, free, perDevice, (long) Math.floor(free / perDevice));
             }
         }
@@ -111,6 +116,15 @@ public final class KvCacheExperiment implements Experiment {
             default -> throw new IllegalArgumentException("no published parameter count for model (" + model
                     + ") in KvCacheExperiment.totalParameters");
         };
+    }
+
+    /**
+     * Bytes per token per layer of FlashMLA's "FP8 with scale" cache row: the C latent values in fp8, one fp32
+     * scale per 128 of them, and the P RoPE values left in bf16 — 512 + 4·4 + 64·2 = 656 bytes for C = 512,
+     * P = 64 (deepseek-ai/FlashMLA README.md at 9241ae3e, "FP8 KV Cache").
+     */
+    public static long flashMlaFp8BytesPerTokenPerLayer(MlaShape mla) {
+        return mla.kvLoraRank() + 4L * ((mla.kvLoraRank() + 127) / 128) + 2L * mla.qkRopeHeadDim();
     }
 
     /** Bytes per GiB. */

@@ -2,6 +2,8 @@ package dev.attnref.golden;
 
 import dev.attnref.core.Rope;
 import dev.attnref.core.RopePairing;
+import dev.attnref.core.RopeScaling;
+import java.util.List;
 
 /**
  * The config keys that the attention variants and the decoder parts of {@link ModelParts} share, each
@@ -41,22 +43,85 @@ final class AttentionKeys {
         return softcap;
     }
 
-    /** {@code rope}: {"rotary_dim": P, "theta": θ, "pairing": "interleaved"|"split_halves"}, P ≤ D = {@code headDim}. */
+    /** Every {@code rope_scaling.rope_type} (reference-data/README.md, "RoPE scaling"). */
+    static final List<String> ROPE_TYPES = List.of("default", "linear", "dynamic", "llama3", "yarn");
+
+    /**
+     * {@code rope}: {"rotary_dim": P, "theta": θ, "pairing": "interleaved"|"split_halves"} and optionally
+     * {@code rope_scaling}, P ≤ D = {@code headDim}.
+     */
     static Rope rope(CaseConfig c, int headDim) {
-        return fitting(c, rope(c.object("rope")), headDim);
+        return fitting(c, rope(c.object("rope"), ROPE_TYPES), headDim);
     }
 
-    /** As {@link #rope(CaseConfig, int)}, or null when {@code rope} is absent (no rotary embedding). */
-    static Rope ropeOrNull(CaseConfig c, int headDim) {
-        return fitting(c, rope(c.objectOrNull("rope")), headDim);
+    /** As {@link #rope(CaseConfig, int)}, or null when {@code rope} is absent (no rotary embedding); rope_type one of {@code types}. */
+    static Rope ropeOrNull(CaseConfig c, int headDim, List<String> types) {
+        return fitting(c, rope(c.objectOrNull("rope"), types), headDim);
     }
 
-    private static Rope rope(CaseConfig rope) {
+    private static Rope rope(CaseConfig rope, List<String> types) {
         if (rope == null) {
             return null;
         }
-        return new Rope(rope.rotaryWidth("rotary_dim"), rope.positiveFinite("theta"), pairing(rope.choice("pairing", "interleaved",
-                "split_halves")));
+        int rotaryDim = rope.rotaryWidth("rotary_dim");
+        double theta = rope.positiveFinite("theta");
+        RopePairing pairing = pairing(rope.choice("pairing", "interleaved", "split_halves"));
+        return new Rope(rotaryDim, theta, pairing, ropeScaling(rope, rotaryDim, theta, types));
+    }
+
+    /**
+     * {@code rope_scaling} beside a rotary width P and base θ: absent or null (no scaling), or
+     * {@code {"rope_type", ...}} with the parameters in the names of the rule's source: {@code linear}
+     * {factor}; {@code dynamic} {factor, original_max_position_embeddings}; {@code llama3} {factor,
+     * low_freq_factor, high_freq_factor, original_max_position_embeddings} (HF transformers); {@code yarn}
+     * {rope_factor, original_seq_len, max_seq_len, beta_fast, beta_slow, mscale} (DeepSeek-V3
+     * {@code ModelArgs}). {@code types} are the rope_types the variant defines.
+     */
+    static RopeScaling ropeScaling(CaseConfig c, int rotaryDim, double theta, List<String> types) {
+        CaseConfig s = c.optionalObject("rope_scaling");
+        if (s == null) {
+            return RopeScaling.NONE;
+        }
+        RopeScaling rule = switch (s.choice("rope_type", types.toArray(String[]::new))) {
+            case "linear" -> new RopeScaling.Linear(factor(s, "factor"));
+            case "dynamic" -> new RopeScaling.DynamicNtk(factor(s, "factor"), s.positive("original_max_position_embeddings"));
+            case "llama3" -> {
+                double low = s.positiveFinite("low_freq_factor");
+                yield new RopeScaling.Llama3(factor(s, "factor"), low, above(s, "high_freq_factor", "low_freq_factor", low),
+                        s.positive("original_max_position_embeddings"));
+            }
+            case "yarn" -> {
+                double betaSlow = s.positiveFinite("beta_slow");
+                yield new RopeScaling.Yarn(factor(s, "rope_factor"), s.positive("original_seq_len"), s.positive("max_seq_len"),
+                        above(s, "beta_fast", "beta_slow", betaSlow), betaSlow, s.finite("mscale"));
+            }
+            default -> RopeScaling.NONE;
+        };
+        try {
+            rule.inverseFrequencies(rotaryDim, theta, 1);   // refuses a rule this P or θ cannot serve (YaRN θ ≤ 1, dynamic P = 2)
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(s.path() + ": " + e.getMessage(), e);
+        }
+        return rule;
+    }
+
+    /** A scaling factor: finite and ≥ 1 (1 leaves the frequencies as they are). */
+    private static double factor(CaseConfig s, String key) {
+        double factor = s.finite(key);
+        if (factor < 1) {
+            throw new IllegalArgumentException(s.path() + "." + key + " (" + factor + ") must be ≥ 1; 1 means no scaling");
+        }
+        return factor;
+    }
+
+    /** A finite number greater than the value of {@code lowerKey}. */
+    private static double above(CaseConfig s, String key, String lowerKey, double lower) {
+        double value = s.finite(key);
+        if (!(value > lower)) {
+            throw new IllegalArgumentException(s.path() + "." + key + " (" + value + ") must exceed " + s.path() + "."
+                    + lowerKey + " (" + lower + ")");
+        }
+        return value;
     }
 
     /** Partial rotary turns the first P of the D dims; P > D names dims the head does not have. */
@@ -66,6 +131,11 @@ final class AttentionKeys {
                     + c.path() + ".head_dim (" + headDim + ")");
         }
         return rope;
+    }
+
+    /** {@code types} less {@code type}: for a variant where one rule is not defined. */
+    static List<String> without(List<String> types, String type) {
+        return types.stream().filter(t -> !t.equals(type)).toList();
     }
 
     /** {@code rope_pairing} of MLA's and MFA's decoupled RoPE: "interleaved" or "split_halves". */

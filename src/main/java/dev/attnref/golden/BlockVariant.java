@@ -50,7 +50,7 @@ final class BlockVariant extends GoldenVariant<BlockVariant.Settings> {
     @Override
     protected Settings parse(CaseConfig c) {
         return new Settings(c.positive("batch"), c.positive("seq_len"), c.positive("model_width"),
-                ModelParts.BlockSettings.parse(c));
+                ModelParts.BlockSettings.parse(c, AttentionKeys.ROPE_TYPES));
     }
 
     @Override

@@ -8,7 +8,7 @@ import java.util.Map;
 /**
  * The input tensors of one golden case, already checked against the variant's {@link TensorSpec}s
  * (presence, kind, shape), with typed access for the reference code. Values are read exactly:
- * F32 and F16 inputs are widened to float64 without rounding.
+ * F32, F16 and BF16 inputs are widened to float64 without rounding.
  */
 public final class CaseInputs {
     private final Map<String, StoredTensor> tensors;

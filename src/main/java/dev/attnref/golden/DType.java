@@ -1,10 +1,14 @@
 package dev.attnref.golden;
 
-/** The safetensors element types attnref reads and writes, with their byte widths (little-endian). */
+/**
+ * The safetensors element types attnref reads and writes, with their byte widths (little-endian). BF16 is
+ * bfloat16 ({@link Bfloat16}), F16 IEEE binary16 ({@link Float16}).
+ */
 public enum DType {
     F64(8),
     F32(4),
     F16(2),
+    BF16(2),
     I64(8),
     BOOL(1);
 
@@ -31,6 +35,6 @@ public enum DType {
                 return t;
             }
         }
-        throw new IllegalArgumentException("unsupported safetensors dtype \"" + name + "\"; expected one of F64, F32, F16, I64, BOOL");
+        throw new IllegalArgumentException("unsupported safetensors dtype \"" + name + "\"; expected one of F64, F32, F16, BF16, I64, BOOL");
     }
 }

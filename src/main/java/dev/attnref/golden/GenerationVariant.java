@@ -57,7 +57,10 @@ final class GenerationVariant extends GoldenVariant<GenerationVariant.Settings> 
             // The reader lists every layer's tensors before it reads any: bound the list, not only the payload.
             throw new IllegalArgumentException("config.num_layers (" + layers + ") must be ≤ " + MAX_LAYERS);
         }
-        ModelParts.BlockSettings block = ModelParts.BlockSettings.parse(c);
+        // Not dynamic NTK: with a cache each step rotates its key at its own length, without one at the whole
+        // sequence's, so the two traces a port may choose between would differ.
+        ModelParts.BlockSettings block = ModelParts.BlockSettings.parse(c, AttentionKeys.without(AttentionKeys.ROPE_TYPES,
+                "dynamic"));
         if (block.ffn().bias()) {
             throw new IllegalArgumentException("config.ffn.bias is true; the decoder model's FFN layers have no bias");
         }

@@ -35,11 +35,22 @@ public final class GoldenCase {
     private final CaseOutputs.ExpectedError expectedError;
     private final Tolerance float64;
     private final Tolerance float32;
+    private final LowPrecision lowPrecision;
     private final long seed;
+
+    /**
+     * A low-precision case's {@code "precision"} block: the precision its float inputs are stored in (bf16, fp16)
+     * and, per float output, the baseline error that {@link Tolerance#lowPrecision} multiplies.
+     */
+    public record LowPrecision(Precision precision, Map<String, Double> baselineErrors) {
+        public LowPrecision {
+            baselineErrors = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(baselineErrors));
+        }
+    }
 
     private GoldenCase(String id, String description, JsonNode config, GoldenVariant<?>.Prepared prepared, CaseInputs inputs,
             Map<String, StoredTensor> expected, Map<String, List<String>> outputAxes, CaseOutputs.ExpectedError expectedError,
-            Tolerance float64, Tolerance float32, long seed) {
+            Tolerance float64, Tolerance float32, LowPrecision lowPrecision, long seed) {
         this.id = id;
         this.description = description;
         this.config = config;
@@ -50,12 +61,16 @@ public final class GoldenCase {
         this.expectedError = expectedError;
         this.float64 = float64;
         this.float32 = float32;
+        this.lowPrecision = lowPrecision;
         this.seed = seed;
     }
 
-    /** A computed case, as the generator makes it: the reference's outputs become the expected ones. */
+    /**
+     * A computed case, as the generator makes it: the reference's outputs become the expected ones;
+     * {@code lowPrecision} is null, or the baseline of a case stored in bf16 or fp16.
+     */
     static GoldenCase computed(String id, String description, JsonNode config, GoldenVariant<?>.Prepared prepared,
-            CaseInputs inputs, CaseOutputs outputs, long seed) {
+            CaseInputs inputs, CaseOutputs outputs, LowPrecision lowPrecision, long seed) {
         Map<String, StoredTensor> expected = new LinkedHashMap<>();
         Map<String, List<String>> axes = new LinkedHashMap<>();
         for (Map.Entry<String, CaseOutputs.Output> e : outputs.outputs().entrySet()) {
@@ -66,7 +81,7 @@ public final class GoldenCase {
             axes.put(e.getKey(), e.getValue().axes());
         }
         return new GoldenCase(id, description, config, prepared, inputs, expected, axes, outputs.error(),
-                Tolerance.FLOAT64, Tolerance.FLOAT32, seed);
+                Tolerance.FLOAT64, Tolerance.FLOAT32, lowPrecision, seed);
     }
 
     public String id() {
@@ -107,6 +122,37 @@ public final class GoldenCase {
             case F32 -> float32;
             default -> Tolerance.EXACT;
         };
+    }
+
+    /** The precision block of a low-precision case, or null. */
+    public LowPrecision lowPrecision() {
+        return lowPrecision;
+    }
+
+    /**
+     * The rule for output {@code name} of a port computing in {@code precision}: the case's fixed tolerance for
+     * fp32 and fp64; for bf16 and fp16, {@link Tolerance#lowPrecision} with this case's baseline error, which
+     * only a case stored in that precision has (IllegalArgumentException otherwise).
+     */
+    public Tolerance tolerance(String name, Precision precision) {
+        if (!precision.isLow()) {
+            return tolerance(precision.dtype());
+        }
+        String missing = missingBaseline(precision);
+        if (missing != null) {
+            throw new IllegalArgumentException(missing);
+        }
+        return Tolerance.lowPrecision(lowPrecision.baselineErrors().get(name), expected.get(name).values(), precision);
+    }
+
+    /** Null when a port computing in {@code precision} can be judged on this case, else why not. */
+    public String missingBaseline(Precision precision) {
+        if (!precision.isLow() || lowPrecision != null && lowPrecision.precision() == precision) {
+            return null;
+        }
+        return "case " + id + " has no " + precision.cliName() + " baseline (its inputs are stored as "
+                + (lowPrecision == null ? "F32" : lowPrecision.precision().dtype()) + "); --precision "
+                + precision.cliName() + " judges only the cases stored in " + precision.cliName();
     }
 
     /** The payload: inputs (as given) and expected outputs, with the case id as metadata. */
@@ -150,6 +196,13 @@ public final class GoldenCase {
         ObjectNode tolerance = m.putObject("tolerance");
         tolerance.set("float64", tolerance(float64));
         tolerance.set("float32", tolerance(float32));
+        if (lowPrecision != null) {
+            ObjectNode low = m.putObject("precision");
+            low.put("dtype", lowPrecision.precision().cliName());
+            low.put("baseline", LowPrecisionAttention.class.getName());
+            ObjectNode errors = low.putObject("baseline_error");
+            lowPrecision.baselineErrors().forEach(errors::put);
+        }
         ObjectNode provenance = m.putObject("provenance");
         provenance.put("generator", GoldenGenerator.class.getName());
         provenance.put("generator_version", GoldenGenerator.VERSION);
@@ -275,7 +328,7 @@ public final class GoldenCase {
         }
         return new GoldenCase(id, text(m, "description", ""), m.get("config"), prepared, inputs, expected, axes, error,
                 tolerance(m, "float64", Tolerance.FLOAT64), tolerance(m, "float32", Tolerance.FLOAT32),
-                m.path("provenance").path("input_seed").asLong(0));
+                lowPrecision(m.get("precision"), expected), m.path("provenance").path("input_seed").asLong(0));
     }
 
     /**
@@ -345,6 +398,39 @@ public final class GoldenCase {
             out.put(name, t);
         }
         return out;
+    }
+
+    /**
+     * {@code "precision"}: absent or null, or {"dtype": "bf16"|"fp16", "baseline": ..., "baseline_error": {output:
+     * error ≥ 0, ...}} with one finite error per float output.
+     */
+    private static LowPrecision lowPrecision(JsonNode block, Map<String, StoredTensor> expected) {
+        if (block == null || block.isNull()) {
+            return null;
+        }
+        if (!block.isObject() || !block.path("baseline_error").isObject()) {
+            throw new IllegalArgumentException("\"precision\" is " + block + "; expected {\"dtype\": \"bf16\" or \"fp16\", "
+                    + "\"baseline_error\": {output: error, ...}}");
+        }
+        Precision precision = Precision.parse(text(block, "dtype", "(missing)"), "precision.dtype");
+        if (!precision.isLow()) {
+            throw new IllegalArgumentException("precision.dtype is \"" + precision.cliName() + "\"; expected bf16 or fp16 "
+                    + "(fp32 and fp64 are judged by the fixed tolerances)");
+        }
+        Map<String, Double> errors = new LinkedHashMap<>();
+        for (Map.Entry<String, StoredTensor> e : expected.entrySet()) {
+            JsonNode error = block.get("baseline_error").get(e.getKey());
+            boolean isFloat = e.getValue().dtype() != DType.I64 && e.getValue().dtype() != DType.BOOL;
+            if (isFloat && (error == null || !error.isNumber() || !(error.doubleValue() >= 0)
+                    || !Double.isFinite(error.doubleValue()))) {
+                throw new IllegalArgumentException("precision.baseline_error." + e.getKey() + " is " + error
+                        + "; expected a finite number ≥ 0 for every float output");
+            }
+            if (isFloat) {
+                errors.put(e.getKey(), error.doubleValue());
+            }
+        }
+        return new LowPrecision(precision, errors);
     }
 
     private static Tolerance tolerance(JsonNode m, String key, Tolerance fallback) {

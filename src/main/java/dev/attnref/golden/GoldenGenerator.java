@@ -16,12 +16,13 @@ import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /**
- * Writes {@code reference-data/v1}: every case of {@link GoldenCases}, computed by its variant's
+ * Writes {@code reference-data/v1} (or {@code v2}): every case of {@link GoldenCases}, computed by its variant's
  * float64 reference and cross-checked against the modules ({@link GoldenVariant#crossCheck}) before
  * anything is written, plus the index {@code manifest.json} and {@code provenance.json}.
  *
  * <p>Deterministic: inputs are drawn from {@link SeededRandom} with each case's seed and rounded to
- * float32 (so a float32 port reads them exactly), manifests are written by {@link Json}, payloads by
+ * float32 (so a float32 port reads them exactly; a low-precision case rounds them to bf16 or fp16 and records
+ * the baseline error of {@link GoldenVariant.Prepared#baselineErrors}), manifests are written by {@link Json}, payloads by
  * {@link Safetensors}; nothing depends on the time, the machine or the commit. A published directory
  * is never edited: {@link #write} refuses to change or remove a file that differs from what it would
  * write (a change makes {@code v2/}). Checked by {@code GoldenFilesTest} (the committed bytes are
@@ -34,25 +35,49 @@ public final class GoldenGenerator {
     /** Where v1 lives, relative to the repository root. */
     public static final String DEFAULT_DIRECTORY = "reference-data/v1";
 
+    /** The versions the generator writes: v1 (frozen) and v2. */
+    public static final List<String> VERSIONS = GoldenCases.VERSIONS;
+
     private GoldenGenerator() {
     }
 
     /**
      * One case to generate: id, variant, description, config, the seed of its drawn inputs, and the inputs
      * it gives explicitly (masks, lengths, token ids, anything that must not be random), each as {@link #given}
-     * reads it.
+     * reads it; {@code precision} is null (float inputs stored as F32), or bf16 or fp16: float inputs stored in
+     * that precision, and the case carries its baseline error (reference-data/README.md, "Precision").
      */
     public record Definition(String id, String variant, String description, ObjectNode config, long seed,
-            Map<String, JsonNode> given) {
+            Map<String, JsonNode> given, Precision precision) {
+        /** A case whose float inputs are stored as F32. */
+        public Definition(String id, String variant, String description, ObjectNode config, long seed,
+                Map<String, JsonNode> given) {
+            this(id, variant, description, config, seed, given, null);
+        }
+
+        /** The dtype its float inputs are stored in. */
+        DType floatInputs() {
+            return precision == null ? DType.F32 : precision.dtype();
+        }
     }
 
     /** Every case of v1, computed and cross-checked, in the order of {@link GoldenCases#definitions()}. */
     public static List<GoldenCase> cases() {
+        return cases("v1");
+    }
+
+    /** Every case of {@code version}, computed and cross-checked, in the order of {@link GoldenCases#definitions(String)}. */
+    public static List<GoldenCase> cases(String version) {
         List<GoldenCase> out = new ArrayList<>();
-        for (Definition d : GoldenCases.definitions()) {
+        for (Definition d : GoldenCases.definitions(version)) {
             out.add(generate(d));
         }
         return out;
+    }
+
+    /** Where {@code version} lives, relative to the repository root: {@code reference-data/<version>}. */
+    public static String directory(String version) {
+        return "reference-data/" + version;
     }
 
     /** Draws the inputs a definition does not give, computes the outputs, runs the module cross-check. */
@@ -63,7 +88,8 @@ public final class GoldenGenerator {
             Map<String, StoredTensor> inputs = new LinkedHashMap<>();
             for (TensorSpec spec : prepared.specs()) {
                 JsonNode given = d.given().get(spec.name());
-                inputs.put(spec.name(), given != null ? given(spec, given) : draw(spec, random));
+                inputs.put(spec.name(), given != null ? given(spec, given, d.floatInputs())
+                        : draw(spec, random, d.floatInputs()));
             }
             TreeSet<String> unused = new TreeSet<>(d.given().keySet());
             unused.removeAll(inputs.keySet());
@@ -75,14 +101,16 @@ public final class GoldenGenerator {
             if (outputs.error() == null) {
                 prepared.crossCheck(bound, outputs);
             }
-            return GoldenCase.computed(d.id(), d.description(), d.config(), prepared, bound, outputs, d.seed());
+            GoldenCase.LowPrecision lowPrecision = d.precision() == null ? null
+                    : new GoldenCase.LowPrecision(d.precision(), prepared.baselineErrors(bound, outputs, d.precision()));
+            return GoldenCase.computed(d.id(), d.description(), d.config(), prepared, bound, outputs, lowPrecision, d.seed());
         } catch (RuntimeException e) {
             throw new IllegalStateException("golden case " + d.id() + ": " + e.getMessage(), e);
         }
     }
 
-    /** One drawn input, rounded to float32, in row-major order. */
-    private static StoredTensor draw(TensorSpec spec, SeededRandom random) {
+    /** One drawn input, rounded to {@code dtype} (F32, or BF16/F16 for a low-precision case), in row-major order. */
+    private static StoredTensor draw(TensorSpec spec, SeededRandom random, DType dtype) {
         int n = count(spec);
         double[] values = switch (spec.fill()) {
             case ACTIVATION -> random.uniforms(n, -1, 1);
@@ -91,7 +119,7 @@ public final class GoldenGenerator {
             case SMALL -> random.uniforms(n, -0.25, 0.25);
             case GIVEN -> throw new IllegalStateException("input " + spec.name() + " must be given by the case definition");
         };
-        return StoredTensor.ofFloats(DType.F32, spec.shape(), values);
+        return StoredTensor.ofFloats(dtype, spec.shape(), values);
     }
 
     private static int count(TensorSpec spec) {
@@ -109,9 +137,14 @@ public final class GoldenGenerator {
      * U(−1, 1), rounded to float32).
      */
     static StoredTensor given(TensorSpec spec, JsonNode given) {
+        return given(spec, given, DType.F32);
+    }
+
+    /** As {@link #given(TensorSpec, JsonNode)}, FLOAT values rounded to {@code floats} (F32, or BF16/F16). */
+    static StoredTensor given(TensorSpec spec, JsonNode given, DType floats) {
         int[] shape = spec.shape();
         if (!given.isArray()) {
-            return randomMask(spec, given);
+            return randomMask(spec, given, floats);
         }
         List<JsonNode> items = new ArrayList<>();
         flatten(spec, given, 0, items);
@@ -124,7 +157,7 @@ public final class GoldenGenerator {
                 throw new IllegalArgumentException("given input " + spec.name() + " holds " + v + "; a mask holds 0 or 1");
             }
         }
-        return StoredTensor.ofFloats(spec.kind() == TensorSpec.Kind.BOOL ? DType.BOOL : DType.F32, shape, values);
+        return StoredTensor.ofFloats(spec.kind() == TensorSpec.Kind.BOOL ? DType.BOOL : floats, shape, values);
     }
 
     /** The leaves of a nested list, row-major, once its nesting is checked against the spec's shape. */
@@ -143,7 +176,7 @@ public final class GoldenGenerator {
         }
     }
 
-    private static StoredTensor randomMask(TensorSpec spec, JsonNode recipe) {
+    private static StoredTensor randomMask(TensorSpec spec, JsonNode recipe, DType floats) {
         boolean bool = spec.kind() == TensorSpec.Kind.BOOL;
         String p = bool ? "p_one" : "p_minus_inf";
         if (spec.kind() == TensorSpec.Kind.I64 || recipe.size() != 2 || !recipe.path("seed").canConvertToLong()
@@ -158,15 +191,20 @@ public final class GoldenGenerator {
             boolean hit = random.nextDouble() < probability;
             values[i] = bool ? (hit ? 1 : 0) : hit ? Double.NEGATIVE_INFINITY : random.uniform(-1, 1);
         }
-        return StoredTensor.ofFloats(bool ? DType.BOOL : DType.F32, spec.shape(), values);
+        return StoredTensor.ofFloats(bool ? DType.BOOL : floats, spec.shape(), values);
+    }
+
+    /** {@link #files(String, List)} of v1. */
+    public static Map<String, byte[]> files(List<GoldenCase> cases) {
+        return files("v1", cases);
     }
 
     /** File name → bytes of the whole directory: every case's manifest and payload, manifest.json, provenance.json. */
-    public static Map<String, byte[]> files(List<GoldenCase> cases) {
+    public static Map<String, byte[]> files(String version, List<GoldenCase> cases) {
         Map<String, byte[]> files = new LinkedHashMap<>();
         ObjectNode index = Json.object();
         index.put("format", GoldenCase.FORMAT);
-        index.put("version", "v1");
+        index.put("version", version);
         index.put("generator", GoldenGenerator.class.getName());
         index.put("generator_version", VERSION);
         index.put("readme", "../README.md");
@@ -188,23 +226,27 @@ public final class GoldenGenerator {
             entry.put("sha256", GoldenCase.sha256(payload));
         }
         files.put("manifest.json", Json.bytes(index));
-        files.put("provenance.json", Json.bytes(provenance()));
+        files.put("provenance.json", Json.bytes(provenance(version)));
         return files;
     }
 
-    private static ObjectNode provenance() {
+    private static ObjectNode provenance(String version) {
+        String directory = directory(version);
         ObjectNode p = Json.object();
         p.put("format", GoldenCase.FORMAT);
         p.put("generator", GoldenGenerator.class.getName());
         p.put("generator_version", VERSION);
         p.put("case_list", GoldenCases.class.getName());
-        p.put("command", "./attnref golden generate --out " + DEFAULT_DIRECTORY);
+        // v1's text predates --version and stays as it was written
+        p.put("command", "./attnref golden generate " + (version.equals("v1") ? "" : "--version " + version + " ")
+                + "--out " + directory);
         p.put("commit", "the commit that added this directory: git log --diff-filter=A --format=%H -- "
-                + DEFAULT_DIRECTORY + "/manifest.json");
+                + directory + "/manifest.json");
         p.put("reproducible", "dev.attnref.golden.GoldenFilesTest regenerates every file of this directory in memory "
                 + "and requires the committed bytes, so the generator at any later commit still writes them");
         p.put("inputs", "drawn from SplitMix64 (dev.attnref.core.SeededRandom) with each case's provenance.input_seed, "
-                + "rounded to float32, and stored: nobody needs to redraw them");
+                + "rounded to float32" + (version.equals("v1") ? "" : " (to bf16 or fp16 in a case with a precision block)")
+                + ", and stored: nobody needs to redraw them");
         p.put("expected", "computed in float64 by each case's provenance.reference and, before writing, checked "
                 + "against the classes in provenance.checked_against at the float64 tolerance");
         p.put("runtime", "Java 17 or later");

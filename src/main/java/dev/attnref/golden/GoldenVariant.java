@@ -62,6 +62,16 @@ public abstract class GoldenVariant<S> {
         return 0;
     }
 
+    /**
+     * The outputs of a plain implementation computing in {@code precision} (bf16 or fp16) on these inputs, by
+     * output name: the baseline of a low-precision case (reference-data/README.md, "Precision"). Only variants
+     * with such a baseline override it.
+     */
+    protected Map<String, double[]> lowPrecision(S settings, CaseInputs inputs, Precision precision) {
+        throw new IllegalArgumentException("variant " + id + " has no " + precision.cliName() + " baseline; "
+                + "low-precision cases exist for variant attention");
+    }
+
     /** Throws IllegalStateException when a module disagrees with the reference outputs. */
     protected void crossCheck(S settings, CaseInputs inputs, CaseOutputs outputs) {
     }
@@ -124,7 +134,7 @@ public abstract class GoldenVariant<S> {
                 }
                 if (!kindMatches(spec.kind(), t.dtype())) {
                     throw new IllegalArgumentException("input tensor \"" + spec.name() + "\" has dtype " + t.dtype()
-                            + "; expected " + (spec.kind() == TensorSpec.Kind.FLOAT ? "F64, F32 or F16" : spec.kind().name()));
+                            + "; expected " + (spec.kind() == TensorSpec.Kind.FLOAT ? "F64, F32, F16 or BF16" : spec.kind().name()));
                 }
                 String mismatch = spec.mismatch(t.shape());
                 if (mismatch != null) {
@@ -166,6 +176,36 @@ public abstract class GoldenVariant<S> {
             }
         }
 
+        /** The outputs of this variant's plain implementation in {@code precision} (bf16, fp16), by output name. */
+        public Map<String, double[]> lowPrecision(CaseInputs inputs, Precision precision) {
+            return GoldenVariant.this.lowPrecision(settings, inputs, precision);
+        }
+
+        /**
+         * The baseline error of each float output: max over elements of |plain − reference|, the plain outputs
+         * being {@link GoldenVariant#lowPrecision}'s. Refused when the plain implementation puts a non-finite value
+         * where the reference has another value (then no multiple of its error could judge a port).
+         */
+        public Map<String, Double> baselineErrors(CaseInputs inputs, CaseOutputs reference, Precision precision) {
+            Map<String, double[]> plain = lowPrecision(inputs, precision);
+            Map<String, Double> errors = new LinkedHashMap<>();
+            for (Map.Entry<String, CaseOutputs.Output> e : reference.outputs().entrySet()) {
+                double[] expected = e.getValue().tensor().values();
+                double[] actual = plain.get(e.getKey());
+                double worst = 0;
+                for (int i = 0; i < expected.length; i++) {
+                    if (Double.isFinite(expected[i]) && Double.isFinite(actual[i])) {
+                        worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
+                    } else if (Double.compare(expected[i], actual[i]) != 0) {
+                        throw new IllegalStateException("the plain " + precision.cliName() + " implementation gives "
+                                + actual[i] + " for " + e.getKey() + " element " + i + ", the reference " + expected[i]);
+                    }
+                }
+                errors.put(e.getKey(), worst);
+            }
+            return errors;
+        }
+
         /** The generator's module-against-reference check. */
         public void crossCheck(CaseInputs inputs, CaseOutputs outputs) {
             GoldenVariant.this.crossCheck(settings, inputs, outputs);
@@ -189,7 +229,7 @@ public abstract class GoldenVariant<S> {
 
     private static boolean kindMatches(TensorSpec.Kind kind, DType dtype) {
         return switch (kind) {
-            case FLOAT -> dtype == DType.F64 || dtype == DType.F32 || dtype == DType.F16;
+            case FLOAT -> dtype == DType.F64 || dtype == DType.F32 || dtype == DType.F16 || dtype == DType.BF16;
             case BOOL -> dtype == DType.BOOL;
             case I64 -> dtype == DType.I64;
         };

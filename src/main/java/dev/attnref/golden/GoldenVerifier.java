@@ -8,7 +8,9 @@ import java.util.Map;
 /**
  * Compares a port's outputs for one case with the expected ones (reference-data/README.md,
  * "Verifying a port"). Per expected tensor: the candidate must hold it with the same shape; float
- * outputs may be F64 or F32 and are judged at the case's tolerance for that dtype; int64 and bool
+ * outputs may be F64 or F32 and are judged at the case's tolerance for that dtype, or, when the port
+ * names its precision, at that precision's rule (fp32, fp64: the fixed tolerances; bf16, fp16: the
+ * low-precision rule on the case's baseline error, and outputs may also be BF16 or F16); int64 and bool
  * outputs must match exactly. Reported per tensor: max absolute error, max relative error (over
  * non-zero expected values) and max ULP distance, counted in the candidate's dtype after rounding the
  * expected value to it. A case whose published code raises passes when the candidate records the same
@@ -53,8 +55,21 @@ public final class GoldenVerifier {
         }
     }
 
-    /** Compares {@code candidate} with the expected outputs of {@code golden}. */
+    /** Compares {@code candidate} with the expected outputs of {@code golden}, each float at the tolerance of its dtype. */
     public static CaseReport verify(GoldenCase golden, Safetensors.Contents candidate) {
+        return verify(golden, candidate, null);
+    }
+
+    /**
+     * Compares {@code candidate} with the expected outputs of {@code golden} for a port computing in
+     * {@code precision} (null: by each output's dtype). A bf16 or fp16 judgement of a case stored in another
+     * precision is refused as unreadable: the case has no baseline for it.
+     */
+    public static CaseReport verify(GoldenCase golden, Safetensors.Contents candidate, Precision precision) {
+        String noBaseline = precision == null ? null : golden.missingBaseline(precision);
+        if (noBaseline != null) {
+            return CaseReport.unreadable(golden.id(), noBaseline);
+        }
         String raised = candidate.metadata().get(ERROR_KIND);
         CaseOutputs.ExpectedError expectedError = golden.expectedError();
         if (expectedError != null) {
@@ -76,7 +91,7 @@ public final class GoldenVerifier {
         }
         List<TensorReport> reports = new ArrayList<>();
         for (Map.Entry<String, StoredTensor> e : golden.expected().entrySet()) {
-            reports.add(compare(golden, e.getKey(), e.getValue(), candidate.tensors().get(e.getKey())));
+            reports.add(compare(golden, e.getKey(), e.getValue(), candidate.tensors().get(e.getKey()), precision));
         }
         return new CaseReport(golden.id(), reports, null);
     }
@@ -85,7 +100,8 @@ public final class GoldenVerifier {
         return new TensorReport(name, dtype, 0, 0, 0, -1, null, 0, null, why);
     }
 
-    static TensorReport compare(GoldenCase golden, String name, StoredTensor expected, StoredTensor actual) {
+    static TensorReport compare(GoldenCase golden, String name, StoredTensor expected, StoredTensor actual,
+            Precision precision) {
         if (actual == null) {
             return problem(name, "-", "missing from the candidate");
         }
@@ -112,11 +128,12 @@ public final class GoldenVerifier {
             }
             return new TensorReport(name, dtype, expected.numel(), 0, 0, -1, Tolerance.EXACT, failures, first, null);
         }
-        if (actual.dtype() != DType.F64 && actual.dtype() != DType.F32) {
-            return problem(name, dtype, "is " + dtype + "; float outputs must be F64 or F32 (the format has tolerances for those)");
+        boolean low = precision != null && precision.isLow();
+        if (actual.dtype() != DType.F64 && actual.dtype() != DType.F32 && !(low && Precision.ofStored(actual.dtype()) != null)) {
+            return problem(name, dtype, "is " + dtype + "; float outputs must be F64 or F32"
+                    + (low ? ", BF16 or F16" : " (BF16 and F16 with --precision bf16 or fp16)"));
         }
-        Tolerance tolerance = golden.tolerance(actual.dtype());
-        boolean single = actual.dtype() == DType.F32;
+        Tolerance tolerance = precision == null ? golden.tolerance(actual.dtype()) : golden.tolerance(name, precision);
         double maxAbs = 0;
         double maxRel = 0;
         long maxUlp = 0;
@@ -137,7 +154,7 @@ public final class GoldenVerifier {
                 if (e[i] != 0) {
                     maxRel = Math.max(maxRel, abs / Math.abs(e[i]));
                 }
-                maxUlp = Math.max(maxUlp, single ? ulps((float) e[i], (float) a[i]) : ulps(e[i], a[i]));
+                maxUlp = Math.max(maxUlp, ulps(actual.dtype(), e[i], a[i]));
             }
         }
         return new TensorReport(name, dtype, e.length, maxAbs, maxRel, maxUlp, tolerance, failures, first, null);
@@ -155,6 +172,26 @@ public final class GoldenVerifier {
             flat /= shape[d];
         }
         return Arrays.toString(idx);
+    }
+
+    /** The ULP distance counted in {@code dtype} (F64, F32, F16 or BF16), the expected value rounded to it first. */
+    private static long ulps(DType dtype, double expected, double actual) {
+        return switch (dtype) {
+            case F32 -> ulps((float) expected, (float) actual);
+            case F16 -> ulps16(Float16.toBits((float) expected), Float16.toBits((float) actual));
+            case BF16 -> ulps16(Bfloat16.toBits((float) expected), Bfloat16.toBits((float) actual));
+            default -> ulps(expected, actual);
+        };
+    }
+
+    /** Values strictly between two 16-bit floats (sign and magnitude, like binary32), plus one: 0 when equal. */
+    static long ulps16(short a, short b) {
+        return Math.abs(ordered16(a) - ordered16(b));
+    }
+
+    private static long ordered16(short bits) {
+        int magnitude = bits & 0x7FFF;
+        return (bits & 0x8000) != 0 ? -magnitude : magnitude;
     }
 
     /**

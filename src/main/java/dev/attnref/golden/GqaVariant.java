@@ -13,6 +13,7 @@ import dev.attnref.attention.SelfAttention;
 import dev.attnref.core.CausalAlignment;
 import dev.attnref.core.Linear;
 import dev.attnref.core.Rope;
+import dev.attnref.core.RopeScaling;
 import dev.attnref.core.Tensor;
 import dev.attnref.oracle.AttentionProblem;
 import dev.attnref.oracle.AttentionResult;
@@ -24,7 +25,10 @@ import java.util.List;
 /**
  * Variant {@code gqa}: a self-attention block of the GQA family with its projections (MHA: G = H,
  * MQA: G = 1), optional biases, RoPE in either pairing, scale and softcap, run as one call or as a
- * sequence of calls on one KV cache (prefill, decode steps, chunked prefill).
+ * sequence of calls on one KV cache (prefill, decode steps, chunked prefill). RoPE may carry a scaling rule
+ * ({@code rope.rope_scaling}); each call rotates its tokens with the frequencies for its own largest position
+ * + 1 (only dynamic NTK reads it: keys cached by an earlier call keep their rotation, as in HF transformers),
+ * and an active YaRN rule also multiplies the softmax scale by m².
  *
  * <pre>
  *   per call i over the next T_i tokens of x, after P_i cached ones:
@@ -80,8 +84,8 @@ final class GqaVariant extends GoldenVariant<GqaVariant.Settings> {
         int valueHeadDim = c.positive("value_head_dim");
         CaseConfig b = c.object("bias");
         ProjectionBias bias = new ProjectionBias(b.bool("query"), b.bool("key"), b.bool("value"), b.bool("output"));
-        Rope rope = AttentionKeys.ropeOrNull(c, headDim);
-        Double scale = AttentionKeys.scale(c);
+        Rope rope = AttentionKeys.ropeOrNull(c, headDim, AttentionKeys.ROPE_TYPES);
+        Double scale = yarnScale(AttentionKeys.scale(c), rope, headDim);
         double softcap = AttentionKeys.softcap(c);
         boolean causal = c.bool("causal");
         int[] steps = AttentionKeys.steps(c);
@@ -109,6 +113,17 @@ final class GqaVariant extends GoldenVariant<GqaVariant.Settings> {
                         additive == null ? null : additive.integers("shape"), keyLengths),
                 alignment == null ? null : alignment.equals("top_left") ? CausalAlignment.TOP_LEFT : CausalAlignment.BOTTOM_RIGHT,
                 queryStart, startPosition);
+    }
+
+    /**
+     * YaRN's attention temperature (arXiv 2309.00071 §3.4, DeepSeek-V3's softmax multiplier): when the rule is
+     * active the logits are scaled by m² = (0.1·mscale·ln f + 1)² on top of {@code scale} (or 1/√D).
+     */
+    private static Double yarnScale(Double scale, Rope rope, int headDim) {
+        if (rope == null || !(rope.scaling() instanceof RopeScaling.Yarn yarn) || !yarn.active()) {
+            return scale;
+        }
+        return yarn.softmaxScaleMultiplier() * (scale != null ? scale : 1 / Math.sqrt(headDim));
     }
 
     @Override

@@ -8,6 +8,7 @@ import dev.attnref.attention.MlaWeights;
 import dev.attnref.attention.NaiveMla;
 import dev.attnref.attention.PrecomputedAbsorbedMla;
 import dev.attnref.attention.SelfAttention;
+import dev.attnref.core.RopeScaling;
 import dev.attnref.core.Tensor;
 import dev.attnref.oracle.OracleMla;
 import java.util.ArrayList;
@@ -16,7 +17,9 @@ import java.util.List;
 /**
  * Variant {@code mla}: DeepSeek multi-head latent attention (docs/MATH.md, "MLA"), causal over T tokens at
  * absolute positions {@code start_position …}, with or without query compression, decoupled RoPE in
- * either pairing and the YaRN softmax multiplier. {@code form} names the computation a port is expected
+ * either pairing, an optional RoPE scaling rule ({@code rope_scaling}; not dynamic NTK, whose angles would depend on
+ * how {@code steps} split the tokens) and the YaRN softmax multiplier: {@code yarn_mscale} and {@code yarn_factor}
+ * alone, or DeepSeek-V3's from a {@code yarn} rule. {@code form} names the computation a port is expected
  * to implement ({@code naive}: per-head keys and values; {@code absorbed}: attention in latent space);
  * both give the same outputs. {@code steps} are the calls the generator made on the module's cache
  * (prefill, decode, chunked prefill); the expected values do not depend on them.
@@ -53,11 +56,28 @@ final class MlaVariant extends GoldenVariant<MlaVariant.Settings> {
         OracleMla.Config config = new OracleMla.Config(c.positive("model_width"), c.positive("num_heads"),
                 c.nonNegative("q_lora_rank"), c.positive("kv_lora_rank"), c.positive("qk_nope_head_dim"),
                 c.rotaryWidth("qk_rope_head_dim"), c.positive("v_head_dim"));
-        OracleMla.Options options = new OracleMla.Options(c.positiveFinite("rope_theta"),
+        double theta = c.positiveFinite("rope_theta");
+        RopeScaling scaling = AttentionKeys.ropeScaling(c, config.qkRopeHeadDim(), theta,
+                AttentionKeys.without(AttentionKeys.ROPE_TYPES, "dynamic"));
+        boolean yarn = scaling instanceof RopeScaling.Yarn;
+        OracleMla.Options options = new OracleMla.Options(theta,
                 AttentionKeys.ropePairing(c), AttentionKeys.startPosition(c, AttentionKeys.totalTokens(steps)),
-                c.positiveFinite("rms_eps"), c.finite("yarn_mscale"), yarnFactor(c));
+                c.positiveFinite("rms_eps"), yarn ? absent(c, "yarn_mscale") : c.finite("yarn_mscale"),
+                yarn ? absent(c, "yarn_factor") : yarnFactor(c), scaling);
         boolean absorbed = c.choice("form", "naive", "absorbed").equals("absorbed");
         return new Settings(batch, config, options, absorbed, steps);
+    }
+
+    /**
+     * A {@code yarn} rule sets the softmax multiplier itself (DeepSeek-V3: m² when max_seq_len &gt; original_seq_len),
+     * so the v1 keys that state a multiplier alone must be absent; they then count as 1 (no second multiplier).
+     */
+    private static double absent(CaseConfig c, String key) {
+        if (c.has(key)) {
+            throw new IllegalArgumentException("config." + key + " is given with config.rope_scaling.rope_type \"yarn\", "
+                    + "which sets the softmax multiplier from its rope_factor and mscale; expected no " + key);
+        }
+        return 1.0;
     }
 
     /** {@code yarn_factor} f ≥ 1: the context extension; 1 means no YaRN (ln f = 0). */
@@ -117,7 +137,7 @@ final class MlaVariant extends GoldenVariant<MlaVariant.Settings> {
         MlaShape shape = new MlaShape(c.modelWidth(), c.numHeads(), c.qLoraRank(), c.kvLoraRank(), c.qkNopeHeadDim(),
                 c.qkRopeHeadDim(), c.vHeadDim());
         MlaWeights weights = MlaWeights.of(shape, new MlaWeights.Settings(o.ropeTheta(), o.pairing(), o.rmsEps(),
-                        o.yarnMscale(), o.yarnFactor()),
+                        o.yarnMscale(), o.yarnFactor(), o.ropeScaling()),
                 in.tensorOrNull("w_dq"), in.tensorOrNull("q_norm"), in.tensorOrNull("w_uq"), in.tensorOrNull("w_q"),
                 in.tensor("w_dkv"), in.tensor("kv_norm"), in.tensor("w_ukv"), in.tensor("w_o"));
         if (s.absorbed()) {

@@ -12,6 +12,7 @@ import dev.attnref.core.CausalAlignment;
 import dev.attnref.core.Linear;
 import dev.attnref.core.Rope;
 import dev.attnref.core.RopePairing;
+import dev.attnref.core.RopeScaling;
 import dev.attnref.core.Tensor;
 import dev.attnref.model.Activation;
 import dev.attnref.model.AttentionLayer;
@@ -156,15 +157,16 @@ final class ModelParts {
      * generator's cross-check. Every kind runs at positions 0 … T−1 of a fresh cache.
      */
     sealed interface AttentionSettings permits GqaPart, MlaPart, MfaPart {
-        static AttentionSettings parse(CaseConfig c) {
+        /** Reads the part; its {@code rope_scaling} may be one of {@code ropeTypes} that the kind defines. */
+        static AttentionSettings parse(CaseConfig c, List<String> ropeTypes) {
             String kind = c.optionalChoice("kind", "gqa", "mla", "mfa");
             if ("mla".equals(kind)) {
-                return MlaPart.parse(c);
+                return MlaPart.parse(c, ropeTypes);
             }
             if ("mfa".equals(kind)) {
                 return MfaPart.parse(c);
             }
-            return GqaPart.parse(c);
+            return GqaPart.parse(c, ropeTypes);
         }
 
         /** H: query heads, which size the scores [B, H, T, T]. */
@@ -181,13 +183,17 @@ final class ModelParts {
         String oracleName();
     }
 
-    /** MHA/MQA/GQA: H, G, D and optional RoPE; projections without bias, Dv = D. */
+    /**
+     * MHA/MQA/GQA: H, G, D and optional RoPE (any scaling rule but YaRN, whose softmax multiplier this part has no
+     * scale to carry); projections without bias, Dv = D.
+     */
     record GqaPart(int numHeads, int numKvHeads, int headDim, Rope rope) implements AttentionSettings {
-        static GqaPart parse(CaseConfig c) {
+        static GqaPart parse(CaseConfig c, List<String> ropeTypes) {
             int numHeads = c.positive("num_heads");
             int numKvHeads = AttentionKeys.numKvHeads(c, numHeads);
             int headDim = c.positive("head_dim");
-            return new GqaPart(numHeads, numKvHeads, headDim, AttentionKeys.ropeOrNull(c, headDim));
+            return new GqaPart(numHeads, numKvHeads, headDim,
+                    AttentionKeys.ropeOrNull(c, headDim, AttentionKeys.without(ropeTypes, "yarn")));
         }
 
         @Override
@@ -237,13 +243,15 @@ final class ModelParts {
     }
 
     /**
-     * DeepSeek MLA as variant {@code mla} computes it (no YaRN: scale 1/√(D_nope + P)); {@code form}
-     * picks the module the model runs ({@code naive}: {@link NaiveMla}, {@code absorbed}:
+     * DeepSeek MLA as variant {@code mla} computes it, without {@code yarn_mscale} and {@code yarn_factor}
+     * (scale 1/√(D_nope + P), times m² under an active {@code yarn} rule of the optional {@code rope_scaling});
+     * {@code form} picks the module the model runs ({@code naive}: {@link NaiveMla}, {@code absorbed}:
      * {@link AbsorbedMla} with run-time reassociation). Tensor names as in variant {@code mla}.
      */
     record MlaPart(int numHeads, int qLoraRank, int kvLoraRank, int qkNopeHeadDim, int qkRopeHeadDim, int vHeadDim,
-            double ropeTheta, RopePairing pairing, double rmsEps, boolean absorbed) implements AttentionSettings {
-        static MlaPart parse(CaseConfig c) {
+            double ropeTheta, RopePairing pairing, double rmsEps, boolean absorbed, RopeScaling scaling)
+            implements AttentionSettings {
+        static MlaPart parse(CaseConfig c, List<String> ropeTypes) {
             int numHeads = c.positive("num_heads");
             int qRank = c.nonNegative("q_lora_rank");
             int kvRank = c.positive("kv_lora_rank");
@@ -255,9 +263,10 @@ final class ModelParts {
             int valueDim = c.positive("v_head_dim");
             double theta = c.positiveFinite("rope_theta");
             RopePairing pairing = AttentionKeys.ropePairing(c);
+            RopeScaling scaling = AttentionKeys.ropeScaling(c, ropeDim, theta, ropeTypes);
             double eps = c.positiveFinite("rms_eps");
             boolean absorbed = c.choice("form", "naive", "absorbed").equals("absorbed");
-            return new MlaPart(numHeads, qRank, kvRank, nope, ropeDim, valueDim, theta, pairing, eps, absorbed);
+            return new MlaPart(numHeads, qRank, kvRank, nope, ropeDim, valueDim, theta, pairing, eps, absorbed, scaling);
         }
 
         /** The oracle's configuration at model width M (the block's). */
@@ -289,7 +298,7 @@ final class ModelParts {
             OracleMla.Config c = config(width);
             MlaWeights weights = MlaWeights.of(new MlaShape(width, c.numHeads(), c.qLoraRank(), c.kvLoraRank(),
                             c.qkNopeHeadDim(), c.qkRopeHeadDim(), c.vHeadDim()),
-                    new MlaWeights.Settings(ropeTheta, pairing, rmsEps, 1.0, 1.0),
+                    new MlaWeights.Settings(ropeTheta, pairing, rmsEps, 1.0, 1.0, scaling),
                     in.tensorOrNull(prefix + ".w_dq"), in.tensorOrNull(prefix + ".q_norm"), in.tensorOrNull(prefix + ".w_uq"),
                     in.tensorOrNull(prefix + ".w_q"), in.tensor(prefix + ".w_dkv"), in.tensor(prefix + ".kv_norm"),
                     in.tensor(prefix + ".w_ukv"), in.tensor(prefix + ".w_o"));
@@ -306,7 +315,7 @@ final class ModelParts {
                     in.valuesOrNull(prefix + ".q_norm"), in.valuesOrNull(prefix + ".w_uq"), in.valuesOrNull(prefix + ".w_q"),
                     in.values(prefix + ".w_dkv"), in.values(prefix + ".kv_norm"), in.values(prefix + ".w_ukv"),
                     in.values(prefix + ".w_o"));
-            OracleMla.Result r = OracleMla.forward(c, new OracleMla.Options(ropeTheta, pairing, 0, rmsEps, 1.0, 1.0), weights,
+            OracleMla.Result r = OracleMla.forward(c, new OracleMla.Options(ropeTheta, pairing, 0, rmsEps, 1.0, 1.0, scaling), weights,
                     x.contiguous().toArray(), batch, len);
             return Tensor.of(r.output(), batch, len, c.modelWidth());                            // [B, T, M]
         }
@@ -394,10 +403,10 @@ final class ModelParts {
      * its FFN; tensors {@code attn.*}, {@code norm1.*}, {@code norm2.*}, {@code ffn.*} under a prefix.
      */
     record BlockSettings(NormPlacement placement, AttentionSettings attention, NormSettings norm, FfnSettings ffn) {
-        /** Reads {@code placement}, {@code attention}, {@code norm} and {@code ffn} of {@code c}. */
-        static BlockSettings parse(CaseConfig c) {
+        /** Reads {@code placement}, {@code attention} (rope_scaling one of {@code ropeTypes}), {@code norm} and {@code ffn} of {@code c}. */
+        static BlockSettings parse(CaseConfig c, List<String> ropeTypes) {
             NormPlacement placement = c.choice("placement", "pre", "post").equals("pre") ? NormPlacement.PRE : NormPlacement.POST;
-            return new BlockSettings(placement, AttentionSettings.parse(c.object("attention")),
+            return new BlockSettings(placement, AttentionSettings.parse(c.object("attention"), ropeTypes),
                     NormSettings.parse(c.object("norm")), FfnSettings.parse(c.object("ffn")));
         }
 

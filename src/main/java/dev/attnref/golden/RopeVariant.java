@@ -9,10 +9,12 @@ import java.util.List;
  * {@code D − P} dims pass through).
  *
  * <pre>
- *   pair i at position pos turns by φ = pos·θ^(−2i/P):  x'_a = x_a cos φ − x_b sin φ,  x'_b = x_b cos φ + x_a sin φ
+ *   pair i at position pos turns by φ = pos·ω'_i:  x'_a = x_a cos φ − x_b sin φ,  x'_b = x_b cos φ + x_a sin φ
  *   (a, b) = (2i, 2i+1) interleaved,  (i, i + P/2) split halves
+ *   ω'_i = θ^(−2i/P), or the rule of rope.rope_scaling for L = max(positions) + 1 (core.RopeScaling)
  * </pre>
- * Tensors: {@code x [B, H, T, D]}, {@code positions [T]} int64 ≥ 0 → {@code output [B, H, T, D]}.
+ * Tensors: {@code x [B, H, T, D]}, {@code positions [T]} int64 ≥ 0 → {@code output [B, H, T, D]}. A YaRN
+ * rule's softmax multiplier is not part of the rotation: the attention variants apply it.
  */
 final class RopeVariant extends GoldenVariant<RopeVariant.Settings> {
 

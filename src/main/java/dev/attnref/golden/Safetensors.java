@@ -245,6 +245,11 @@ public final class Safetensors {
                     out.putShort(Float16.toBits((float) v));
                 }
             }
+            case BF16 -> {
+                for (double v : t.values()) {
+                    out.putShort(Bfloat16.toBits((float) v));
+                }
+            }
             case BOOL -> {
                 for (double v : t.values()) {
                     out.put((byte) (v != 0.0 ? 1 : 0));
@@ -272,6 +277,7 @@ public final class Safetensors {
                 case F64 -> in.getDouble();
                 case F32 -> in.getFloat();
                 case F16 -> Float16.toDouble(in.getShort());
+                case BF16 -> Bfloat16.toDouble(in.getShort());
                 case BOOL -> {
                     byte b = in.get();
                     if (b != 0 && b != 1) {

@@ -8,7 +8,9 @@ import dev.attnref.oracle.FullyMaskedRows;
 import dev.attnref.oracle.OracleAttention;
 import dev.attnref.oracle.QueryPositions;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Variant {@code attention}: scaled dot-product attention of the GQA family on given q, k, v (and an
@@ -195,8 +197,8 @@ final class SdpaVariant extends GoldenVariant<SdpaVariant.Settings> {
                 TensorSpec.Fill.GIVEN, 0);
     }
 
-    @Override
-    protected CaseOutputs compute(Settings s, CaseInputs in) {
+    /** The oracle's problem for these settings and inputs. */
+    private static AttentionProblem problem(Settings s, CaseInputs in) {
         AttentionProblem.Builder problem = AttentionProblem.builder()
                 .batch(s.batch()).numHeads(s.numHeads()).numKvHeads(s.numKvHeads())
                 .qLen(s.qLen()).newKvLen(s.newKvLen()).headDim(s.headDim()).valueHeadDim(s.valueHeadDim())
@@ -212,7 +214,12 @@ final class SdpaVariant extends GoldenVariant<SdpaVariant.Settings> {
         if (s.causal() != null) {
             problem.causal(s.causal());
         }
-        AttentionResult r = OracleAttention.attend(problem.build());
+        return problem.build();
+    }
+
+    @Override
+    protected CaseOutputs compute(Settings s, CaseInputs in) {
+        AttentionResult r = OracleAttention.attend(problem(s, in));
         int b = s.batch();
         CaseOutputs out = new CaseOutputs()
                 .add("output", r.output(), List.of("B", "H", "T", "Dv"), b, s.numHeads(), s.qLen(), s.valueHeadDim())
@@ -222,6 +229,21 @@ final class SdpaVariant extends GoldenVariant<SdpaVariant.Settings> {
             out.add("present_key", r.presentKey(), List.of("B", "G", "S", "D"), b, s.numKvHeads(), s.kvLen(), s.headDim())
                     .add("present_value", r.presentValue(), List.of("B", "G", "S", "Dv"),
                             b, s.numKvHeads(), s.kvLen(), s.valueHeadDim());
+        }
+        return out;
+    }
+
+    /** The plain bf16 or fp16 implementation of {@link LowPrecisionAttention}, by output name. */
+    @Override
+    protected Map<String, double[]> lowPrecision(Settings s, CaseInputs in, Precision precision) {
+        LowPrecisionAttention.Result r = LowPrecisionAttention.attend(problem(s, in), precision);
+        Map<String, double[]> out = new LinkedHashMap<>();
+        out.put("output", r.output());
+        out.put("logits", r.logits());
+        out.put("probabilities", r.probabilities());
+        if (s.pastLen() > 0) {
+            out.put("present_key", r.presentKey());
+            out.put("present_value", r.presentValue());
         }
         return out;
     }

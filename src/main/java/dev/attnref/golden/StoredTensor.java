@@ -5,7 +5,7 @@ import java.util.Arrays;
 
 /**
  * One tensor of a safetensors file: element type, shape, and values in row-major order. Float and
- * bool tensors hold their values as {@code double} (F32/F16 values are exactly representable;
+ * bool tensors hold their values as {@code double} (F32, F16 and BF16 values are exactly representable;
  * BOOL is 0.0/1.0); I64 tensors hold {@code long}s.
  */
 public record StoredTensor(DType dtype, int[] shape, double[] values, long[] integers) {
@@ -37,6 +37,7 @@ public record StoredTensor(DType dtype, int[] shape, double[] values, long[] int
                 case F64 -> rounded[i];
                 case F32 -> (float) rounded[i];
                 case F16 -> Float16.round(rounded[i]);
+                case BF16 -> Bfloat16.round(rounded[i]);
                 case BOOL -> {
                     if (rounded[i] != 0.0 && rounded[i] != 1.0) {
                         throw new IllegalArgumentException("BOOL value " + rounded[i] + " at index " + i + " is not 0 or 1");

@@ -16,7 +16,7 @@ import java.util.List;
  * </table>
  *
  * @param name  the tensor's name in the payload
- * @param kind  {@link Kind#FLOAT} (stored F64, F32 or F16), {@link Kind#BOOL} or {@link Kind#I64}
+ * @param kind  {@link Kind#FLOAT} (stored F64, F32, F16 or BF16), {@link Kind#BOOL} or {@link Kind#I64}
  * @param shape the exact shape, or the broadcast target
  * @param rule  how {@code shape} is matched
  * @param axes  one axis label per entry of {@code shape} (docs/MATH.md's letters)

@@ -250,28 +250,29 @@ public final class AttentionProblem {
         return fullyMaskedRows;
     }
 
-    // Element access for the oracle (package-private: inputs stay immutable).
+    // Element access, read only (the arrays stay private, so inputs stay immutable); also used by the
+    // low-precision baseline of the golden package, which computes the same steps with rounding.
 
-    double query(int b, int h, int t, int d) {
+    public double query(int b, int h, int t, int d) {
         return query[((b * numHeads + h) * qLen + t) * headDim + d];
     }
 
     /** Key at absolute position s: the past for s &lt; P, else the new key s − P. */
-    double key(int b, int g, int s, int d) {
+    public double key(int b, int g, int s, int d) {
         return s < pastLen
                 ? pastKey[((b * numKvHeads + g) * pastLen + s) * headDim + d]
                 : key[((b * numKvHeads + g) * newKvLen + (s - pastLen)) * headDim + d];
     }
 
     /** Value at absolute position s: the past for s &lt; P, else the new value s − P. */
-    double value(int b, int g, int s, int d) {
+    public double value(int b, int g, int s, int d) {
         return s < pastLen
                 ? pastValue[((b * numKvHeads + g) * pastLen + s) * valueHeadDim + d]
                 : value[((b * numKvHeads + g) * newKvLen + (s - pastLen)) * valueHeadDim + d];
     }
 
     /** Whether the boolean mask, the causal rule and the key lengths all let query t see key s. */
-    boolean visible(int b, int h, int t, int s) {
+    public boolean visible(int b, int h, int t, int s) {
         if (booleanMask != null
                 && booleanMaskConvention.hides(booleanMask[booleanMaskLayout.index(b, h, t, s)] ? 1.0 : 0.0)) {
             return false;
@@ -284,7 +285,7 @@ public final class AttentionProblem {
     }
 
     /** The additive mask entry covering (b, h, t, s); 0 without an additive mask. */
-    double additiveBias(int b, int h, int t, int s) {
+    public double additiveBias(int b, int h, int t, int s) {
         return additiveMask == null ? 0.0 : additiveMask[additiveMaskLayout.index(b, h, t, s)];
     }
 

@@ -2,6 +2,7 @@ package dev.attnref.oracle;
 
 import dev.attnref.core.Checks;
 import dev.attnref.core.RopePairing;
+import dev.attnref.core.RopeScaling;
 
 /**
  * The loop-level steps {@link OracleMla} and {@link OracleMfa} share: a bias-free linear map, a
@@ -59,20 +60,26 @@ final class LatentAttentionSteps {
         return y;
     }
 
+    /** {@link #rotate(double[], int, int, int, int, int, int, double[], RopePairing)} at the unscaled {@code θ^(−2i/P)}. */
+    static void rotate(double[] x, int rows, int rowWidth, int from, int rotaryDim, int seqLen, int start,
+            double theta, RopePairing pairing) {
+        rotate(x, rows, rowWidth, from, rotaryDim, seqLen, start, RopeScaling.unscaled(rotaryDim, theta), pairing);
+    }
+
     /**
      * In place: rotates columns {@code [from, from + rotaryDim)} of every row of {@code x [B·T, rowWidth]};
      * row {@code r} holds token {@code t = r mod seqLen} at absolute position {@code start + t}.
      * Pair {@code i} = columns {@code (a, b)}, {@code (2i, 2i+1)} interleaved or {@code (i, i + P/2)}
-     * split halves, turns by {@code φ = pos · θ^(−2i/P)}:
+     * split halves, turns by {@code φ = pos · ω_i} ({@code ω_i = θ^(−2i/P)}, or a scaling rule's {@code ω'_i}):
      * {@code a' = a·cos φ − b·sin φ}, {@code b' = b·cos φ + a·sin φ}.
      */
     static void rotate(double[] x, int rows, int rowWidth, int from, int rotaryDim, int seqLen, int start,
-            double theta, RopePairing pairing) {
+            double[] inverseFrequencies, RopePairing pairing) {
         int half = rotaryDim / 2;
         for (int r = 0; r < rows; r++) {
             long position = start + (long) (r % seqLen);
             for (int i = 0; i < half; i++) {
-                double phi = position * Math.pow(theta, -2.0 * i / rotaryDim);
+                double phi = position * inverseFrequencies[i];
                 double cos = Math.cos(phi);
                 double sin = Math.sin(phi);
                 int a = r * rowWidth + from + (pairing == RopePairing.INTERLEAVED ? 2 * i : i);

@@ -11,6 +11,7 @@ import static dev.attnref.oracle.LatentAttentionSteps.weight;
 
 import dev.attnref.core.Checks;
 import dev.attnref.core.RopePairing;
+import dev.attnref.core.RopeScaling;
 
 /**
  * Naive multi-head latent attention (docs/MATH.md, "MLA"), causal, in float64 plain loops: every head's
@@ -26,6 +27,7 @@ import dev.attnref.core.RopePairing;
  *   [k_C,i | v_i] = W_UKV,i c_kv                              [D_nope + Dv]
  *   logit_i[t,s]  = scale · (q_C,i[t]·k_C,i[s] + q_R,i[t]·k_R[s])   for s ≤ t, −∞ for s &gt; t
  *   scale         = (0.1·m·ln f + 1)² / √(D_nope + P)         (YaRN multiplier; f = 1 gives 1/√(D_nope + P))
+ *                   × (0.1·mscale·ln rope_factor + 1)²        (only under an active DeepSeek YaRN rule)
  *   p_i[t,·]      = softmax_s(logit_i[t,·]),   o_i[t] = Σ_s p_i[t,s] v_i[s]
  *   out[t]        = W_O [o_1[t]; …; o_H[t]]
  * </pre>
@@ -50,8 +52,9 @@ import dev.attnref.core.RopePairing;
  *
  * <h2>Conventions</h2>
  * Causal with top-left alignment: all T tokens are new, query t sees keys s ≤ t. RoPE rotates only
- * the P decoupled dimensions, by φ = pos·θ^(−2j/P) for pair j, at pos = start + t; pairing
- * interleaved (DeepSeek) or split halves, as {@link Options} says. RMSNorm: x / √(mean(x²) + ε) ⊙ w.
+ * the P decoupled dimensions, by φ = pos·ω'_j for pair j, at pos = start + t, where ω'_j = θ^(−2j/P) or
+ * the {@link RopeScaling} rule's frequency for length start + T; pairing interleaved (DeepSeek) or split
+ * halves, as {@link Options} says. RMSNorm: x / √(mean(x²) + ε) ⊙ w.
  *
  * <h2>Source</h2>
  * DeepSeek-AI, "DeepSeek-V2", arXiv:2405.04434, §2.1, equations 9–19; weight layout and the
@@ -59,9 +62,8 @@ import dev.attnref.core.RopePairing;
  * {@code wq_b}, {@code wkv_a}, {@code kv_norm}, {@code wkv_b}, {@code wo}; per-head {@code [nope | rope]}
  * query rows and {@code [k_nope | v]} up-projection rows).
  *
- * <h2>Differs from source</h2>
- * YaRN enters only as the softmax multiplier; the frequency ramp DeepSeek applies to the rotary
- * frequencies when the context exceeds the original one is not applied (θ is used as given).
+ * <p>The frequencies come from {@code core.RopeScaling}, as the modules' do: the independent check of the rules
+ * is {@code reference-data/rope-scaling} and the NumPy port of the golden vectors.
  *
  * <p>Checked by {@code OracleMlaTest} (hand-computed cases) and {@code MlaCrosscheckTest}
  * (against {@code reference-data/mla/crosscheck_mla.py}, naive and absorbed).
@@ -99,12 +101,21 @@ public final class OracleMla {
     }
 
     /**
-     * Run-time settings: RoPE base θ and pairing, position of the first token, RMSNorm ε, and the
-     * YaRN softmax multiplier's m ({@code mscale}) and f ({@code rope_factor}; 1 = no YaRN).
+     * Run-time settings: RoPE base θ and pairing, position of the first token, RMSNorm ε, the YaRN softmax
+     * multiplier's m ({@code mscale}) and f ({@code rope_factor}; 1 = no YaRN) on their own, and the rotary
+     * frequency rule (a DeepSeek {@link RopeScaling.Yarn} rule brings its own multiplier, as DeepSeek's
+     * {@code MLA.__init__} does).
      */
     public record Options(double ropeTheta, RopePairing pairing, int startPosition, double rmsEps, double yarnMscale,
-            double yarnFactor) {
+            double yarnFactor, RopeScaling ropeScaling) {
+        /** Unscaled rotary frequencies. */
+        public Options(double ropeTheta, RopePairing pairing, int startPosition, double rmsEps, double yarnMscale,
+                double yarnFactor) {
+            this(ropeTheta, pairing, startPosition, rmsEps, yarnMscale, yarnFactor, RopeScaling.NONE);
+        }
+
         public Options {
+            Checks.notNull("ropeScaling", ropeScaling);
             Checks.positiveFinite("ropeTheta", ropeTheta);
             Checks.notNull("pairing", pairing);
             Checks.nonNegative("startPosition", startPosition);
@@ -121,10 +132,14 @@ public final class OracleMla {
             return new Options(10000.0, RopePairing.INTERLEAVED, 0, 1e-6, 1.0, 1.0);
         }
 
-        /** {@code (0.1·m·ln f + 1)²}: DeepSeek-V3 (m = 1, f = 40) gives 1.8739. */
+        /**
+         * {@code (0.1·m·ln f + 1)²}, times the rule's m² under an active YaRN rule: DeepSeek-V3 (m = 1, f = 40)
+         * gives 1.8739.
+         */
         public double yarnMultiplier() {
             double mscale = 0.1 * yarnMscale * Math.log(yarnFactor) + 1.0;
-            return mscale * mscale;
+            double rule = ropeScaling instanceof RopeScaling.Yarn yarn ? yarn.softmaxScaleMultiplier() : 1.0;
+            return mscale * mscale * rule;
         }
     }
 
@@ -192,12 +207,15 @@ public final class OracleMla {
                 rows, latentWidth, weights.kvNorm(), options.rmsEps());                      // [B·T, C]
         double[] ropeKey = columns(compressed, rows, latentWidth + ropeDim, latentWidth, ropeDim);   // [B·T, P]
 
-        // Step 3. RoPE on the decoupled dims only: q_R,i = RoPE(q̃_R,i) for every head, k_R = RoPE(k̃_R).
+        // Step 3. RoPE on the decoupled dims only: q_R,i = RoPE(q̃_R,i) for every head, k_R = RoPE(k̃_R),
+        //         at ω'_j for the length served, start + T.
+        double[] omega = options.ropeScaling().inverseFrequencies(ropeDim, options.ropeTheta(),
+                options.startPosition() + (long) seqLen);                                  // [P/2]
         for (int h = 0; h < numHeads; h++) {
             rotate(query, rows, numHeads * qkDim, h * qkDim + nopeDim, ropeDim, seqLen, options.startPosition(),
-                    options.ropeTheta(), options.pairing());
+                    omega, options.pairing());
         }
-        rotate(ropeKey, rows, ropeDim, 0, ropeDim, seqLen, options.startPosition(), options.ropeTheta(), options.pairing());
+        rotate(ropeKey, rows, ropeDim, 0, ropeDim, seqLen, options.startPosition(), omega, options.pairing());
 
         // Step 4. Up-projection of the latent: [k_C,i | v_i] = W_UKV,i c_kv.
         int upWidth = numHeads * (nopeDim + valueDim);

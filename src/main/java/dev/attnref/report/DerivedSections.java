@@ -56,6 +56,10 @@ public final class DerivedSections {
         sections.put("bugs", bugs());
         sections.put("claims", claims(root));
         sections.put("golden", golden(root));
+        sections.put("quoted-quality", QuotedResults.section());
+        sections.put("deployment-memory", DeploymentMemory.section());
+        sections.put("gpu-calibration", GpuCalibration.section());
+        sections.put("references", References.section());
         return sections;
     }
 
@@ -107,7 +111,17 @@ public final class DerivedSections {
                 + "no width, parameters or FLOPs are shown.\n\n"
                 + Markdown.table(List.of("model", "form", "M", "L", "H", "G", "head dim (v)", "attn params / layer",
                         "KV values / token / layer", "KV bytes / token, all layers (bf16)", "decode FLOPs / token / layer",
-                        "decode intensity B=1 (FLOP/B)", "B=64"), rows);
+                        "decode intensity B=1 (FLOP/B)", "B=64"), rows)
+                + "\nSources of the configurations (`attnref models` prints each in full): " + modelSources() + ".\n";
+    }
+
+    /** Each catalogue model with the references its source names. */
+    private static String modelSources() {
+        List<String> parts = new ArrayList<>();
+        for (ModelConfig m : ModelCatalogue.all()) {
+            parts.add(m.name() + " " + References.citeSources(m.source()));
+        }
+        return String.join("; ", parts);
     }
 
     static String formulas() {
@@ -132,12 +146,16 @@ public final class DerivedSections {
 
     static String kvCache() {
         StringBuilder sb = new StringBuilder();
-        sb.append("DeepSeek-V2 Table 1 rebuilt with V2's sizes (n_h = d_h = 128, l = 60, d_c = 512, d_R = 64; GQA with "
-                + "n_g = 8). MLA caches (d_c + d_R)·l = 4.5·d_h·l values per token, as the table's \"≈ 9/2 d_h l\" says.\n\n");
+        sb.append("DeepSeek-V2 Table 1 (" + References.cite("deepseek-v2", "Table 1") + ") rebuilt with V2's sizes (n_h = "
+                + "d_h = 128, l = 60, d_c = 512, d_R = 64; GQA with n_g = 8). MLA caches (d_c + d_R)·l = 4.5·d_h·l values "
+                + "per token, as the table's \"≈ 9/2 d_h l\" says.\n\n");
         sb.append(csvTable(KvCacheExperiment.table1().table(), List.of("mechanism", "formula", "values_per_token",
                 "in_units_of_dh_l"), List.of("mechanism", "formula", "values per token", "in units of d_h·l")));
         sb.append("\nPublished KV-cache figures recomputed from the catalogue (fraction = cached bits of the reduced side "
-                + "over the baseline's):\n\n");
+                + "over the baseline's). As published: DeepSeek-V2's 93.3% and 6-bit cache " + References.cite("deepseek-v2",
+                "abstract, §3.2.3") + ", its ablation counts " + References.cite("deepseek-v2", "Appendix D.2, Table 9")
+                + ", MFA's \"up to 56%\" and \"up to 93.7%\" " + References.cite("mfa", "abstract") + "; Step-3's shape "
+                + References.cite("step-3", "Table 1") + ":\n\n");
         Table claims = KvCacheExperiment.claims().table();
         List<List<String>> claimRows = new ArrayList<>();
         for (int r = 0; r < claims.rowCount(); r++) {
@@ -153,7 +171,11 @@ public final class DerivedSections {
         sb.append(Markdown.table(List.of("claim", "as published", "reduced", "values/token", "bits", "baseline",
                 "values/token", "bits", "saving %"), claimRows));
         sb.append("\nTokens (batch × context) whose KV cache fits in device memory beside the model's bf16 weights (published "
-                + "total parameters × 2 bytes), on the smallest tensor-parallel group t ∈ {1, 2, 4, 8} that holds the weights; "
+                + "total parameters × 2 bytes: " + References.cite("llama-2", "Table 1") + ", "
+                + References.cite("hf-parameter-counts") + ", " + References.cite("deepseek-llm", "Table 2") + ", "
+                + References.cite("deepseek-v2", "§1, Appendix B, Table 9") + ", " + References.cite("deepseek-v3", "abstract")
+                + ", " + References.cite("step-3-readme") + "; device memory from the datasheets of section 3), on the "
+                + "smallest tensor-parallel group t ∈ {1, 2, 4, 8} that holds the weights; "
                 + "K/V heads are split over the t devices, an MLA or MFA latent is replicated on each. Activations are not "
                 + "subtracted, so these are upper bounds. Cache at bf16 / fp8 / 6-bit; device memory in GiB (datasheet GB "
                 + "÷ 1.074); Step-3 with key reuse is hypothetical (Step-3 does not use it). Rounded down (`E01 capacity.csv`):"
@@ -204,7 +226,7 @@ public final class DerivedSections {
         for (Hardware hw : HardwareCatalogue.accelerators()) {
             rows.add(List.of(hw.name(), Markdown.num(hw.matrixFlops() / 1e12), Markdown.num(hw.fp32Flops() / 1e12),
                     Markdown.num(hw.bandwidth() / 1e9), Markdown.num(hw.capacity() / 1e9), Markdown.num(hw.ridge()),
-                    hw.source()));
+                    hw.source() + " " + References.citeSources(hw.source())));
         }
         return "Modelled devices (datasheet figures; dense tensor peaks, i.e. the datasheets' \"with sparsity\" figures "
                 + "halved). This CPU is measured in E02 and E04.\n\n"
@@ -234,7 +256,8 @@ public final class DerivedSections {
             }
             rows.add(row);
         }
-        return "**Modelled, not measured.** Time per attention layer = max(FLOPs / dense BF16 peak, bytes / bandwidth), "
+        return "**Modelled, not measured.** Time per attention layer = max(FLOPs / dense BF16 peak, bytes / bandwidth) "
+                + "(peaks from the datasheets cited in section 3), "
                 + "bf16 weights, cache and activations; (mem) = memory-bound, (compute) = compute-bound. Real kernels "
                 + "reach a fraction of both peaks; these are lower bounds. Multiply by L for a whole model's attention.\n\n"
                 + Markdown.table(headers, rows);

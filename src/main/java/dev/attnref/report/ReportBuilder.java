@@ -102,8 +102,14 @@ public final class ReportBuilder {
         sb.append("\n### FLOP and byte formulas (derived)\n\n").append(derived("formulas", d.get("formulas")));
         sb.append("\n## 2. KV cache (derived; E01)\n\n").append(derived("kv-cache", d.get("kv-cache")));
         sb.append(charts("E01", List.of("kv_bytes_per_token", "tokens_that_fit_bf16")));
+        sb.append(derivedCharts("Published quality beside KV cache (derived, quoted)", "quoted-quality", d,
+                List.of("quoted_kv_vs_quality")));
+        sb.append(derivedCharts("Deployment memory (derived)", "deployment-memory", d,
+                List.of("deployment_kv_gqa", "deployment_kv_latent")));
         sb.append("\n## 3. Hardware catalogue (derived)\n\n").append(derived("hardware", d.get("hardware")));
         sb.append("\n## 4. Roofline predictions per layer (derived, modelled)\n\n").append(derived("roofline", d.get("roofline")));
+        sb.append(derivedCharts("Calibration against published GPU measurements (derived, quoted)", "gpu-calibration", d,
+                List.of()));
         sb.append("\n## 5. Measured on this CPU\n\n");
         for (Experiment e : Experiments.all()) {
             if (!e.id().equals("E01")) {
@@ -116,16 +122,28 @@ public final class ReportBuilder {
         sb.append("\n## 8. Conformance and property tests (measured)\n\n").append(tests());
         sb.append("\n## 9. Golden vectors (derived)\n\n").append(derived("golden", d.get("golden")));
         sb.append("\n## 10. Environment of this report run (measured)\n\n").append(environment());
+        sb.append("\n## References (derived)\n\n").append(derived("references", d.get("references")));
         return SummarySection.insertAfterTitle(root, sb.toString());
     }
 
-    /** Writes the report to {@code file}. */
+    /** Writes the report to {@code file}, after drawing the derived sections' charts it links. */
     public void write(Path file) {
+        DerivedCharts.draw(chartsDir());
         try {
             Files.writeString(file, build(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException("writing " + file, e);
         }
+    }
+
+    /** Where the derived sections' charts are drawn: {@code docs/charts/} under the report's folder. */
+    private Path chartsDir() {
+        return (quickBase != null ? quickBase : root).resolve("docs").resolve("charts");
+    }
+
+    /** A derived subsection: its heading, its body between markers, and its charts from {@link #chartsDir}. */
+    private String derivedCharts(String heading, String id, Map<String, String> d, List<String> chartNames) {
+        return "\n### " + heading + "\n\n" + derived(id, d.get(id)) + charts(chartsDir(), chartNames);
     }
 
     // ---- measured sections -------------------------------------------------------------------------

@@ -257,10 +257,12 @@ final class SummarySection {
 
     private String modelled() {
         return "**Modelled, not measured:** the [roofline times per layer](" + link("Roofline predictions")
-                + ") on GPUs and accelerators (datasheet peaks; no GPU point here is measured), the [FLOP and byte counts]("
-                + link("FLOP and byte formulas") + ") behind every cost figure, and the [KV-cache sizes of real models]("
-                + link("KV cache") + ") (computed from their configurations). What attnref cannot decide — the quality of "
-                + "a trained model — is [UNDECIDABLE-HERE](" + link("Claims ledger") + ").\n";
+                + ") on GPUs and accelerators (datasheet peaks; no GPU point here is measured, and the [calibration]("
+                + link("Calibration against published") + ") sets them beside published GPU figures), the [FLOP and byte "
+                + "counts](" + link("FLOP and byte formulas") + ") behind every cost figure, and the [KV-cache sizes of "
+                + "real models](" + link("KV cache") + ") (computed from their configurations). What attnref cannot "
+                + "decide — the quality of a trained model — is [UNDECIDABLE-HERE](" + link("Claims ledger") + "); the "
+                + "[published ablations](" + link("Published quality") + ") are quoted beside the KV cache.\n";
     }
 
     // ---- files --------------------------------------------------------------------------------------------

@@ -167,7 +167,7 @@ class ComputeCommandTest {
     void aWrongDtypeIsRefused(@TempDir Path dir) throws IOException {
         Map<String, StoredTensor> in = twoKeys();
         in.put("query", StoredTensor.i64(new int[] {1, 1, 1, 1}, new long[] {1}));
-        assertRefused(handCase(dir, TWO_KEYS, in), dir, "input tensor \"query\" has dtype I64; expected F64, F32 or F16");
+        assertRefused(handCase(dir, TWO_KEYS, in), dir, "input tensor \"query\" has dtype I64; expected F64, F32, F16 or BF16");
     }
 
     @Test

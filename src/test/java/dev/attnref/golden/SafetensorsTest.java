@@ -38,6 +38,7 @@ class SafetensorsTest {
                 "f64", StoredTensor.ofFloats(DType.F64, new int[] {2, 2}, new double[] {0.1, -0.0, Double.MIN_VALUE, 1e300}),
                 "f32", StoredTensor.ofFloats(DType.F32, new int[] {3}, new double[] {0.1, 3.5, -1e-40}),
                 "f16", StoredTensor.ofFloats(DType.F16, new int[] {2}, new double[] {0.1, 65504}),
+                "bf16", StoredTensor.ofFloats(DType.BF16, new int[] {3}, new double[] {0.1, -3e38, 1e-40}),
                 "bool", StoredTensor.ofFloats(DType.BOOL, new int[] {1, 3}, new double[] {1, 0, 1}),
                 "i64", StoredTensor.i64(new int[] {2}, new long[] {Long.MIN_VALUE, 42}),
                 "empty", StoredTensor.ofFloats(DType.F64, new int[] {0, 3}, new double[0]));
@@ -45,6 +46,22 @@ class SafetensorsTest {
         assertEquals(tensors, back.tensors());
         assertEquals((float) 0.1, back.tensors().get("f32").values()[0]);
         assertTrue(back.metadata().isEmpty());
+    }
+
+    @Test
+    void sixteenBitFloatsAreStoredAsTheirLittleEndianBits() {
+        // 1/3 rounds to bf16 0x3EAB (0.333984375) and to binary16 0x3555; −2 is 0xC000 in both.
+        byte[] file = Safetensors.write(Map.of("b", StoredTensor.ofFloats(DType.BF16, new int[] {2}, new double[] {1.0 / 3, -2}),
+                "h", StoredTensor.ofFloats(DType.F16, new int[] {2}, new double[] {1.0 / 3, -2})), Map.of());
+        ByteBuffer in = ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN);
+        in.position(8 + (int) in.getLong());
+        assertEquals((short) 0x3EAB, in.getShort());
+        assertEquals((short) 0xC000, in.getShort());
+        assertEquals((short) 0x3555, in.getShort());
+        assertEquals((short) 0xC000, in.getShort());
+        StoredTensor back = Safetensors.read(file).tensors().get("b");
+        assertEquals(DType.BF16, back.dtype());
+        assertEquals(0.333984375, back.values()[0]);
     }
 
     @Test
