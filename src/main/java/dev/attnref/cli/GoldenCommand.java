@@ -37,8 +37,8 @@ import picocli.CommandLine.TypeConversionException;
  * Presentation only.
  */
 @Command(name = "golden", mixinStandardHelpOptions = true,
-        description = "Golden vectors for other ports: generate reference-data/v1 or v2, verify a port's outputs.",
-        subcommands = {GoldenCommand.Generate.class, GoldenCommand.Verify.class})
+        description = "Golden vectors for other ports: generate reference-data/v1 or v2, verify a port's outputs, run the bug zoo.",
+        subcommands = {GoldenCommand.Generate.class, GoldenCommand.Verify.class, ZooCommand.class})
 public final class GoldenCommand implements Runnable {
     @Spec
     private CommandSpec spec;

@@ -56,6 +56,7 @@ public final class DerivedSections {
         sections.put("bugs", bugs());
         sections.put("claims", claims(root));
         sections.put("golden", golden(root));
+        sections.put("zoo", BugZooSection.of(root));
         sections.put("quoted-quality", QuotedResults.section());
         sections.put("deployment-memory", DeploymentMemory.section());
         sections.put("gpu-calibration", GpuCalibration.section());

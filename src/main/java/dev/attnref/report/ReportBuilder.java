@@ -121,6 +121,7 @@ public final class ReportBuilder {
         sb.append("\n## 7. Claims ledger (derived)\n\n").append(derived("claims", d.get("claims")));
         sb.append("\n## 8. Conformance and property tests (measured)\n\n").append(tests());
         sb.append("\n## 9. Golden vectors (derived)\n\n").append(derived("golden", d.get("golden")));
+        sb.append("\n### Bug zoo (derived)\n\n").append(derived("zoo", d.get("zoo")));
         sb.append("\n## 10. Environment of this report run (measured)\n\n").append(environment());
         sb.append("\n## References (derived)\n\n").append(derived("references", d.get("references")));
         return SummarySection.insertAfterTitle(root, sb.toString());
