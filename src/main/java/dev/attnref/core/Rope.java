@@ -50,7 +50,8 @@ public final class Rope {
         this.theta = theta;
         this.pairing = Checks.notNull("pairing", pairing);
         this.scaling = Checks.notNull("scaling", scaling);
-        double[] atFirstPosition = scaling.inverseFrequencies(rotaryDim, theta, 1);   // also refuses a rule P or θ cannot serve
+        // ω' at length 1; computing it also refuses a rule that this P or θ cannot serve (YaRN θ ≤ 1, dynamic P = 2)
+        double[] atFirstPosition = scaling.inverseFrequencies(rotaryDim, theta, 1);
         this.fixedFrequencies = scaling instanceof RopeScaling.DynamicNtk ? null : atFirstPosition;
     }
 

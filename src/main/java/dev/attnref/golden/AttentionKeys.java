@@ -54,7 +54,10 @@ final class AttentionKeys {
         return fitting(c, rope(c.object("rope"), ROPE_TYPES), headDim);
     }
 
-    /** As {@link #rope(CaseConfig, int)}, or null when {@code rope} is absent (no rotary embedding); rope_type one of {@code types}. */
+    /**
+     * As {@link #rope(CaseConfig, int)}, or null when {@code rope} is absent (no rotary embedding); its
+     * rope_scaling.rope_type one of {@code types}.
+     */
     static Rope ropeOrNull(CaseConfig c, int headDim, List<String> types) {
         return fitting(c, rope(c.objectOrNull("rope"), types), headDim);
     }

@@ -39,8 +39,10 @@ class GoldenV2CommandTest {
             ids.add(c.get("id").asText());
             assertEquals("pass", c.get("status").asText(), c.toString());
         }
-        assertEquals(List.of("mla-absorbed-yarn-ramp-split-halves", "mla-absorbed-yarn-within-original",
-                "mla-naive-yarn-ramp-decode"), ids);
+        // v2 is still growing (other case files may add mla cases with yarn in their ids): ours must be among them
+        assertTrue(ids.containsAll(List.of("mla-absorbed-yarn-ramp-split-halves", "mla-absorbed-yarn-within-original",
+                "mla-naive-yarn-ramp-decode")), ids.toString());
+        assertTrue(ids.stream().allMatch(id -> id.startsWith("mla-") && id.contains("yarn")), ids.toString());
     }
 
     @Test
