@@ -268,13 +268,20 @@ public final class DerivedSections {
     static String bugs() {
         List<List<String>> rows = new ArrayList<>();
         for (BugCatalogue.Bug b : BugCatalogue.load().bugs()) {
-            rows.add(List.of(b.id(), b.kind().label(), b.snippet() + " " + b.section(), shorten(b.effect(), 220),
-                    b.fixTag(), "`" + b.witness().replace("dev.attnref.mirror.", "") + "`"));
+            BugCatalogue.Upstream up = b.upstream();
+            rows.add(List.of(b.id(), b.kind().label(), b.nature().label(), b.snippet() + " " + b.section(),
+                    shorten(b.effect(), 220), b.fixTag(), "`" + b.witness().replace("dev.attnref.mirror.", "") + "`",
+                    up == null ? "—" : "[" + up.repo() + " `" + up.path().replaceAll(".*/", "") + "` L" + up.lines() + "]("
+                            + up.url() + ")" + (up.inUpstream() ? "" : " (introduced by the seed)")));
         }
         return "Every bug published in the seeds' code, from `src/main/resources/dev/attnref/mirror/bugs.json` "
                 + "(`attnref bugs`). Each was reproduced in PyTorch (`reference-data/seeds/seed_outputs.json`); the "
-                + "witness is the JUnit test that shows its effect on the Java mirror.\n\n"
-                + Markdown.table(List.of("id", "kind", "snippet", "effect", "fix", "witness"), rows);
+                + "witness is the JUnit test that shows its effect on the Java mirror. Nature: a **defect** contradicts "
+                + "the code's own text, signature or purpose, crashes or gives wrong numbers; a **design-choice** is a "
+                + "legitimate convention or simplification that differs from the reference's. Upstream: the file and "
+                + "commit the seed copied the snippet from, where one is established (seed 000 §1.1 is labml's annotated "
+                + "MHA, seed 002 its author's own blog post).\n\n"
+                + Markdown.table(List.of("id", "kind", "nature", "snippet", "effect", "fix", "witness", "upstream"), rows);
     }
 
     static String claims(Path root) {
