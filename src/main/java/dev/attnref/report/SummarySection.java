@@ -119,8 +119,10 @@ final class SummarySection {
         }
         JsonNode mla = json("reference-data/mla/crosscheck_outputs.json").path("cases");
         JsonNode golden = json("reference-data/v1/manifest.json").path("cases");
+        JsonNode v2 = json("reference-data/v2/manifest.json").path("cases");
         Set<String> variants = new TreeSet<>();
         golden.forEach(c -> variants.add(c.path("variant").asText()));
+        v2.forEach(c -> variants.add(c.path("variant").asText()));
         String tests = link("Conformance and property tests");
         return String.format(Locale.ROOT, """
                 **Checked** ([tests](%s)):
@@ -131,11 +133,12 @@ final class SummarySection {
                 tensor-semantics cases (view, matmul, bmm, broadcast, repeat_interleave, cat, softmax), and PyTorch's SDPA \
                 in-process against the oracle.
                 - [DeepSeek-style equations](%s): %d MLA/MFA cases computed by a PyTorch script written from docs/MATH.md.
-                - [NumPy](%s): an independent port re-derives all %d golden cases over %d variants.
+                - [NumPy](%s): an independent port re-derives all %d golden cases of v1 and %d of v2 (RoPE scaling, \
+                bf16/fp16 inputs) over %d variants.
                 - [Bugs](%s): %s
                 """, tests, tests, laws[0], Markdown.num(laws[1]), link("comparison report"), tests, passed, cases.size(),
                 link("Seed bugs (derived)"), seedCases, seeds.path("snippets").size(), seeds.path("torch_version").asText(),
-                Markdown.num(semantics), tests, mla.size(), link("Golden vectors"), golden.size(), variants.size(),
+                Markdown.num(semantics), tests, mla.size(), link("Golden vectors"), golden.size(), v2.size(), variants.size(),
                 link("Seed bugs (derived)"), bugs());
     }
 
