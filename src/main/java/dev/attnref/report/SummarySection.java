@@ -238,13 +238,13 @@ final class SummarySection {
                 .collect(Collectors.joining(" · "));
     }
 
-    /** Each ONNX Runtime contender's time over the fast kernel's, per race point: median and range over the points. */
+    /** Each peer's (ONNX Runtime, PyTorch) time over the fast kernel's, per race point: median and range over the points. */
     private static String race(Evidence ev) {
         String race = "fast-race/race";
         Map<String, List<Double>> ratios = new TreeMap<>(Comparator.reverseOrder());
         for (int r : ev.rows(race)) {
             String contender = ev.text(race, "contender", r);
-            if (contender.startsWith("ORT")) {
+            if (contender.startsWith("ORT") || contender.startsWith("PyTorch")) {
                 ratios.computeIfAbsent(contender, k -> new ArrayList<>()).add(ev.number(race, "fast_speedup", r));
             }
         }
