@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.attnref.mirror.BugCatalogue;
 import dev.attnref.mirror.BugCatalogue.Bug;
+import dev.attnref.mirror.BugCatalogue.Upstream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -51,13 +52,18 @@ public final class BugsCommand implements Callable<Integer> {
             return 0;
         }
         List<List<String>> rows = catalogue.bugs().stream()
-                .map(b -> List.of(b.id(), b.kind().label(), b.seedFile().substring(0, 3) + " " + b.section(), b.fixTag(),
-                        ColumnTable.shorten(b.publishedLines(), 48), ColumnTable.shorten(b.effect(), 72)))
+                .map(b -> List.of(b.id(), b.kind().label(), b.nature().label(), b.seedFile().substring(0, 3) + " "
+                        + b.section(), b.fixTag(), ColumnTable.shorten(b.publishedLines(), 48),
+                        ColumnTable.shorten(b.effect(), 72)))
                 .toList();
-        out.print(ColumnTable.render(List.of("ID", "KIND", "SEED", "FIX", "PUBLISHED LINE", "EFFECT"), rows));
+        out.print(ColumnTable.render(List.of("ID", "KIND", "NATURE", "SEED", "FIX", "PUBLISHED LINE", "EFFECT"), rows));
         Map<String, Long> byKind = new TreeMap<>();
+        Map<String, Long> byNature = new TreeMap<>();
         catalogue.bugs().forEach(b -> byKind.merge(b.kind().label(), 1L, Long::sum));
-        out.println(catalogue.bugs().size() + " bugs " + byKind + "; attnref bugs <ID> prints one in full");
+        catalogue.bugs().forEach(b -> byNature.merge(b.nature().label(), 1L, Long::sum));
+        long copied = catalogue.bugs().stream().filter(b -> b.upstream() != null).count();
+        out.println(catalogue.bugs().size() + " bugs " + byKind + ", " + byNature + ", " + copied
+                + " in code the seeds copied from upstream; attnref bugs <ID> prints one in full");
         out.flush();
         return 0;
     }
@@ -77,7 +83,8 @@ public final class BugsCommand implements Callable<Integer> {
     }
 
     private static void printInFull(PrintWriter out, Bug bug) {
-        out.println(bug.id() + "  (" + bug.kind().label() + ", " + bug.fixTag() + ", family " + bug.family() + ")");
+        out.println(bug.id() + "  (" + bug.kind().label() + ", " + bug.nature().label() + ", " + bug.fixTag() + ", family "
+                + bug.family() + ")");
         out.println("seed:     " + bug.seedFile() + " " + bug.section() + ", snippet " + bug.snippet());
         out.println("published:");
         bug.publishedLines().lines().forEach(line -> out.println("    " + line));
@@ -86,6 +93,10 @@ public final class BugsCommand implements Callable<Integer> {
         out.println("fix:      " + bug.fix());
         out.println("witness:  " + bug.witness());
         out.println("PyTorch:  " + bug.pythonEvidence() + " in reference-data/seeds/seed_outputs.json");
+        Upstream up = bug.upstream();
+        out.println("upstream: " + (up == null ? "none established (see the catalogue's description)"
+                : up.url() + " (lines " + up.lines() + "; "
+                        + (up.inUpstream() ? "the bug is there too" : "introduced by the seed") + ")"));
         out.flush();
     }
 }

@@ -27,6 +27,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
                 ClaimsCommand.class,
                 RaceCommand.class,
                 ExperimentCommand.class,
+                ChartsCommand.class,
                 ReportCommand.class,
                 GoldenCommand.class,
                 ComputeCommand.class,

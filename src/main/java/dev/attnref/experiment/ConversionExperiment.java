@@ -5,7 +5,6 @@ import dev.attnref.core.SeededRandom;
 import dev.attnref.oracle.AttentionProblem;
 import dev.attnref.oracle.OracleAttention;
 import dev.attnref.oracle.QueryPositions;
-import org.knowm.xchart.XYChart;
 
 import java.util.List;
 
@@ -128,8 +127,6 @@ public final class ConversionExperiment implements Experiment {
         // 1. MHA → GQA by mean-pooling K and V heads
         Results gqa = Results.of("mha_to_gqa", "correlation:d", "kv_heads:i", "relative_output_error:d",
                 "kv_cache_fraction:d");
-        XYChart gqaChart = Charts.lines("MHA → GQA by mean-pooling K/V heads (H = " + heads + ", no uptraining)",
-                "key/value heads G", "relative output error", true, false);
         List<Integer> groups = spec.integers("kvHeads");
         for (double rho : spec.numbers("correlations")) {
             double[] wq = correlatedHeads(random, heads, headDim, width, rho);
@@ -146,16 +143,12 @@ public final class ConversionExperiment implements Experiment {
             }
             context.log("GQA by pooling, ρ=%.2f: error %.3f at G=%d … %.3g at G=%d", rho, errors[0], groups.get(0),
                     errors[errors.length - 1], groups.get(groups.size() - 1));
-            Charts.series(gqaChart, "ρ = " + rho, groups.stream().mapToDouble(Integer::doubleValue).toArray(), errors);
         }
         context.write(gqa, "mha_to_gqa");
-        context.chart(gqaChart, "mha_to_gqa");
 
         // 2. MHA → MLA-like latent by truncated SVD of [W_K; W_V]
         Results svd = Results.of("mha_to_latent", "spectrum:s", "latent_width:i", "energy_kept:d",
                 "relative_output_error:d", "kv_cache_fraction:d");
-        XYChart svdChart = Charts.lines("MHA → low-rank latent K/V by truncated SVD (H·D = " + heads * headDim
-                + ", cache 2·H·D → C)", "latent width C", "relative output error", true, false);
         List<Integer> latents = spec.integers("latentWidths");
         int rows = 2 * heads * headDim;
         for (String spectrum : spec.texts("spectra")) {
@@ -185,10 +178,14 @@ public final class ConversionExperiment implements Experiment {
             }
             context.log("low rank (%s): error %.3f at C=%d … %.3g at C=%d", spectrum, errors[0], latents.get(0),
                     errors[errors.length - 1], latents.get(latents.size() - 1));
-            Charts.series(svdChart, spectrum, latents.stream().mapToDouble(Integer::doubleValue).toArray(), errors);
         }
         context.write(svd, "mha_to_latent");
-        context.chart(svdChart, "mha_to_latent");
+        context.drawCharts(this);
+    }
+
+    @Override
+    public void drawCharts(ChartFolder charts) {
+        ConversionCharts.draw(charts);
     }
 
     /** WᵀW [M, M] of W [rows, M]. */

@@ -4,9 +4,6 @@ import dev.attnref.attention.ModelCatalogue;
 import dev.attnref.attention.ModelConfig;
 import dev.attnref.fast.FastAttention;
 import dev.attnref.fast.Kernels;
-import org.knowm.xchart.CategoryChart;
-import org.knowm.xchart.CategorySeries;
-import org.knowm.xchart.XYChart;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -122,7 +119,12 @@ public final class DecodeExperiment implements Experiment {
         devices.add(HardwareCatalogue.thisMachine(machine));
         context.write(rooflineTable(devices, spec.integers("catalogueCacheLengths"), spec.integers("batches")),
                 "roofline_decode");
-        charts(context, points, machine, threads);
+        context.drawCharts(this);
+    }
+
+    @Override
+    public void drawCharts(ChartFolder charts) {
+        DecodeCharts.draw(charts);
     }
 
     /**
@@ -178,61 +180,6 @@ public final class DecodeExperiment implements Experiment {
         return measured;
     }
 
-    /** Time, time against bytes, bandwidth and FLOP/s of the chart kernels' series; roofline and intensity. */
-    private static void charts(ExperimentContext context, List<Point> points, CpuProbe.Measurement machine,
-                               int threads) {
-        Spec spec = context.spec();
-        Kernels shown = spec.choice("chartKernels", Kernels.class);
-        String note = " (" + label(shown) + ", " + threads + " thread" + (threads == 1 ? "" : "s") + ", "
-                + spec.text("clock") + "; bars: min–max)";
-        XYChart time = Charts.lines("Decode step time vs cache length" + note, "cache length S (tokens)",
-                "ms per step (log)", true, true);
-        XYChart vsBytes = Charts.lines("Decode step time vs bytes read" + note, "MB read per step (log)",
-                "ms per step (log)", true, true);
-        XYChart bandwidth = Charts.lines("Achieved bandwidth of a decode step" + note, "cache length S (tokens)",
-                "GB/s", true, false);
-        XYChart gflops = Charts.lines("Achieved FLOP/s of a decode step" + note, "cache length S (tokens)",
-                "GFLOP/s (log)", true, true);
-        Map<String, List<Point>> series = new LinkedHashMap<>();
-        points.stream().filter(p -> p.kernels() == shown)
-                .forEach(p -> series.computeIfAbsent(p.shape().label(), k -> new ArrayList<>()).add(p));
-        for (Map.Entry<String, List<Point>> e : series.entrySet()) {
-            List<Point> ps = e.getValue();
-            double[] s = values(ps, Point::length);
-            double[] ms = values(ps, p -> p.time().median() * 1e3);
-            double[] low = values(ps, p -> p.time().min() * 1e3);
-            double[] high = values(ps, p -> p.time().max() * 1e3);
-            Charts.series(time, e.getKey(), s, ms, low, high);
-            Charts.modelled(time, e.getKey() + " roofline", s, values(ps, p -> p.rooflineSeconds() * 1e3))
-                    .setLineColor(time.getSeries(e.getKey()).getLineColor());
-            Charts.series(vsBytes, e.getKey(), values(ps, p -> p.bytes() / 1e6), ms, low, high);
-            Charts.series(bandwidth, e.getKey(), s, values(ps, Point::gbPerSecond),
-                    values(ps, p -> p.bytes() / p.time().max() / 1e9), values(ps, p -> p.bytes() / p.time().min() / 1e9));
-            Charts.series(gflops, e.getKey(), s, values(ps, Point::gflopPerSecond),
-                    values(ps, p -> p.flops() / p.time().max() / 1e9), values(ps, p -> p.flops() / p.time().min() / 1e9));
-        }
-        List<Integer> lengths = spec.integers("cacheLengths");
-        double[] ends = {lengths.get(0), lengths.get(lengths.size() - 1)};
-        double bw = machine.readBandwidth() / 1e9;
-        Charts.modelled(bandwidth, "read loop (measured)", ends, new double[] {bw, bw});
-        double peak = machine.fmaF32() / 1e9;
-        Charts.modelled(gflops, "FMA peak (measured)", ends, new double[] {peak, peak});
-        for (Imported.Series s : Imported.forChart(context.experimentDir(), "decode_time")) {
-            Charts.imported(time, s.label(), s.x(), s.y());
-        }
-        context.chart(time, "decode_time");
-        context.chart(vsBytes, "decode_time_vs_bytes");
-        context.chart(bandwidth, "decode_bandwidth");
-        context.chart(gflops, "decode_gflops");
-        context.chart(rooflineChart(HardwareCatalogue.H100_SXM, spec.integers("catalogueCacheLengths")),
-                "roofline_decode_h100");
-        context.chart(intensityChart(), "decode_intensity");
-    }
-
-    private static double[] values(List<Point> points, java.util.function.ToDoubleFunction<Point> f) {
-        return points.stream().mapToDouble(f).toArray();
-    }
-
     /** Decode arithmetic intensity per catalogue form: core alone, and whole layer at S = 32768, B = 1 and 64. */
     public static Results intensityTable() {
         Results t = Results.of("intensity", "form:s", "variant:s", "core_flops_per_cached_token:l",
@@ -268,37 +215,5 @@ public final class DecodeExperiment implements Experiment {
             }
         }
         return t;
-    }
-
-    private static XYChart rooflineChart(Hardware hw, List<Integer> lengths) {
-        XYChart chart = Charts.lines("Roofline: decode time per layer on " + hw.name() + " (bf16, batch 1, modelled)",
-                "cache length S (tokens)", "µs per layer (log)", true, true);
-        double[] xs = lengths.stream().mapToDouble(Integer::doubleValue).toArray();
-        for (Map.Entry<String, ModelForm> e : catalogueForms().entrySet()) {
-            ModelForm f = e.getValue();
-            double[] ys = lengths.stream()
-                    .mapToDouble(s -> AttentionCost.decode(f.shape(), f.form(), 1, s, KvPrecision.BF16).seconds(hw) * 1e6)
-                    .toArray();
-            Charts.modelled(chart, e.getKey(), xs, ys);
-        }
-        return chart;
-    }
-
-    private static CategoryChart intensityChart() {
-        CategoryChart chart = Charts.bars("Decode arithmetic intensity of the attention core (bf16 cache) vs ridge points",
-                "model form", "FLOP per byte (log)", true);
-        List<String> names = new ArrayList<>(catalogueForms().keySet());
-        List<Number> core = new ArrayList<>();
-        for (ModelForm f : catalogueForms().values()) {
-            CoreShape c = CoreShape.of(f.shape(), f.form());
-            core.add((c.flopsPerPair() + c.flopsPerKeyRead()) / (c.cacheValuesPerToken() * KvPrecision.BF16.bytes()));
-        }
-        chart.addSeries("core intensity", names, core);
-        for (Hardware hw : List.of(HardwareCatalogue.H100_SXM, HardwareCatalogue.A100_80GB, HardwareCatalogue.L4)) {
-            List<Number> ridge = names.stream().map(n -> (Number) hw.ridge()).toList();
-            CategorySeries s = chart.addSeries("ridge " + hw.name(), names, ridge);
-            s.setChartCategorySeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Line);
-        }
-        return chart;
     }
 }

@@ -16,6 +16,9 @@ public interface Experiment {
     /** One-line title. */
     String title();
 
-    /** Runs the experiment; progress goes to {@link ExperimentContext#progress}. */
+    /** Runs the experiment; progress goes to {@link ExperimentContext#progress}. Its last step draws the charts. */
     void run(ExperimentContext context);
+
+    /** Draws the charts from the results CSVs alone: nothing is measured, so a chart fix never needs a rerun. */
+    void drawCharts(ChartFolder charts);
 }

@@ -1,7 +1,5 @@
 package dev.attnref.experiment;
 
-import org.knowm.xchart.internal.chartpart.Chart;
-
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -93,12 +91,13 @@ public final class ExperimentContext {
         log("wrote %s (%d rows)", root.toAbsolutePath().relativize(file.toAbsolutePath()), results.rowCount());
     }
 
-    /** Writes {@code charts/<name>.png} and {@code .svg}. */
-    public void chart(Chart<?, ?> chart, String name) {
-        List<Path> files = Charts.save(chart, outputDir.resolve("charts"), name);
-        written.addAll(files);
+    /** Draws {@code experiment}'s charts from the results CSVs this run has written ({@link Experiment#drawCharts}). */
+    public void drawCharts(Experiment experiment) {
+        ChartFolder folder = new ChartFolder(experimentDir, outputDir.resolve("results"), outputDir.resolve("charts"), spec);
+        experiment.drawCharts(folder);
+        written.addAll(folder.written());
         if (!Charts.svgAvailable()) {
-            log("chart %s: PNG only; SVG needs de.erichseifert.vectorgraphics2d:VectorGraphics2D on the classpath", name);
+            log("charts: PNG only; SVG needs de.erichseifert.vectorgraphics2d:VectorGraphics2D on the classpath");
         }
     }
 

@@ -1,8 +1,5 @@
 package dev.attnref.experiment;
 
-import org.knowm.xchart.CategoryChart;
-import org.knowm.xchart.style.markers.SeriesMarkers;
-
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -11,10 +8,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * E04 — "hardware" swept on this machine: thread count (1, 2), Vector API on/off, float64 reference
@@ -82,10 +77,12 @@ public final class HardwareSweepExperiment implements Experiment {
                 r.max(), r.repeats(), r.busy()));
         context.write(sweep, "sweep");
         context.write(jdks, "jdks");
-        List<Row> decode = rows.stream().filter(r -> r.measure().equals("decode_gqa")).toList();
-        if (!decode.isEmpty()) {
-            context.chart(decodeChart(spec, decode), "decode_by_engine_threads_jdk");
-        }
+        context.drawCharts(this);
+    }
+
+    @Override
+    public void drawCharts(ChartFolder charts) {
+        HardwareCharts.draw(charts);
     }
 
     /** Runs each part of {@link ProbeMain} under {@code java}, in a JVM of its own, and parses the rows. */
@@ -124,29 +121,6 @@ public final class HardwareSweepExperiment implements Experiment {
             }
         }
         return rows;
-    }
-
-    /** Decode medians per JDK, with the min and max of the rounds as small markers (log axis: no bars). */
-    private static CategoryChart decodeChart(Spec spec, List<Row> decode) {
-        CategoryChart chart = Charts.bars("GQA decode step (H" + spec.integer("heads") + " G" + spec.integer("kvHeads")
-                + " D" + spec.integer("headDim") + ", S = " + spec.integer("cacheLength") + ") by engine, threads and JDK",
-                "engine, threads", "ms per step (log)", true);
-        Map<String, List<Row>> byJdk = new LinkedHashMap<>();
-        decode.forEach(r -> byJdk.computeIfAbsent(r.version(), k -> new ArrayList<>()).add(r));
-        java.awt.Color[] palette = chart.getStyler().getSeriesColors();
-        int jdk = 0;
-        for (Map.Entry<String, List<Row>> e : byJdk.entrySet()) {
-            List<Row> rs = e.getValue();
-            List<String> names = rs.stream().map(r -> r.variant() + ", " + r.threads() + " thr").toList();
-            java.awt.Color color = palette[jdk++ % palette.length];
-            chart.addSeries(e.getKey() + " median", names, rs.stream().map(r -> (Number) r.value()).toList())
-                    .setMarker(SeriesMarkers.CIRCLE).setMarkerColor(color);
-            chart.addSeries(e.getKey() + " min", names, rs.stream().map(r -> (Number) r.min()).toList())
-                    .setMarker(SeriesMarkers.TRIANGLE_UP).setMarkerColor(color);
-            chart.addSeries(e.getKey() + " max", names, rs.stream().map(r -> (Number) r.max()).toList())
-                    .setMarker(SeriesMarkers.TRIANGLE_DOWN).setMarkerColor(color);
-        }
-        return chart;
     }
 
     private static String firstLine(List<String> lines) {

@@ -7,7 +7,6 @@ import dev.attnref.attention.MfaShape;
 import dev.attnref.attention.MlaShape;
 import dev.attnref.attention.ModelCatalogue;
 import dev.attnref.attention.ModelConfig;
-import org.knowm.xchart.CategoryChart;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -46,11 +45,6 @@ public final class KvCacheExperiment implements Experiment {
     public record Entry(String model, String form, int layers, long valuesPerTokenPerLayer, int cacheSplit) {
         public long valuesPerToken() {
             return valuesPerTokenPerLayer * layers;
-        }
-
-        /** Short chart label: model and form, the ablation names abbreviated. */
-        public String label() {
-            return model.replace("DeepSeek-V2 ablation: ", "V2 ablation ").replace(" MoE, MHA", "") + " · " + form;
         }
 
         public double bytesPerToken(KvPrecision precision) {
@@ -261,24 +255,12 @@ public final class KvCacheExperiment implements Experiment {
         context.write(claims(), "kv_claims");
         context.log("%d model forms × %d precisions × %d devices", entries().size(), precisions.size(), devices.size());
 
-        CategoryChart bytes = Charts.bars("KV cache per token, all layers", "model (form)", "bytes per token (log)", true);
-        List<String> names = new ArrayList<>();
-        for (Entry e : entries()) {
-            names.add(e.label());
-        }
-        for (KvPrecision p : precisions) {
-            bytes.addSeries(p.label(), names, entries().stream().map(e -> (Number) e.bytesPerToken(p)).toList());
-        }
-        context.chart(bytes, "kv_bytes_per_token");
+        context.drawCharts(this);
+    }
 
-        CategoryChart fit = Charts.bars("Tokens (batch × context) whose bf16 KV cache fits beside the bf16 weights "
-                + "(smallest tensor-parallel degree ≤ 8; a bar at 1: the weights do not fit)", "model (form)", "tokens (log)", true);
-        for (Hardware hw : devices) {
-            fit.addSeries(hw.name(), names, entries().stream()
-                    .map(e -> (Number) Math.max(1, fit(e, hw, KvPrecision.BF16, maxParallel(hw)).tokens()))
-                    .toList());
-        }
-        context.chart(fit, "tokens_that_fit_bf16");
+    @Override
+    public void drawCharts(ChartFolder charts) {
+        KvCacheCharts.draw(charts);
     }
 
     /** Tensor parallelism spans up to 8 accelerators; this machine's RAM (the one measured device) is one. */

@@ -18,9 +18,7 @@ import dev.attnref.oracle.AttentionProblem;
 import dev.attnref.oracle.AttentionResult;
 import dev.attnref.oracle.OracleAttention;
 import dev.attnref.oracle.QueryPositions;
-import org.knowm.xchart.XYChart;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,26 +50,6 @@ import java.util.Map;
 public final class NumericsExperiment implements Experiment {
     private static final long SEED = 0xE05L;
 
-    /** One chart series: its points in order. */
-    record Curve(List<Double> x, List<Double> y) {
-        Curve() {
-            this(new ArrayList<>(), new ArrayList<>());
-        }
-
-        void add(double px, double py) {
-            x.add(px);
-            y.add(py);
-        }
-
-        double[] xs() {
-            return x.stream().mapToDouble(Double::doubleValue).toArray();
-        }
-
-        double[] ys() {
-            return y.stream().mapToDouble(Double::doubleValue).toArray();
-        }
-    }
-
     @Override
     public String id() {
         return "E05";
@@ -101,44 +79,31 @@ public final class NumericsExperiment implements Experiment {
     @Override
     public void run(ExperimentContext context) {
         Spec spec = context.spec();
-        Map<String, Curve> precisionSeries = precisionVsLength(context);
+        precisionVsLength(context);
         Results mlaTable = Results.of("mla_absorbed_vs_naive", "comparison:s", "precision:s", "length:i",
                 "max_relative_difference:d");
-        Map<String, Curve> mlaSeries = mlaModules(context, mlaTable);
-        mlaSeries.putAll(mlaCores(context, mlaTable));
+        mlaModules(context, mlaTable);
+        mlaCores(context, mlaTable);
         context.write(mlaTable, "mla_absorbed_vs_naive");
         maskFills(context);
-        Map<String, Curve> rankSeries = mlaRank(context);
-
-        XYChart precision = Charts.lines("Decode step: float32 error against float64 vs cache length",
-                "cache length S", "max relative error (log)", true, true);
-        precisionSeries.forEach((k, v) -> Charts.series(precision, k, v.xs(), v.ys()));
-        double[] xs = precisionSeries.values().iterator().next().xs();
-        Charts.modelled(precision, "float32 ε = 2⁻²⁴", new double[] {xs[0], xs[xs.length - 1]},
-                new double[] {Math.pow(2, -24), Math.pow(2, -24)});
-        context.chart(precision, "float32_error_vs_length");
-
-        XYChart mla = Charts.lines("Absorbed vs naive MLA: relative difference vs sequence length",
-                "sequence / cache length S", "max relative difference (log)", true, true);
-        mlaSeries.forEach((k, v) -> Charts.series(mla, k, v.xs(), v.ys()));
-        context.chart(mla, "mla_absorbed_vs_naive");
-
-        XYChart rank = Charts.lines("MLA: numerical rank of a head's no-RoPE bilinear form vs latent width C",
-                "latent width C", "rank", true, false);
-        rankSeries.forEach((k, v) -> Charts.series(rank, k, v.xs(), v.ys()));
-        context.chart(rank, "mla_head_rank");
+        mlaRank(context);
+        context.drawCharts(this);
         context.log("mask fills: %s", spec.numbers("maskFills"));
     }
 
+    @Override
+    public void drawCharts(ChartFolder charts) {
+        NumericsCharts.draw(charts);
+    }
+
     /** One decode step over the first S keys: the fast float32 kernels (both sets) against the float64 oracle. */
-    private Map<String, Curve> precisionVsLength(ExperimentContext context) {
+    private void precisionVsLength(ExperimentContext context) {
         Spec spec = context.spec();
         CoreShape shape = CoreShape.fromSpec(spec.object("precisionShape"));
         int h = shape.numHeads();
         int g = shape.numKvHeads();
         List<Integer> lengths = spec.integers("precisionLengths");
         Results table = Results.of("float32_vs_float64", "shape:s", "engine:s", "cache_length:i", "max_relative_error:d");
-        Map<String, Curve> series = new LinkedHashMap<>();
         for (int i = 0; i < lengths.size(); i++) {
             int n = lengths.get(i);
             SeededRandom random = new SeededRandom(SEED + n);
@@ -157,28 +122,24 @@ public final class NumericsExperiment implements Experiment {
                 }
                 double error = relativeError(MlaForms.doubles(out), ref);
                 table.add(shape.describe(), DecodeExperiment.label(kernels), n, error);
-                series.computeIfAbsent(DecodeExperiment.label(kernels), key -> new Curve()).add(n, error);
                 context.log("%s S=%d: relative error %.2e", kernels, n, error);
             }
         }
         context.write(table, "float32_vs_float64");
-        return series;
     }
 
     /** float64 modules: NaiveMla vs AbsorbedMla (both realisations) on one set of weights, layer output [1, S, M]. */
-    private Map<String, Curve> mlaModules(ExperimentContext context, Results table) {
+    private void mlaModules(ExperimentContext context, Results table) {
         Spec m = context.spec().object("moduleShape");
         MlaShape shape = new MlaShape(m.integer("modelWidth"), m.integer("heads"), m.integer("qLoraRank"),
                 m.integer("kvLoraRank"), m.integer("nopeDim"), m.integer("ropeDim"), m.integer("valueDim"));
         MlaWeights weights = MlaWeights.random(shape, MlaWeights.Settings.deepSeek(), new SeededRandom(SEED + 1));
-        Map<String, Curve> series = new LinkedHashMap<>();
         Map<String, SelfAttention<LatentCache>> absorbedForms = new LinkedHashMap<>();
         absorbedForms.put("run time reassociation", new AbsorbedMla(weights));
         absorbedForms.put("precomputed products", new PrecomputedAbsorbedMla(weights));
         for (Map.Entry<String, SelfAttention<LatentCache>> form : absorbedForms.entrySet()) {
             String name = form.getKey();
             SelfAttention<LatentCache> absorbed = form.getValue();
-            Curve curve = new Curve();
             for (int n : context.spec().integers("moduleLengths")) {
                 Tensor x = Tensor.randn(new SeededRandom(SEED + n), 1.0, 1, n, shape.modelWidth());
                 NaiveMla naive = new NaiveMla(weights);
@@ -186,15 +147,12 @@ public final class NumericsExperiment implements Experiment {
                 double[] out = absorbed.forward(x, absorbed.newCache(1, 0)).output().toArray();
                 double d = relativeError(out, ref);
                 table.add("module " + name + " vs naive (float64)", "float64", n, d);
-                curve.add(n, d);
             }
-            series.put("float64 modules, " + name, curve);
         }
-        return series;
     }
 
     /** Cores built from latents: naive (keys/values formed) and absorbed (query moved), against float64 naive. */
-    private Map<String, Curve> mlaCores(ExperimentContext context, Results table) {
+    private void mlaCores(ExperimentContext context, Results table) {
         Spec c = context.spec().object("coreShape");
         int heads = c.integer("heads");
         int latent = c.integer("latentDim");
@@ -211,7 +169,6 @@ public final class NumericsExperiment implements Experiment {
         double[] qNope = random.gaussians(heads * nope, 1);                        // [H, D_nope]
         double[] qRope = random.gaussians(heads * rope, 1);                        // [H, P]
         double scale = 1 / Math.sqrt(nope + rope);
-        Map<String, Curve> series = new LinkedHashMap<>();
         for (int n : lengths) {
             double[] ref = MlaForms.naive(latents, ropeKeys, wUk, wUv, qNope, qRope, heads, latent, rope, nope, valueDim,
                     n, scale, false);
@@ -225,20 +182,16 @@ public final class NumericsExperiment implements Experiment {
             for (Map.Entry<String, double[]> f : forms.entrySet()) {
                 double d = relativeError(f.getValue(), ref);
                 table.add(f.getKey(), f.getKey().contains("float32 vs") ? "float32" : "float64", n, d);
-                series.computeIfAbsent(f.getKey(), key -> new Curve()).add(n, d);
                 context.log("MLA %s at S=%d: %.1e", f.getKey(), n, d);
             }
         }
-        return series;
     }
 
-    private Map<String, Curve> mlaRank(ExperimentContext context) {
+    private void mlaRank(ExperimentContext context) {
         Spec r = context.spec().object("rank");
         Results table = Results.of("mla_head_rank", "nope_dim:i", "latent_width:i", "query_input_width:i",
                 "max_rank_over_heads:i", "bound_min_dnope_qin_c:i");
-        Map<String, Curve> series = new LinkedHashMap<>();
         for (int nope : r.integers("nopeDims")) {
-            Curve curve = new Curve();
             for (int c : r.integers("latentWidths")) {
                 MlaShape shape = new MlaShape(r.integer("modelWidth"), r.integer("heads"), r.integer("qLoraRank"), c,
                         nope, r.integer("ropeDim"), r.integer("valueDim"));
@@ -250,13 +203,10 @@ public final class NumericsExperiment implements Experiment {
                 }
                 int qin = weights.queryInputWidth();
                 table.add(nope, c, qin, maxRank, Math.min(nope, Math.min(qin, c)));
-                curve.add(c, maxRank);
+                context.log("MLA head rank, D_nope=%d, C=%d: %d", nope, c, maxRank);
             }
-            series.put("D_nope = " + nope, curve);
-            context.log("MLA head rank, D_nope=%d: %s for C = %s", nope, curve.y(), curve.x());
         }
         context.write(table, "mla_head_rank");
-        return series;
     }
 
     /** Numerical rank of head h's no-RoPE bilinear form B = W_UQ,hᵀ W_UK,h [Q_in, C]. */

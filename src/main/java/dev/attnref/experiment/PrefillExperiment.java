@@ -8,7 +8,6 @@ import dev.attnref.core.SeededRandom;
 import dev.attnref.core.Tensor;
 import dev.attnref.fast.FastAttention;
 import dev.attnref.fast.Kernels;
-import org.knowm.xchart.XYChart;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -93,19 +92,12 @@ public final class PrefillExperiment implements Experiment {
         context.write(fits, "prefill_fit", threads);
         context.write(rooflineTable(spec.integers("catalogueLengths")), "roofline_prefill");
 
-        XYChart time = Charts.lines("Causal prefill: attention core time vs S (" + engine + ", " + threads + " thread"
-                + (threads == 1 ? "" : "s") + ", " + spec.text("clock") + " time; bars: min–max)", "sequence length S",
-                "ms (log)", true, true);
-        draw(time, cores, Point::shape);
-        guides(time, cores);
-        for (Imported.Series s : Imported.forChart(context.experimentDir(), "prefill_time")) {
-            Charts.imported(time, s.label(), s.x(), s.y());
-        }
-        context.chart(time, "prefill_time");
-        XYChart layers = Charts.lines("Causal prefill of a whole MLA layer (float64 reference modules, 1 thread; "
-                + "bars: min–max)", "sequence length S", "ms (log)", true, true);
-        draw(layers, modules, Point::variant);
-        context.chart(layers, "prefill_mla_modules");
+        context.drawCharts(this);
+    }
+
+    @Override
+    public void drawCharts(ChartFolder charts) {
+        PrefillCharts.draw(charts);
     }
 
     /** Every core of the spec at every S, the cores interleaved within each S. */
@@ -177,24 +169,6 @@ public final class PrefillExperiment implements Experiment {
             context.log("%s: time ∝ S^%.2f [%.2f, %.2f] (R² %.3f)", ps.get(0).series(), fit.exponent(), fit.lower(), fit.upper(),
                     fit.rSquared());
         }
-    }
-
-    private static void draw(XYChart chart, List<Point> points, java.util.function.Function<Point, String> name) {
-        for (Map.Entry<String, List<Point>> e : bySeries(points, name).entrySet()) {
-            List<Point> ps = e.getValue();
-            Charts.series(chart, e.getKey(), lengths(ps), medians(ps),
-                    ps.stream().mapToDouble(p -> p.time().min() * 1e3).toArray(),
-                    ps.stream().mapToDouble(p -> p.time().max() * 1e3).toArray());
-        }
-    }
-
-    /** Dashed S² and S lines through the first series' last point. */
-    private static void guides(XYChart chart, List<Point> points) {
-        List<Point> first = bySeries(points, Point::shape).values().iterator().next();
-        double[] x = {first.get(0).length(), first.get(first.size() - 1).length()};
-        double anchor = first.get(first.size() - 1).time().median() * 1e3;
-        Charts.modelled(chart, "∝ S² (guide)", x, new double[] {anchor * Math.pow(x[0] / x[1], 2), anchor});
-        Charts.modelled(chart, "∝ S (guide)", x, new double[] {anchor * x[0] / x[1], anchor});
     }
 
     private static Map<String, List<Point>> bySeries(List<Point> points, java.util.function.Function<Point, String> key) {

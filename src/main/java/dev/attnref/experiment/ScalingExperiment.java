@@ -1,7 +1,6 @@
 package dev.attnref.experiment;
 
 import dev.attnref.core.SeededRandom;
-import org.knowm.xchart.XYChart;
 
 import java.util.List;
 
@@ -94,47 +93,21 @@ public final class ScalingExperiment implements Experiment {
         int samples = spec.integer("samples");
         Results table = Results.of("saturation", "head_dim:i", "scaled:s", "keys:i", "samples:i", "mean_entropy_nats:d",
                 "uniform_entropy_nats:d", "mean_max_weight:d", "mean_jacobian_frobenius:d");
-        double[] xs = dims.stream().mapToDouble(Integer::doubleValue).toArray();
-        double[][] entropy = new double[2][dims.size()];
-        double[][] top = new double[2][dims.size()];
-        double[][] jac = new double[2][dims.size()];
         for (int i = 0; i < dims.size(); i++) {
             for (int scaled = 0; scaled < 2; scaled++) {
                 Saturation s = measure(dims.get(i), keys, samples, scaled == 1, SEED + dims.get(i));
                 table.add(dims.get(i), scaled == 1 ? "1/sqrt(D)" : "none", keys, samples, s.entropy(), Math.log(keys),
                         s.maxWeight(), s.jacobianNorm());
-                entropy[scaled][i] = s.entropy();
-                top[scaled][i] = s.maxWeight();
-                jac[scaled][i] = s.jacobianNorm();
+                context.log("D=%d %s: max weight %.3f, ‖J‖ %.3g", dims.get(i), scaled == 1 ? "scaled" : "unscaled",
+                        s.maxWeight(), s.jacobianNorm());
             }
-            context.log("D=%d: max weight %.3f unscaled vs %.3f scaled; ‖J‖ %.3g vs %.3g", dims.get(i), top[0][i], top[1][i],
-                    jac[0][i], jac[1][i]);
         }
         context.write(table, "saturation");
-        XYChart e = Charts.lines("Softmax entropy over " + keys + " keys vs head width", "head width D", "mean entropy (nats)",
-                true, false);
-        Charts.series(e, "scaled by 1/√D", xs, entropy[1]);
-        Charts.series(e, "unscaled", xs, entropy[0]);
-        Charts.modelled(e, "uniform (ln S)", new double[] {xs[0], xs[xs.length - 1]},
-                new double[] {Math.log(keys), Math.log(keys)});
-        context.chart(e, "entropy_vs_head_dim");
-        XYChart m = Charts.lines("Largest attention weight vs head width", "head width D", "mean max weight", true, false);
-        Charts.series(m, "scaled by 1/√D", xs, top[1]);
-        Charts.series(m, "unscaled", xs, top[0]);
-        context.chart(m, "max_weight_vs_head_dim");
-        XYChart j = Charts.lines("Softmax Jacobian norm ‖diag(p) − ppᵀ‖_F vs head width", "head width D",
-                "mean Frobenius norm (log)", true, true);
-        Charts.series(j, "scaled by 1/√D", xs, jac[1]);
-        Charts.series(j, "unscaled", xs, clampPositive(jac[0]));
-        context.chart(j, "jacobian_vs_head_dim");
+        context.drawCharts(this);
     }
 
-    /** Log axes cannot show 0: a saturated softmax's Jacobian underflows to 0, drawn at 1e-300. */
-    private static double[] clampPositive(double[] values) {
-        double[] out = values.clone();
-        for (int i = 0; i < out.length; i++) {
-            out[i] = Math.max(out[i], 1e-300);
-        }
-        return out;
+    @Override
+    public void drawCharts(ChartFolder charts) {
+        ScalingCharts.draw(charts);
     }
 }

@@ -9,7 +9,6 @@ import dev.attnref.mirror.Fidelity;
 import dev.attnref.mirror.Seed000MutiQueryAttention;
 import dev.attnref.oracle.AttentionProblem;
 import dev.attnref.oracle.OracleAttention;
-import org.knowm.xchart.XYChart;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -86,15 +85,11 @@ public final class SeedBugExperiment implements Experiment {
         double[] scrambled = new double[xs.length];
         int heads = spec.integer("heads");
         int headDim = spec.integer("headDim");
-        double[] mirrorError = new double[xs.length];
-        double[] mirrorFuture = new double[xs.length];
         for (int i = 0; i < xs.length; i++) {
             int t = lengths.get(i);
             future[i] = futureMassWithTinyMask(t, heads, headDim);
             scrambled[i] = transposeMergeError(t, heads, headDim);
             double[] mirror = mirrorSweep(t, heads, headDim);
-            mirrorError[i] = mirror[0];
-            mirrorFuture[i] = mirror[1];
             sweep.add("S000-MQA-MASK", t, "max attention mass on future keys", future[i]);
             sweep.add("S000-MQA-TRANSPOSE", t, "relative error of merged heads", scrambled[i]);
             sweep.add("S000-MQA-MASK + S000-MQA-TRANSPOSE", t, "mirror: relative output error, published vs fixed",
@@ -111,13 +106,12 @@ public final class SeedBugExperiment implements Experiment {
         context.write(effects, "seed_bug_effects");
         context.write(snippets, "seed_snippet_effects");
         context.write(sweep, "seed_bug_sweep");
-        XYChart chart = Charts.lines("Seed 000 bugs as published vs sequence length (H = " + heads + ", D = " + headDim + ")",
-                "sequence length T", "future mass (probability) or relative error ‖Δ‖/‖fixed‖", true, false);
-        Charts.series(chart, "S000-MQA-MASK: max mass on future keys", xs, future);
-        Charts.series(chart, "S000-MQA-TRANSPOSE: relative error of output", xs, scrambled);
-        Charts.series(chart, "mirror, both bugs: relative output error vs fixed", xs, mirrorError);
-        Charts.series(chart, "mirror, both bugs: earlier outputs moved by the last token", xs, mirrorFuture);
-        context.chart(chart, "seed_bug_effects");
+        context.drawCharts(this);
+    }
+
+    @Override
+    public void drawCharts(ChartFolder charts) {
+        SeedBugCharts.draw(charts);
     }
 
     /**

@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -31,6 +32,9 @@ import java.util.stream.Collectors;
  *   <tr><td>kind</td><td>{@link Kind}</td></tr>
  *   <tr><td>witness</td><td>{@code dev.attnref.mirror.<snippet>MirrorTest#<method>}: the test that
  *       shows the bug's effect</td></tr>
+ *   <tr><td>nature</td><td>{@link Nature}: a defect, or a design choice the seed made on purpose</td></tr>
+ *   <tr><td>upstream</td><td>where the seed copied the code from ({@link Upstream}: repository, file, commit,
+ *       lines, and whether the bug is there too), or {@code null} when no upstream is established</td></tr>
  *   <tr><td>every other field</td><td>non-empty text</td></tr>
  * </table>
  *
@@ -78,6 +82,83 @@ public final class BugCatalogue {
         }
     }
 
+    /** Whether a bug is a mistake or a convention the seed chose (and states or follows consistently). */
+    public enum Nature {
+        /** The code contradicts its own text, signature or purpose, crashes, or gives wrong numbers. */
+        DEFECT("defect"),
+        /** A legitimate convention or simplification that differs from the reference's (fill values, defaults). */
+        DESIGN_CHOICE("design-choice");
+
+        private final String label;
+
+        Nature(String label) {
+            this.label = label;
+        }
+
+        /** The label used in {@code bugs.json}. */
+        public String label() {
+            return label;
+        }
+
+        /** The nature whose label is {@code label}. */
+        public static Nature fromLabel(String label, String where) {
+            for (Nature n : values()) {
+                if (n.label.equals(label)) {
+                    return n;
+                }
+            }
+            throw new IllegalArgumentException(where + ": nature (" + label + ") must be one of "
+                    + Arrays.stream(values()).map(Nature::label).collect(Collectors.joining(", ")));
+        }
+    }
+
+    /**
+     * The public file a seed copied its snippet from.
+     *
+     * @param repo       GitHub {@code owner/name}
+     * @param path       the file in that repository
+     * @param commit     the 40-hex commit whose file the seed's snippet matches
+     * @param lines      the bug's lines in that file: {@code 106} or {@code 183, 187} or {@code 72-74}
+     * @param inUpstream whether the bug is in the upstream file too (false: the seed introduced it while copying)
+     */
+    public record Upstream(String repo, String path, String commit, String lines, boolean inUpstream) {
+        private static final Pattern REPO = Pattern.compile("[A-Za-z0-9][\\w.-]*/[\\w.-]+");
+        private static final Pattern COMMIT = Pattern.compile("[0-9a-f]{40}");
+        private static final Pattern LINES = Pattern.compile("\\d+(-\\d+)?(, \\d+(-\\d+)?)*");
+
+        /** The upstream of an entry: JSON {@code null} (none established) or an object with every field valid. */
+        static Upstream parse(JsonNode node, String where) {
+            if (node == null || node.isMissingNode()) {
+                throw new IllegalArgumentException(where + ": field 'upstream' is missing; give the file the seed copied "
+                        + "from, or null when none is established");
+            }
+            if (node.isNull()) {
+                return null;
+            }
+            String at = where + ", field 'upstream'";
+            Upstream upstream = new Upstream(text(node, "repo", at), text(node, "path", at), text(node, "commit", at),
+                    text(node, "lines", at), node.path("inUpstream").asBoolean());
+            require(REPO.matcher(upstream.repo).matches(), at + ": repo (" + upstream.repo + ") must be owner/name");
+            require(COMMIT.matcher(upstream.commit).matches(), at + ": commit (" + upstream.commit
+                    + ") must be 40 lower-case hex digits");
+            require(LINES.matcher(upstream.lines).matches(), at + ": lines (" + upstream.lines
+                    + ") must be line numbers or ranges, e.g. 106 or 183, 187 or 72-74");
+            require(node.path("inUpstream").isBoolean(), at + ": inUpstream must be true or false");
+            return upstream;
+        }
+
+        private static void require(boolean holds, String message) {
+            if (!holds) {
+                throw new IllegalArgumentException(message);
+            }
+        }
+
+        /** The file's GitHub address at that commit, at the bug's first line. */
+        public String url() {
+            return "https://github.com/" + repo + "/blob/" + commit + "/" + path + "#L" + lines.replaceAll("[-,].*", "");
+        }
+    }
+
     /**
      * One published bug.
      *
@@ -94,10 +175,12 @@ public final class BugCatalogue {
      * @param kind           the kind of damage
      * @param witness        fully qualified JUnit method that shows the effect
      * @param pythonEvidence where {@code seed_outputs.json} shows it, {@code ; }-separated
+     * @param nature         defect or design choice
+     * @param upstream       the file the seed copied the snippet from, or null when none is established
      */
     public record Bug(String id, String family, String seedFile, String section, String snippet,
                       String publishedLines, String does, String effect, String fix, String fixTag,
-                      Kind kind, String witness, String pythonEvidence) {
+                      Kind kind, String witness, String pythonEvidence, Nature nature, Upstream upstream) {
     }
 
     private final List<Bug> bugs;
@@ -129,7 +212,8 @@ public final class BugCatalogue {
                     text(node, "publishedLines", where), text(node, "does", where), text(node, "effect", where),
                     text(node, "fix", where), text(node, "fixTag", where),
                     Kind.fromLabel(text(node, "kind", where)), text(node, "witness", where),
-                    text(node, "pythonEvidence", where));
+                    text(node, "pythonEvidence", where), Nature.fromLabel(text(node, "nature", where), where),
+                    Upstream.parse(node.get("upstream"), where));
             if (!ids.add(bug.id())) {
                 throw new IllegalArgumentException("bug id (" + bug.id() + ") appears more than once; ids must be unique");
             }
@@ -169,12 +253,20 @@ public final class BugCatalogue {
         ObjectNode root = CatalogueJson.newObject();
         ArrayNode array = root.putArray("bugs");
         for (Bug b : bugs) {
-            array.addObject()
+            ObjectNode entry = array.addObject()
                     .put("id", b.id()).put("family", b.family()).put("seedFile", b.seedFile())
                     .put("section", b.section()).put("snippet", b.snippet())
                     .put("publishedLines", b.publishedLines()).put("does", b.does()).put("effect", b.effect())
                     .put("fix", b.fix()).put("fixTag", b.fixTag()).put("kind", b.kind().label())
-                    .put("witness", b.witness()).put("pythonEvidence", b.pythonEvidence());
+                    .put("witness", b.witness()).put("pythonEvidence", b.pythonEvidence())
+                    .put("nature", b.nature().label());
+            Upstream u = b.upstream();
+            if (u == null) {
+                entry.putNull("upstream");
+            } else {
+                entry.putObject("upstream").put("repo", u.repo()).put("path", u.path()).put("commit", u.commit())
+                        .put("lines", u.lines()).put("inUpstream", u.inUpstream());
+            }
         }
         return CatalogueJson.pretty(root, "bug catalogue");
     }

@@ -205,32 +205,20 @@ public final class TorchPeer {
         return new long[] {dims.batch(), dims.numKvHeads(), dims.kvLen(), width};
     }
 
-    /** The two 16-bit float types of {@link #attendInHalfPrecision} and {@link #roundTrip}. */
-    public enum HalfPrecision {
-        BFLOAT16(ScalarType.BFloat16),
-        FLOAT16(ScalarType.Half);
-
-        private final ScalarType type;
-
-        HalfPrecision(ScalarType type) {
-            this.type = type;
-        }
-    }
-
     /**
      * Attention in bf16 or fp16: q, k, v (and an additive mask) are cast from float32 to {@code half} by
      * {@code .to(dtype)}, exactly when they already hold values of that precision; SDPA runs on the cast tensors
      * as PyTorch 2.10 chooses (its CPU kernels accumulate in float32 and round the output to {@code half}); the
      * output is widened back to float32, exactly. {@code out [B, H, T, Dv]}; no {@code is_causal} (give a mask).
      */
-    public float[] attendInHalfPrecision(AttentionDims dims, float[] q, float[] k, float[] v, Mask mask, HalfPrecision half) {
+    public float[] attendInHalfPrecision(AttentionDims dims, float[] q, float[] k, float[] v, Mask mask, Precision half) {
         checkLengths(dims, q.length, k.length, v.length, false, mask);
         try (PointerScope scope = new PointerScope()) {
             TensorOptions float32 = new TensorOptions(kFloat());
-            Tensor out = sdpa(dims, false, mask, half.type,
-                    from_blob(new FloatPointer(q), queryShape(dims), float32).to(half.type),
-                    from_blob(new FloatPointer(k), keyShape(dims, dims.headDim()), float32).to(half.type),
-                    from_blob(new FloatPointer(v), keyShape(dims, dims.valueHeadDim()), float32).to(half.type));
+            Tensor out = sdpa(dims, false, mask, half.scalarType(),
+                    from_blob(new FloatPointer(q), queryShape(dims), float32).to(half.scalarType()),
+                    from_blob(new FloatPointer(k), keyShape(dims, dims.headDim()), float32).to(half.scalarType()),
+                    from_blob(new FloatPointer(v), keyShape(dims, dims.valueHeadDim()), float32).to(half.scalarType()));
             float[] result = new float[dims.outputCount()];
             out.to(kFloat()).contiguous().data_ptr_float().get(result);                         // [B, H, T, Dv]
             return result;
@@ -238,11 +226,11 @@ public final class TorchPeer {
     }
 
     /** PyTorch's rounding of each value to {@code half}: {@code x.to(dtype).float()} on a float32 tensor. */
-    public float[] roundTrip(float[] values, HalfPrecision half) {
+    public float[] roundTrip(float[] values, Precision half) {
         try (PointerScope scope = new PointerScope()) {
             Tensor x = from_blob(new FloatPointer(values), new long[] {values.length}, new TensorOptions(kFloat()));
             float[] result = new float[values.length];
-            x.to(half.type).to(kFloat()).contiguous().data_ptr_float().get(result);
+            x.to(half.scalarType()).to(kFloat()).contiguous().data_ptr_float().get(result);
             return result;
         }
     }

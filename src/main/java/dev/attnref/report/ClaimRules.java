@@ -1,8 +1,11 @@
 package dev.attnref.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.attnref.attention.GqaShape;
 import dev.attnref.attention.MfaShape;
 import dev.attnref.attention.ModelCatalogue;
+import dev.attnref.attention.ModelConfig;
+import dev.attnref.experiment.AttentionCost;
 import dev.attnref.report.ClaimsLedger.Verdict;
 
 import java.nio.file.Path;
@@ -53,6 +56,7 @@ final class ClaimRules {
     static final String SATURATION = "E06-scaling/saturation";
     static final String RANK = "E05-numerics/mla_head_rank";
     static final String BMM = "E07-seed-bugs/bmm_vs_matmul";
+    static final String INTENSITY = "E02-decode/intensity";
     static final String CATALOGUE = "the model catalogue (dev.attnref.attention.ModelCatalogue)";
     static final String MHA_H8 = "shape=MHA H8 G8 Dk128 Dv128";
     static final String MHA_H1 = "shape=MHA H1 G1 Dk1024 Dv1024";
@@ -103,6 +107,11 @@ final class ClaimRules {
         RULES.put("C-GQA-CACHE", ClaimRules::gqaCache);
         RULES.put("C-MLA-CACHE", ClaimRules::mlaCache);
         RULES.put("C-MFA-SINGLE-KV", ClaimRules::mfaSingleKv);
+        RULES.put("C-GQA-MODELS", ClaimRules::gqaModels);
+        RULES.put("C-MLA-COMPUTE", MeasuredClaimRules::mlaCompute);
+        RULES.put("C-MFA-DESIGN", ClaimRules::mfaDesign);
+        RULES.put("C-MFA-ACCOUNT", ClaimRules::mfaAccount);
+        RULES.put("C-MHA-PARAMS", MeasuredClaimRules::mhaParameters);
     }
 
     private ClaimRules() {
@@ -348,4 +357,71 @@ final class ClaimRules {
                 + "DeepSeek-V3's MLA", perLayer == 2 * c && perToken < v3));
     }
 
+    // ---- which models use which variant, and MFA's design (E01, E02, the catalogue) ---------------
+
+    /**
+     * Whether a catalogue model shares key/value heads: its cached values per token per layer (recorded as
+     * {@code v_<key>}) below the 2·H·D an MHA with its heads caches ({@code mha_<key>}).
+     */
+    private static boolean sharesKeyValueHeads(Evidence ev, ModelConfig model, String key) {
+        GqaShape shape = (GqaShape) model.attention();
+        double cached = ev.cell("v_" + key, KV, "values_per_token_per_layer", "model=" + model.name(), "precision=bf16");
+        double mha = ev.derived("mha_" + key, 2.0 * shape.numHeads() * shape.headDim(), "2·H·D of " + model.name()
+                + " (H = " + shape.numHeads() + ", D = " + shape.headDim() + ")", CATALOGUE);
+        return cached < mha;
+    }
+
+    private static List<Part> gqaModels(Evidence ev) {
+        return List.of(
+                Part.decided("Llama-2 uses GQA, as a family: FALSE if Llama-2-7B caches the 2·H·D values per token per "
+                        + "layer of MHA (G = H)", sharesKeyValueHeads(ev, ModelCatalogue.LLAMA_2_7B, "llama2_7b")),
+                Part.decided("Llama-2-70B uses GQA: TRUE if it caches fewer than 2·H·D values per token per layer (G < H)",
+                        sharesKeyValueHeads(ev, ModelCatalogue.LLAMA_2_70B, "llama2_70b")),
+                Part.decided("Llama from Llama 3 on uses GQA: TRUE if Llama-3-8B caches fewer than 2·H·D",
+                        sharesKeyValueHeads(ev, ModelCatalogue.LLAMA_3_8B, "llama3_8b")),
+                Part.decided("Mistral uses GQA: TRUE if Mistral-7B caches fewer than 2·H·D",
+                        sharesKeyValueHeads(ev, ModelCatalogue.MISTRAL_7B, "mistral_7b")));
+    }
+
+    private static List<Part> mfaDesign(Evidence ev) {
+        MfaShape step3 = (MfaShape) ModelCatalogue.STEP_3.attention();
+        double width = ev.derived("step3_m", step3.modelWidth(), "Step-3's model width M", CATALOGUE);
+        double heads = ev.derived("step3_hc", (double) step3.numHeads() * step3.headDim(), "H·C: Step-3's 64 query "
+                + "heads times their width C = 256", CATALOGUE);
+        double weights = ev.derived("step3_weights", AttentionCost.matrixWeights(step3), "Step-3's attention weights "
+                + "per layer, M·C_q + C_q·H·C + 2·M·C + H·C·M (C_q = 2,048)", CATALOGUE);
+        double mha = ev.derived("mha_weights", 4.0 * width * width, "4·M², the weights of an MHA of the same width "
+                + "(H·D = M)", CATALOGUE);
+        ev.derived("query_full", width * heads, "M·H·C, Step-3's query projection without the factorisation", CATALOGUE);
+        ev.derived("query_factorised", width * step3.queryRank() + (double) step3.queryRank() * heads, "M·C_q + C_q·H·C, "
+                + "its factorised query projection", CATALOGUE);
+        ev.cell("step3_per_layer", KV, "values_per_token_per_layer", "model=Step-3", "precision=bf16");
+        return List.of(
+                Part.decided("MFA has more and wider heads than MHA: TRUE if Step-3's H·C exceeds its width M (an MHA "
+                        + "has H·D = M)", heads > width),
+                Part.decided("its low-rank factorisation keeps the parameters efficient: TRUE if Step-3's attention "
+                        + "weights per layer are fewer than the 4·M² of an MHA of the same width", weights < mha),
+                Part.undecidable("which greatly increases the attention module's capacity"));
+    }
+
+    private static List<Part> mfaAccount(Evidence ev) {
+        MfaShape step3 = (MfaShape) ModelCatalogue.STEP_3.attention();
+        double c = ev.derived("step3_c", step3.headDim(), "Step-3's head_dim C", CATALOGUE);
+        double perLayer = ev.cell("step3_per_layer", KV, "values_per_token_per_layer", "model=Step-3", "precision=bf16");
+        ev.cell("step3_per_token", KV, "values_per_token", "model=Step-3", "precision=bf16");
+        double saving = ev.cell("saving_step3_mfa", KV_CLAIMS, "saving_percent", "claim=step3-mfa-vs-mha-same-width");
+        double mfa = ev.cell("core_step3", INTENSITY, "core_flops_per_cached_token", "form=Step-3 MFA");
+        double wider = ev.cell("core_llama2_70b", INTENSITY, "core_flops_per_cached_token", "form=Llama-2-70B GQA");
+        return List.of(
+                Part.decided("MFA cuts a language model's inference memory: TRUE if Step-3's MFA caches over 90% less than "
+                        + "an MHA of the same width and depth", saving > 90),
+                Part.decided("and its computation: TRUE if Step-3's core FLOPs per cached token are below those of "
+                        + "Llama-2-70B, whose width M = 8,192 exceeds Step-3's 7,168 (core FLOPs do not depend on G)",
+                        mfa < wider),
+                Part.decided("it models long sequences of user behaviour or input features, compressed by matrices "
+                        + "optimised offline and pre-stored for online inference: FALSE if in Step-3, the language model "
+                        + "that uses it, MFA caches 2·C values for every token, computed from that token at inference",
+                        perLayer != 2 * c),
+                Part.undecidable("without losing information, at performance comparable to MHA"));
+    }
 }

@@ -268,13 +268,20 @@ public final class DerivedSections {
     static String bugs() {
         List<List<String>> rows = new ArrayList<>();
         for (BugCatalogue.Bug b : BugCatalogue.load().bugs()) {
-            rows.add(List.of(b.id(), b.kind().label(), b.snippet() + " " + b.section(), shorten(b.effect(), 220),
-                    b.fixTag(), "`" + b.witness().replace("dev.attnref.mirror.", "") + "`"));
+            BugCatalogue.Upstream up = b.upstream();
+            rows.add(List.of(b.id(), b.kind().label(), b.nature().label(), b.snippet() + " " + b.section(),
+                    shorten(b.effect(), 220), b.fixTag(), "`" + b.witness().replace("dev.attnref.mirror.", "") + "`",
+                    up == null ? "—" : "[" + up.repo() + " `" + up.path().replaceAll(".*/", "") + "` L" + up.lines() + "]("
+                            + up.url() + ")" + (up.inUpstream() ? "" : " (introduced by the seed)")));
         }
         return "Every bug published in the seeds' code, from `src/main/resources/dev/attnref/mirror/bugs.json` "
                 + "(`attnref bugs`). Each was reproduced in PyTorch (`reference-data/seeds/seed_outputs.json`); the "
-                + "witness is the JUnit test that shows its effect on the Java mirror.\n\n"
-                + Markdown.table(List.of("id", "kind", "snippet", "effect", "fix", "witness"), rows);
+                + "witness is the JUnit test that shows its effect on the Java mirror. Nature: a **defect** contradicts "
+                + "the code's own text, signature or purpose, crashes or gives wrong numbers; a **design-choice** is a "
+                + "legitimate convention or simplification that differs from the reference's. Upstream: the file and "
+                + "commit the seed copied the snippet from, where one is established (seed 000 §1.1 is labml's annotated "
+                + "MHA, seed 002 its author's own blog post).\n\n"
+                + Markdown.table(List.of("id", "kind", "nature", "snippet", "effect", "fix", "witness", "upstream"), rows);
     }
 
     static String claims(Path root) {
@@ -308,29 +315,34 @@ public final class DerivedSections {
                 + "\n### Rules and the figures they read (derived)\n\n" + rules;
     }
 
+    /** Cases per variant in each published version (v1 frozen, v2 added by issue #14). */
     static String golden(Path root) {
-        Path manifest = root.resolve("reference-data").resolve("v1").resolve("manifest.json");
-        if (!Files.isRegularFile(manifest)) {
+        Path v1 = root.resolve("reference-data/v1/manifest.json");
+        if (!Files.isRegularFile(v1)) {
             return "No golden vectors yet: `reference-data/v1/manifest.json` does not exist (`attnref golden generate` "
                     + "writes it).";
         }
-        try {
-            JsonNode root0 = JSON.readTree(Files.readString(manifest));
-            JsonNode cases = root0.has("cases") ? root0.get("cases") : root0;
-            Map<String, Integer> byVariant = new TreeMap<>();
-            int n = 0;
-            for (JsonNode c : cases) {
-                n++;
-                String variant = c.has("variant") ? c.get("variant").asText() : "(no variant field)";
-                byVariant.merge(variant, 1, Integer::sum);
+        Map<String, int[]> byVariant = new TreeMap<>();          // variant → {v1 cases, v2 cases}
+        int[] totals = new int[2];
+        List<Path> versions = List.of(v1, root.resolve("reference-data/v2/manifest.json"));
+        for (int v = 0; v < versions.size(); v++) {
+            if (!Files.isRegularFile(versions.get(v))) {
+                continue;
             }
-            List<List<String>> rows = new ArrayList<>();
-            byVariant.forEach((v, k) -> rows.add(List.of(v, Integer.toString(k))));
-            return "`reference-data/v1/manifest.json`: " + n + " cases.\n\n"
-                    + Markdown.table(List.of("variant", "cases"), rows);
-        } catch (IOException e) {
-            throw new UncheckedIOException("reading " + manifest, e);
+            try {
+                for (JsonNode c : JSON.readTree(Files.readString(versions.get(v))).path("cases")) {
+                    byVariant.computeIfAbsent(c.path("variant").asText("(no variant field)"), k -> new int[2])[v]++;
+                    totals[v]++;
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("reading " + versions.get(v), e);
+            }
         }
+        List<List<String>> rows = new ArrayList<>();
+        byVariant.forEach((variant, k) -> rows.add(List.of(variant, Integer.toString(k[0]), Integer.toString(k[1]))));
+        return "`reference-data/v1/manifest.json`: " + totals[0] + " cases (frozen); `reference-data/v2/manifest.json`: "
+                + totals[1] + " cases (RoPE scaling, bf16/fp16 inputs with baseline errors, bug-zoo cases).\n\n"
+                + Markdown.table(List.of("variant", "v1 cases", "v2 cases"), rows);
     }
 
     /** A Markdown table of selected columns of a Tablesaw table, numbers formatted by {@link Markdown#num}. */

@@ -1,9 +1,11 @@
 package dev.attnref.report;
 
 import dev.attnref.attention.GqaShape;
+import dev.attnref.attention.MlaShape;
 import dev.attnref.attention.ModelCatalogue;
 import dev.attnref.experiment.AttentionCost;
 import dev.attnref.experiment.CoreShape;
+import dev.attnref.experiment.KvPrecision;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -145,7 +147,7 @@ final class MeasuredClaimRules {
                         + "at the smallest B by more than 0.05", atLarge - atSmall > 0.05));
     }
 
-    private static double median(List<Double> values) {
+    static double median(List<Double> values) {
         List<Double> sorted = values.stream().sorted().toList();
         int n = sorted.size();
         return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
@@ -271,5 +273,61 @@ final class MeasuredClaimRules {
     /** H of a shape condition such as {@code shape=MHA H8 G8 Dk128 Dv128}. */
     private static double heads(String shape) {
         return Double.parseDouble(shape.replaceAll(".* H(\\d+) .*", "$1"));
+    }
+
+    /** The context at which the MLA-against-MHA figures of {@link #mlaCompute} are compared per new token. */
+    private static final int LONG_CONTEXT = 32_768;
+
+    static List<Part> mlaCompute(Evidence ev) {
+        MlaShape v3 = (MlaShape) ModelCatalogue.DEEPSEEK_V3.attention();
+        GqaShape mha = GqaShape.of(v3.modelWidth(), v3.numHeads(), v3.numHeads(), v3.vHeadDim());
+        String shapes = CATALOGUE + ", DeepSeek-V3: M = 7,168, H = 128, C_q = 1,536, C = 512, P = 64; the MHA has its "
+                + "128 heads of D = 128";
+        double weightsMla = ev.derived("weights_mla", AttentionCost.matrixWeights(v3), "weights MLA applies per token per "
+                + "layer (AttentionCost.matrixWeights)", shapes);
+        double weightsMha = ev.derived("weights_mha", AttentionCost.matrixWeights(mha), "4·M·H·D (MHA)", shapes);
+        double absorbed = ev.cell("core_absorbed", INTENSITY, "core_flops_per_cached_token", "form=DeepSeek-V3 MLA (absorbed)");
+        double naive = ev.cell("core_naive", INTENSITY, "core_flops_per_cached_token", "form=DeepSeek-V3 MLA (naive)");
+        double coreMha = ev.derived("core_mha", CoreShape.of(mha, CoreShape.MlaForm.ABSORBED).flopsPerPair(),
+                "2·H·(D + Dv) core FLOPs per cached token (MHA)", shapes);
+        ev.derived("absorbed_over_naive", absorbed / naive, "core_absorbed / core_naive", path(INTENSITY));
+        ev.derived("crossover_s", 2 * (weightsMha - weightsMla) / (absorbed - coreMha), "context S at which absorbed "
+                + "MLA's 2·W + S·core FLOPs per new token reach the MHA's", shapes + " and " + path(INTENSITY));
+        double mlaLong = ev.derived("flops_mla_long", AttentionCost.decode(v3, CoreShape.MlaForm.ABSORBED, 1, LONG_CONTEXT,
+                KvPrecision.BF16).flops(), "FLOPs of one decode step at S = 32,768, absorbed MLA (AttentionCost.decode)", shapes);
+        double mhaLong = ev.derived("flops_mha_long", AttentionCost.decode(mha, CoreShape.MlaForm.ABSORBED, 1, LONG_CONTEXT,
+                KvPrecision.BF16).flops(), "the same for the MHA", shapes);
+        return List.of(
+                Part.decided("MLA's projections cost less than MHA's: TRUE if DeepSeek-V3's MLA applies fewer weights per "
+                        + "token per layer than an MHA with the same 128 heads of 128", weightsMla < weightsMha),
+                Part.decided("and its attention over the cache: TRUE if absorbed MLA's core FLOPs per cached token "
+                        + "(intensity.csv) are below that MHA's 2·H·(D + Dv)", absorbed < coreMha),
+                Part.decided("so a new token costs less at long context: TRUE if one decode step at S = 32,768 costs "
+                        + "absorbed MLA fewer FLOPs than that MHA", mlaLong < mhaLong),
+                Part.undecidable("MLA helps the model understand text better"));
+    }
+
+    static List<Part> mhaParameters(Evidence ev) {
+        int longest = ev.rows(PREFILL, "variant=MHA", MHA_H1).stream().map(r -> (int) ev.number(PREFILL, "length", r))
+                .max(Comparator.naturalOrder()).orElseThrow();
+        double flopsMany = ev.cell("flops_h8", PREFILL, "flops", "variant=MHA", MHA_H8, "length=" + longest);
+        double flopsOne = ev.cell("flops_h1", PREFILL, "flops", "variant=MHA", MHA_H1, "length=" + longest);
+        ev.cell("length_h1", PREFILL, "length", "variant=MHA", MHA_H1, "length=" + longest);
+        double weightsMany = ev.derived("weights_h8", projectionWeights(MHA_H8), "4·M·H·D, M = H·D, of the shape "
+                + MHA_H8.substring(6), path(PREFILL));
+        double weightsOne = ev.derived("weights_h1", projectionWeights(MHA_H1), "4·M·H·D, M = H·D, of the shape "
+                + MHA_H1.substring(6), path(PREFILL));
+        return List.of(
+                Part.decided("MHA needs more parameters: TRUE if 8 heads of 128 project with more weights than one head "
+                        + "of 1,024 (4·M·H·D each, M = H·D = 1,024: the shapes E03 timed)", weightsMany > weightsOne),
+                Part.decided("and has a higher computational complexity: TRUE if E03 counted more than 1% more FLOPs for "
+                        + "8 heads of 128 than for one head of 1,024 at the same S", flopsMany > 1.01 * flopsOne),
+                Part.undecidable("it attends to different aspects of the input and raises the model's expressiveness"));
+    }
+
+    /** 4·M·H·D of the Q, K, V and O projections of a shape condition such as {@code shape=MHA H8 G8 Dk128 Dv128}, M = H·D. */
+    private static double projectionWeights(String shape) {
+        double width = heads(shape) * Double.parseDouble(shape.replaceAll(".* Dk(\\d+) .*", "$1"));
+        return 4 * width * width;
     }
 }

@@ -125,7 +125,7 @@ public final class ReportBuilder {
         sb.append("\n### Runtimes judged by the vectors (derived)\n\n").append(derived("judge", d.get("judge")));
         sb.append("\n## 10. Environment of this report run (measured)\n\n").append(environment());
         sb.append("\n## References (derived)\n\n").append(derived("references", d.get("references")));
-        return sb.toString();
+        return SummarySection.insertAfterTitle(root, sb.toString());
     }
 
     /** Writes the report to {@code file}, after drawing the derived sections' charts it links. */

@@ -76,4 +76,17 @@ class BugsCommandTest {
         assertEquals(BugCatalogue.load().bugs().stream().map(BugCatalogue.Bug::id).toList(), ids);
         assertEquals(BugCatalogue.load().bugs(), BugCatalogue.parse(json).bugs());
     }
+
+    @Test
+    void everyRowShowsTheNatureAndOneBugInFullItsUpstream() {
+        String table = run("bugs");
+        for (BugCatalogue.Bug bug : BugCatalogue.load().bugs()) {
+            String row = table.lines().filter(l -> l.startsWith(bug.id() + " ")).findFirst().orElseThrow();
+            assertTrue(row.contains(" " + bug.nature().label() + " "), row);
+        }
+        String vbias = run("bugs", "S000-MHA-VBIAS");
+        assertTrue(vbias.contains("upstream: https://github.com/labmlai/annotated_deep_learning_paper_implementations/blob/"
+                + "9a42ac2697cddc1bae83968eecb0ffa72cfbd714/labml_nn/transformers/mha.py#L106"), vbias);
+        assertTrue(run("bugs", "S000-MQA-MASK").contains("upstream: none established"));
+    }
 }

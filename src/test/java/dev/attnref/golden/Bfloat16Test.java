@@ -80,8 +80,8 @@ class Bfloat16Test {
     void pyTorchRoundsEveryValueAsWeDo() {
         float[] values = boundaryValues();
         TorchPeer torch = new TorchPeer(1);
-        float[] bf16 = torch.roundTrip(values, TorchPeer.HalfPrecision.BFLOAT16);
-        float[] fp16 = torch.roundTrip(values, TorchPeer.HalfPrecision.FLOAT16);
+        float[] bf16 = torch.roundTrip(values, TorchPeer.Precision.BFLOAT16);
+        float[] fp16 = torch.roundTrip(values, TorchPeer.Precision.FLOAT16);
         for (int i = 0; i < values.length; i++) {
             String what = "x = " + values[i] + " (0x" + Integer.toHexString(Float.floatToRawIntBits(values[i])) + ")";
             assertEquals(Float.floatToIntBits((float) Bfloat16.round(values[i])), Float.floatToIntBits(bf16[i]), "bf16 of " + what);

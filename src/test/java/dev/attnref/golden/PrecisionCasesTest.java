@@ -92,7 +92,7 @@ class PrecisionCasesTest {
             Precision p = precision(c);
             float[] out = torch.attendInHalfPrecision(dims(c), floats(c, "query"), keysOrValues(c, "key"),
                     keysOrValues(c, "value"), torchMask(c),
-                    p == Precision.BF16 ? TorchPeer.HalfPrecision.BFLOAT16 : TorchPeer.HalfPrecision.FLOAT16);
+                    p == Precision.BF16 ? TorchPeer.Precision.BFLOAT16 : TorchPeer.Precision.FLOAT16);
             double[] expected = c.expected().get("output").values();
             double error = 0;
             for (int i = 0; i < expected.length; i++) {

@@ -63,6 +63,9 @@ class BugCatalogueTest {
     void everyFieldOfEveryBugIsNonEmpty() throws ReflectiveOperationException {
         for (Bug bug : catalogue.bugs()) {
             for (RecordComponent field : Bug.class.getRecordComponents()) {
+                if (field.getName().equals("upstream")) {
+                    continue;   // null where no upstream is established: everyBugStatesItsNatureAndUpstream
+                }
                 Object value = field.getAccessor().invoke(bug);
                 assertTrue(value != null && !value.toString().isBlank(), bug.id() + " has an empty " + field.getName());
             }
@@ -220,13 +223,65 @@ class BugCatalogueTest {
     void parseReadsEveryFieldOfAnEntry() {
         Bug bug = BugCatalogue.parse("{\"bugs\": [" + entry("S999-X", "FIX-7") + "]}").get("S999-X");
         assertEquals(new Bug("S999-X", "fam", "seed.txt", "§1", "Seed999Thing", "line", "does", "effect", "f",
-                "FIX-7", BugCatalogue.Kind.LATENT, "dev.attnref.mirror.Seed999ThingMirrorTest#shows", "probes.x"), bug);
+                "FIX-7", BugCatalogue.Kind.LATENT, "dev.attnref.mirror.Seed999ThingMirrorTest#shows", "probes.x",
+                BugCatalogue.Nature.DEFECT, new BugCatalogue.Upstream("owner/repo", "a/b.py", SHA, "12-14", true)), bug);
+        Bug none = BugCatalogue.parse("{\"bugs\": [" + entry("S999-Y", "FIX-8").replace(UPSTREAM, "null") + "]}")
+                .get("S999-Y");
+        assertEquals(null, none.upstream());
     }
+
+    @Test
+    void everyBugStatesItsNatureAndUpstream() throws IOException {
+        JsonNode entries = new ObjectMapper().readTree(read(repoRoot().resolve("src/main/resources" + BugCatalogue.RESOURCE)))
+                .path("bugs");
+        Pattern sha = Pattern.compile("[0-9a-f]{40}");
+        for (JsonNode entry : entries) {
+            String id = entry.path("id").asText();
+            assertTrue(Set.of("defect", "design-choice").contains(entry.path("nature").asText()), id + ": nature");
+            assertTrue(entry.has("upstream"), id + " does not say whether it has an upstream (null when none)");
+            JsonNode up = entry.path("upstream");
+            if (!up.isNull()) {
+                assertTrue(up.path("repo").asText().matches("[\\w.-]+/[\\w.-]+"), id + ": upstream repo " + up);
+                assertTrue(sha.matcher(up.path("commit").asText()).matches(), id + ": upstream commit " + up);
+                assertTrue(up.path("path").asText().matches("[\\w./-]+\\.\\w+"), id + ": upstream path " + up);
+                assertTrue(up.path("lines").asText().matches("\\d+(-\\d+)?(, \\d+(-\\d+)?)*"), id + ": lines " + up);
+                assertTrue(up.path("inUpstream").isBoolean(), id + ": inUpstream " + up);
+            }
+        }
+        // The provenance the catalogue's description states: seed 000 §1.1 is labml's MHA, seed 002 its author's blog.
+        for (Bug bug : catalogue.bugs()) {
+            String expected = bug.snippet().equals("Seed000MultiHeadAttention")
+                    ? "labmlai/annotated_deep_learning_paper_implementations"
+                    : bug.id().startsWith("S002-") ? "bbruceyuan/bbruceyuan.github.io" : null;
+            assertEquals(expected, bug.upstream() == null ? null : bug.upstream().repo(), bug.id());
+        }
+        assertEquals(BugCatalogue.Nature.DEFECT, catalogue.get("S000-MHA-VBIAS").nature());
+        assertEquals(BugCatalogue.Nature.DESIGN_CHOICE, catalogue.get("S000-MLA-FREE-WQK").nature());
+    }
+
+    @Test
+    void parseRejectsABadUpstreamOrNatureNamingTheEntryAndField() {
+        String badCommit = "{\"bugs\": [" + entry("S999-X", "FIX-1").replace(SHA, "abc123") + "]}";
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BugCatalogue.parse(badCommit));
+        assertTrue(e.getMessage().contains("S999-X") && e.getMessage().contains("abc123")
+                && e.getMessage().contains("40"), e.getMessage());
+        String noUpstream = "{\"bugs\": [" + entry("S999-X", "FIX-1").replace(", \"upstream\": " + UPSTREAM, "") + "]}";
+        e = assertThrows(IllegalArgumentException.class, () -> BugCatalogue.parse(noUpstream));
+        assertTrue(e.getMessage().contains("S999-X") && e.getMessage().contains("'upstream'"), e.getMessage());
+        String badNature = "{\"bugs\": [" + entry("S999-X", "FIX-1").replace("\"defect\"", "\"oops\"") + "]}";
+        e = assertThrows(IllegalArgumentException.class, () -> BugCatalogue.parse(badNature));
+        assertTrue(e.getMessage().contains("oops") && e.getMessage().contains("design-choice"), e.getMessage());
+    }
+
+    private static final String SHA = "0123456789abcdef0123456789abcdef01234567";
+    private static final String UPSTREAM = "{\"repo\": \"owner/repo\", \"path\": \"a/b.py\", \"commit\": \"" + SHA
+            + "\", \"lines\": \"12-14\", \"inUpstream\": true}";
 
     private static String entry(String id, String fixTag) {
         return "{\"id\": \"" + id + "\", \"family\": \"fam\", \"seedFile\": \"seed.txt\", \"section\": \"§1\","
                 + " \"snippet\": \"Seed999Thing\", \"publishedLines\": \"line\", \"does\": \"does\","
                 + " \"effect\": \"effect\", \"fix\": \"f\", \"fixTag\": \"" + fixTag + "\", \"kind\": \"latent\","
-                + " \"witness\": \"dev.attnref.mirror.Seed999ThingMirrorTest#shows\", \"pythonEvidence\": \"probes.x\"}";
+                + " \"witness\": \"dev.attnref.mirror.Seed999ThingMirrorTest#shows\", \"pythonEvidence\": \"probes.x\","
+                + " \"nature\": \"defect\", \"upstream\": " + UPSTREAM + "}";
     }
 }

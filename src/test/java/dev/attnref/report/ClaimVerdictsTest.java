@@ -184,4 +184,75 @@ class ClaimVerdictsTest {
                 () -> ClaimsLedger.fill("C-X", "{nope}", figures));
         assertTrue(e.getMessage().contains("C-X") && e.getMessage().contains("{nope}"), e.getMessage());
     }
+
+    /**
+     * Copies one committed CSV under {@code copy}, its text unchanged except {@code column}, set to {@code value} in the
+     * rows whose first cell is {@code firstCell} (the committed CSVs quote no cell before the ones edited here).
+     */
+    private static void copySetting(Path copy, String csv, String firstCell, String column, String value) throws IOException {
+        List<String> lines = new ArrayList<>(Files.readAllLines(ROOT.resolve(csv)));
+        int at = List.of(lines.get(0).split(",")).indexOf(column);
+        assertTrue(at >= 0, csv + " has no column " + column);
+        int edited = 0;
+        for (int i = 1; i < lines.size(); i++) {
+            String[] cells = lines.get(i).split(",", -1);
+            if (cells[0].equals(firstCell)) {
+                cells[at] = value;
+                lines.set(i, String.join(",", cells));
+                edited++;
+            }
+        }
+        assertTrue(edited > 0, csv + " has no row " + firstCell);
+        Path file = copy.resolve(csv);
+        Files.createDirectories(file.getParent());
+        Files.write(file, lines);
+    }
+
+    @Test
+    void theSeedsClaimsTheLedgerAddedAreDecidedAsTheirReasoningSays() {
+        for (String id : List.of("C-GQA-MODELS", "C-MLA-COMPUTE", "C-MFA-DESIGN", "C-MFA-ACCOUNT", "C-MHA-PARAMS")) {
+            Decided d = DECIDED.stream().filter(x -> x.claim().id().equals(id)).findFirst().orElseThrow();
+            assertEquals(d.claim().verdict(), d.verdict(), id + ": " + d.rule());
+        }
+        assertEquals(Verdict.FALSE, ClaimRules.decide("C-MHA-PARAMS", ROOT).verdict());
+        assertEquals(Verdict.PARTLY, ClaimRules.decide("C-GQA-MODELS", ROOT).verdict());
+    }
+
+    @Test
+    void aLlama2SevenBCachingLessThanMhaMakesTheGqaModelsClaimTrue(@TempDir Path copy) throws IOException {
+        ClaimRules.Decision committed = ClaimRules.decide("C-GQA-MODELS", ROOT);
+        assertEquals(Verdict.FALSE, committed.parts().get(0).verdict(), committed.rule());
+        copySetting(copy, "experiments/E01-kv-cache/results/kv_per_token.csv", "Llama-2-7B", "values_per_token_per_layer",
+                "2048");
+        assertEquals(Verdict.TRUE, ClaimRules.decide("C-GQA-MODELS", copy).verdict());
+    }
+
+    @Test
+    void anAbsorbedMlaCheaperPerCachedTokenThanMhaTurnsThatPartTrue(@TempDir Path copy) throws IOException {
+        ClaimRules.Decision committed = ClaimRules.decide("C-MLA-COMPUTE", ROOT);
+        assertEquals(Verdict.FALSE, committed.parts().get(1).verdict(), committed.rule());
+        assertEquals(Verdict.TRUE, committed.parts().get(0).verdict(), committed.rule());
+        copySetting(copy, "experiments/E02-decode/results/intensity.csv", "DeepSeek-V3 MLA (absorbed)",
+                "core_flops_per_cached_token", "30000");
+        ClaimRules.Decision changed = ClaimRules.decide("C-MLA-COMPUTE", copy);
+        assertEquals(Verdict.TRUE, changed.parts().get(1).verdict(), changed.rule());
+    }
+
+    @Test
+    void moreCountedFlopsForEightHeadsMakeTheMhaParametersClaimPartlyTrue(@TempDir Path copy) throws IOException {
+        List<String> lines = Files.readAllLines(ROOT.resolve("experiments/E03-prefill/results/prefill_measured.csv"));
+        int flops = List.of(lines.get(0).split(",")).indexOf("flops");
+        List<String> edited = new ArrayList<>(lines.subList(0, 1));
+        for (String line : lines.subList(1, lines.size())) {
+            String[] cells = line.split(",", -1);
+            if (cells[1].equals("MHA H8 G8 Dk128 Dv128")) {
+                cells[flops] = Double.toString(2 * Double.parseDouble(cells[flops]));
+            }
+            edited.add(String.join(",", cells));
+        }
+        Path file = copy.resolve("experiments/E03-prefill/results/prefill_measured.csv");
+        Files.createDirectories(file.getParent());
+        Files.write(file, edited);
+        assertEquals(Verdict.PARTLY, ClaimRules.decide("C-MHA-PARAMS", copy).verdict());
+    }
 }
