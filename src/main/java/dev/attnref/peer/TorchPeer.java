@@ -24,6 +24,7 @@ import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.openblas.global.openblas_full;
 import org.bytedeco.pytorch.DoubleOptional;
 import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.Scalar;
@@ -73,6 +74,13 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  *       {@code globalContext().setSDPUseFlash / setSDPUseMath}. With them, float32 and float64 SDPA
  *       (H = G and G &lt; H, causal, additive mask; T = S = 64, D = 32) gave bit for bit the flash-only
  *       output and differed from math-only: by default the CPU flash kernel ran.</li>
+ *   <li>BLAS threads: 1 (process-wide, set on construction). This libtorch does its float GEMMs (the CPU
+ *       flash kernel's Q·Kᵀ and P·V blocks) in the bundled OpenBLAS 0.3.31 (pthreads), which otherwise
+ *       starts one thread per core of its own, outside {@code set_num_threads} and nested inside each
+ *       OpenMP worker. Measured on the loaded 2-core machine (issue #16, causal GQA prefill H32 G8 D128,
+ *       T = S = 1024, torch/fast median ratio in one process): 1 thread 10–31× with OpenBLAS's default,
+ *       2.8–4.4× with 1; 2 threads 29–64× with 2 BLAS threads, 3.9–4.8× with 1. Its spinning threads
+ *       also slowed the contenders timed after it.</li>
  *   <li>Native memory: each call allocates its tensors in a {@link PointerScope} and frees them on return.</li>
  * </ul>
  *
@@ -96,6 +104,7 @@ public final class TorchPeer {
             throw new IllegalStateException("PyTorch 2.10 (org.bytedeco:pytorch 2.10.0-1.5.13) did not load on "
                     + Loader.getPlatform() + ": " + e + "; expected linux-x86_64 with the natives of pom.xml on the class path");
         }
+        openblas_full.openblas_set_num_threads(1);     // PyTorch's parallelism is its intra-op threads alone
     }
 
     /**

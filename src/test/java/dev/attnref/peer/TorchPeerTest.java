@@ -50,6 +50,13 @@ class TorchPeerTest {
     }
 
     @Test
+    void openBlasRunsOnOneThread() {
+        // libtorch's float GEMMs run in the bundled OpenBLAS, whose default (one thread per core) nests
+        // inside PyTorch's intra-op threads: 10–30× slower prefill on the loaded machine (issue #16).
+        assertEquals(1, org.bytedeco.openblas.global.openblas_full.openblas_get_num_threads());
+    }
+
+    @Test
     void isCausalIsTopLeftAligned() {
         // q = 0 makes every visible key weigh the same: out[t] = mean of the visible v[s].
         AttentionDims dims = new AttentionDims(1, 1, 1, 2, 3, 1, 1);
