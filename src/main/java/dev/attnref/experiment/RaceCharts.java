@@ -87,10 +87,11 @@ public final class RaceCharts {
                 + threads(t, row) + "; expected one per configuration and thread count");
     }
 
-    /** One panel per thread count: {@code column} against S per contender, rows of {@code kind} whose config starts with {@code prefix}. */
+    /** One panel per thread count: {@code column} against S per float32 contender, rows of {@code kind} whose config starts with {@code prefix}. */
     private static List<XYChart> shares(Table t, String kind, String prefix, String column, String yTitle, String xTitle) {
+        // float32 contenders only: the 16-bit caches read other bytes, and 8 series fill a panel
         Map<String, List<Integer>> byThreads = ChartFolder.groups(t, r -> text(t, "kind", r).equals(kind)
-                && text(t, "config", r).startsWith(prefix), r -> threads(t, r));
+                && text(t, "config", r).startsWith(prefix) && text(t, "precision", r).equals("float32"), r -> threads(t, r));
         if (byThreads.isEmpty()) {
             throw new IllegalArgumentException("race results have no " + kind + " rows of " + prefix + "*; expected a full race CSV");
         }
