@@ -26,18 +26,19 @@ import dev.attnref.oracle.FullyMaskedRows;
  * {@link dev.attnref.oracle.OracleAttention} only by the roundings. Note what {@code fl(fill)} does in fp16:
  * a finite fill beyond ±65504 (−1e9, −1e20) becomes −∞.
  *
- * <p>Checked by {@code LowPrecisionAttentionTest} (in float64 it is the oracle; PyTorch 2.10's bf16 and fp16
- * SDPA err by the same order against the float64 reference).
+ * <p>Used for the baseline error of the low-precision cases ({@code SdpaVariant}) and for the bf16 bound of
+ * {@code golden judge} ({@code judge.Check}). Checked by {@code LowPrecisionAttentionTest} (in float64 it is the
+ * oracle; PyTorch 2.10's bf16 and fp16 SDPA err by the same order against the float64 reference).
  */
-final class LowPrecisionAttention {
+public final class LowPrecisionAttention {
     private LowPrecisionAttention() {
     }
 
     /** Output {@code [B, H, T, Dv]}, logits and probabilities {@code [B, H, T, S]}, present key and value. */
-    record Result(double[] output, double[] logits, double[] probabilities, double[] presentKey, double[] presentValue) {
+    public record Result(double[] output, double[] logits, double[] probabilities, double[] presentKey, double[] presentValue) {
     }
 
-    static Result attend(AttentionProblem problem, Precision p) {
+    public static Result attend(AttentionProblem problem, Precision p) {
         int batch = problem.batch();
         int numHeads = problem.numHeads();
         int numKvHeads = problem.numKvHeads();

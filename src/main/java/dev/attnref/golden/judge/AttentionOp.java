@@ -1,5 +1,7 @@
 package dev.attnref.golden.judge;
 
+import dev.attnref.golden.Precision;
+
 /**
  * One attention operator of a runtime, as the judge asks it a golden {@code attention} case: through its
  * own arguments only (its causal switch, its masks, its cache), so that where its convention differs from

@@ -8,6 +8,7 @@ import dev.attnref.golden.DType;
 import dev.attnref.golden.FileErrors;
 import dev.attnref.golden.GoldenCase;
 import dev.attnref.golden.Json;
+import dev.attnref.golden.Precision;
 import dev.attnref.golden.Tolerance;
 import dev.attnref.oracle.OracleAttention;
 import java.io.IOException;
@@ -30,7 +31,8 @@ import java.util.stream.Stream;
  *   <li>float32: the runtime's {@code output} against the case's expected output, element by element at the
  *       case's float32 tolerance, as {@code golden verify} judges a port ({@link Tolerance#allows}).</li>
  *   <li>bf16: inputs rounded to bf16, the runtime run in bf16, against the float64 reference (the oracle)
- *       on the rounded inputs, by {@link LowPrecisionRule}.</li>
+ *       on the rounded inputs, by the low-precision rule of {@code golden verify} ({@link Tolerance#lowPrecision},
+ *       its baseline the plain bf16 implementation {@link dev.attnref.golden.LowPrecisionAttention}).</li>
  *   <li>A failure is explained by the first convention of {@link Conventions} whose reading the runtime
  *       matches ({@link #EXPLAINED}), then minimised ({@link Minimiser}) while it still disagrees for that reason.</li>
  *   <li>A runtime that refuses a model or its inputs is not-expressible, with its message.</li>
@@ -73,6 +75,9 @@ public final class GoldenJudge {
      */
     static final Tolerance EXPLAINED = new Tolerance(1e-3, 1e-3);
 
+    /** The precisions a runtime is judged in, in the matrix's order. */
+    static final List<Precision> JUDGED = List.of(Precision.FP32, Precision.BF16);
+
     private GoldenJudge() {
     }
 
@@ -102,7 +107,7 @@ public final class GoldenJudge {
         ArrayNode from = matrix.putArray("cases_from");
         folders.forEach(f -> from.add(root.toAbsolutePath().normalize().relativize(f.toAbsolutePath().normalize()).toString()));
         matrix.put("rule_float32", "the case's float32 tolerance: |out − expected| ≤ atol + rtol·|expected| per element");
-        matrix.put("rule_bf16", "inputs rounded to bf16; max|out − ref| ≤ " + (int) LowPrecisionRule.K
+        matrix.put("rule_bf16", "inputs rounded to bf16; max|out − ref| ≤ " + (int) Tolerance.LOW_PRECISION_MULTIPLE
                 + "·max|plain bf16 − ref| + 2·max|fl(fl(ref + 0.3) − 0.3) − ref| (FlashAttention), ref = float64 oracle on the rounded inputs");
         ArrayNode rows = matrix.putArray("rows");
         for (Path manifest : manifests(folders)) {
@@ -131,8 +136,9 @@ public final class GoldenJudge {
         if (op.whyNot(p) == null && op.layout(p) != null) {
             row.put("layout", op.layout(p));
         }
-        row.set("float32", json(judge(op, p, Precision.FLOAT32, golden)));
-        row.set("bf16", json(judge(op, p, Precision.BF16, golden)));
+        for (Precision precision : JUDGED) {
+            row.set(key(precision), json(judge(op, p, precision, golden)));
+        }
         return row;
     }
 
@@ -148,10 +154,10 @@ public final class GoldenJudge {
             out = op.run(p, precision);
         } catch (RuntimeException refused) {
             String message = refused.getMessage() == null ? refused.toString() : refused.getMessage().lines().findFirst().orElse("");
-            return Verdict.notExpressible("the runtime refused it in " + precision.id() + ": " + message);
+            return Verdict.notExpressible("the runtime refused it in " + key(precision) + ": " + message);
         }
         Tolerance float32 = golden.tolerance(DType.F32);
-        double[] reference = precision == Precision.FLOAT32 ? golden.expected().get("output").values() : reference(p);
+        double[] reference = precision == Precision.FP32 ? golden.expected().get("output").values() : reference(p);
         Check check = Check.of(p, precision, float32, reference, out);
         if (check.passed()) {
             return new Verdict("pass", null, check.maxAbsError(), check.bound(), null, null, null);
@@ -185,6 +191,11 @@ public final class GoldenJudge {
                 minimal.describe(), small.firstFailure());
     }
 
+    /** The precision's key in the matrix: "float32" (as the committed matrices name it) or "bf16". */
+    static String key(Precision precision) {
+        return precision == Precision.FP32 ? "float32" : precision.cliName();
+    }
+
     static double[] reference(JudgeProblem p) {
         return OracleAttention.attend(p.oracle().build()).output();
     }
@@ -214,12 +225,12 @@ public final class GoldenJudge {
         ObjectNode summary = Json.object();
         for (AttentionOp op : ops) {
             ObjectNode perOp = summary.putObject(op.id());
-            for (Precision precision : Precision.values()) {
-                ObjectNode counts = perOp.putObject(precision.id());
+            for (Precision precision : JUDGED) {
+                ObjectNode counts = perOp.putObject(key(precision));
                 for (String verdict : List.of("pass", "fail", "not-expressible")) {
                     int count = 0;
                     for (JsonNode r : rows) {
-                        if (r.get("operator").asText().equals(op.id()) && r.get(precision.id()).get("verdict").asText().equals(verdict)) {
+                        if (r.get("operator").asText().equals(op.id()) && r.get(key(precision)).get("verdict").asText().equals(verdict)) {
                             count++;
                         }
                     }

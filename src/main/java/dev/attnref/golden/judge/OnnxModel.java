@@ -6,6 +6,8 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtSession;
+import dev.attnref.golden.Bfloat16;
+import dev.attnref.golden.Precision;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -141,7 +143,7 @@ final class OnnxModel {
             // bf16 = the top 16 bits of the float32 pattern (exact: the values are bf16 already)
             ShortBuffer b = ByteBuffer.allocateDirect(2 * feed.floats().length).order(ByteOrder.nativeOrder()).asShortBuffer();
             for (double v : feed.floats()) {
-                b.put((short) (Float.floatToRawIntBits((float) v) >>> 16));
+                b.put(Bfloat16.toBits((float) v));
             }
             b.rewind();
             return OnnxTensor.createTensor(env, b, feed.shape(), OnnxJavaType.BFLOAT16);
@@ -159,7 +161,7 @@ final class OnnxModel {
             ShortBuffer b = out.getShortBuffer();
             double[] wide = new double[b.remaining()];
             for (int i = 0; i < wide.length; i++) {
-                wide[i] = Float.intBitsToFloat((b.get(i) & 0xFFFF) << 16);
+                wide[i] = Bfloat16.toDouble(b.get(i));
             }
             return wide;
         }

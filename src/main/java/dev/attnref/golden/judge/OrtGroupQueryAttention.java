@@ -1,5 +1,6 @@
 package dev.attnref.golden.judge;
 
+import dev.attnref.golden.Precision;
 import java.util.Arrays;
 
 /**

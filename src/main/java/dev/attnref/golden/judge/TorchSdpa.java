@@ -1,6 +1,7 @@
 package dev.attnref.golden.judge;
 
 import dev.attnref.fast.AttentionDims;
+import dev.attnref.golden.Precision;
 import dev.attnref.peer.TorchPeer;
 
 /**
