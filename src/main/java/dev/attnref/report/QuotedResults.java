@@ -14,7 +14,8 @@ import java.util.Map;
 
 /**
  * The quality side of the KV-cache trade-off, which attnref cannot measure: published ablations quoted from
- * {@value #RESOURCE} (DeepSeek-V2's Tables 8 and 9, the GQA paper's Table 1), each model's KV cache per token as
+ * {@value #RESOURCE} (DeepSeek-V2's Tables 8 and 9, the GQA paper's Table 1, the MFA paper's MoE 7B comparison), each
+ * model's KV cache per token as
  * a fraction of its own table's MHA baseline, and its mean score change against that baseline.
  *
  * <pre>
@@ -103,14 +104,17 @@ final class QuotedResults {
         return "**Quoted, not measured**: attnref trains no model. Scores as the papers print them (points: exact match, "
                 + "accuracy, ROUGE-1, BLEU or F1 as each column says). Caveats, all of which the figure below inherits: each "
                 + "table compares variants of **one** model trained **one** way, so only differences inside a table mean "
-                + "anything; the tables differ in model (dense 7B, MoE 16B and 250B, encoder-decoder T5-XXL), training (from "
-                + "scratch on 1.33T or 420B tokens; MHA checkpoints uptrained with 5% of their pre-training compute) and "
-                + "benchmarks, so **numbers are not comparable across tables**; Table 8 aligns parameters by changing the "
+                + "anything; the tables differ in model (dense 7B, MoE 7B, 16B and 250B, encoder-decoder T5-XXL), training "
+                + "(from scratch on 1.33T, 1T or 420B tokens; MHA checkpoints uptrained with 5% of their pre-training compute) "
+                + "and benchmarks, so **numbers are not comparable across tables**; Table 8 aligns parameters by changing the "
                 + "layer count and Table 9's MLA models have fewer activated parameters than their MHA twins; KV fractions "
-                + "not published are inferred from head counts, per layer. " + References.cite("mfa") + "'s benchmark "
-                + "tables could not be read from this machine, so MFA has no row (its abstract's \"up to 56% and 93.7%\" KV "
-                + "savings are in the claims above). In the figure every table's MHA sits at (1, 0), where the four lines meet.\n\n"
-                + Markdown.table(List.of("table", "variant", "parameters", "KV elements / token", "KV / the table's MHA",
+                + "not published are inferred from head counts, per layer; KV per token is in each table's unit (DeepSeek-V2 "
+                + "counts elements, the MFA paper 16-bit bytes). The MFA rows are **secondhand**: " + References.cite("mfa")
+                + " itself could not be read from this machine, and its MoE 7B comparison is quoted from two secondary "
+                + "transcriptions that agree on every figure (" + References.cite("mfa-notes-efficientpaper") + ", "
+                + References.cite("mfa-notes-mad") + "); its benchmarks are not named there, so only the average is quoted. "
+                + "In the figure every table's MHA sits at (1, 0), where the five lines meet.\n\n"
+                + Markdown.table(List.of("table", "variant", "parameters", "KV / token (as published)", "KV / the table's MHA",
                         "scores (quoted)", "Δ vs MHA, mean (points)", "source"), table);
     }
 

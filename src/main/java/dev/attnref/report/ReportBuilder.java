@@ -97,7 +97,6 @@ public final class ReportBuilder {
                 + "CPU, thread count and mode that produced them. Every point is either **measured on this CPU** or "
                 + "**modelled** (roofline from datasheet peaks); no GPU point in this report is measured — "
                 + "`experiments/gpu/run_gpu.py` produces importable GPU points on a machine that has one.\n\n");
-        sb.append(mutationScore()).append("\n\n");
         sb.append("## 1. The variants compared (derived)\n\n").append(derived("variants", d.get("variants")));
         sb.append("\n### FLOP and byte formulas (derived)\n\n").append(derived("formulas", d.get("formulas")));
         sb.append("\n## 2. KV cache (derived; E01)\n\n").append(derived("kv-cache", d.get("kv-cache")));
@@ -120,6 +119,7 @@ public final class ReportBuilder {
         sb.append("\n## 6. Seed bugs (derived)\n\n").append(derived("bugs", d.get("bugs")));
         sb.append("\n## 7. Claims ledger (derived)\n\n").append(derived("claims", d.get("claims")));
         sb.append("\n## 8. Conformance and property tests (measured)\n\n").append(tests());
+        sb.append("\n### Suite strength: mutation testing (measured)\n\n").append(mutationScore()).append("\n");
         sb.append("\n## 9. Golden vectors (derived)\n\n").append(derived("golden", d.get("golden")));
         sb.append("\n### Bug zoo (derived)\n\n").append(derived("zoo", d.get("zoo")));
         sb.append("\n### Runtimes judged by the vectors (derived)\n\n").append(derived("judge", d.get("judge")));
@@ -242,7 +242,7 @@ public final class ReportBuilder {
         List<String> header = List.of(lines.get(0).split(","));
         String[] total = lines.stream().filter(l -> l.startsWith("total,")).findFirst()
                 .orElseThrow(() -> new IllegalStateException(file + " has no 'total' row")).split(",");
-        return String.format(Locale.ROOT, "**Suite strength (mutation testing).** PIT killed %s of %s mutants (%s%%) in "
+        return String.format(Locale.ROOT, "PIT killed %s of %s mutants (%s%%) in "
                         + "`core`, `oracle`, `attention` and `model` (`mvn -Pmutation verify`; commit `%s`, %s; per package "
                         + "and every survivor's fate in `experiments/mutation/`). CI enforces the threshold.",
                 total[header.indexOf("killed")], total[header.indexOf("mutants")], total[header.indexOf("score")],

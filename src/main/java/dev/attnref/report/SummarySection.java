@@ -136,7 +136,7 @@ final class SummarySection {
                 - [NumPy](%s): an independent port re-derives all %d golden cases of v1 and %d of v2 (RoPE scaling, \
                 bf16/fp16 inputs) over %d variants.
                 - [Bugs](%s): %s
-                """, tests, tests, laws[0], Markdown.num(laws[1]), link("comparison report"), tests, passed, cases.size(),
+                """, tests, tests, laws[0], Markdown.num(laws[1]), link("mutation testing"), tests, passed, cases.size(),
                 link("Seed bugs (derived)"), seedCases, seeds.path("snippets").size(), seeds.path("torch_version").asText(),
                 Markdown.num(semantics), tests, mla.size(), link("Golden vectors"), golden.size(), v2.size(), variants.size(),
                 link("Seed bugs (derived)"), bugs());

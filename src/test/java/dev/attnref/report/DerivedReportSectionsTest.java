@@ -74,6 +74,14 @@ class DerivedReportSectionsTest {
         QuotedResults.Row gqaBase = rows.stream().filter(r -> r.id().equals("gqa-t1-mha-xxl")).findFirst().orElseThrow();
         QuotedResults.Row gqa8 = rows.stream().filter(r -> r.id().equals("gqa-t1-gqa8-xxl")).findFirst().orElseThrow();
         assertEquals(-0.1, QuotedResults.delta(gqa8, gqaBase), 1e-9, "the GQA paper's own average column");
+        // MFA paper, MoE 7B (secondhand): MFA 24.6K of MHA's 196.6K per token, 49.9 − 49.0 points; MFA-KR 12.3K, 48.0 − 49.0
+        QuotedResults.Row mfaBase = rows.stream().filter(r -> r.id().equals("mfa-7b-mha")).findFirst().orElseThrow();
+        QuotedResults.Row mfa = rows.stream().filter(r -> r.id().equals("mfa-7b-mfa")).findFirst().orElseThrow();
+        QuotedResults.Row mfaKr = rows.stream().filter(r -> r.id().equals("mfa-7b-mfa-kr")).findFirst().orElseThrow();
+        assertEquals(24.6 / 196.6, mfa.kvFraction(), 1e-12);
+        assertEquals(0.9, QuotedResults.delta(mfa, mfaBase), 1e-9);
+        assertEquals(1 - 0.937, mfaKr.kvFraction(), 5e-4, "the abstract's \"up to 93.7%\" for MFA-KR, rounded to 0.1 point");
+        assertEquals(-1.0, QuotedResults.delta(mfaKr, mfaBase), 1e-9);
     }
 
     private static GpuCalibration.Prediction prediction(String id) {
