@@ -32,6 +32,18 @@ public enum Precision {
         return dtype;
     }
 
+    /**
+     * The name in the tables and JSON of {@code golden judge} and {@code golden zoo}: float32 and float64 spelled out,
+     * as their committed outputs spell them; bf16 and fp16 as on the command line.
+     */
+    public String label() {
+        return switch (this) {
+            case FP32 -> "float32";
+            case FP64 -> "float64";
+            default -> cliName;
+        };
+    }
+
     /** Whether the case's stored baseline error, not a fixed tolerance, judges this precision. */
     public boolean isLow() {
         return this == BF16 || this == FP16;

@@ -137,7 +137,7 @@ public final class GoldenJudge {
             row.put("layout", op.layout(p));
         }
         for (Precision precision : JUDGED) {
-            row.set(key(precision), json(judge(op, p, precision, golden)));
+            row.set(precision.label(), json(judge(op, p, precision, golden)));
         }
         return row;
     }
@@ -154,7 +154,7 @@ public final class GoldenJudge {
             out = op.run(p, precision);
         } catch (RuntimeException refused) {
             String message = refused.getMessage() == null ? refused.toString() : refused.getMessage().lines().findFirst().orElse("");
-            return Verdict.notExpressible("the runtime refused it in " + key(precision) + ": " + message);
+            return Verdict.notExpressible("the runtime refused it in " + precision.label() + ": " + message);
         }
         Tolerance float32 = golden.tolerance(DType.F32);
         double[] reference = precision == Precision.FP32 ? golden.expected().get("output").values() : reference(p);
@@ -191,11 +191,6 @@ public final class GoldenJudge {
                 minimal.describe(), small.firstFailure());
     }
 
-    /** The precision's key in the matrix: "float32" (as the committed matrices name it) or "bf16". */
-    static String key(Precision precision) {
-        return precision == Precision.FP32 ? "float32" : precision.cliName();
-    }
-
     static double[] reference(JudgeProblem p) {
         return OracleAttention.attend(p.oracle().build()).output();
     }
@@ -226,11 +221,11 @@ public final class GoldenJudge {
         for (AttentionOp op : ops) {
             ObjectNode perOp = summary.putObject(op.id());
             for (Precision precision : JUDGED) {
-                ObjectNode counts = perOp.putObject(key(precision));
+                ObjectNode counts = perOp.putObject(precision.label());
                 for (String verdict : List.of("pass", "fail", "not-expressible")) {
                     int count = 0;
                     for (JsonNode r : rows) {
-                        if (r.get("operator").asText().equals(op.id()) && r.get(key(precision)).get("verdict").asText().equals(verdict)) {
+                        if (r.get("operator").asText().equals(op.id()) && r.get(precision.label()).get("verdict").asText().equals(verdict)) {
                             count++;
                         }
                     }

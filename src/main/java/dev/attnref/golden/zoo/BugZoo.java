@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.attnref.golden.GoldenCase;
 import dev.attnref.golden.GoldenVerifier;
 import dev.attnref.golden.Json;
+import dev.attnref.golden.Precision;
 import dev.attnref.golden.Safetensors;
 import dev.attnref.golden.StoredTensor;
 import dev.attnref.golden.Tolerance;
@@ -49,6 +50,9 @@ public final class BugZoo {
      * (32 bf16 ulps of 1) still fails a port that is off by a wrong scale or mask (errors of O(1)).
      */
     static final Tolerance BF16_SANITY = new Tolerance(0.125, 0.125);
+
+    /** The precisions the plain port stores its tensors in, in the table's order. */
+    static final List<Precision> PRECISIONS = List.of(Precision.FP32, Precision.BF16);
 
     private BugZoo() {
     }
@@ -108,7 +112,7 @@ public final class BugZoo {
         for (Path manifest : manifests) {
             Loaded c = load(manifest);
             try {
-                for (Precision p : Precision.values()) {
+                for (Precision p : PRECISIONS) {
                     runCase(c, p, controlFailures.get(p), caught);
                 }
                 expressed.add(c.golden().id());
@@ -122,8 +126,8 @@ public final class BugZoo {
     }
 
     private static Map<Precision, List<String>> perPrecision() {
-        Map<Precision, List<String>> map = new EnumMap<>(Precision.class);
-        for (Precision p : Precision.values()) {
+        Map<Precision, List<String>> map = new LinkedHashMap<>();
+        for (Precision p : PRECISIONS) {
             map.put(p, new ArrayList<>());
         }
         return map;
@@ -150,7 +154,7 @@ public final class BugZoo {
         Map<String, StoredTensor> control = new PlainPort(precision, null).run(c.golden().variant(), c.config(),
                 c.golden().inputs());
         GoldenVerifier.CaseReport baseline = verify(c.golden(), control);
-        boolean controlPasses = precision == Precision.FLOAT32 ? baseline.passed()
+        boolean controlPasses = precision == Precision.FP32 ? baseline.passed()
                 : within(c.golden(), control, BF16_SANITY) && (!storesBf16Baseline(c.golden()) || verifyBf16(c.golden(), control));
         if (!controlPasses) {
             controlFailures.add(c.golden().id());
@@ -169,7 +173,7 @@ public final class BugZoo {
         } catch (IndexOutOfBoundsException crash) {
             return true;                                       // the wrong port cannot run the case: caught
         }
-        if (precision == Precision.FLOAT32) {
+        if (precision == Precision.FP32) {
             return !verify(c.golden(), outputs).passed();
         }
         if (storesBf16Baseline(c.golden())) {
@@ -177,7 +181,7 @@ public final class BugZoo {
         }
         for (GoldenVerifier.TensorReport base : baseline.tensors()) {
             StoredTensor expected = c.golden().expected().get(base.name());
-            Tolerance rule = Tolerance.lowPrecision(base.maxAbsError(), expected.values(), dev.attnref.golden.Precision.BF16);
+            Tolerance rule = Tolerance.lowPrecision(base.maxAbsError(), expected.values(), Precision.BF16);
             if (!within(expected, outputs.get(base.name()), rule)) {
                 return true;
             }
@@ -187,11 +191,11 @@ public final class BugZoo {
 
     /** Whether the case carries its own bf16 baseline errors (v2's bf16 cases): then `golden verify --precision bf16` judges. */
     private static boolean storesBf16Baseline(GoldenCase golden) {
-        return golden.missingBaseline(dev.attnref.golden.Precision.BF16) == null;
+        return golden.missingBaseline(Precision.BF16) == null;
     }
 
     private static boolean verifyBf16(GoldenCase golden, Map<String, StoredTensor> outputs) {
-        return GoldenVerifier.verify(golden, new Safetensors.Contents(outputs, Map.of()), dev.attnref.golden.Precision.BF16)
+        return GoldenVerifier.verify(golden, new Safetensors.Contents(outputs, Map.of()), Precision.BF16)
                 .passed();
     }
 
@@ -226,7 +230,7 @@ public final class BugZoo {
     public static List<List<String>> rows(Result result, int shown) {
         List<List<String>> rows = new ArrayList<>();
         for (Catches c : result.mutants()) {
-            rows.add(List.of(c.mutant().id(), c.mutant().description(), cases(c.caughtBy().get(Precision.FLOAT32), shown),
+            rows.add(List.of(c.mutant().id(), c.mutant().description(), cases(c.caughtBy().get(Precision.FP32), shown),
                     cases(c.caughtBy().get(Precision.BF16), shown)));
         }
         return rows;
@@ -245,9 +249,9 @@ public final class BugZoo {
         StringBuilder sb = new StringBuilder();
         sb.append(result.expressed().size()).append(" cases run (").append(result.notExpressed().size())
                 .append(" not expressed by the port); control: ");
-        for (Precision p : Precision.values()) {
+        for (Precision p : PRECISIONS) {
             List<String> failed = result.controlFailures().get(p);
-            sb.append(p == Precision.FLOAT32 ? "" : ", ").append(p.label()).append(" ")
+            sb.append(p == Precision.FP32 ? "" : ", ").append(p.label()).append(" ")
                     .append(failed.isEmpty() ? "passes every case" : "FAILS " + failed);
         }
         long caught = result.mutants().stream().filter(c -> !c.caughtByAny().isEmpty()).count();

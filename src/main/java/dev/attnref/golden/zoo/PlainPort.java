@@ -5,6 +5,7 @@ import dev.attnref.core.RopeScaling;
 import dev.attnref.golden.CaseConfig;
 import dev.attnref.golden.CaseInputs;
 import dev.attnref.golden.DType;
+import dev.attnref.golden.Precision;
 import dev.attnref.golden.StoredTensor;
 import dev.attnref.model.Activation;
 import java.util.Arrays;
@@ -80,7 +81,7 @@ public final class PlainPort {
     }
 
     private double[] input(CaseInputs in, String name) {
-        return precision.round(in.values(name));
+        return Arrays.stream(in.values(name)).map(precision::round).toArray();
     }
 
     private double[] inputOrNull(CaseInputs in, String name) {

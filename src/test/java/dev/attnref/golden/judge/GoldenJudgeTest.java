@@ -141,8 +141,8 @@ class GoldenJudgeTest {
                 }
                 for (Precision precision : GoldenJudge.JUDGED) {
                     GoldenJudge.Verdict again = judge(ops.get(row.get("operator").asText()), id, precision);
-                    JsonNode stored = row.get(GoldenJudge.key(precision));
-                    String where = peer + " " + id + " " + row.get("operator").asText() + " " + GoldenJudge.key(precision);
+                    JsonNode stored = row.get(precision.label());
+                    String where = peer + " " + id + " " + row.get("operator").asText() + " " + precision.label();
                     assertEquals(stored.get("verdict").asText(), again.verdict(), where);
                     assertEquals(stored.has("reason") ? stored.get("reason").asText() : null, again.reason(), where);
                     checked++;
