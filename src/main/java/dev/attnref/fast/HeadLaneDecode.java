@@ -180,10 +180,22 @@ final class HeadLaneDecode {
             a32 = q2.fma(b, a32);
             a33 = q3.fma(b, a33);
         }
-        store4(x, at, a00, a01, a02, a03);
-        store4(x, at + BLOCK, a10, a11, a12, a13);
-        store4(x, at + 2 * BLOCK, a20, a21, a22, a23);
-        store4(x, at + 3 * BLOCK, a30, a31, a32, a33);
+        a00.intoArray(x, at);
+        a01.intoArray(x, at + LANES);
+        a02.intoArray(x, at + 2 * LANES);
+        a03.intoArray(x, at + 3 * LANES);
+        a10.intoArray(x, at + BLOCK);
+        a11.intoArray(x, at + BLOCK + LANES);
+        a12.intoArray(x, at + BLOCK + 2 * LANES);
+        a13.intoArray(x, at + BLOCK + 3 * LANES);
+        a20.intoArray(x, at + 2 * BLOCK);
+        a21.intoArray(x, at + 2 * BLOCK + LANES);
+        a22.intoArray(x, at + 2 * BLOCK + 2 * LANES);
+        a23.intoArray(x, at + 2 * BLOCK + 3 * LANES);
+        a30.intoArray(x, at + 3 * BLOCK);
+        a31.intoArray(x, at + 3 * BLOCK + LANES);
+        a32.intoArray(x, at + 3 * BLOCK + 2 * LANES);
+        a33.intoArray(x, at + 3 * BLOCK + 3 * LANES);
     }
 
     /** One key × 4 head vectors (the keys past the last group of 4). */
@@ -197,11 +209,6 @@ final class HeadLaneDecode {
             a2 = FloatVector.fromArray(SPECIES, qT, i + 2 * LANES).fma(b, a2);
             a3 = FloatVector.fromArray(SPECIES, qT, i + 3 * LANES).fma(b, a3);
         }
-        store4(x, at, a0, a1, a2, a3);
-    }
-
-    /** a_c at x[at + c·LANES], c &lt; 4. */
-    private static void store4(float[] x, int at, FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3) {
         a0.intoArray(x, at);
         a1.intoArray(x, at + LANES);
         a2.intoArray(x, at + 2 * LANES);
@@ -301,10 +308,22 @@ final class HeadLaneDecode {
             a32 = p2.fma(b, a32);
             a33 = p3.fma(b, a33);
         }
-        store4(acc, at, a00, a01, a02, a03);
-        store4(acc, at + BLOCK, a10, a11, a12, a13);
-        store4(acc, at + 2 * BLOCK, a20, a21, a22, a23);
-        store4(acc, at + 3 * BLOCK, a30, a31, a32, a33);
+        a00.intoArray(acc, at);
+        a01.intoArray(acc, at + LANES);
+        a02.intoArray(acc, at + 2 * LANES);
+        a03.intoArray(acc, at + 3 * LANES);
+        a10.intoArray(acc, at + BLOCK);
+        a11.intoArray(acc, at + BLOCK + LANES);
+        a12.intoArray(acc, at + BLOCK + 2 * LANES);
+        a13.intoArray(acc, at + BLOCK + 3 * LANES);
+        a20.intoArray(acc, at + 2 * BLOCK);
+        a21.intoArray(acc, at + 2 * BLOCK + LANES);
+        a22.intoArray(acc, at + 2 * BLOCK + 2 * LANES);
+        a23.intoArray(acc, at + 2 * BLOCK + 3 * LANES);
+        a30.intoArray(acc, at + 3 * BLOCK);
+        a31.intoArray(acc, at + 3 * BLOCK + LANES);
+        a32.intoArray(acc, at + 3 * BLOCK + 2 * LANES);
+        a33.intoArray(acc, at + 3 * BLOCK + 3 * LANES);
     }
 
     /** One value column × 4 head vectors (the columns past the last group of 4). */
@@ -326,7 +345,10 @@ final class HeadLaneDecode {
             a2 = FloatVector.fromArray(SPECIES, p, i + 2 * LANES).fma(b, a2);
             a3 = FloatVector.fromArray(SPECIES, p, i + 3 * LANES).fma(b, a3);
         }
-        store4(acc, at, a0, a1, a2, a3);
+        a0.intoArray(acc, at);
+        a1.intoArray(acc, at + LANES);
+        a2.intoArray(acc, at + 2 * LANES);
+        a3.intoArray(acc, at + 3 * LANES);
     }
 
     /** out[b, g·R + h] = Oᵀ[·, h] / ℓ_h (0 when ℓ_h = 0), or (m_h, ℓ_h, Oᵀ[·, h]) into p.partial for the merge. */
