@@ -5,7 +5,10 @@ Reads the committed full-run timings (experiments/E02, E03, E04 results) and a q
 (target/quick/experiments/..., written by `./attnref report --quick`), pairs the points both measured
 (same variant, shape, engine and length; E04: same JDK, measure, variant and threads), and writes
 experiments/quick-vs-full/comparison.csv with quick/full for each pair. Prints the summary and exits 1
-when a pair falls outside ±30% (the bound issue #13 sets for a quiet machine).
+when a quiet pair falls outside ±30% (the bound issue #13 sets for a quiet machine). A pair is quiet when
+neither run flagged its point busy for the machine's sake (`load`, `steal` or `others` in the `busy`
+column; `spread` and `jit` describe the point's own samples and do not count); E04's peak rows carry the
+same flags.
 
     python3 experiments/quick-vs-full/compare.py [QUICK_BASE]   # default target/quick
 """
@@ -16,6 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 BOUND = 0.30
+MACHINE_BUSY = ("load", "steal", "others")
 TABLES = [  # experiment folder, CSV, key columns, value column (a median)
     ("E02-decode", "decode_measured.csv", ("variant", "shape", "engine", "cache_length"), "median_ms"),
     ("E03-prefill", "prefill_measured.csv", ("variant", "shape", "engine", "length"), "median_ms"),
@@ -26,6 +30,10 @@ TABLES = [  # experiment folder, CSV, key columns, value column (a median)
 def rows(path):
     with open(path, newline="") as f:
         return list(csv.DictReader(f))
+
+
+def machine_busy(row):
+    return any(reason in row.get("busy", "").split("+") for reason in MACHINE_BUSY)
 
 
 def main():
@@ -41,6 +49,7 @@ def main():
             out.append({"experiment": folder[:3], "point": " · ".join(q[k] for k in keys), "unit": q.get("unit", "ms"),
                         "full": f[value], "quick": q[value], "quick_over_full": f"{ratio:.4f}",
                         "within_30pct": "yes" if abs(ratio - 1) <= BOUND else "no",
+                        "quiet": "yes" if not (machine_busy(f) or machine_busy(q)) else "no",
                         "full_busy": f.get("busy", ""), "quick_busy": q.get("busy", ""),
                         "full_commit": f["commit"], "quick_commit": q["commit"],
                         "quick_load_start": q["load_start"], "quick_load_end": q["load_end"]})
@@ -51,15 +60,21 @@ def main():
         w = csv.DictWriter(f, fieldnames=list(out[0]))
         w.writeheader()
         w.writerows(out)
-    bad = [r for r in out if r["within_30pct"] == "no"]
     for e in ("E02", "E03", "E04"):
         rs = [float(r["quick_over_full"]) for r in out if r["experiment"] == e]
+        quiet = [float(r["quick_over_full"]) for r in out if r["experiment"] == e and r["quiet"] == "yes"]
         if rs:
             print(f"{e}: {len(rs)} points, quick/full median {statistics.median(rs):.3f} "
-                  f"[{min(rs):.3f}–{max(rs):.3f}], outside ±30%: {sum(abs(x - 1) > BOUND for x in rs)}")
-    print(f"all: {len(out)} points, {len(out) - len(bad)} within ±30%; wrote {target.relative_to(ROOT)}")
-    for r in bad:
-        print(f"  outside: {r['experiment']} {r['point']}: quick {r['quick']} / full {r['full']} = {r['quick_over_full']}")
+                  f"[{min(rs):.3f}–{max(rs):.3f}], outside ±30%: {sum(abs(x - 1) > BOUND for x in rs)}; "
+                  f"quiet pairs {len(quiet)}, outside ±30%: {sum(abs(x - 1) > BOUND for x in quiet)}")
+    quiet = [r for r in out if r["quiet"] == "yes"]
+    bad = [r for r in quiet if r["within_30pct"] == "no"]
+    print(f"all: {len(out)} points, {sum(r['within_30pct'] == 'yes' for r in out)} within ±30%; "
+          f"quiet pairs {len(quiet)}, {len(quiet) - len(bad)} within ±30%; wrote {target.relative_to(ROOT)}")
+    for r in out:
+        if r["within_30pct"] == "no":
+            print(f"  outside{'' if r['quiet'] == 'yes' else ' (busy: ' + r['full_busy'] + ' / ' + r['quick_busy'] + ')'}: "
+                  f"{r['experiment']} {r['point']}: quick {r['quick']} / full {r['full']} = {r['quick_over_full']}")
     return 1 if bad else 0
 
 

@@ -20,7 +20,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Absorbed-MLA decode with DeepSeek-V3 head shapes: H = 128 heads, latent C = 512, rotary P = 64,
- * scale 1/√192, one token over a latent cache of S rows of C + P floats ({@link FastAttention#mlaDecode}).
+ * scale 1/√192, one token over a latent cache of S rows of C + P floats ({@link FastAttention#mlaDecode}; with
+ * H ≥ 64 heads per key its vector path is {@link HeadLaneDecode}, the heads in the vector lanes).
  * Peers: ONNX Runtime Attention-23 on the MQA view (G = 1, D = 576, Dv = 512; the values a separate
  * copy of the first C columns, the scale folded into q, since ORT's default is 1/√D), and the plain
  * float32 loop on the same view, and PyTorch's absorbed einsum form. Compute-bound: 2·H·S·(2C + P) FLOPs per call.

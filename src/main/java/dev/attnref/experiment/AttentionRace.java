@@ -233,7 +233,7 @@ public final class AttentionRace {
         AttentionDims decode = new AttentionDims(1, 8, 2, 1, 1100, 128, 128);
         Inputs p = Inputs.draw(new Config("warm-up", Kind.PREFILL, prefill), seed);
         Inputs d = Inputs.draw(new Config("warm-up", Kind.DECODE, decode), seed);
-        int heads = 16;
+        int heads = 128;   // DeepSeek-V3's: wide enough for the head-lane decode (FastAttention)
         float[] qLatent = new float[heads * 512];
         float[] qRope = new float[heads * 64];
         float[] cache = new float[600 * 576];

@@ -9,6 +9,7 @@ import dev.attnref.oracle.OracleAttention;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The measurements of E04 in one JVM, printed as CSV rows on standard output, so that E04 can run
@@ -79,9 +80,9 @@ public final class ProbeMain {
     private static void peaks(int threads, long probeBytes, int repeats) {
         for (boolean vector : new boolean[] {true, false}) {
             String v = vector ? "vector" : "scalar";
-            peak("fma_fp32", v, threads, CpuProbe.fmaRates(threads, true, vector, repeats), 1e9, "GFLOP/s");
-            peak("fma_fp64", v, threads, CpuProbe.fmaRates(threads, false, vector, repeats), 1e9, "GFLOP/s");
-            peak("read_bandwidth", v, threads, CpuProbe.readRates(threads, probeBytes, vector, repeats), 1e9, "GB/s");
+            peak("fma_fp32", v, threads, () -> CpuProbe.fmaRates(threads, true, vector, repeats), 1e9, "GFLOP/s");
+            peak("fma_fp64", v, threads, () -> CpuProbe.fmaRates(threads, false, vector, repeats), 1e9, "GFLOP/s");
+            peak("read_bandwidth", v, threads, () -> CpuProbe.readRates(threads, probeBytes, vector, repeats), 1e9, "GB/s");
         }
     }
 
@@ -109,12 +110,19 @@ public final class ProbeMain {
                 .value(value).past(pastKey, pastValue, length - 1).build());
     }
 
-    /** A peak row: the best of the repeats' rates (an upper envelope), with the slowest and fastest as its spread. */
-    private static void peak(String measure, String variant, int threads, double[] rates, double per, String unit) {
+    /**
+     * A peak row: the best of the repeats' rates (an upper envelope), with the slowest and fastest as its spread,
+     * and busy {@code load} / {@code steal} as {@link Timing#busy} judges them over the probe.
+     */
+    private static void peak(String measure, String variant, int threads, Supplier<double[]> probe, double per,
+            String unit) {
+        Stamp.Load before = Stamp.Load.now();
+        double[] rates = probe.get();
+        List<String> busy = Timing.loadReasons(before, Stamp.Load.now());
         double low = java.util.Arrays.stream(rates).min().orElseThrow() / per;
         double best = java.util.Arrays.stream(rates).max().orElseThrow() / per;
-        System.out.println(String.format(Locale.ROOT, "row,%s,%s,%d,%.6g,%s,%.6g,%.6g,%d,", measure, variant, threads, best,
-                unit, low, best, rates.length));
+        System.out.println(String.format(Locale.ROOT, "row,%s,%s,%d,%.6g,%s,%.6g,%.6g,%d,%s", measure, variant, threads,
+                best, unit, low, best, rates.length, busy.isEmpty() ? "no" : String.join("+", busy)));
         System.out.flush();
     }
 }

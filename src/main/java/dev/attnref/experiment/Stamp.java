@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -59,30 +60,34 @@ public record Stamp(String commit, String jdk, String cpu, int threads, String m
     }
 
     /**
-     * The machine's load at one moment: the 1-minute load average (runnable and waiting tasks) and the
-     * cumulative CPU ticks of {@code /proc/stat}'s first line, all of them and those stolen by the
-     * hypervisor (8th value). Zeros where the files do not exist (not Linux).
+     * The machine's load at one moment: the 1-minute load average (runnable and waiting tasks), the
+     * cumulative CPU ticks of {@code /proc/stat}'s first line (all of them, those stolen by the hypervisor,
+     * and those busy: user, nice, system, irq, softirq), and the ticks this process has used
+     * ({@code /proc/self/stat} utime + stime, the same clock). Zeros where the files do not exist (not Linux).
      */
-    public record Load(double average, long stealTicks, long totalTicks) {
+    public record Load(double average, long stealTicks, long totalTicks, long busyTicks, long ownTicks) {
 
-        /** Reads {@code /proc/loadavg} and {@code /proc/stat}. */
+        /** Reads {@code /proc/loadavg}, {@code /proc/stat} and {@code /proc/self/stat}. */
         public static Load now() {
             try {
                 Path loadavg = Path.of("/proc/loadavg");
                 Path stat = Path.of("/proc/stat");
-                if (!Files.isReadable(loadavg) || !Files.isReadable(stat)) {
-                    return new Load(0, 0, 0);
+                Path self = Path.of("/proc/self/stat");
+                if (!Files.isReadable(loadavg) || !Files.isReadable(stat) || !Files.isReadable(self)) {
+                    return new Load(0, 0, 0, 0, 0);
                 }
                 double average = Double.parseDouble(Files.readString(loadavg).trim().split("\\s+")[0]);
                 // cpu  user nice system idle iowait irq softirq steal guest guest_nice
-                String[] cpu = Files.readAllLines(stat).get(0).trim().split("\\s+");
-                long total = 0;
-                for (int i = 1; i <= Math.min(8, cpu.length - 1); i++) {
-                    total += Long.parseLong(cpu[i]);
-                }
-                return new Load(average, cpu.length > 8 ? Long.parseLong(cpu[8]) : 0, total);
+                long[] cpu = Arrays.stream(Files.readAllLines(stat).get(0).trim().split("\\s+")).skip(1).limit(8)
+                        .mapToLong(Long::parseLong).toArray();
+                long total = Arrays.stream(cpu).sum();
+                long busy = cpu[0] + cpu[1] + cpu[2] + cpu[5] + cpu[6];
+                // pid (comm) state … utime stime: fields 14 and 15, counted after the comm's closing parenthesis
+                String own = Files.readString(self);
+                String[] fields = own.substring(own.lastIndexOf(')') + 2).split(" ");
+                return new Load(average, cpu[7], total, busy, Long.parseLong(fields[11]) + Long.parseLong(fields[12]));
             } catch (IOException | RuntimeException e) {
-                return new Load(0, 0, 0);
+                return new Load(0, 0, 0, 0, 0);
             }
         }
 
@@ -90,6 +95,17 @@ public record Stamp(String commit, String jdk, String cpu, int threads, String m
         public double stealShareSince(Load earlier) {
             long ticks = totalTicks - earlier.totalTicks;
             return ticks <= 0 ? 0 : (double) (stealTicks - earlier.stealTicks) / ticks;
+        }
+
+        /**
+         * CPUs kept busy by other processes since {@code earlier}: (busy − own ticks) / all ticks × cores. It
+         * sees a second job at once, where the 1-minute load average lags and flags only more runnable tasks
+         * than cores.
+         */
+        public double otherCpusSince(Load earlier, int cores) {
+            long ticks = totalTicks - earlier.totalTicks;
+            long others = (busyTicks - earlier.busyTicks) - (ownTicks - earlier.ownTicks);
+            return ticks <= 0 ? 0 : Math.max(0, (double) others / ticks * cores);
         }
     }
 

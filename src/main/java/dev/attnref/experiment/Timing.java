@@ -29,7 +29,8 @@ import java.util.function.Consumer;
  * <p>A point is flagged busy, in the timing tables' {@code busy} column, for each reason that holds
  * ({@code no} if none): {@code load} (1-minute load average above the number of cores when the point
  * finished: some runnable task waited), {@code steal} (the hypervisor stole more than
- * {@value #STEAL_LIMIT} of CPU time during the point's rounds), {@code spread} (interquartile range
+ * {@value #STEAL_LIMIT} of CPU time during the point's rounds), {@code others} (other processes kept more
+ * than {@value #OTHERS_LIMIT} of a CPU busy during the rounds: {@link Stamp.Load#otherCpusSince}), {@code spread} (interquartile range
  * above {@value #SPREAD_LIMIT} of the median) and {@code jit} (the warm-up ended before compilation
  * stopped). Checked by {@code TimingTest}.
  */
@@ -38,6 +39,8 @@ public final class Timing {
     public static final int MIN_ROUNDS = 5;
     /** Steal share during a point above which it is flagged. */
     static final double STEAL_LIMIT = 0.02;
+    /** CPUs kept busy by other processes during a point above which it is flagged. */
+    static final double OTHERS_LIMIT = 0.25;
     /** Relative interquartile range above which a point is flagged. */
     static final double SPREAD_LIMIT = 0.10;
     /** Shortest warm-up sample, so a round lasts long enough for a compilation to complete in it. */
@@ -125,15 +128,9 @@ public final class Timing {
         return stats;
     }
 
-    /** Why a point is busy: {@code load}, {@code steal}, {@code spread}, {@code jit} joined by {@code +}, or {@code no}. */
+    /** Why a point is busy: {@code load}, {@code steal}, {@code others}, {@code spread}, {@code jit} joined by {@code +}, or {@code no}. */
     static String busy(Stats stats, boolean jitSettled, Stamp.Load before, Stamp.Load after) {
-        List<String> reasons = new ArrayList<>();
-        if (after.average() > Runtime.getRuntime().availableProcessors()) {
-            reasons.add("load");
-        }
-        if (after.stealShareSince(before) > STEAL_LIMIT) {
-            reasons.add("steal");
-        }
+        List<String> reasons = loadReasons(before, after);
         if (stats.relativeIqr() > SPREAD_LIMIT) {
             reasons.add("spread");
         }
@@ -141,6 +138,21 @@ public final class Timing {
             reasons.add("jit");
         }
         return reasons.isEmpty() ? "no" : String.join("+", reasons);
+    }
+
+    /** {@code load}, {@code steal} and {@code others} of {@link #busy}, also for measurements without rounds (the probes' peaks). */
+    static List<String> loadReasons(Stamp.Load before, Stamp.Load after) {
+        List<String> reasons = new ArrayList<>();
+        if (after.average() > Runtime.getRuntime().availableProcessors()) {
+            reasons.add("load");
+        }
+        if (after.stealShareSince(before) > STEAL_LIMIT) {
+            reasons.add("steal");
+        }
+        if (after.otherCpusSince(before, Runtime.getRuntime().availableProcessors()) > OTHERS_LIMIT) {
+            reasons.add("others");
+        }
+        return reasons;
     }
 
     /**

@@ -34,7 +34,9 @@ import dev.attnref.core.RopePairing;
  * broadcasts q and reads contiguous key columns; the blocks of one (b, g) are handed out one after
  * another (its keys and values stay in cache), under a causal mask largest first.
  * {@link #decode} also splits the keys into chunks of {@value #DECODE_CHUNK} and merges the partial
- * softmax states in chunk order. The split is a function of the shape only, and each output element
+ * softmax states in chunk order; for one query token whose group has at least {@link HeadLaneDecode#BLOCK}
+ * heads (absorbed MLA's 128, wide MQA) the vector kernels put the heads in the lanes instead of D
+ * ({@link HeadLaneDecode}: same items and merge, no lane reductions). The split is a function of the shape only, and each output element
  * is computed by one thread in a fixed order, so the result is bit-identical for every thread count.
  * An instance owns its pool and scratch: use it from one thread at a time, and close it.
  *
@@ -57,7 +59,9 @@ public final class FastAttention implements AutoCloseable {
     private final TileEngine engine;
     private final WorkerPool pool;
     private final TileEngine.Workspace[] workspaces;
+    private HeadLaneDecode.Workspace[] laneWorkspaces;
     private float[] keysT = new float[0];
+    private float[] queriesT = new float[0];
     private float[] partial = new float[0];
     private float[] latentQuery = new float[0];
 
@@ -443,6 +447,10 @@ public final class FastAttention implements AutoCloseable {
 
         int perBlock = batch * groups * p.numKeyChunks;
         int items = p.numQueryBlocks * perBlock;
+        if (splitKeys && kernels == Kernels.VECTOR && HeadLaneDecode.applies(p)) {
+            executeHeadLanes(p, items);
+            return;
+        }
         if (p.numKeyChunks == 1) {
             // The query blocks of one (b, g) run one after another, so its Kᵀ and v stay in cache;
             // under a causal mask later blocks see more keys and go first.
@@ -454,16 +462,7 @@ public final class FastAttention implements AutoCloseable {
             });
             return;
         }
-        p.partialRowStride = 2 + dvPad;
-        p.partialItemStride = rows * p.partialRowStride;
-        long size = (long) items * p.partialItemStride;
-        if (size > Integer.MAX_VALUE - 16) {
-            throw new IllegalArgumentException("decode partial states (" + size + " floats) are too large");
-        }
-        if (partial.length < size) {
-            partial = new float[(int) size];
-        }
-        p.partial = partial;
+        preparePartial(p, items);
         int chunks = p.numKeyChunks;
         // Item ((block·B + b)·G + g)·chunks + c covers key chunk c of (block, b, g).
         pool.run(items, (worker, item) -> {
@@ -473,6 +472,59 @@ public final class FastAttention implements AutoCloseable {
         });
         pool.run(items / chunks, (worker, group) -> engine.merge(workspaces[worker], p, group / (batch * groups),
                 group / groups % batch, group % groups, group * chunks));
+    }
+
+    /** Decode of wide groups ({@link HeadLaneDecode}): q̃ packed per (b, g), then the items and merge of {@link #execute}. */
+    private void executeHeadLanes(Problem p, int items) {
+        int groups = p.numKvHeads;
+        int heads = HeadLaneDecode.headBlocks(p) * HeadLaneDecode.BLOCK;
+        long size = (long) p.batch * groups * heads * p.headDim;
+        if (size > Integer.MAX_VALUE - 16) {
+            throw new IllegalArgumentException("B·G·R·D (" + size + ") is too large for one float array");
+        }
+        if (queriesT.length < size) {
+            queriesT = new float[(int) size];
+        }
+        if (laneWorkspaces == null) {
+            laneWorkspaces = new HeadLaneDecode.Workspace[pool.threads()];
+            for (int w = 0; w < laneWorkspaces.length; w++) {
+                laneWorkspaces[w] = new HeadLaneDecode.Workspace();
+            }
+        }
+        for (HeadLaneDecode.Workspace ws : laneWorkspaces) {
+            ws.ensure(heads, p.valueHeadDim);
+        }
+        p.queriesT = queriesT;
+        pool.run(p.batch * groups, (worker, item) -> HeadLaneDecode.packQueries(p, item / groups, item % groups));
+        int chunks = p.numKeyChunks;
+        if (chunks == 1) {
+            pool.run(items, (worker, item) -> HeadLaneDecode.runItem(laneWorkspaces[worker], p, item / groups,
+                    item % groups, 0, -1));
+            return;
+        }
+        preparePartial(p, items);
+        // Item (b·G + g)·chunks + c covers key chunk c of (b, g) (one query block: T = 1).
+        pool.run(items, (worker, item) -> {
+            int group = item / chunks;
+            HeadLaneDecode.runItem(laneWorkspaces[worker], p, group / groups, group % groups, item % chunks,
+                    item * p.partialItemStride);
+        });
+        pool.run(items / chunks, (worker, group) -> engine.merge(workspaces[worker], p, 0, group / groups,
+                group % groups, group * chunks));
+    }
+
+    /** Room for the decode partial states of {@code items} items: per row (m, ℓ, acc[Dv padded]). */
+    private void preparePartial(Problem p, int items) {
+        p.partialRowStride = 2 + p.valueDimPadded();
+        p.partialItemStride = p.rowsPerItem() * p.partialRowStride;
+        long size = (long) items * p.partialItemStride;
+        if (size > Integer.MAX_VALUE - 16) {
+            throw new IllegalArgumentException("decode partial states (" + size + " floats) are too large");
+        }
+        if (partial.length < size) {
+            partial = new float[(int) size];
+        }
+        p.partial = partial;
     }
 
     private static void length(String name, float[] array, long expected) {

@@ -64,6 +64,9 @@ final class Problem {
     float[] ropeSin;
     boolean ropeInterleaved;
 
+    /** {@link HeadLaneDecode}: q·scale·log₂e with the heads in lanes, [B·G, R/BLOCK, D, BLOCK]; null otherwise. */
+    float[] queriesT;
+
     /** Query positions per work item and keys per chunk (the split is a function of the shape only). */
     int queryBlock;
     int keyChunk;

@@ -44,11 +44,11 @@ final class VectorKernels {
     }
 
     /**
-     * 2^x lane-wise for x ≤ 0, the steps and roundings of {@link Exp2#exp2}. Only called from loops of
-     * this class, where C2 inlines it: on JDK 17 a vector passed to or returned from a method that is
-     * not inlined is boxed, which costs more than the arithmetic.
+     * 2^x lane-wise for x ≤ 0, the steps and roundings of {@link Exp2#exp2}. Only called from kernel
+     * loops (here and in {@link HeadLaneDecode}), where C2 inlines it: on JDK 17 a vector passed to or
+     * returned from a method that is not inlined is boxed, which costs more than the arithmetic.
      */
-    private static FloatVector exp2(FloatVector x) {
+    static FloatVector exp2(FloatVector x) {
         FloatVector magic = FloatVector.broadcast(SPECIES, Exp2.ROUND_MAGIC);
         FloatVector clamped = x.max(FloatVector.broadcast(SPECIES, Exp2.LOWEST));
         FloatVector shifted = clamped.add(magic);

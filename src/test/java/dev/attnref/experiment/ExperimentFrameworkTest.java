@@ -48,8 +48,8 @@ class ExperimentFrameworkTest {
         Results r = Results.of("t", "name:s", "count:i", "value:d");
         r.add("a", 1, 0.5).add("b", 2, Double.NEGATIVE_INFINITY);
         // steal 20 of 1,000 ticks between start and end: 2.0%
-        Stamp stamp = new Stamp("abc123", "Vendor 17", "Test CPU", 2, "quick", 4, new Stamp.Load(1.5, 100, 10_000),
-                new Stamp.Load(3.25, 120, 11_000));
+        Stamp stamp = new Stamp("abc123", "Vendor 17", "Test CPU", 2, "quick", 4, new Stamp.Load(1.5, 100, 10_000, 0, 0),
+                new Stamp.Load(3.25, 120, 11_000, 0, 0));
         Path file = dir.resolve("results/t.csv");
         r.write(file, stamp);
         List<String> lines = Files.readAllLines(file);

@@ -2,6 +2,8 @@ package dev.attnref.experiment;
 
 import org.junit.jupiter.api.Test;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -31,14 +33,37 @@ class TimingTest {
 
     @Test
     void aPointIsBusyForEachReasonThatHolds() {
-        Stamp.Load quiet = new Stamp.Load(0.1, 0, 1000);
+        // Load(average, steal, total, busy, own ticks); quiet: every busy tick since `quiet` was this process's
+        Stamp.Load quiet = new Stamp.Load(0.1, 0, 1000, 300, 100);
+        Stamp.Load alone = new Stamp.Load(0.2, 0, 2000, 800, 600);
         Timing.Stats tight = Timing.Stats.of(new double[] {1.00, 1.01, 1.02, 1.03, 1.04}, "no");
         Timing.Stats wide = Timing.Stats.of(new double[] {1, 1.5, 2, 2.5, 3}, "no");
-        assertEquals("no", Timing.busy(tight, true, quiet, new Stamp.Load(0.2, 0, 2000)));
-        assertEquals("spread", Timing.busy(wide, true, quiet, new Stamp.Load(0.2, 0, 2000)));
+        assertEquals("no", Timing.busy(tight, true, quiet, alone));
+        assertEquals("spread", Timing.busy(wide, true, quiet, alone));
+        // 500 of 1,000 ticks busy in other processes: half of every CPU, above 0.25 of one
+        assertEquals("others", Timing.busy(tight, true, quiet, new Stamp.Load(0.2, 0, 2000, 1300, 600)));
         // 50 of 1,000 ticks stolen (5% > 2%), JIT not settled, load above every core
         double overloaded = Runtime.getRuntime().availableProcessors() + 1;
-        assertEquals("load+steal+spread+jit", Timing.busy(wide, false, quiet, new Stamp.Load(overloaded, 50, 2000)));
+        assertEquals("load+steal+spread+jit", Timing.busy(wide, false, quiet, new Stamp.Load(overloaded, 50, 2000, 800, 600)));
+    }
+
+    @Test
+    void otherProcessesCountInCpusAndThisProcessesTicksAreItsOwn() {
+        Stamp.Load before = new Stamp.Load(0, 0, 1000, 400, 100);
+        // 1,000 ticks over 2 CPUs; 600 busy, 400 of them ours: 200 others' ticks = 0.4 of a CPU
+        assertEquals(0.4, new Stamp.Load(0, 0, 2000, 1000, 500).otherCpusSince(before, 2), 1e-12);
+        assertEquals(0, new Stamp.Load(0, 0, 1000, 400, 100).otherCpusSince(before, 2));
+        // this process's ticks grow by the CPU time it spends (Linux; USER_HZ 100: 0.3 s ≥ 15 ticks)
+        ThreadMXBean bean = ManagementFactory.getThreadMXBean();
+        Stamp.Load start = Stamp.Load.now();
+        long end = bean.getCurrentThreadCpuTime() + 300_000_000L;
+        double x = 0;
+        while (bean.getCurrentThreadCpuTime() < end) {
+            x += Math.sqrt(x + 1);
+        }
+        assertTrue(x > 0);
+        long ticks = Stamp.Load.now().ownTicks() - start.ownTicks();
+        assertTrue(ticks >= 15 && ticks <= 300, "own ticks over 0.3 s of CPU: " + ticks);
     }
 
     @Test

@@ -69,6 +69,15 @@ class FastAttentionDeterminismTest {
                         RopePairing.SPLIT_HALVES, 0.125f, out));
     }
 
+    @Test
+    void wideGroupDecodeIsIdenticalForOneTwoAndThreeThreads() {
+        // HeadLaneDecode: R = BLOCK + 3 heads per key head, G = 2, ragged rows, three decode chunks.
+        FastCase c = FastCase.draw(new AttnShape(2, 2 * (HeadLaneDecode.BLOCK + 3), 2, 1, 1100, 20, 9, 1,
+                AttnShape.Kind.CROSS), new SeededRandom(5), FastCase.Masking.KEY_LENGTHS);
+        assertSameForEveryThreadCount("wide-group decode " + c, c.dims.outputCount(),
+                (fast, out) -> fast.decode(c.dims, c.q, c.k, c.v, c.options, out));
+    }
+
     private static void assertSameForEveryThreadCount(String what, int outputs, BiConsumer<FastAttention, float[]> call) {
         for (Kernels kernels : Kernels.values()) {
             float[] first = null;
