@@ -21,10 +21,11 @@ import jdk.incubator.vector.VectorSpecies;
  *   <tr><td>{@link #softmaxUpdate4}</td><td>online softmax of a panel's 4 rows</td><td>4 rows in lock step, {@link #exp2(FloatVector)} lane-wise</td></tr>
  *   <tr><td>{@link #accumulateValues}</td><td>rs,se->re</td><td>4 rows × 4 vectors of Dv = 16 accumulators;
  *       per key: 4 loads of a contiguous v row, 4 broadcasts of p, 16 FMAs</td></tr>
- *   <tr><td>{@link #logitsHalf}</td><td>rd,ds->rs</td><td>{@link #logitsTransposed} over a 16-bit Kᵀ tile: per d,
- *       2 int loads widened to 4 float vectors of keys ({@link HalfPrecisionCache}), 16 FMAs</td></tr>
- *   <tr><td>{@link #accumulateValuesHalf}</td><td>rs,se->re</td><td>4 rows × 2 int vectors (4 float vectors) of a
- *       16-bit v row = 16 accumulators</td></tr>
+ *   <tr><td>{@link #logitsHalf}</td><td>rd,ds->rs</td><td>{@link #logitsTransposed} over a 16-bit Kᵀ tile: 4 rows ×
+ *       1 int vector of keys = 8 accumulators; per d: 1 int load widened to 2 float vectors ({@link HalfPrecisionCache}),
+ *       4 broadcasts, 8 FMAs</td></tr>
+ *   <tr><td>{@link #accumulateValuesHalf}</td><td>rs,se->re</td><td>4 rows × 1 int vector (2 float vectors) of a
+ *       16-bit v row = 8 accumulators</td></tr>
  * </table>
  * Columns of D or Dv past the last full vector are done by scalar tails (odd sizes such as 65).
  */
@@ -449,22 +450,21 @@ final class VectorKernels {
     private static final VectorSpecies<Integer> INT_SPECIES = IntVector.SPECIES_PREFERRED;
     /** Ints of one 16-bit Kᵀ tile row (TILE values in pairs). */
     private static final int HALF_ROW = TILE / 2;
+    private static final int FP16_MASK = HalfPrecisionCache.FP16_MASK;
+    private static final float FP16_SCALE = HalfPrecisionCache.FP16_SCALE;
 
-    /**
-     * The values in the low halves of w's lanes as float32 ({@link HalfPrecisionCache#widen}, lane-wise):
-     * bf16 is one shift; fp16 moves its bits into a float32 (shift, arithmetic shift, mask) and scales by 2¹¹².
+    /*
+     * Widening, lane-wise as HalfPrecisionCache.widen: an int w holds value j in its low half and j + 16 in its
+     * high half. bf16: low = w ≪ 16, high = w & 0xFFFF0000, reinterpreted. fp16: the same two ints, ≫ 3
+     * (arithmetic) and & FP16_MASK put sign, exponent and mantissa at float32's places; × 2¹¹² rebiases.
+     *
+     * It is written out in each kernel, not called, and the kernels block 4 rows × one int vector (8
+     * accumulators, enough to cover the FMA latency): once a C2 (JDK 17) compilation has created 18,000
+     * nodes (NodeCountInliningCutoff) it stops inlining all but the Vector API's own @ForceInline methods,
+     * and a vector passed to a helper left as a call is boxed. Helpers (widenLow, widenHigh, store4) in
+     * 16-accumulator kernels crossed that limit: ~1 KB allocated per step, 760 MB per decode at S = 32k,
+     * 3× slower than float32 (experiments/fast-race/README.md, "bf16 cache").
      */
-    private static FloatVector widenLow(IntVector w, boolean fp16) {
-        IntVector x = w.lanewise(VectorOperators.LSHL, 16);
-        return fp16 ? x.lanewise(VectorOperators.ASHR, 3).and(HalfPrecisionCache.FP16_MASK).reinterpretAsFloats()
-                .mul(HalfPrecisionCache.FP16_SCALE) : x.reinterpretAsFloats();
-    }
-
-    /** The values in the high halves of w's lanes as float32: bf16 masks the low half off. */
-    private static FloatVector widenHigh(IntVector w, boolean fp16) {
-        return fp16 ? w.lanewise(VectorOperators.ASHR, 3).and(HalfPrecisionCache.FP16_MASK).reinterpretAsFloats()
-                .mul(HalfPrecisionCache.FP16_SCALE) : w.and(0xFFFF0000).reinterpretAsFloats();
-    }
 
     /**
      * {@link #logitsTransposed} over a 16-bit Kᵀ tile ({@link HalfPrecisionCache}): row d is {@value #HALF_ROW}
@@ -472,184 +472,146 @@ final class VectorKernels {
      */
     static void logitsHalf(float[] q, int[] rowQuery, int i0, int panelRows, int headDim, int[] kT, int kOffset,
             boolean fp16, float[] logits, int base) {
-        if (panelRows == 4) {
-            logitsHalf4(q, rowQuery[i0], rowQuery[i0 + 1], rowQuery[i0 + 2], rowQuery[i0 + 3], headDim, kT, kOffset,
-                    fp16, logits, base);
-            return;
-        }
-        for (int r = 0; r < panelRows; r++) {
-            int q0 = rowQuery[i0 + r];
-            int row = base + r * TILE;
-            for (int o = 0; o < HALF_ROW; o += LANES) {
-                FloatVector low = FloatVector.zero(SPECIES);
-                FloatVector high = low;
+        for (int o = 0; o < HALF_ROW; o += LANES) {
+            // keys of the int vector at o: low halves from j = 2o − o mod 16, high halves from j + 16
+            int j = base + HalfPrecisionCache.firstValue(o);
+            if (panelRows == 4) {
+                logitsHalf4(q, rowQuery[i0], rowQuery[i0 + 1], rowQuery[i0 + 2], rowQuery[i0 + 3], headDim, kT,
+                        kOffset + o, fp16, logits, j);
+                continue;
+            }
+            for (int r = 0; r < panelRows; r++) {
+                int q0 = rowQuery[i0 + r];
+                FloatVector l = FloatVector.zero(SPECIES);
+                FloatVector h = l;
                 for (int d = 0; d < headDim; d++) {
                     IntVector w = IntVector.fromArray(INT_SPECIES, kT, kOffset + o + d * HALF_ROW);
+                    IntVector x = w.lanewise(VectorOperators.LSHL, 16);
+                    FloatVector low = fp16 ? x.lanewise(VectorOperators.ASHR, 3).and(FP16_MASK).reinterpretAsFloats()
+                            .mul(FP16_SCALE) : x.reinterpretAsFloats();
+                    FloatVector high = fp16 ? w.lanewise(VectorOperators.ASHR, 3).and(FP16_MASK).reinterpretAsFloats()
+                            .mul(FP16_SCALE) : w.and(0xFFFF0000).reinterpretAsFloats();
                     FloatVector b = FloatVector.broadcast(SPECIES, q[q0 + d]);
-                    low = b.fma(widenLow(w, fp16), low);
-                    high = b.fma(widenHigh(w, fp16), high);
+                    l = b.fma(low, l);
+                    h = b.fma(high, h);
                 }
-                int j = HalfPrecisionCache.firstValue(o);
-                low.intoArray(logits, row + j);
-                high.intoArray(logits, row + j + 16);
+                l.intoArray(logits, j + r * TILE);
+                h.intoArray(logits, j + r * TILE + 16);
             }
         }
     }
 
+    /** Four rows × the keys of the int vector at kOffset in each d row: logits at j (low halves) and j + 16 (high). */
     private static void logitsHalf4(float[] q, int q0, int q1, int q2, int q3, int headDim, int[] kT, int kOffset,
-            boolean fp16, float[] logits, int base) {
-        for (int o = 0; o < HALF_ROW; o += 2 * LANES) {
-            FloatVector a00 = FloatVector.zero(SPECIES), a01 = a00, a02 = a00, a03 = a00;
-            FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
-            FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
-            FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
-            for (int d = 0; d < headDim; d++) {
-                int k = kOffset + o + d * HALF_ROW;   // affine in d: bounds checks hoisted, as in logitsTransposed4
-                IntVector w0 = IntVector.fromArray(INT_SPECIES, kT, k);
-                IntVector w1 = IntVector.fromArray(INT_SPECIES, kT, k + LANES);
-                FloatVector k0 = widenLow(w0, fp16);
-                FloatVector k1 = widenHigh(w0, fp16);
-                FloatVector k2 = widenLow(w1, fp16);
-                FloatVector k3 = widenHigh(w1, fp16);
-                FloatVector b0 = FloatVector.broadcast(SPECIES, q[q0 + d]);
-                a00 = b0.fma(k0, a00);
-                a01 = b0.fma(k1, a01);
-                a02 = b0.fma(k2, a02);
-                a03 = b0.fma(k3, a03);
-                FloatVector b1 = FloatVector.broadcast(SPECIES, q[q1 + d]);
-                a10 = b1.fma(k0, a10);
-                a11 = b1.fma(k1, a11);
-                a12 = b1.fma(k2, a12);
-                a13 = b1.fma(k3, a13);
-                FloatVector b2 = FloatVector.broadcast(SPECIES, q[q2 + d]);
-                a20 = b2.fma(k0, a20);
-                a21 = b2.fma(k1, a21);
-                a22 = b2.fma(k2, a22);
-                a23 = b2.fma(k3, a23);
-                FloatVector b3 = FloatVector.broadcast(SPECIES, q[q3 + d]);
-                a30 = b3.fma(k0, a30);
-                a31 = b3.fma(k1, a31);
-                a32 = b3.fma(k2, a32);
-                a33 = b3.fma(k3, a33);
-            }
-            // keys of the int vector at o: low halves from 2o − o mod 16, high halves 16 further
-            int j0 = HalfPrecisionCache.firstValue(o);
-            int j1 = HalfPrecisionCache.firstValue(o + LANES);
-            store4(logits, base + j0, a00, a10, a20, a30);
-            store4(logits, base + j0 + 16, a01, a11, a21, a31);
-            store4(logits, base + j1, a02, a12, a22, a32);
-            store4(logits, base + j1 + 16, a03, a13, a23, a33);
+            boolean fp16, float[] logits, int j) {
+        FloatVector l0 = FloatVector.zero(SPECIES), l1 = l0, l2 = l0, l3 = l0;
+        FloatVector h0 = l0, h1 = l0, h2 = l0, h3 = l0;
+        for (int d = 0; d < headDim; d++) {
+            IntVector w = IntVector.fromArray(INT_SPECIES, kT, kOffset + d * HALF_ROW);   // affine in d: checks hoisted
+            IntVector x = w.lanewise(VectorOperators.LSHL, 16);
+            FloatVector low = fp16 ? x.lanewise(VectorOperators.ASHR, 3).and(FP16_MASK).reinterpretAsFloats().mul(FP16_SCALE)
+                    : x.reinterpretAsFloats();
+            FloatVector high = fp16 ? w.lanewise(VectorOperators.ASHR, 3).and(FP16_MASK).reinterpretAsFloats().mul(FP16_SCALE)
+                    : w.and(0xFFFF0000).reinterpretAsFloats();
+            FloatVector b = FloatVector.broadcast(SPECIES, q[q0 + d]);
+            l0 = b.fma(low, l0);
+            h0 = b.fma(high, h0);
+            b = FloatVector.broadcast(SPECIES, q[q1 + d]);
+            l1 = b.fma(low, l1);
+            h1 = b.fma(high, h1);
+            b = FloatVector.broadcast(SPECIES, q[q2 + d]);
+            l2 = b.fma(low, l2);
+            h2 = b.fma(high, h2);
+            b = FloatVector.broadcast(SPECIES, q[q3 + d]);
+            l3 = b.fma(low, l3);
+            h3 = b.fma(high, h3);
         }
-    }
-
-    /** Row r of four panel rows gets a_r at logits[at + r·TILE]. */
-    private static void store4(float[] logits, int at, FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3) {
-        a0.intoArray(logits, at);
-        a1.intoArray(logits, at + TILE);
-        a2.intoArray(logits, at + 2 * TILE);
-        a3.intoArray(logits, at + 3 * TILE);
+        l0.intoArray(logits, j);
+        l1.intoArray(logits, j + TILE);
+        l2.intoArray(logits, j + 2 * TILE);
+        l3.intoArray(logits, j + 3 * TILE);
+        h0.intoArray(logits, j + 16);
+        h1.intoArray(logits, j + TILE + 16);
+        h2.intoArray(logits, j + 2 * TILE + 16);
+        h3.intoArray(logits, j + 3 * TILE + 16);
     }
 
     /**
      * {@link #accumulateValues} over 16-bit value rows of {@code valueRow} ints ({@link HalfPrecisionCache}),
      * all accRow = 2·valueRow columns (the padding is zero): per key one int load widens to 2 float vectors;
-     * 4 rows × 2 int vectors = 16 accumulators:  rs,se->re
+     * 4 rows × 2 = 8 accumulators:  rs,se->re
      */
     static void accumulateValuesHalf(float[] p, int base, float[] alpha, int i0, int panelRows, int width, int[] v,
             int valueOffset, int valueRow, boolean fp16, float[] acc, int accRow) {
-        int o = 0;
-        if (panelRows == 4) {
-            for (; o + 2 * LANES <= valueRow; o += 2 * LANES) {
-                accumulateHalf4x2(p, base, alpha, i0, width, v, valueOffset + o, valueRow, fp16, acc, i0 * accRow,
-                        accRow, HalfPrecisionCache.firstValue(o), HalfPrecisionCache.firstValue(o + LANES));
+        // valueRow is a multiple of 16 ints, so whole int vectors cover it
+        for (int o = 0; o < valueRow; o += LANES) {
+            int e = HalfPrecisionCache.firstValue(o);
+            if (panelRows == 4) {
+                accumulateHalf4(p, base, alpha, i0, width, v, valueOffset + o, valueRow, fp16, acc, i0 * accRow + e,
+                        accRow);
+                continue;
             }
-        }
-        for (int r = 0; r < panelRows; r++) {
-            int row = (i0 + r) * accRow;
-            FloatVector a = FloatVector.broadcast(SPECIES, alpha[i0 + r]);
-            for (int c = o; c < valueRow; c += LANES) {
-                int e = HalfPrecisionCache.firstValue(c);
-                FloatVector low = FloatVector.fromArray(SPECIES, acc, row + e).mul(a);
-                FloatVector high = FloatVector.fromArray(SPECIES, acc, row + e + 16).mul(a);
+            for (int r = 0; r < panelRows; r++) {
+                int row = (i0 + r) * accRow + e;
+                FloatVector a = FloatVector.broadcast(SPECIES, alpha[i0 + r]);
+                FloatVector l = FloatVector.fromArray(SPECIES, acc, row).mul(a);
+                FloatVector h = FloatVector.fromArray(SPECIES, acc, row + 16).mul(a);
                 for (int j = 0; j < width; j++) {
-                    IntVector w = IntVector.fromArray(INT_SPECIES, v, valueOffset + j * valueRow + c);
+                    IntVector w = IntVector.fromArray(INT_SPECIES, v, valueOffset + j * valueRow + o);
+                    IntVector x = w.lanewise(VectorOperators.LSHL, 16);
+                    FloatVector low = fp16 ? x.lanewise(VectorOperators.ASHR, 3).and(FP16_MASK).reinterpretAsFloats()
+                            .mul(FP16_SCALE) : x.reinterpretAsFloats();
+                    FloatVector high = fp16 ? w.lanewise(VectorOperators.ASHR, 3).and(FP16_MASK).reinterpretAsFloats()
+                            .mul(FP16_SCALE) : w.and(0xFFFF0000).reinterpretAsFloats();
                     FloatVector b = FloatVector.broadcast(SPECIES, p[base + r * TILE + j]);
-                    low = b.fma(widenLow(w, fp16), low);
-                    high = b.fma(widenHigh(w, fp16), high);
+                    l = b.fma(low, l);
+                    h = b.fma(high, h);
                 }
-                low.intoArray(acc, row + e);
-                high.intoArray(acc, row + e + 16);
+                l.intoArray(acc, row);
+                h.intoArray(acc, row + 16);
             }
         }
     }
 
-    /** Four rows × the columns of the int vectors at v + 0 and v + LANES (first columns e0 and e1, each +16 for the high halves). */
-    private static void accumulateHalf4x2(float[] p, int base, float[] alpha, int i0, int width, int[] v, int valueOffset,
-            int valueRow, boolean fp16, float[] acc, int acc0, int accRow, int e0, int e1) {
-        int acc1 = acc0 + accRow;
-        int acc2 = acc1 + accRow;
-        int acc3 = acc2 + accRow;
-        FloatVector a00 = FloatVector.fromArray(SPECIES, acc, acc0 + e0).mul(alpha[i0]);
-        FloatVector a01 = FloatVector.fromArray(SPECIES, acc, acc0 + e0 + 16).mul(alpha[i0]);
-        FloatVector a02 = FloatVector.fromArray(SPECIES, acc, acc0 + e1).mul(alpha[i0]);
-        FloatVector a03 = FloatVector.fromArray(SPECIES, acc, acc0 + e1 + 16).mul(alpha[i0]);
-        FloatVector a10 = FloatVector.fromArray(SPECIES, acc, acc1 + e0).mul(alpha[i0 + 1]);
-        FloatVector a11 = FloatVector.fromArray(SPECIES, acc, acc1 + e0 + 16).mul(alpha[i0 + 1]);
-        FloatVector a12 = FloatVector.fromArray(SPECIES, acc, acc1 + e1).mul(alpha[i0 + 1]);
-        FloatVector a13 = FloatVector.fromArray(SPECIES, acc, acc1 + e1 + 16).mul(alpha[i0 + 1]);
-        FloatVector a20 = FloatVector.fromArray(SPECIES, acc, acc2 + e0).mul(alpha[i0 + 2]);
-        FloatVector a21 = FloatVector.fromArray(SPECIES, acc, acc2 + e0 + 16).mul(alpha[i0 + 2]);
-        FloatVector a22 = FloatVector.fromArray(SPECIES, acc, acc2 + e1).mul(alpha[i0 + 2]);
-        FloatVector a23 = FloatVector.fromArray(SPECIES, acc, acc2 + e1 + 16).mul(alpha[i0 + 2]);
-        FloatVector a30 = FloatVector.fromArray(SPECIES, acc, acc3 + e0).mul(alpha[i0 + 3]);
-        FloatVector a31 = FloatVector.fromArray(SPECIES, acc, acc3 + e0 + 16).mul(alpha[i0 + 3]);
-        FloatVector a32 = FloatVector.fromArray(SPECIES, acc, acc3 + e1).mul(alpha[i0 + 3]);
-        FloatVector a33 = FloatVector.fromArray(SPECIES, acc, acc3 + e1 + 16).mul(alpha[i0 + 3]);
-        int vj = valueOffset;
-        for (int j = 0; j < width; j++, vj += valueRow) {
-            IntVector w0 = IntVector.fromArray(INT_SPECIES, v, vj);
-            IntVector w1 = IntVector.fromArray(INT_SPECIES, v, vj + LANES);
-            FloatVector v0 = widenLow(w0, fp16);
-            FloatVector v1 = widenHigh(w0, fp16);
-            FloatVector v2 = widenLow(w1, fp16);
-            FloatVector v3 = widenHigh(w1, fp16);
+    /** Four rows × the columns of the int vector at valueOffset in each value row: acc at e (low halves) and e + 16. */
+    private static void accumulateHalf4(float[] p, int base, float[] alpha, int i0, int width, int[] v, int valueOffset,
+            int valueRow, boolean fp16, float[] acc, int e, int accRow) {
+        FloatVector l0 = FloatVector.fromArray(SPECIES, acc, e).mul(alpha[i0]);
+        FloatVector h0 = FloatVector.fromArray(SPECIES, acc, e + 16).mul(alpha[i0]);
+        FloatVector l1 = FloatVector.fromArray(SPECIES, acc, e + accRow).mul(alpha[i0 + 1]);
+        FloatVector h1 = FloatVector.fromArray(SPECIES, acc, e + accRow + 16).mul(alpha[i0 + 1]);
+        FloatVector l2 = FloatVector.fromArray(SPECIES, acc, e + 2 * accRow).mul(alpha[i0 + 2]);
+        FloatVector h2 = FloatVector.fromArray(SPECIES, acc, e + 2 * accRow + 16).mul(alpha[i0 + 2]);
+        FloatVector l3 = FloatVector.fromArray(SPECIES, acc, e + 3 * accRow).mul(alpha[i0 + 3]);
+        FloatVector h3 = FloatVector.fromArray(SPECIES, acc, e + 3 * accRow + 16).mul(alpha[i0 + 3]);
+        for (int j = 0; j < width; j++) {
+            IntVector w = IntVector.fromArray(INT_SPECIES, v, valueOffset + j * valueRow);
+            IntVector x = w.lanewise(VectorOperators.LSHL, 16);
+            FloatVector low = fp16 ? x.lanewise(VectorOperators.ASHR, 3).and(FP16_MASK).reinterpretAsFloats().mul(FP16_SCALE)
+                    : x.reinterpretAsFloats();
+            FloatVector high = fp16 ? w.lanewise(VectorOperators.ASHR, 3).and(FP16_MASK).reinterpretAsFloats().mul(FP16_SCALE)
+                    : w.and(0xFFFF0000).reinterpretAsFloats();
             FloatVector b = FloatVector.broadcast(SPECIES, p[base + j]);
-            a00 = b.fma(v0, a00);
-            a01 = b.fma(v1, a01);
-            a02 = b.fma(v2, a02);
-            a03 = b.fma(v3, a03);
+            l0 = b.fma(low, l0);
+            h0 = b.fma(high, h0);
             b = FloatVector.broadcast(SPECIES, p[base + TILE + j]);
-            a10 = b.fma(v0, a10);
-            a11 = b.fma(v1, a11);
-            a12 = b.fma(v2, a12);
-            a13 = b.fma(v3, a13);
+            l1 = b.fma(low, l1);
+            h1 = b.fma(high, h1);
             b = FloatVector.broadcast(SPECIES, p[base + 2 * TILE + j]);
-            a20 = b.fma(v0, a20);
-            a21 = b.fma(v1, a21);
-            a22 = b.fma(v2, a22);
-            a23 = b.fma(v3, a23);
+            l2 = b.fma(low, l2);
+            h2 = b.fma(high, h2);
             b = FloatVector.broadcast(SPECIES, p[base + 3 * TILE + j]);
-            a30 = b.fma(v0, a30);
-            a31 = b.fma(v1, a31);
-            a32 = b.fma(v2, a32);
-            a33 = b.fma(v3, a33);
+            l3 = b.fma(low, l3);
+            h3 = b.fma(high, h3);
         }
-        a00.intoArray(acc, acc0 + e0);
-        a01.intoArray(acc, acc0 + e0 + 16);
-        a02.intoArray(acc, acc0 + e1);
-        a03.intoArray(acc, acc0 + e1 + 16);
-        a10.intoArray(acc, acc1 + e0);
-        a11.intoArray(acc, acc1 + e0 + 16);
-        a12.intoArray(acc, acc1 + e1);
-        a13.intoArray(acc, acc1 + e1 + 16);
-        a20.intoArray(acc, acc2 + e0);
-        a21.intoArray(acc, acc2 + e0 + 16);
-        a22.intoArray(acc, acc2 + e1);
-        a23.intoArray(acc, acc2 + e1 + 16);
-        a30.intoArray(acc, acc3 + e0);
-        a31.intoArray(acc, acc3 + e0 + 16);
-        a32.intoArray(acc, acc3 + e1);
-        a33.intoArray(acc, acc3 + e1 + 16);
+        l0.intoArray(acc, e);
+        l1.intoArray(acc, e + accRow);
+        l2.intoArray(acc, e + 2 * accRow);
+        l3.intoArray(acc, e + 3 * accRow);
+        h0.intoArray(acc, e + 16);
+        h1.intoArray(acc, e + accRow + 16);
+        h2.intoArray(acc, e + 2 * accRow + 16);
+        h3.intoArray(acc, e + 3 * accRow + 16);
     }
 
     /** target[0, count) = factor·source[0, count). */
