@@ -53,8 +53,14 @@ public final class AttentionRace {
     /** Size of the start-of-run read-bandwidth probe: far beyond the caches. */
     static final int READ_PROBE_MIB = 512;
 
-    /** What a configuration runs; the batched kinds are decode over ragged caches (a key length per row). */
-    public enum Kind { PREFILL, DECODE, MLA_DECODE, RAGGED_DECODE, RAGGED_MLA_DECODE }
+    /**
+     * What a configuration runs; the batched kinds are decode over ragged caches (a key length per row), the
+     * chunk kinds T new tokens after a past of S − T, causal bottom-right.
+     */
+    public enum Kind { PREFILL, DECODE, MLA_DECODE, RAGGED_DECODE, RAGGED_MLA_DECODE, CHUNK_PREFILL, CHUNK_MLA_PREFILL }
+
+    /** Cached tokens before the chunk of the chunked-prefill configurations. */
+    static final int CHUNK_PAST = 4096;
 
     /** Longest cache of the ragged configurations; row lengths are drawn from [S/16, S]. */
     static final int RAGGED_MAX = 2048;
@@ -69,7 +75,17 @@ public final class AttentionRace {
         }
 
         boolean latent() {
-            return kind == Kind.MLA_DECODE || kind == Kind.RAGGED_MLA_DECODE;
+            return kind == Kind.MLA_DECODE || kind == Kind.RAGGED_MLA_DECODE || kind == Kind.CHUNK_MLA_PREFILL;
+        }
+
+        /** Causal kinds: query t sees keys s ≤ S − T + t. */
+        boolean causal() {
+            return kind == Kind.PREFILL || kind == Kind.CHUNK_PREFILL || kind == Kind.CHUNK_MLA_PREFILL;
+        }
+
+        /** Decode kinds stream the cache once per call: they get a read ceiling and GB/s. */
+        boolean decode() {
+            return !causal();
         }
 
         /** Σ over batch rows of the keys a row sees (B·S without key lengths). */
@@ -77,10 +93,10 @@ public final class AttentionRace {
             return keyLengths == null ? (double) dims.batch() * dims.kvLen() : Arrays.stream(keyLengths).sum();
         }
 
-        /** Useful FLOPs: 2·(D + Dv) per visible (query, key) pair per head. */
+        /** Useful FLOPs: 2·(D + Dv) per visible (query, key) pair per head; causal: Σ_t (S − T + t + 1) = T(S − T) + T(T + 1)/2 pairs. */
         double flops() {
-            double pairs = kind == Kind.PREFILL ? dims.batch() * (double) dims.kvLen() * (dims.kvLen() + 1) / 2.0
-                    : visibleKeys();
+            double t = dims.qLen();
+            double pairs = causal() ? dims.batch() * (t * (dims.kvLen() - t) + t * (t + 1) / 2.0) : visibleKeys();
             return 2.0 * dims.numHeads() * pairs * (dims.headDim() + dims.valueHeadDim());
         }
 
@@ -144,6 +160,14 @@ public final class AttentionRace {
             configs.add(new Config("decode-gqa-S" + s, Kind.DECODE, new AttentionDims(1, 32, 8, 1, s, 128, 128)));
         }
         configs.add(new Config("decode-mla-S4096", Kind.MLA_DECODE, new AttentionDims(1, 128, 1, 1, 4096, 576, 512)));
+        for (int t : quick ? new int[] {64} : new int[] {64, 512}) {
+            configs.add(new Config("chunk-gqa-P" + CHUNK_PAST + "-T" + t, Kind.CHUNK_PREFILL,
+                    new AttentionDims(1, 32, 8, t, CHUNK_PAST + t, 128, 128)));
+        }
+        if (!quick) {
+            configs.add(new Config("chunk-mla-P" + CHUNK_PAST + "-T64", Kind.CHUNK_MLA_PREFILL,
+                    new AttentionDims(1, 128, 1, 64, CHUNK_PAST + 64, 576, 512)));
+        }
         for (int b : quick ? new int[] {8} : new int[] {1, 8, 32}) {
             int[] lengths = raggedLengths(b);
             configs.add(new Config("ragged-gqa-B" + b, Kind.RAGGED_DECODE,
@@ -240,7 +264,7 @@ public final class AttentionRace {
         Ceilings(Config config, int threads, Inputs inputs) {
             this.threads = threads;
             this.fmaIterations = CpuProbe.iterationsFor(Math.max(2e9, Math.min(config.flops(), 2e10)), threads);
-            this.cache = config.kind() == Kind.PREFILL ? null
+            this.cache = !config.decode() ? null
                     : inputs.v() == null ? new float[][] {inputs.k()} : new float[][] {inputs.k(), inputs.v()};
         }
 
@@ -288,7 +312,7 @@ public final class AttentionRace {
             Stats stats = Stats.of(millis[c]);
             double seconds = stats.median() / 1e3;
             double gflops = config.flops() / seconds / 1e9;
-            boolean decode = config.kind() != Kind.PREFILL;
+            boolean decode = config.decode();
             double gbps = decode ? config.cacheBytes() * bytesPerValue(contender.precision()) / 4 / seconds / 1e9
                     : Double.NaN;
             // each output against attnref's first kernel reading the same precision
@@ -420,6 +444,8 @@ public final class AttentionRace {
                     case MLA_DECODE -> addMlaDecode(list, config.dims(), threads, inputs);
                     case RAGGED_DECODE -> addRaggedDecode(list, config.dims(), config.keyLengths(), threads, inputs);
                     case RAGGED_MLA_DECODE -> addRaggedMlaDecode(list, config.dims(), config.keyLengths(), threads, inputs);
+                    case CHUNK_PREFILL -> addChunkPrefill(list, config.dims(), threads, inputs);
+                    case CHUNK_MLA_PREFILL -> addChunkMlaPrefill(list, config.dims(), threads, inputs);
                     default -> throw new IllegalStateException("unknown kind " + config.kind());
                 }
             } catch (Exception | Error e) {
@@ -437,7 +463,7 @@ public final class AttentionRace {
                     FastAttentionOptions.causalFrom(0), out), dims.outputCount()));
             list.add(ort(OnnxRuntimePeer.Op.GROUP_QUERY_ATTENTION, false, dims, threads, in.q(), in.k(), in.v()));
             list.add(ort(OnnxRuntimePeer.Op.ATTENTION_23, false, dims, threads, in.q(), in.k(), in.v()));
-            addTorchSdpa(list, dims, threads, in, true);
+            addTorchSdpa(list, dims, threads, in, true, null, "");
         }
 
         /**
@@ -462,7 +488,7 @@ public final class AttentionRace {
             }
             list.add(ort(OnnxRuntimePeer.Op.GROUP_QUERY_ATTENTION, true, dims, threads, in.q(), in.k(), in.v()));
             list.add(ort(OnnxRuntimePeer.Op.ATTENTION_23, true, dims, threads, in.q(), in.k(), in.v()));
-            addTorchSdpa(list, dims, threads, in, false);
+            addTorchSdpa(list, dims, threads, in, false, null, "");
             TorchPeer torch = new TorchPeer(threads);
             list.add(torch("PyTorch SDPA bf16 (enable_gqa)", BF16, torch.prepareSdpa(dims, in.q(), in.k(), in.v(), false,
                     null, false, TorchPeer.Precision.BFLOAT16)));
@@ -470,16 +496,62 @@ public final class AttentionRace {
                     null, false, TorchPeer.Precision.FLOAT16)));
         }
 
-        /** PyTorch SDPA in float32 with enable_gqa and, when G &lt; H, with K/V repeated to H heads per call. */
+        /**
+         * PyTorch SDPA in float32 with enable_gqa and, when G &lt; H, with K/V repeated to H heads per call;
+         * {@code mask} (or null) and its {@code label} (", causal mask") as in {@link TorchPeer#prepareSdpa}.
+         */
         private static void addTorchSdpa(List<Contender> list, AttentionDims dims, int threads, Inputs in,
-                boolean causal) {
+                boolean causal, TorchPeer.Mask mask, String label) {
             TorchPeer torch = new TorchPeer(threads);
-            list.add(torch("PyTorch SDPA (enable_gqa)", FLOAT32, torch.prepareSdpa(dims, in.q(), in.k(), in.v(), causal,
-                    null, false, TorchPeer.Precision.FLOAT32)));
+            list.add(torch("PyTorch SDPA (enable_gqa" + label + ")", FLOAT32, torch.prepareSdpa(dims, in.q(), in.k(),
+                    in.v(), causal, mask, false, TorchPeer.Precision.FLOAT32)));
             if (dims.numKvHeads() < dims.numHeads()) {
-                list.add(torch("PyTorch SDPA (repeat_interleave K/V)", FLOAT32, torch.prepareSdpa(dims, in.q(), in.k(),
-                        in.v(), causal, null, true, TorchPeer.Precision.FLOAT32)));
+                list.add(torch("PyTorch SDPA (repeat_interleave K/V" + label + ")", FLOAT32, torch.prepareSdpa(dims, in.q(),
+                        in.k(), in.v(), causal, mask, true, TorchPeer.Precision.FLOAT32)));
             }
+        }
+
+        /**
+         * Chunked prefill, T new tokens after a past of P = S − T, query t seeing keys s ≤ P + t: fast over
+         * row-major keys (Kᵀ packed per call) and over a Kᵀ cache (the chunk's keys appended to it, not timed);
+         * ORT GroupQueryAttention with past_key/past_value; PyTorch SDPA with the bottom-right causal mask as a
+         * boolean [T, S] (its is_causal is top-left). Not ORT Attention-23: its is_causal is top-left too and
+         * the committed model has no mask input.
+         */
+        private static void addChunkPrefill(List<Contender> list, AttentionDims dims, int threads, Inputs in)
+                throws Exception {
+            int outputs = dims.outputCount();
+            int past = dims.kvLen() - dims.qLen();
+            FastAttentionOptions chunk = FastAttentionOptions.causalFrom(past);
+            list.add(fast(threads, "", FLOAT32, (fast, out) -> fast.prefill(dims, in.q(), in.k(), in.v(), chunk, out),
+                    outputs));
+            TransposedKeys keys = TransposedKeys.of(dims, in.k());
+            list.add(fast(threads, TRANSPOSED_CACHE, FLOAT32, (fast, out) -> fast.prefill(dims, in.q(), keys, in.v(),
+                    chunk, out), outputs));
+            list.add(ort(OnnxRuntimePeer.Op.GROUP_QUERY_ATTENTION, true, dims, threads, in.q(), in.k(), in.v()));
+            // keep[t, s] = s ≤ P + t, broadcast over batch and heads
+            boolean[] keep = new boolean[dims.qLen() * dims.kvLen()];
+            for (int t = 0; t < dims.qLen(); t++) {
+                Arrays.fill(keep, t * dims.kvLen(), t * dims.kvLen() + past + t + 1, true);
+            }
+            addTorchSdpa(list, dims, threads, in, false, TorchPeer.Mask.keep(keep, dims.qLen(), dims.kvLen()),
+                    ", causal mask");
+        }
+
+        /**
+         * Absorbed-MLA chunked prefill, T tokens after a past of S − T (q token-major [B, T, H, C + P]):
+         * fast ({@link FastAttention#mlaPrefill}) and PyTorch's absorbed einsums with a bottom-right −∞ mask.
+         */
+        private static void addChunkMlaPrefill(List<Contender> list, AttentionDims dims, int threads, Inputs in) {
+            Latent latent = Latent.split(dims, in.q());
+            int batch = dims.batch();
+            int chunk = dims.qLen();
+            list.add(fast(threads, "", FLOAT32, (fast, out) -> fast.mlaPrefill(batch, latent.heads, latent.latent,
+                    latent.rope, chunk, dims.kvLen(), latent.qLatent, latent.qRope, in.k(), MLA_SCALE, out),
+                    dims.outputCount()));
+            list.add(torch("PyTorch absorbed MLA (einsum, causal mask)", FLOAT32, new TorchPeer(threads)
+                    .prepareAbsorbedMla(batch, latent.heads, latent.latent, latent.rope, chunk, dims.kvLen(), null,
+                            latent.qLatent, latent.qRope, in.k(), MLA_SCALE)));
         }
 
         /**
@@ -590,10 +662,13 @@ public final class AttentionRace {
     /** DeepSeek-V3's MLA scale 1/√(qk_nope + qk_rope) = 1/√192. */
     static final float MLA_SCALE = (float) (1.0 / Math.sqrt(192));
 
-    /** The absorbed queries of an MLA configuration: q [B, H, C + P] split into q_latent [B, H, C] and q_rope [B, H, P]. */
+    /**
+     * The absorbed queries of an MLA configuration: q [B, T, H, C + P] split into q_latent [B, T, H, C] and
+     * q_rope [B, T, H, P] (decode: T = 1).
+     */
     record Latent(int heads, int latent, int rope, float[] qLatent, float[] qRope) {
         static Latent split(AttentionDims dims, float[] q) {
-            int rows = dims.batch() * dims.numHeads();
+            int rows = dims.batch() * dims.qLen() * dims.numHeads();
             int row = dims.headDim();
             int latent = dims.valueHeadDim();
             int rope = row - latent;

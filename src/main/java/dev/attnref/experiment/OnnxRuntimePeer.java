@@ -24,14 +24,16 @@ import java.util.Map;
  *
  * <table>
  *   <caption>Operators and layouts</caption>
- *   <tr><th>op</th><th>prefill (causal, T = S)</th><th>decode (T = 1 over S keys)</th></tr>
+ *   <tr><th>op</th><th>prefill (causal, T = S)</th><th>decode (T = 1 over S keys; GQA: T ≥ 1 new tokens after a past)</th></tr>
  *   <tr><td>{@link Op#ATTENTION_23} (ONNX, opset 23)</td><td>Q [B,H,T,D], K [B,G,S,D], V [B,G,S,Dv]; is_causal = 1</td>
  *       <td>Q [B,H,1,D] against all of K, V; is_causal = 0</td></tr>
  *   <tr><td>{@link Op#GROUP_QUERY_ATTENTION} (com.microsoft)</td><td>query [B,T,H·D], key/value [B,T,G·D],
  *       seqlens_k = T − 1, total_sequence_length = T</td>
- *       <td>past_key/past_value = the first S − 1 keys [B,G,S−1,D], key/value = the last one [B,1,G·D],
- *       seqlens_k = S − 1, total_sequence_length = S; with key lengths (a ragged batch), row b's new token is
- *       the one at len_b − 1 and seqlens_k[b] = len_b − 1</td></tr>
+ *       <td>past_key/past_value = the first P = S − T keys [B,G,P,D], key/value = the last T [B,T,G·D],
+ *       seqlens_k = S − 1, total_sequence_length = S (T &gt; 1: a chunk over a past, which ORT's CPU kernel
+ *       runs causal bottom-right, "continuous decoding", microsoft/onnxruntime#21523; only at B = 1: ORT 1.29
+ *       refuses B &gt; 1 with "batch_size must be 1 when sequence_length &gt; 1 and past context is given"); with key
+ *       lengths (a ragged batch, T = 1), row b's new token is the one at len_b − 1 and seqlens_k[b] = len_b − 1</td></tr>
  * </table>
  * Inputs and outputs live in direct buffers allocated once, outputs are pinned (ORT writes into
  * them), so a run allocates nothing large. GroupQueryAttention decode also writes the present
@@ -69,7 +71,8 @@ public final class OnnxRuntimePeer implements AutoCloseable {
 
     /**
      * A peer for {@code dims} on {@code threads} intra-op threads. Prefill is causal with T = S;
-     * decode needs T = 1. q, k, v are the fast kernel's layouts ([B,H,T,D], [B,G,S,D], [B,G,S,Dv]).
+     * decode needs T = 1, except GroupQueryAttention's, whose T new tokens follow a past of S − T.
+     * q, k, v are the fast kernel's layouts ([B,H,T,D], [B,G,S,D], [B,G,S,Dv]).
      */
     public OnnxRuntimePeer(Op op, boolean decode, AttentionDims dims, int threads, float[] q, float[] k, float[] v)
             throws OrtException {
@@ -91,8 +94,9 @@ public final class OnnxRuntimePeer implements AutoCloseable {
         this.op = op;
         this.dims = dims;
         this.decode = decode;
-        if (decode && dims.qLen() != 1) {
-            throw new IllegalArgumentException("decode peer needs qLen 1, got " + dims.qLen());
+        if (decode && dims.qLen() != 1 && (op != Op.GROUP_QUERY_ATTENTION || keyLengths != null)) {
+            throw new IllegalArgumentException("decode peer needs qLen 1, got " + dims.qLen()
+                    + (keyLengths != null ? " with key lengths" : " for " + op.label()));
         }
         if (!decode && dims.qLen() != dims.kvLen()) {
             throw new IllegalArgumentException("prefill peer needs qLen (" + dims.qLen() + ") = kvLen (" + dims.kvLen() + ")");
@@ -123,8 +127,7 @@ public final class OnnxRuntimePeer implements AutoCloseable {
             output = direct(b * h * t * dv);
             outputs.put("Y", OnnxTensor.createTensor(environment, output, new long[] {b, h, t, dv}));
         } else {
-            int newTokens = decode ? 1 : s;
-            int past = s - newTokens;
+            int past = s - t;
             int[] seqlens = new int[b];
             for (int bi = 0; bi < b; bi++) {
                 seqlens[bi] = (keyLengths == null ? s : keyLengths[bi]) - 1;
@@ -133,11 +136,13 @@ public final class OnnxRuntimePeer implements AutoCloseable {
                             + ") must lie in [1, " + s + "]");
                 }
             }
-            // [B, H, T, D] → [B, T, H·D]; the new keys [B, G, S−T.., D] (decode: row b's at seqlens[b]) → [B, T, G·D]
+            // [B, H, T, D] → [B, T, H·D]; the new keys [B, G, S−T.., D] (ragged: row b's at seqlens[b]) → [B, T, G·D]
             inputs.put("query", tensor(packTokens(q, b, h, t, d, 0, t), b, t, h * d));
             if (decode) {
-                inputs.put("key", tensor(tokensAt(k, b, g, s, d, seqlens), b, 1, g * d));
-                inputs.put("value", tensor(tokensAt(v, b, g, s, d, seqlens), b, 1, g * d));
+                inputs.put("key", tensor(keyLengths == null ? packTokens(k, b, g, s, d, past, t) : tokensAt(k, b, g, s, d, seqlens),
+                        b, t, g * d));
+                inputs.put("value", tensor(keyLengths == null ? packTokens(v, b, g, s, d, past, t) : tokensAt(v, b, g, s, d, seqlens),
+                        b, t, g * d));
                 inputs.put("past_key", tensor(firstPositions(k, b, g, s, d, past), b, g, past, d));
                 inputs.put("past_value", tensor(firstPositions(v, b, g, s, d, past), b, g, past, d));
             } else {

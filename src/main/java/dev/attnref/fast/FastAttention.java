@@ -4,9 +4,9 @@ import dev.attnref.core.Checks;
 import dev.attnref.core.RopePairing;
 
 /**
- * Float32 scaled-dot-product attention on the Vector API, multi-threaded: GQA-family prefill and
- * decode (over float32, Kᵀ and 16-bit caches, ragged batches via key lengths), absorbed-MLA decode and
- * MFA / MFA-KR decode. It must match the float64 reference
+ * Float32 scaled-dot-product attention on the Vector API, multi-threaded: GQA-family prefill (also
+ * chunked over a past, from a Kᵀ cache) and decode (over float32, Kᵀ and 16-bit caches, ragged batches via
+ * key lengths), absorbed-MLA decode and chunked prefill, and MFA / MFA-KR decode. It must match the float64 reference
  * (docs/MATH.md, "Scaled dot-product attention, GQA family"; "Numerics") to a small
  * multiple of a plain float32 loop's own error.
  *
@@ -46,8 +46,8 @@ import dev.attnref.core.RopePairing;
  * 0 instead of a subnormal.
  *
  * <p>Checked by {@code FastAttentionAccuracyTest}, {@code FastAttentionDeterminismTest},
- * {@code LatentDecodeTest}, {@code HalfPrecisionCacheTest}, {@code RaggedDecodeTest}, {@code Exp2Test},
- * {@code OnnxRuntimePeerTest} and {@code AttentionRaceTest} (ORT and PyTorch on the race's contenders).
+ * {@code LatentDecodeTest}, {@code HalfPrecisionCacheTest}, {@code RaggedDecodeTest}, {@code ChunkedPrefillTest},
+ * {@code Exp2Test}, {@code OnnxRuntimePeerTest} and {@code AttentionRaceTest} (ORT and PyTorch on the race's contenders).
  */
 public final class FastAttention implements AutoCloseable {
     /** Keys per decode chunk: a multiple of the tile, fixed so the split does not depend on threads. */
@@ -98,6 +98,18 @@ public final class FastAttention implements AutoCloseable {
         execute(standardProblem(dims, q, k, v, options, out), false, true);
     }
 
+    /**
+     * {@link #prefill} over a key cache kept transposed ({@link TransposedKeys}, holding exactly
+     * {@code dims.kvLen()} tokens): no Kᵀ is packed per call. The serving use is chunked prefill: the
+     * chunk's T keys are appended to a cache of P, then its T queries attend to all S = P + T with
+     * {@link FastAttentionOptions#causalFrom causalFrom(P)} (query t sees keys s ≤ P + t, causal bottom-right).
+     * Values {@code v [B, G, S, Dv]} as in {@link #prefill}.
+     */
+    public void prefill(AttentionDims dims, float[] q, TransposedKeys keys, float[] v, FastAttentionOptions options,
+            float[] out) {
+        execute(transposedProblem(dims, q, keys, v, options, out), false, false);
+    }
+
     /** Decode (meant for small T over a long cache): keys split into chunks, partial softmax states merged. */
     public void decode(AttentionDims dims, float[] q, float[] k, float[] v, FastAttentionOptions options, float[] out) {
         execute(standardProblem(dims, q, k, v, options, out), true, false);
@@ -110,18 +122,7 @@ public final class FastAttention implements AutoCloseable {
      */
     public void decode(AttentionDims dims, float[] q, TransposedKeys keys, float[] v, FastAttentionOptions options,
             float[] out) {
-        Checks.notNull("dims", dims);
-        Checks.notNull("keys", keys);
-        if (keys.batch() != dims.batch() || keys.numKvHeads() != dims.numKvHeads() || keys.headDim() != dims.headDim()
-                || keys.length() != dims.kvLen()) {
-            throw new IllegalArgumentException("keys hold [B=" + keys.batch() + ", G=" + keys.numKvHeads() + ", S="
-                    + keys.length() + ", D=" + keys.headDim() + "]; expected [B=" + dims.batch() + ", G="
-                    + dims.numKvHeads() + ", S=" + dims.kvLen() + ", D=" + dims.headDim() + "]");
-        }
-        Problem p = problem(dims, q, v, options, out);
-        p.keysT = keys.data();
-        p.keyTiles = keys.tiles();
-        execute(p, true, false);
+        execute(transposedProblem(dims, q, keys, v, options, out), true, false);
     }
 
     /**
@@ -176,19 +177,58 @@ public final class FastAttention implements AutoCloseable {
      */
     public void mlaDecode(int batch, int numHeads, int latentDim, int ropeDim, int kvLen, int[] keyLengths,
             float[] qLatent, float[] qRope, float[] cache, float scale, float[] out) {
+        Problem p = latentProblem(batch, numHeads, latentDim, ropeDim, 1, kvLen, qLatent, qRope, cache, scale, out);
+        if (keyLengths != null) {
+            // the same checks as for the GQA family: one length per batch row, each in [0, S]
+            FastAttentionOptions.none().withKeyLengths(keyLengths)
+                    .validate(new AttentionDims(batch, numHeads, 1, 1, kvLen, latentDim + ropeDim, latentDim));
+            p.keyLengths = keyLengths;
+        }
+        execute(p, true, false);
+    }
+
+    /**
+     * Absorbed-MLA chunked prefill: the chunk is the newest T of the S tokens in the latent cache (its
+     * c_kv and k_rope already appended after a past of P = S − T), and its queries see the cache up to
+     * themselves, causal bottom-right:
+     * <pre>
+     *   logit[b,t,h,s] = scale · (q_latent[b,t,h]·c_kv[b,s] + q_rope[b,t,h]·k_rope[b,s])     s ≤ P + t
+     *   out[b,t,h]     = Σ_s softmax_s(logit[b,t,h,·]) · c_kv[b,s]                     (W_UV is applied by the caller)
+     * </pre>
+     * qLatent {@code [B, T, H, C]}, qRope {@code [B, T, H, P]} (token-major, as DeepSeek-V3's
+     * {@code model.py} holds a chunk; T = 1 is {@link #mlaDecode}'s layout), cache {@code [B, S, C + P]} with
+     * rows {@code [c_kv | k_rope]}, out {@code [B, T, H, C]}; 1 ≤ T ≤ S. One work item per (t, b), each
+     * over its visible keys in one pass (no key split: T items already fill the threads).
+     */
+    public void mlaPrefill(int batch, int numHeads, int latentDim, int ropeDim, int qLen, int kvLen, float[] qLatent,
+            float[] qRope, float[] cache, float scale, float[] out) {
+        Problem p = latentProblem(batch, numHeads, latentDim, ropeDim, qLen, kvLen, qLatent, qRope, cache, scale, out);
+        p.causal = true;
+        p.queryStart = kvLen - qLen;
+        execute(p, false, false);
+    }
+
+    /** The MQA view of absorbed MLA over T query tokens: q = [q_latent | q_rope] per (b, t, h), G = 1, D = C + P, Dv = C. */
+    private Problem latentProblem(int batch, int numHeads, int latentDim, int ropeDim, int qLen, int kvLen,
+            float[] qLatent, float[] qRope, float[] cache, float scale, float[] out) {
         Checks.positive("batch", batch);
         Checks.positive("numHeads", numHeads);
         Checks.positive("latentDim", latentDim);
         Checks.nonNegative("ropeDim", ropeDim);
+        Checks.positive("qLen", qLen);
         Checks.positive("kvLen", kvLen);
         Checks.positiveFinite("scale", scale);
+        if (qLen > kvLen) {
+            throw new IllegalArgumentException("qLen (" + qLen + ") exceeds kvLen (" + kvLen
+                    + "): the chunk's tokens must already be in the cache");
+        }
         int row = latentDim + ropeDim;
-        length("qLatent", qLatent, (long) batch * numHeads * latentDim);
-        length("qRope", qRope, (long) batch * numHeads * ropeDim);
+        int queries = batch * qLen * numHeads;
+        length("qLatent", qLatent, (long) queries * latentDim);
+        length("qRope", qRope, (long) queries * ropeDim);
         length("cache", cache, (long) batch * kvLen * row);
-        length("out", out, (long) batch * numHeads * latentDim);
-        // q = [q_latent | q_rope] per head:  [B, H, C + P]
-        int queries = batch * numHeads;
+        length("out", out, (long) queries * latentDim);
+        // q = [q_latent | q_rope] per (b, t, h):  [B, T, H, C + P]
         if (latentQuery.length < queries * row) {
             latentQuery = new float[queries * row];
         }
@@ -198,13 +238,12 @@ public final class FastAttention implements AutoCloseable {
         }
         Problem p = sharedHeadProblem(batch, numHeads, row, latentDim, kvLen, latentQuery, cache, row, cache, row,
                 scale, out);
-        if (keyLengths != null) {
-            // the same checks as for the GQA family: one length per batch row, each in [0, S]
-            FastAttentionOptions.none().withKeyLengths(keyLengths)
-                    .validate(new AttentionDims(batch, numHeads, 1, 1, kvLen, row, latentDim));
-            p.keyLengths = keyLengths;
-        }
-        execute(p, true, false);
+        p.qLen = qLen;
+        p.qToken = numHeads * row;                                  // token-major: [B, T, H, ·]
+        p.qBatch = qLen * numHeads * row;
+        p.oToken = numHeads * latentDim;
+        p.oBatch = qLen * numHeads * latentDim;
+        return p;
     }
 
     /**
@@ -265,6 +304,22 @@ public final class FastAttention implements AutoCloseable {
         Checks.positive("headDim", headDim);
         Checks.positive("kvLen", kvLen);
         Checks.positiveFinite("scale", scale);
+    }
+
+    private static Problem transposedProblem(AttentionDims dims, float[] q, TransposedKeys keys, float[] v,
+            FastAttentionOptions options, float[] out) {
+        Checks.notNull("dims", dims);
+        Checks.notNull("keys", keys);
+        if (keys.batch() != dims.batch() || keys.numKvHeads() != dims.numKvHeads() || keys.headDim() != dims.headDim()
+                || keys.length() != dims.kvLen()) {
+            throw new IllegalArgumentException("keys hold [B=" + keys.batch() + ", G=" + keys.numKvHeads() + ", S="
+                    + keys.length() + ", D=" + keys.headDim() + "]; expected [B=" + dims.batch() + ", G="
+                    + dims.numKvHeads() + ", S=" + dims.kvLen() + ", D=" + dims.headDim() + "]");
+        }
+        Problem p = problem(dims, q, v, options, out);
+        p.keysT = keys.data();
+        p.keyTiles = keys.tiles();
+        return p;
     }
 
     private static Problem standardProblem(AttentionDims dims, float[] q, float[] k, float[] v,

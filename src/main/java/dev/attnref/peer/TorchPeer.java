@@ -404,21 +404,24 @@ public final class TorchPeer {
             Tensor key = kept(k, keyShape(dims, dims.headDim()), precision);
             Tensor value = kept(v, keyShape(dims, dims.valueHeadDim()), precision);
             List<Tensor> inputs = new ArrayList<>(List.of(query, key, value));
-            TensorOptional attnMask = new TensorOptional();
+            Tensor keep = null;
             if (mask != null) {
-                Tensor keep = mask.tensor(precision.scalarType()).clone();
+                keep = mask.tensor(precision.scalarType()).clone();
                 keep.retainReference();
                 inputs.add(keep);
-                attnMask = new TensorOptional(keep);
             }
-            TensorOptional maskArgument = attnMask;
+            Tensor maskTensor = keep;
             long repeats = dims.groupSize();
             boolean grouped = dims.numKvHeads() < dims.numHeads();
+            // The optional is made inside each call, in the call's scope: one made here would be freed with
+            // this scope, and every run would hand SDPA a dangling std::optional (the race's padding-mask rows
+            // then ran with no mask at all).
+            Supplier<TensorOptional> attnMask = () -> maskTensor == null ? new TensorOptional() : new TensorOptional(maskTensor);
             Supplier<Tensor> call = repeatKv && grouped
                     // k.repeat_interleave(R, dim=1): [B, G, S, D] → [B, H, S, D]
                     ? () -> scaled_dot_product_attention(query, key.repeat_interleave(repeats, new LongOptional(1), new LongOptional()),
-                            value.repeat_interleave(repeats, new LongOptional(1), new LongOptional()), maskArgument, 0.0, isCausal, new DoubleOptional(), false)
-                    : () -> scaled_dot_product_attention(query, key, value, maskArgument, 0.0, isCausal,
+                            value.repeat_interleave(repeats, new LongOptional(1), new LongOptional()), attnMask.get(), 0.0, isCausal, new DoubleOptional(), false)
+                    : () -> scaled_dot_product_attention(query, key, value, attnMask.get(), 0.0, isCausal,
                             new DoubleOptional(), grouped);
             return new Prepared(inputs, call, true);
         }
@@ -426,56 +429,84 @@ public final class TorchPeer {
 
     /**
      * Absorbed-MLA decode in PyTorch, DeepSeek-V3's {@code attn_impl = "absorb"} form
-     * ({@code inference/model.py}, MLA.forward) at one token per batch row, float32:
-     * <pre>
-     *   scores = (einsum("bhc,bsc->bhs", q_latent, c_kv) + einsum("bhr,bsr->bhs", q_rope, k_rope)) · scale + mask
-     *   out    = einsum("bhs,bsc->bhc", softmax_s(scores), c_kv)
-     * </pre>
-     * qLatent [B, H, C], qRope [B, H, P], cache [B, S, C + P] with rows [c_kv | k_rope] (c_kv and k_rope are
-     * column views of it), out [B, H, C]. With {@code keyLengths} (null: none), mask [B, 1, S] is −∞ for
-     * s ≥ keyLengths[b] (DeepSeek's decode mask is None: its cache is sliced to one length; a batch of
-     * ragged rows needs the mask).
+     * ({@code inference/model.py}, MLA.forward) at one token per batch row, float32: qLatent [B, H, C],
+     * qRope [B, H, P], out [B, H, C]. With {@code keyLengths} (null: none), row b sees s &lt; keyLengths[b]
+     * (DeepSeek's decode mask is None: its cache is sliced to one length; a batch of ragged rows needs the
+     * mask). {@link #prepareAbsorbedMla(int, int, int, int, int, int, int[], float[], float[], float[], float)}
+     * with T = 1.
      */
     public Prepared prepareAbsorbedMla(int batch, int numHeads, int latentDim, int ropeDim, int kvLen,
             int[] keyLengths, float[] qLatent, float[] qRope, float[] cache, float scale) {
+        return prepareAbsorbedMla(batch, numHeads, latentDim, ropeDim, 1, kvLen, keyLengths, qLatent, qRope, cache, scale);
+    }
+
+    /**
+     * Absorbed MLA in PyTorch over T query tokens per batch row, DeepSeek-V3's {@code attn_impl = "absorb"}
+     * einsums ({@code inference/model.py}, MLA.forward; its letters s and t swapped to attnref's: t queries,
+     * s keys), float32:
+     * <pre>
+     *   scores = (einsum("bthc,bsc->bths", q_latent, c_kv) + einsum("bthr,bsr->bths", q_rope, k_rope)) · scale + mask
+     *   out    = einsum("bths,bsc->bthc", softmax_s(scores), c_kv)
+     * </pre>
+     * qLatent [B, T, H, C], qRope [B, T, H, P], cache [B, S, C + P] with rows [c_kv | k_rope] (c_kv and k_rope
+     * are column views of it), out [B, T, H, C]. The T tokens are the newest of row b's len_b cached ones
+     * (len_b = keyLengths[b], or S when null): token t sees the keys s &lt; len_b with s ≤ len_b − T + t,
+     * causal bottom-right. mask [B, T, 1, S] is −∞ elsewhere, and absent when every token sees all S keys
+     * (T = 1, no key lengths). DeepSeek's own prefill mask is a [T, T] triangle, right only with no past:
+     * a chunk over a past needs this one.
+     */
+    public Prepared prepareAbsorbedMla(int batch, int numHeads, int latentDim, int ropeDim, int qLen, int kvLen,
+            int[] keyLengths, float[] qLatent, float[] qRope, float[] cache, float scale) {
         Checks.positive("batch", batch);
         Checks.positive("numHeads", numHeads);
-        checkLength("qLatent [B, H, C]", qLatent.length, batch * numHeads * latentDim);
-        checkLength("qRope [B, H, P]", qRope.length, batch * numHeads * ropeDim);
+        Checks.positive("qLen", qLen);
+        checkLength("qLatent [B, T, H, C]", qLatent.length, batch * qLen * numHeads * latentDim);
+        checkLength("qRope [B, T, H, P]", qRope.length, batch * qLen * numHeads * ropeDim);
         checkLength("cache [B, S, C + P]", cache.length, batch * kvLen * (latentDim + ropeDim));
         try (PointerScope scope = new PointerScope()) {
-            Tensor latent = kept(qLatent, new long[] {batch, numHeads, latentDim}, Precision.FLOAT32);
-            Tensor rope = kept(qRope, new long[] {batch, numHeads, ropeDim}, Precision.FLOAT32);
+            Tensor latent = kept(qLatent, new long[] {batch, qLen, numHeads, latentDim}, Precision.FLOAT32);
+            Tensor rope = kept(qRope, new long[] {batch, qLen, numHeads, ropeDim}, Precision.FLOAT32);
             Tensor rows = kept(cache, new long[] {batch, kvLen, latentDim + ropeDim}, Precision.FLOAT32);
             List<Tensor> inputs = new ArrayList<>(List.of(latent, rope, rows));
             Tensor mask = null;
-            if (keyLengths != null) {
-                checkLength("keyLengths [B]", keyLengths.length, batch);
-                float[] bias = new float[batch * kvLen];
-                for (int b = 0; b < batch; b++) {
-                    if (keyLengths[b] < 1 || keyLengths[b] > kvLen) {
-                        throw new IllegalArgumentException("keyLengths[" + b + "] (" + keyLengths[b] + ") must lie in [1, "
-                                + kvLen + "]: a row with no key would give NaN in PyTorch's softmax");
-                    }
-                    Arrays.fill(bias, b * kvLen + keyLengths[b], (b + 1) * kvLen, Float.NEGATIVE_INFINITY);
-                }
-                mask = kept(bias, new long[] {batch, 1, kvLen}, Precision.FLOAT32);
+            if (keyLengths != null || qLen > 1) {
+                mask = kept(hiddenKeys(batch, qLen, kvLen, keyLengths), new long[] {batch, qLen, 1, kvLen}, Precision.FLOAT32);
                 inputs.add(mask);
             }
             Tensor padding = mask;
             Supplier<Tensor> call = () -> {
                 Tensor compressed = rows.narrow(2, 0, latentDim);                    // c_kv   [B, S, C] (view)
                 Tensor rotary = rows.narrow(2, latentDim, ropeDim);                  // k_rope [B, S, P] (view)
-                Tensor scores = einsum("bhc,bsc->bhs", new TensorVector(latent, compressed))
-                        .add_(einsum("bhr,bsr->bhs", new TensorVector(rope, rotary)))
-                        .mul_(new Scalar(scale));                                      // [B, H, S]
+                Tensor scores = einsum("bthc,bsc->bths", new TensorVector(latent, compressed))
+                        .add_(einsum("bthr,bsr->bths", new TensorVector(rope, rotary)))
+                        .mul_(new Scalar(scale));                                      // [B, T, H, S]
                 if (padding != null) {
                     scores.add_(padding);
                 }
-                return einsum("bhs,bsc->bhc", new TensorVector(softmax(scores, 2), compressed));   // [B, H, C]
+                return einsum("bths,bsc->bthc", new TensorVector(softmax(scores, 3), compressed));   // [B, T, H, C]
             };
             return new Prepared(inputs, call, false);
         }
+    }
+
+    /** bias[b, t, s] = −∞ unless s &lt; len_b and s ≤ len_b − T + t (len_b = keyLengths[b], or S): [B, T, S]. */
+    private static float[] hiddenKeys(int batch, int qLen, int kvLen, int[] keyLengths) {
+        if (keyLengths != null) {
+            checkLength("keyLengths [B]", keyLengths.length, batch);
+        }
+        float[] bias = new float[batch * qLen * kvLen];
+        for (int b = 0; b < batch; b++) {
+            int length = keyLengths == null ? kvLen : keyLengths[b];
+            if (length < qLen || length > kvLen) {
+                throw new IllegalArgumentException("keyLengths[" + b + "] (" + length + ") must lie in [T (" + qLen
+                        + "), " + kvLen + "]: a token with no key would give NaN in PyTorch's softmax");
+            }
+            for (int t = 0; t < qLen; t++) {
+                int row = (b * qLen + t) * kvLen;
+                Arrays.fill(bias, row + length - qLen + t + 1, row + kvLen, Float.NEGATIVE_INFINITY);
+            }
+        }
+        return bias;
     }
 
     /** A native copy of {@code values} with {@code shape} in {@code precision}, retained past the caller's scope. */

@@ -4,15 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.attnref.fast.AttentionDims;
+import dev.attnref.oracle.AttentionProblem;
+import dev.attnref.oracle.OracleAttention;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
  * The race's arithmetic (statistics of the timed rounds, the useful FLOPs and bytes it divides by) and its
- * contenders: on small shapes of every kind, each contender (ORT, PyTorch in float32, bf16 and fp16, the
- * fast kernel over each cache) agrees with attnref's kernel on the same precision within the race's
- * tolerance, and PyTorch's SDPA backend is identified.
+ * contenders: on small shapes of every kind (prefill, decode, MLA decode, ragged batches, chunked prefill),
+ * each contender (ORT, PyTorch in float32, bf16 and fp16, the fast kernel over each cache) agrees with
+ * attnref's kernel on the same precision within the race's tolerance, and PyTorch's SDPA backend is
+ * identified; PyTorch's padding-mask SDPA agrees with the float64 oracle on a ragged batch.
  */
 class AttentionRaceTest {
     @Test
@@ -20,7 +23,13 @@ class AttentionRaceTest {
         List<AttentionRace.Config> configs = List.of(
                 new AttentionRace.Config("p", AttentionRace.Kind.PREFILL, new AttentionDims(1, 4, 2, 70, 70, 32, 32)),
                 new AttentionRace.Config("d", AttentionRace.Kind.DECODE, new AttentionDims(1, 4, 2, 1, 700, 32, 32)),
-                new AttentionRace.Config("m", AttentionRace.Kind.MLA_DECODE, new AttentionDims(1, 4, 1, 1, 300, 80, 64)));
+                new AttentionRace.Config("m", AttentionRace.Kind.MLA_DECODE, new AttentionDims(1, 4, 1, 1, 300, 80, 64)),
+                new AttentionRace.Config("r", AttentionRace.Kind.RAGGED_DECODE, new AttentionDims(3, 4, 2, 1, 300, 32, 32),
+                        new int[] {300, 17, 150}),
+                new AttentionRace.Config("rm", AttentionRace.Kind.RAGGED_MLA_DECODE, new AttentionDims(3, 4, 1, 1, 300, 80, 64),
+                        new int[] {300, 17, 150}),
+                new AttentionRace.Config("c", AttentionRace.Kind.CHUNK_PREFILL, new AttentionDims(1, 4, 2, 9, 300, 32, 32)),
+                new AttentionRace.Config("cm", AttentionRace.Kind.CHUNK_MLA_PREFILL, new AttentionDims(1, 4, 1, 5, 300, 80, 64)));
         List<String> seen = new ArrayList<>();
         for (AttentionRace.Config config : configs) {
             AttentionRace.Inputs inputs = AttentionRace.Inputs.draw(config, 5);
@@ -53,8 +62,62 @@ class AttentionRaceTest {
                 "d: fast (vector, fp16 cache) [fp16]", "d: ORT GroupQueryAttention [float32]", "d: ORT Attention-23 [float32]",
                 "d: PyTorch SDPA (enable_gqa) [float32]", "d: PyTorch SDPA (repeat_interleave K/V) [float32]",
                 "d: PyTorch SDPA bf16 (enable_gqa) [bf16]", "d: PyTorch SDPA fp16 (enable_gqa) [fp16]",
-                "m: fast (vector) [float32]", "m: ORT Attention-23 [float32]", "m: PyTorch absorbed MLA (einsum) [float32]"),
+                "m: fast (vector) [float32]", "m: ORT Attention-23 [float32]", "m: PyTorch absorbed MLA (einsum) [float32]",
+                "r: fast (vector) [float32]", "r: fast (vector, Kᵀ cache) [float32]", "r: fast (vector, bf16 cache) [bf16]",
+                "r: ORT GroupQueryAttention (seqlens_k) [float32]", "r: PyTorch SDPA (enable_gqa, padding mask) [float32]",
+                "r: PyTorch SDPA bf16 (enable_gqa, padding mask) [bf16]",
+                "rm: fast (vector) [float32]", "rm: PyTorch absorbed MLA (einsum, mask) [float32]",
+                "c: fast (vector) [float32]", "c: fast (vector, Kᵀ cache) [float32]", "c: ORT GroupQueryAttention [float32]",
+                "c: PyTorch SDPA (enable_gqa, causal mask) [float32]",
+                "c: PyTorch SDPA (repeat_interleave K/V, causal mask) [float32]",
+                "cm: fast (vector) [float32]", "cm: PyTorch absorbed MLA (einsum, causal mask) [float32]"),
                 seen);
+    }
+
+    @Test
+    void pyTorchPaddingMaskContendersAgreeWithTheOracleOnARaggedBatch() throws Exception {
+        // Three rows of lengths 300 (all), 17 and 150 of S = 300: a contender that ignores or misplaces the
+        // padding mask averages other keys' values and misses by ~10⁻², a hundred times the tolerance.
+        int[] lengths = {300, 17, 150};
+        AttentionDims dims = new AttentionDims(3, 4, 2, 1, 300, 32, 32);
+        AttentionRace.Config config = new AttentionRace.Config("r", AttentionRace.Kind.RAGGED_DECODE, dims, lengths);
+        AttentionRace.Inputs in = AttentionRace.Inputs.draw(config, 7);
+        double[] oracle = OracleAttention.attend(AttentionProblem.builder().batch(3).numHeads(4).numKvHeads(2).qLen(1)
+                .newKvLen(300).headDim(32).valueHeadDim(32).query(widen(in.q())).key(widen(in.k())).value(widen(in.v()))
+                .keyLengths(lengths).build()).output();
+        List<AttentionRace.Contender> contenders = AttentionRace.Contender.forConfig(config, 1, in);
+        try {
+            List<String> checked = new ArrayList<>();
+            for (AttentionRace.Contender contender : contenders) {
+                if (contender.name().startsWith("PyTorch") && contender.precision().equals(AttentionRace.FLOAT32)) {
+                    contender.run();
+                    double error = maxAbsError(contender.output().get(), oracle);
+                    assertTrue(error <= AttentionRace.TOLERANCE, contender.name() + ": max |Δ| from the oracle " + error);
+                    checked.add(contender.name());
+                }
+            }
+            assertEquals(List.of("PyTorch SDPA (enable_gqa, padding mask)"), checked);
+        } finally {
+            for (AttentionRace.Contender contender : contenders) {
+                contender.close();
+            }
+        }
+    }
+
+    private static double[] widen(float[] x) {
+        double[] y = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            y[i] = x[i];
+        }
+        return y;
+    }
+
+    private static double maxAbsError(float[] actual, double[] expected) {
+        double max = 0;
+        for (int i = 0; i < expected.length; i++) {
+            max = Math.max(max, Math.abs(actual[i] - expected[i]));
+        }
+        return max;
     }
 
     @Test
@@ -79,5 +142,10 @@ class AttentionRaceTest {
                 new AttentionDims(1, 2, 1, 1, 4, 3, 5));
         assertEquals(128.0, decode.flops());
         assertEquals(128.0, decode.cacheBytes());
+        // A chunk of T = 2 after P = 3 (S = 5): query 0 sees 4 keys, query 1 sees 5 → 9 pairs per head;
+        // H = 2, D + Dv = 8: 2 · 2 · 9 · 8 = 288.
+        AttentionRace.Config chunk = new AttentionRace.Config("c", AttentionRace.Kind.CHUNK_PREFILL,
+                new AttentionDims(1, 2, 1, 2, 5, 3, 5));
+        assertEquals(288.0, chunk.flops());
     }
 }

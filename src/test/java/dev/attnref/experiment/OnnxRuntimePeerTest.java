@@ -1,7 +1,9 @@
 package dev.attnref.experiment;
 
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.onnxruntime.OrtException;
 import dev.attnref.core.SeededRandom;
 import dev.attnref.fast.AttentionDims;
 import dev.attnref.oracle.AttentionProblem;
@@ -29,6 +31,33 @@ class OnnxRuntimePeerTest {
         checkBoth(dims, true, new SeededRandom(32));
     }
 
+    @Test
+    void groupQueryAttentionOverAPastIsChunkedPrefillCausalBottomRightAtBatchOne() throws Exception {
+        // T = 9 new tokens after a past of 41: query t sees keys s ≤ 41 + t.
+        AttentionDims dims = new AttentionDims(1, 4, 2, 9, 50, 16, 16);
+        SeededRandom data = new SeededRandom(33);
+        float[] q = uniform(data, dims.queryCount(), 3);
+        float[] k = uniform(data, dims.keyCount(), 1);
+        float[] v = uniform(data, dims.valueCount(), 1);
+        double[] reference = OracleAttention.attend(AttentionProblem.builder().batch(1).numHeads(4).numKvHeads(2).qLen(9)
+                .newKvLen(50).headDim(16).valueHeadDim(16).query(widen(q)).key(widen(k)).value(widen(v))
+                .causal(QueryPositions.startingAt(41)).build()).output();
+        try (OnnxRuntimePeer peer = new OnnxRuntimePeer(OnnxRuntimePeer.Op.GROUP_QUERY_ATTENTION, true, dims, 1, q, k, v)) {
+            peer.run();
+            double found = maxAbsError(peer.output(), reference);
+            assertTrue(found <= Tolerances.ONNX_RUNTIME_FLOAT32, () -> "GroupQueryAttention chunk over a past " + dims
+                    + ": max |ORT − float64| = " + found + " exceeds " + Tolerances.ONNX_RUNTIME_FLOAT32);
+        }
+        // ORT 1.29's CPU kernel refuses the same chunk on two batch rows (experiments/fast-race/README.md).
+        AttentionDims two = new AttentionDims(2, 4, 2, 9, 50, 16, 16);
+        try (OnnxRuntimePeer peer = new OnnxRuntimePeer(OnnxRuntimePeer.Op.GROUP_QUERY_ATTENTION, true, two, 1,
+                uniform(data, two.queryCount(), 3), uniform(data, two.keyCount(), 1), uniform(data, two.valueCount(), 1))) {
+            OrtException e = assertThrows(OrtException.class, peer::run);
+            assertTrue(e.getMessage().contains("batch_size must be 1 when sequence_length > 1 and past context is given"),
+                    e.getMessage());
+        }
+    }
+
     private static void checkBoth(AttentionDims dims, boolean decode, SeededRandom data) throws Exception {
         float[] q = uniform(data, dims.queryCount(), 3);
         float[] k = uniform(data, dims.keyCount(), 1);
@@ -43,16 +72,19 @@ class OnnxRuntimePeerTest {
         for (OnnxRuntimePeer.Op op : OnnxRuntimePeer.Op.values()) {
             try (OnnxRuntimePeer peer = new OnnxRuntimePeer(op, decode, dims, 1, q, k, v)) {
                 peer.run();
-                float[] out = peer.output();
-                double error = 0;
-                for (int i = 0; i < reference.length; i++) {
-                    error = Math.max(error, Math.abs(out[i] - reference[i]));
-                }
-                double found = error;
+                double found = maxAbsError(peer.output(), reference);
                 assertTrue(found <= Tolerances.ONNX_RUNTIME_FLOAT32, () -> op.label() + (decode ? " decode " : " prefill ") + dims
                         + ": max |ORT − float64| = " + found + " exceeds " + Tolerances.ONNX_RUNTIME_FLOAT32);
             }
         }
+    }
+
+    private static double maxAbsError(float[] out, double[] reference) {
+        double error = 0;
+        for (int i = 0; i < reference.length; i++) {
+            error = Math.max(error, Math.abs(out[i] - reference[i]));
+        }
+        return error;
     }
 
     private static float[] uniform(SeededRandom data, int n, double bound) {
