@@ -42,6 +42,9 @@ public final class RaceCommand implements Callable<Integer> {
     @Option(names = "--only", description = "Only configurations whose id contains this text (e.g. prefill-gqa).")
     private String only;
 
+    @Option(names = "--phases", description = "Phase breakdown: each of prefill-gqa-S2048, decode-gqa-S16384 (Kᵀ cache) and decode-mla-S4096 at full widths and with D or Dv shrunk to 16, attnref's kernel and the FMA (and read) loop only; CSV default experiments/fast-race/results/phases.csv.")
+    private boolean phases;
+
     @Option(names = "--seed", defaultValue = "20240601", description = "Seed of the inputs (default: ${DEFAULT-VALUE}).")
     private long seed;
 
@@ -64,14 +67,18 @@ public final class RaceCommand implements Callable<Integer> {
         PrintWriter log = spec.commandLine().getOut();
         Path root = Path.of(System.getProperty("attnref.root", "."));
         // Only a full run writes the committed results; a quick or partial one goes under target/.
+        String name = phases ? "phases" : "race";
         Path file = out != null ? out
-                : quick ? root.resolve("target/fast-race/race-quick.csv")
-                : only != null ? root.resolve("target/fast-race/race-partial.csv")
-                : root.resolve("experiments/fast-race/results/race.csv");
+                : quick ? root.resolve("target/fast-race/" + name + "-quick.csv")
+                : only != null ? root.resolve("target/fast-race/" + name + "-partial.csv")
+                : root.resolve("experiments/fast-race/results/" + name + ".csv");
         // Charts of a full run go to experiments/fast-race/charts (beside results/); a quick run has one
         // length per kind, nothing to draw a curve through.
         Path charts = file.toAbsolutePath().getParent().resolveSibling("charts");
         if (chartsOnly) {
+            if (phases) {
+                throw new IllegalArgumentException("--charts-only draws the race's charts; --phases has none");
+            }
             if (!Files.isRegularFile(file)) {
                 throw new IllegalArgumentException("--charts-only: no race results at " + file
                         + "; expected the CSV of an earlier race (give it with --out)");
@@ -81,12 +88,12 @@ public final class RaceCommand implements Callable<Integer> {
             return 0;
         }
         AttentionRace.Settings settings = new AttentionRace.Settings(quick, threads,
-                warmups != null ? warmups : quick ? 3 : 5, runs != null ? runs : quick ? 5 : 11, seed);
-        List<AttentionRace.Config> configs = AttentionRace.configs(quick).stream()
-                .filter(c -> only == null || c.id().contains(only)).toList();
+                warmups != null ? warmups : quick ? 3 : 5, runs != null ? runs : quick ? 5 : 11, seed, phases);
+        List<AttentionRace.Config> all = phases ? AttentionRace.phaseConfigs() : AttentionRace.configs(quick);
+        List<AttentionRace.Config> configs = all.stream().filter(c -> only == null || c.id().contains(only)).toList();
         if (configs.isEmpty()) {
             throw new IllegalArgumentException("--only " + only + " matches no configuration of "
-                    + AttentionRace.configs(quick).stream().map(AttentionRace.Config::id).toList());
+                    + all.stream().map(AttentionRace.Config::id).toList());
         }
         Stamp stamp = Stamp.of(root, threads.stream().mapToInt(Integer::intValue).max().orElse(1),
                 quick ? Mode.QUICK : Mode.FULL);
@@ -94,7 +101,9 @@ public final class RaceCommand implements Callable<Integer> {
         AttentionRace.Report report = AttentionRace.run(settings, configs, log);
         RaceCsv.write(file, stamp, settings, report);
         log.println("wrote " + file);
-        if (!quick && only == null) {
+        if (phases) {
+            AttentionRace.printPhaseSplit(report, log);
+        } else if (!quick && only == null) {
             RaceCharts.draw(file, charts).forEach(f -> log.println("wrote " + f));
         }
         log.flush();

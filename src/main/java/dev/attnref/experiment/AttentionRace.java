@@ -109,8 +109,8 @@ public final class AttentionRace {
         }
     }
 
-    /** Run settings. */
-    public record Settings(boolean quick, List<Integer> threads, int warmups, int runs, long seed) {
+    /** Run settings; {@code phases}: the configurations are {@link #phaseConfigs()}, raced by attnref's kernel alone. */
+    public record Settings(boolean quick, List<Integer> threads, int warmups, int runs, long seed, boolean phases) {
     }
 
     /** Wall-time statistics in milliseconds. */
@@ -178,6 +178,76 @@ public final class AttentionRace {
         return configs;
     }
 
+    /** Width of a shrunk phase: the smallest multiple of the vector length (16 floats). */
+    static final int PHASE_WIDTH = 16;
+
+    /** Suffixes of a path's phase configurations, in the order {@link #phaseConfigs()} lists them. */
+    static final List<String> PHASES = List.of("", "-logits", "-values", "-softmax");
+
+    /**
+     * {@code race --phases}: each path P at full widths and three shrunk copies that isolate a phase by
+     * its cost (logits ∝ D, value sums ∝ Dv, softmax ∝ pairs): P-logits (D full, Dv = 16), P-values
+     * (D = 16, Dv full), P-softmax (D = Dv = 16). Absorbed MLA's values are the first C columns of its
+     * key rows (Dv = C ≤ D), so its P-values has D = Dv (no rope part) and also computes logits over C.
+     */
+    public static List<Config> phaseConfigs() {
+        List<Config> configs = new ArrayList<>();
+        for (Config path : phasePaths()) {
+            AttentionDims d = path.dims();
+            int valuesKeyWidth = path.latent() ? d.valueHeadDim() : PHASE_WIDTH;
+            configs.add(path);
+            configs.add(shrunk(path, PHASES.get(1), d.headDim(), PHASE_WIDTH));
+            configs.add(shrunk(path, PHASES.get(2), valuesKeyWidth, d.valueHeadDim()));
+            configs.add(shrunk(path, PHASES.get(3), PHASE_WIDTH, PHASE_WIDTH));
+        }
+        return configs;
+    }
+
+    /** The paths of the phase breakdown, at full widths (as in the race). */
+    private static List<Config> phasePaths() {
+        return List.of(
+                new Config("prefill-gqa-S2048", Kind.PREFILL, new AttentionDims(1, 32, 8, 2048, 2048, 128, 128)),
+                new Config("decode-gqa-S16384", Kind.DECODE, new AttentionDims(1, 32, 8, 1, 16384, 128, 128)),
+                new Config("decode-mla-S4096", Kind.MLA_DECODE, new AttentionDims(1, 128, 1, 1, 4096, 576, 512)));
+    }
+
+    private static Config shrunk(Config path, String phase, int headDim, int valueHeadDim) {
+        AttentionDims d = path.dims();
+        return new Config(path.id() + phase, path.kind(), new AttentionDims(d.batch(), d.numHeads(), d.numKvHeads(),
+                d.qLen(), d.kvLen(), headDim, valueHeadDim));
+    }
+
+    /**
+     * One line per path and thread count whose four phase configurations were raced, from the medians:
+     * logits ≈ t(P-logits) − t(P-softmax), values ≈ t(P-values) − t(P-softmax), softmax and overhead ≈
+     * t(P-softmax), and the residual t(P) minus those three (what the phases do not add up to).
+     */
+    public static void printPhaseSplit(Report report, PrintWriter log) {
+        for (Config path : phasePaths()) {
+            for (int threads : report.measurements().stream().mapToInt(Measurement::threads).distinct().toArray()) {
+                double[] t = PHASES.stream().mapToDouble(phase -> fastMedian(report, path.id() + phase, threads)).toArray();
+                if (Arrays.stream(t).anyMatch(Double::isNaN)) {
+                    continue;
+                }
+                double logits = t[1] - t[3];
+                double values = t[2] - t[3];
+                double residual = t[0] - logits - values - t[3];
+                log.printf(Locale.ROOT, "phases %-18s %dT: full %.3f ms = logits %.3f (%.0f%%) + values %.3f (%.0f%%)"
+                        + " + softmax and overhead %.3f (%.0f%%) + residual %.3f (%.0f%%)%n", path.id(), threads, t[0],
+                        logits, 100 * logits / t[0], values, 100 * values / t[0], t[3], 100 * t[3] / t[0], residual,
+                        100 * residual / t[0]);
+            }
+        }
+        log.flush();
+    }
+
+    /** Median of attnref's kernel on configuration {@code id} at {@code threads}, or NaN if it was not raced. */
+    private static double fastMedian(Report report, String id, int threads) {
+        return report.measurements().stream()
+                .filter(m -> m.config().id().equals(id) && m.threads() == threads && m.contender().startsWith("fast ("))
+                .mapToDouble(m -> m.stats().median()).findFirst().orElse(Double.NaN);
+    }
+
     /** Row lengths of a ragged batch of B rows: uniform in [S/16, S], S = {@value #RAGGED_MAX}, seeded by B. */
     static int[] raggedLengths(int batch) {
         SeededRandom random = new SeededRandom(20240601L + batch);
@@ -209,7 +279,8 @@ public final class AttentionRace {
         for (Config config : configs) {
             Inputs inputs = Inputs.draw(config, settings.seed());
             for (int threads : settings.threads()) {
-                List<Contender> contenders = Contender.forConfig(config, threads, inputs);
+                List<Contender> contenders = settings.phases() ? Contender.forPhase(config, threads, inputs)
+                        : Contender.forConfig(config, threads, inputs);
                 Ceilings ceilings = new Ceilings(config, threads, inputs);
                 try {
                     measurements.addAll(race(config, threads, contenders, ceilings, settings, log));
@@ -457,10 +528,20 @@ public final class AttentionRace {
             return list;
         }
 
+        /** A phase configuration: attnref's kernel of its path alone (decode over the Kᵀ cache). */
+        static List<Contender> forPhase(Config config, int threads, Inputs inputs) {
+            AttentionDims dims = config.dims();
+            return List.of(switch (config.kind()) {
+                case PREFILL -> fastPrefill(dims, threads, inputs);
+                case DECODE -> fastTransposedDecode(dims, threads, inputs);
+                case MLA_DECODE -> fastMlaDecode(dims, threads, inputs);
+                default -> throw new IllegalStateException("no phase breakdown for kind " + config.kind());
+            });
+        }
+
         /** Causal prefill, T = S: fast, ORT GQA and Attention-23, PyTorch SDPA with enable_gqa and with K/V repeated. */
         private static void addPrefill(List<Contender> list, AttentionDims dims, int threads, Inputs in) throws Exception {
-            list.add(fast(threads, "", FLOAT32, (fast, out) -> fast.prefill(dims, in.q(), in.k(), in.v(),
-                    FastAttentionOptions.causalFrom(0), out), dims.outputCount()));
+            list.add(fastPrefill(dims, threads, in));
             list.add(ort(OnnxRuntimePeer.Op.GROUP_QUERY_ATTENTION, false, dims, threads, in.q(), in.k(), in.v()));
             list.add(ort(OnnxRuntimePeer.Op.ATTENTION_23, false, dims, threads, in.q(), in.k(), in.v()));
             addTorchSdpa(list, dims, threads, in, true, null, "");
@@ -476,10 +557,7 @@ public final class AttentionRace {
             int outputs = dims.outputCount();
             list.add(fast(threads, "", FLOAT32, (fast, out) -> fast.decode(dims, in.q(), in.k(), in.v(),
                     FastAttentionOptions.none(), out), outputs));
-            // The same keys kept in the cache layout the kernels read fastest, packed once (not timed).
-            TransposedKeys keys = TransposedKeys.of(dims, in.k());
-            list.add(fast(threads, TRANSPOSED_CACHE, FLOAT32, (fast, out) -> fast.decode(dims, in.q(), keys, in.v(),
-                    FastAttentionOptions.none(), out), outputs));
+            list.add(fastTransposedDecode(dims, threads, in));
             for (HalfPrecisionCache.Format format : HalfPrecisionCache.Format.values()) {
                 HalfPrecisionCache cache = HalfPrecisionCache.of(format, dims, in.k(), in.v());
                 float[] q = rounded(format, in.q());
@@ -608,8 +686,7 @@ public final class AttentionRace {
             Latent latent = Latent.split(dims, in.q());
             int kvLen = dims.kvLen();
             int row = dims.headDim();
-            list.add(fast(threads, "", FLOAT32, (fast, out) -> fast.mlaDecode(1, latent.heads, latent.latent,
-                    latent.rope, kvLen, latent.qLatent, latent.qRope, in.k(), MLA_SCALE, out), dims.outputCount()));
+            list.add(fastMlaDecode(dims, threads, in));
             float[] values = new float[kvLen * latent.latent];
             for (int s = 0; s < kvLen; s++) {
                 System.arraycopy(in.k(), s * row, values, s * latent.latent, latent.latent);
@@ -624,6 +701,24 @@ public final class AttentionRace {
             list.add(torch("PyTorch absorbed MLA (einsum)", FLOAT32, new TorchPeer(threads).prepareAbsorbedMla(1,
                     latent.heads, latent.latent, latent.rope, kvLen, null, latent.qLatent, latent.qRope, in.k(),
                     MLA_SCALE)));
+        }
+
+        private static Contender fastPrefill(AttentionDims dims, int threads, Inputs in) {
+            return fast(threads, "", FLOAT32, (fast, out) -> fast.prefill(dims, in.q(), in.k(), in.v(),
+                    FastAttentionOptions.causalFrom(0), out), dims.outputCount());
+        }
+
+        /** Decode over the same keys kept in the cache layout the kernels read fastest, packed once (not timed). */
+        private static Contender fastTransposedDecode(AttentionDims dims, int threads, Inputs in) {
+            TransposedKeys keys = TransposedKeys.of(dims, in.k());
+            return fast(threads, TRANSPOSED_CACHE, FLOAT32, (fast, out) -> fast.decode(dims, in.q(), keys, in.v(),
+                    FastAttentionOptions.none(), out), dims.outputCount());
+        }
+
+        private static Contender fastMlaDecode(AttentionDims dims, int threads, Inputs in) {
+            Latent latent = Latent.split(dims, in.q());
+            return fast(threads, "", FLOAT32, (fast, out) -> fast.mlaDecode(1, latent.heads, latent.latent,
+                    latent.rope, dims.kvLen(), latent.qLatent, latent.qRope, in.k(), MLA_SCALE, out), dims.outputCount());
         }
 
         private static Contender ort(OnnxRuntimePeer.Op op, boolean decode, AttentionDims dims, int threads, float[] q,

@@ -32,6 +32,15 @@ class RaceCommandTest {
     }
 
     @Test
+    void aPhaseRunRefusesChartsAndOnlyFiltersOverTheRaceConfigurations(@TempDir Path dir) {
+        assertRefused("--charts-only draws the race's charts; --phases has none", "race", "--phases", "--charts-only",
+                "--out", dir.resolve("phases.csv").toString());
+        // decode-gqa-S1024 is a race configuration, not a phase one; the error lists the phase ones
+        assertRefused("--only decode-gqa-S1024 matches no configuration of [prefill-gqa-S2048, prefill-gqa-S2048-logits,",
+                "race", "--phases", "--only", "decode-gqa-S1024");
+    }
+
+    @Test
     void chartsOnlyWithoutTheCsvIsRefused(@TempDir Path dir) {
         Path missing = dir.resolve("race.csv");
         assertRefused("--charts-only: no race results at " + missing, "race", "--charts-only", "--out", missing.toString());
