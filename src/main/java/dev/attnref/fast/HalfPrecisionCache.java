@@ -2,7 +2,9 @@ package dev.attnref.fast;
 
 import static dev.attnref.fast.TileEngine.TILE;
 
+import dev.attnref.core.Bfloat16;
 import dev.attnref.core.Checks;
+import dev.attnref.core.Float16;
 
 /**
  * A key/value cache held in 16 bits per value, bf16 or fp16, for {@link FastAttention#decode(AttentionDims,
@@ -51,15 +53,18 @@ import dev.attnref.core.Checks;
 public final class HalfPrecisionCache {
     /** The 16-bit format of the cached values. */
     public enum Format {
-        BF16(0x1.0p-8, 0x1.0p-134),
-        FP16(0x1.0p-11, 0x1.0p-25);
+        BF16(0x1.0p-8, 0x1.0p-134, 0x7F80),
+        FP16(0x1.0p-11, 0x1.0p-25, 0x7C00);
 
         private final double unitRoundoff;
         private final double subnormalError;
+        /** The exponent bits of ±∞. */
+        private final int infinity;
 
-        Format(double unitRoundoff, double subnormalError) {
+        Format(double unitRoundoff, double subnormalError, int infinity) {
             this.unitRoundoff = unitRoundoff;
             this.subnormalError = subnormalError;
+            this.infinity = infinity;
         }
 
         /** u: the relative error of rounding a normal value to this format. */
@@ -82,8 +87,9 @@ public final class HalfPrecisionCache {
             if (!Float.isFinite(x)) {
                 throw new IllegalArgumentException(where + " (" + x + ") is not finite; a " + this + " cache holds finite values");
             }
-            int bits = this == BF16 ? bf16Bits(x) : fp16Bits(x);
-            if (bits < 0) {
+            // rounded to nearest even; a finite value that rounds to the all-ones exponent overflowed to ∞
+            int bits = (this == BF16 ? Bfloat16.toBits(x) : Float16.toBits(x)) & 0xFFFF;
+            if ((bits & infinity) == infinity) {
                 throw new IllegalArgumentException(where + " (" + x + ") overflows " + this + " (largest finite "
                         + (this == BF16 ? "3.39e38" : "65504") + ")");
             }
@@ -250,31 +256,5 @@ public final class HalfPrecisionCache {
         int at = row + pairIndex(j);
         int shift = j & 16;
         data[at] = data[at] & ~(0xFFFF << shift) | bits << shift;
-    }
-
-    /** bf16 bits of x rounded to nearest even, or −1 when it overflows to ∞. */
-    private static int bf16Bits(float x) {
-        int bits = Float.floatToRawIntBits(x);
-        int rounded = bits + 0x7FFF + ((bits >>> 16) & 1);
-        return ((rounded >>> 23) & 0xFF) == 0xFF ? -1 : rounded >>> 16;
-    }
-
-    /** fp16 bits of x rounded to nearest even (float64 arithmetic, exact here), or −1 past 65504. */
-    private static int fp16Bits(float x) {
-        double a = Math.abs((double) x);
-        int sign = x < 0 || (x == 0 && 1 / x < 0) ? 0x8000 : 0;
-        if (a >= 65520) {                     // 65504 + half the spacing there (32): rounds to ∞ (the tie too: 65504 is odd)
-            return -1;
-        }
-        if (a < 0x1.0p-14) {                  // subnormal: multiples of 2⁻²⁴ (1024·2⁻²⁴ is the smallest normal, bits 0x400)
-            return sign | (int) Math.rint(a * 0x1.0p24);
-        }
-        int exponent = Math.getExponent(a);   // −14 … 15
-        int mantissa = (int) Math.rint((a / Math.scalb(1.0, exponent) - 1) * 1024);
-        if (mantissa == 1024) {
-            exponent++;
-            mantissa = 0;
-        }
-        return sign | (exponent + 15) << 10 | mantissa;
     }
 }

@@ -1,5 +1,8 @@
 package dev.attnref.golden;
 
+import dev.attnref.core.Bfloat16;
+import dev.attnref.core.Float16;
+
 /**
  * The safetensors element types attnref reads and writes, with their byte widths (little-endian). BF16 is
  * bfloat16 ({@link Bfloat16}), F16 IEEE binary16 ({@link Float16}).

@@ -1,5 +1,8 @@
 package dev.attnref.golden;
 
+import dev.attnref.core.Bfloat16;
+import dev.attnref.core.Float16;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

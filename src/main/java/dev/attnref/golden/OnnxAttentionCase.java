@@ -1,5 +1,7 @@
 package dev.attnref.golden;
 
+import dev.attnref.core.Float16;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

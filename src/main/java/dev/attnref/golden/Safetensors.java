@@ -1,5 +1,8 @@
 package dev.attnref.golden;
 
+import dev.attnref.core.Bfloat16;
+import dev.attnref.core.Float16;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;

@@ -1,5 +1,7 @@
 package dev.attnref.golden;
 
+import dev.attnref.core.Bfloat16;
+import dev.attnref.core.Float16;
 import dev.attnref.core.Tensor;
 import java.util.Arrays;
 

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.attnref.Tolerances;
+import dev.attnref.core.Bfloat16;
+import dev.attnref.core.Float16;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -188,5 +190,14 @@ class GoldenVerifierTest {
     private static long saturatedSum(long x, long y) {
         long sum = x + y;
         return sum < 0 ? Long.MAX_VALUE : sum;
+    }
+
+    @Test
+    void ulpDistancesBetweenSixteenBitFloatsCountTheValuesBetween() {
+        // 1 (0x3F80) and 1 + 2^−6 (0x3F82) have one bf16 value between them; ±2^−133 straddle 0 and −0.
+        assertEquals(2, GoldenVerifier.ulps16(Bfloat16.toBits(1f), Bfloat16.toBits(1 + 0x1.0p-6f)));
+        assertEquals(2, GoldenVerifier.ulps16(Bfloat16.toBits(0x1.0p-133f), Bfloat16.toBits(-0x1.0p-133f)));
+        assertEquals(0, GoldenVerifier.ulps16((short) 0x0000, (short) 0x8000));
+        assertEquals(1, GoldenVerifier.ulps16(Float16.toBits(65504f), Float16.toBits(Float.POSITIVE_INFINITY)));
     }
 }

@@ -1,5 +1,7 @@
 package dev.attnref.golden;
 
+import dev.attnref.core.Bfloat16;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,7 +1,7 @@
 package dev.attnref.mirror;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import dev.attnref.golden.Float16;
+import dev.attnref.core.Float16;
 import static dev.attnref.mirror.Tolerances.FLOAT64_REORDERED;
 import static dev.attnref.mirror.Tolerances.VISIBLE_EFFECT;
 import static org.junit.jupiter.api.Assertions.assertEquals;

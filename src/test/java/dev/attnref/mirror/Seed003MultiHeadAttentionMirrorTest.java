@@ -1,6 +1,6 @@
 package dev.attnref.mirror;
 
-import dev.attnref.golden.Float16;
+import dev.attnref.core.Float16;
 import static dev.attnref.mirror.Tolerances.FLOAT64_REORDERED;
 import static dev.attnref.mirror.Tolerances.VISIBLE_EFFECT;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;

@@ -1,7 +1,7 @@
 package dev.attnref.mirror;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import dev.attnref.golden.Float16;
+import dev.attnref.core.Float16;
 import static dev.attnref.mirror.Tolerances.FLOAT64_REORDERED;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -6,7 +6,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtSession;
-import dev.attnref.golden.Bfloat16;
+import dev.attnref.core.Bfloat16;
 import dev.attnref.golden.Precision;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;

@@ -1,4 +1,4 @@
-package dev.attnref.golden;
+package dev.attnref.core;
 
 /**
  * bfloat16 conversions: the upper 16 bits of an IEEE 754 binary32 (sign, the same 8-bit exponent,

@@ -1,4 +1,4 @@
-package dev.attnref.golden;
+package dev.attnref.core;
 
 /**
  * IEEE 754 binary16 conversions (Java 17 has no {@code Float.floatToFloat16}). Rounding is to

@@ -1,4 +1,4 @@
-package dev.attnref.golden;
+package dev.attnref.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
