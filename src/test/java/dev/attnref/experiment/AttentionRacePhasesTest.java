@@ -61,7 +61,8 @@ class AttentionRacePhasesTest {
         AttentionRace.Inputs in = AttentionRace.Inputs.draw(config, 11);
         AttentionProblem.Builder problem = AttentionProblem.builder().batch(1).numHeads(d.numHeads())
                 .numKvHeads(d.numKvHeads()).qLen(d.qLen()).newKvLen(d.kvLen()).headDim(d.headDim())
-                .valueHeadDim(d.valueHeadDim()).query(widen(in.q())).key(widen(in.k()));
+                .valueHeadDim(d.valueHeadDim()).query(AttentionRaceTest.widen(in.q()))
+                .key(AttentionRaceTest.widen(in.k()));
         if (config.latent()) {
             // values = the first C columns of each cache row [c_kv | k_rope]
             double[] values = new double[d.kvLen() * d.valueHeadDim()];
@@ -72,7 +73,7 @@ class AttentionRacePhasesTest {
             }
             problem.value(values).scale(AttentionRace.MLA_SCALE);
         } else {
-            problem.value(widen(in.v()));
+            problem.value(AttentionRaceTest.widen(in.v()));
         }
         if (config.causal()) {
             problem.causal(QueryPositions.aligned(CausalAlignment.BOTTOM_RIGHT));
@@ -86,10 +87,7 @@ class AttentionRacePhasesTest {
             fast.run();
             float[] out = fast.output().get();
             assertEquals(oracle.length, out.length, config.id());
-            double error = 0;
-            for (int i = 0; i < oracle.length; i++) {
-                error = Math.max(error, Math.abs(out[i] - oracle[i]));
-            }
+            double error = AttentionRaceTest.maxAbsError(out, oracle);
             assertTrue(error <= AttentionRace.TOLERANCE, config.id() + " D" + d.headDim() + " Dv" + d.valueHeadDim()
                     + " " + fast.name() + ": max |Δ| from the oracle " + error);
         } finally {
@@ -97,13 +95,5 @@ class AttentionRacePhasesTest {
                 contender.close();
             }
         }
-    }
-
-    private static double[] widen(float[] x) {
-        double[] y = new double[x.length];
-        for (int i = 0; i < x.length; i++) {
-            y[i] = x[i];
-        }
-        return y;
     }
 }

@@ -104,7 +104,7 @@ class AttentionRaceTest {
         }
     }
 
-    private static double[] widen(float[] x) {
+    static double[] widen(float[] x) {
         double[] y = new double[x.length];
         for (int i = 0; i < x.length; i++) {
             y[i] = x[i];
@@ -112,7 +112,7 @@ class AttentionRaceTest {
         return y;
     }
 
-    private static double maxAbsError(float[] actual, double[] expected) {
+    static double maxAbsError(float[] actual, double[] expected) {
         double max = 0;
         for (int i = 0; i < expected.length; i++) {
             max = Math.max(max, Math.abs(actual[i] - expected[i]));
