@@ -6,9 +6,10 @@ Reads the committed full-run timings (experiments/E02, E03, E04 results) and a q
 (same variant, shape, engine and length; E04: same JDK, measure, variant and threads), and writes
 experiments/quick-vs-full/comparison.csv with quick/full for each pair. Prints the summary and exits 1
 when a quiet pair falls outside ±30% (the bound issue #13 sets for a quiet machine). A pair is quiet when
-neither run flagged its point busy for the machine's sake (`load`, `steal` or `others` in the `busy`
-column; `spread` and `jit` describe the point's own samples and do not count); E04's peak rows carry the
-same flags.
+neither run flagged its point busy for the machine's sake (`load`, `steal`, `others` or `host` in the
+`busy` column; `spread` and `jit` describe the point's own samples and do not count; E04's peak rows carry
+the same flags) and, where both rows carry a `canary_ms` (the host canary's median beside the point), the
+two canaries are within ±15% of each other: the machine ran at the same speed in both runs.
 
     python3 experiments/quick-vs-full/compare.py [QUICK_BASE]   # default target/quick
 """
@@ -19,7 +20,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 BOUND = 0.30
-MACHINE_BUSY = ("load", "steal", "others")
+MACHINE_BUSY = ("load", "steal", "others", "host")
+CANARY_BOUND = 0.15  # Timing.HOST_LIMIT
 TABLES = [  # experiment folder, CSV, key columns, value column (a median)
     ("E02-decode", "decode_measured.csv", ("variant", "shape", "engine", "cache_length"), "median_ms"),
     ("E03-prefill", "prefill_measured.csv", ("variant", "shape", "engine", "length"), "median_ms"),
@@ -36,6 +38,12 @@ def machine_busy(row):
     return any(reason in row.get("busy", "").split("+") for reason in MACHINE_BUSY)
 
 
+def canary_ratio(quick, full):
+    """quick canary / full canary, or None when either row has none (results from before the canary)."""
+    q, f = quick.get("canary_ms", ""), full.get("canary_ms", "")
+    return float(q) / float(f) if q and f else None
+
+
 def main():
     quick_base = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "target" / "quick"
     out = []
@@ -46,11 +54,14 @@ def main():
             if f is None or not q[value] or not f[value]:
                 continue
             ratio = float(q[value]) / float(f[value])
+            canary = canary_ratio(q, f)
+            same_speed = canary is None or abs(canary - 1) <= CANARY_BOUND
             out.append({"experiment": folder[:3], "point": " · ".join(q[k] for k in keys), "unit": q.get("unit", "ms"),
                         "full": f[value], "quick": q[value], "quick_over_full": f"{ratio:.4f}",
                         "within_30pct": "yes" if abs(ratio - 1) <= BOUND else "no",
-                        "quiet": "yes" if not (machine_busy(f) or machine_busy(q)) else "no",
+                        "quiet": "yes" if same_speed and not (machine_busy(f) or machine_busy(q)) else "no",
                         "full_busy": f.get("busy", ""), "quick_busy": q.get("busy", ""),
+                        "canary_quick_over_full": "" if canary is None else f"{canary:.4f}",
                         "full_commit": f["commit"], "quick_commit": q["commit"],
                         "quick_load_start": q["load_start"], "quick_load_end": q["load_end"]})
     if not out:
@@ -73,7 +84,7 @@ def main():
           f"quiet pairs {len(quiet)}, {len(quiet) - len(bad)} within ±30%; wrote {target.relative_to(ROOT)}")
     for r in out:
         if r["within_30pct"] == "no":
-            print(f"  outside{'' if r['quiet'] == 'yes' else ' (busy: ' + r['full_busy'] + ' / ' + r['quick_busy'] + ')'}: "
+            print(f"  outside{'' if r['quiet'] == 'yes' else ' (busy: ' + r['full_busy'] + ' / ' + r['quick_busy'] + ', canary ' + r['canary_quick_over_full'] + ')'}: "
                   f"{r['experiment']} {r['point']}: quick {r['quick']} / full {r['full']} = {r['quick_over_full']}")
     return 1 if bad else 0
 

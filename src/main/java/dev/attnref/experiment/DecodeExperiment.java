@@ -169,12 +169,12 @@ public final class DecodeExperiment implements Experiment {
 
     private static Results measuredTable(List<Point> points) {
         Results measured = Results.of("decode_measured", "variant:s", "shape:s", "engine:s", "cache_length:i",
-                "median_ms:d", "min_ms:d", "max_ms:d", "q1_ms:d", "q3_ms:d", "repeats:i", "busy:s", "bytes_read:d",
+                "median_ms:d", "min_ms:d", "max_ms:d", "q1_ms:d", "q3_ms:d", "repeats:i", "busy:s", "canary_ms:d", "bytes_read:d",
                 "flops:d", "gb_per_s:d", "gflop_per_s:d", "intensity_flop_per_byte:d", "roofline_ms:d");
         for (Point p : points) {
             Timing.Stats t = p.time();
             measured.add(p.shape().label(), p.shape().describe(), label(p.kernels()), p.length(), t.median() * 1e3,
-                    t.min() * 1e3, t.max() * 1e3, t.q1() * 1e3, t.q3() * 1e3, t.repeats(), t.busy(), p.bytes(),
+                    t.min() * 1e3, t.max() * 1e3, t.q1() * 1e3, t.q3() * 1e3, t.repeats(), t.busy(), t.canary() * 1e3, p.bytes(),
                     p.flops(), p.gbPerSecond(), p.gflopPerSecond(), p.flops() / p.bytes(), p.rooflineSeconds() * 1e3);
         }
         return measured;

@@ -35,7 +35,7 @@ public final class HardwareSweepExperiment implements Experiment {
 
     /** One row a probe printed, under one JDK. */
     record Row(String version, String measure, String variant, int threads, double value, String unit, double min,
-               double max, int repeats, String busy) {
+               double max, int repeats, String busy, double canaryMs) {
     }
 
     @Override
@@ -72,9 +72,9 @@ public final class HardwareSweepExperiment implements Experiment {
             rows.addAll(probe(context, java, version));
         }
         Results sweep = Results.of("sweep", "java_version:s", "measure:s", "variant:s", "run_threads:i", "value:d",
-                "unit:s", "min:d", "max:d", "repeats:i", "busy:s");
+                "unit:s", "min:d", "max:d", "repeats:i", "busy:s", "canary_ms:d");
         rows.forEach(r -> sweep.add(r.version(), r.measure(), r.variant(), r.threads(), r.value(), r.unit(), r.min(),
-                r.max(), r.repeats(), r.busy()));
+                r.max(), r.repeats(), r.busy(), r.canaryMs()));
         context.write(sweep, "sweep");
         context.write(jdks, "jdks");
         context.drawCharts(this);
@@ -97,7 +97,7 @@ public final class HardwareSweepExperiment implements Experiment {
     private static List<Row> probe(ExperimentContext context, Path java, String version, String part) {
         Spec spec = context.spec();
         List<String> command = new ArrayList<>(List.of(java.toString(), "--add-modules", "jdk.incubator.vector",
-                "-Xss8m", "-cp", System.getProperty("java.class.path"), ProbeMain.class.getName(), part));
+                "-Xss8m", HostCanary.referenceOption(), "-cp", System.getProperty("java.class.path"), ProbeMain.class.getName(), part));
         for (String key : List.of("probeMiB", "probeRepeats", "cacheLength", "heads", "kvHeads", "headDim", "rounds")) {
             command.add(Integer.toString(spec.integer(key)));
         }
@@ -110,11 +110,12 @@ public final class HardwareSweepExperiment implements Experiment {
                 context.log("  %s", line.substring(4));
             }
             if (line.startsWith("row,")) {
-                // row,measure,variant,threads,value,unit,min,max,repeats,busy
+                // row,measure,variant,threads,value,unit,min,max,repeats,busy,canary_ms
                 String[] f = line.split(",", -1);
                 Row r = new Row(version, f[1], f[2], Integer.parseInt(f[3]), Double.parseDouble(f[4]), f[5],
                         f[6].isEmpty() ? Double.NaN : Double.parseDouble(f[6]),
-                        f[7].isEmpty() ? Double.NaN : Double.parseDouble(f[7]), Integer.parseInt(f[8]), f[9]);
+                        f[7].isEmpty() ? Double.NaN : Double.parseDouble(f[7]), Integer.parseInt(f[8]), f[9],
+                        Double.parseDouble(f[10]));
                 rows.add(r);
                 context.log("  %s %s %d threads: %.4g %s%s %s", r.measure(), r.variant(), r.threads(), r.value(), r.unit(),
                         Double.isNaN(r.min()) ? "" : String.format(Locale.ROOT, " [%.4g–%.4g]", r.min(), r.max()), r.busy());

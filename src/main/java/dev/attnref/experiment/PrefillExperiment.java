@@ -78,12 +78,12 @@ public final class PrefillExperiment implements Experiment {
         List<Point> modules = measureModules(context, timing);
         List<Point> cores = measureCores(context, timing, threads, kernels);
         Results measured = Results.of("prefill_measured", "variant:s", "shape:s", "engine:s", "clock:s", "length:i",
-                "median_ms:d", "min_ms:d", "max_ms:d", "q1_ms:d", "q3_ms:d", "repeats:i", "busy:s", "flops:d",
-                "gflop_per_s:d");
+                "median_ms:d", "min_ms:d", "max_ms:d", "q1_ms:d", "q3_ms:d", "repeats:i", "busy:s", "canary_ms:d",
+                "flops:d", "gflop_per_s:d");
         for (Point p : concat(cores, modules)) {
             Timing.Stats t = p.time();
             measured.add(p.variant(), p.shape(), p.engine(), spec.text("clock"), p.length(), t.median() * 1e3,
-                    t.min() * 1e3, t.max() * 1e3, t.q1() * 1e3, t.q3() * 1e3, t.repeats(), t.busy(), p.flops(),
+                    t.min() * 1e3, t.max() * 1e3, t.q1() * 1e3, t.q3() * 1e3, t.repeats(), t.busy(), t.canary() * 1e3, p.flops(),
                     p.flops() / t.median() / 1e9);
         }
         Results fits = Results.of("prefill_fit", "variant:s", "shape:s", "what:s", "fit_from:d", "fit_to:d", "points:i",

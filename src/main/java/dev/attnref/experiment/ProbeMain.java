@@ -6,6 +6,8 @@ import dev.attnref.fast.Kernels;
 import dev.attnref.oracle.AttentionProblem;
 import dev.attnref.oracle.OracleAttention;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
@@ -21,7 +23,7 @@ import java.util.function.Supplier;
  * </pre>
  *
  * <table>
- *   <caption>Parts and rows ({@code row,measure,variant,threads,value,unit,min,max,repeats,busy})</caption>
+ *   <caption>Parts and rows ({@code row,measure,variant,threads,value,unit,min,max,repeats,busy,canary_ms})</caption>
  *   <tr><th>part</th><th>measure</th><th>variants</th><th>value</th></tr>
  *   <tr><td>peaks</td><td>fma_fp32, fma_fp64</td><td>vector, scalar</td><td>GFLOP/s, best of probeRepeats [slowest–best]</td></tr>
  *   <tr><td>peaks</td><td>read_bandwidth</td><td>vector, scalar</td><td>GB/s, best of probeRepeats [slowest–best]</td></tr>
@@ -90,8 +92,8 @@ public final class ProbeMain {
     private static void decode(String label, Runnable call, int threads, Timing.Settings timing) {
         Timing.Stats t = Timing.interleaved(List.of(call), timing,
                 line -> System.out.println("log," + label + ", " + threads + " threads: " + line)).get(0);
-        System.out.println(String.format(Locale.ROOT, "row,decode_gqa,%s,%d,%.6g,ms,%.6g,%.6g,%d,%s", label, threads,
-                t.median() * 1e3, t.min() * 1e3, t.max() * 1e3, t.repeats(), t.busy()));
+        System.out.println(String.format(Locale.ROOT, "row,decode_gqa,%s,%d,%.6g,ms,%.6g,%.6g,%d,%s,%.6g", label,
+                threads, t.median() * 1e3, t.min() * 1e3, t.max() * 1e3, t.repeats(), t.busy(), t.canary() * 1e3));
         System.out.flush();
     }
 
@@ -112,17 +114,27 @@ public final class ProbeMain {
 
     /**
      * A peak row: the best of the repeats' rates (an upper envelope), with the slowest and fastest as its spread,
-     * and busy {@code load} / {@code steal} as {@link Timing#busy} judges them over the probe.
+     * and busy {@code load} / {@code steal} / {@code others} as {@link Timing#busy} judges them over the probe, and
+     * {@code host} when the slower of a canary before and one after it exceeds the limit (that canary is the
+     * row's {@code canary_ms}).
      */
     private static void peak(String measure, String variant, int threads, Supplier<double[]> probe, double per,
             String unit) {
+        ThreadMXBean bean = ManagementFactory.getThreadMXBean();
+        double reference = HostCanary.reference(true, bean);
+        double canaryBefore = HostCanary.time(true, bean);
         Stamp.Load before = Stamp.Load.now();
         double[] rates = probe.get();
         List<String> busy = Timing.loadReasons(before, Stamp.Load.now());
+        double canary = Math.max(canaryBefore, HostCanary.time(true, bean));
+        if (canary > Timing.HOST_LIMIT * reference) {
+            busy.add("host");
+        }
         double low = java.util.Arrays.stream(rates).min().orElseThrow() / per;
         double best = java.util.Arrays.stream(rates).max().orElseThrow() / per;
-        System.out.println(String.format(Locale.ROOT, "row,%s,%s,%d,%.6g,%s,%.6g,%.6g,%d,%s", measure, variant, threads,
-                best, unit, low, best, rates.length, busy.isEmpty() ? "no" : String.join("+", busy)));
+        System.out.println(String.format(Locale.ROOT, "row,%s,%s,%d,%.6g,%s,%.6g,%.6g,%d,%s,%.6g", measure, variant,
+                threads, best, unit, low, best, rates.length, busy.isEmpty() ? "no" : String.join("+", busy),
+                canary * 1e3));
         System.out.flush();
     }
 }

@@ -41,6 +41,8 @@ public final class Timing {
     static final double STEAL_LIMIT = 0.02;
     /** CPUs kept busy by other processes during a point above which it is flagged. */
     static final double OTHERS_LIMIT = 0.25;
+    /** Canary median over this run's fastest above which a point is flagged {@code host}. */
+    static final double HOST_LIMIT = 1.15;
     /** Relative interquartile range above which a point is flagged. */
     static final double SPREAD_LIMIT = 0.10;
     /** Shortest warm-up sample, so a round lasts long enough for a compilation to complete in it. */
@@ -70,15 +72,19 @@ public final class Timing {
         }
     }
 
-    /** Seconds per call over the rounds of one point, and why the point is flagged busy ({@code no} if not). */
-    public record Stats(double median, double min, double max, double q1, double q3, int repeats, String busy) {
+    /**
+     * Seconds per call over the rounds of one point, the median seconds of the {@link HostCanary} timed in the same
+     * rounds, and why the point is flagged busy ({@code no} if not).
+     */
+    public record Stats(double median, double min, double max, double q1, double q3, int repeats, double canary,
+                        String busy) {
 
         /** The order statistics of {@code samples} (linear interpolation between ranks for the quartiles). */
-        static Stats of(double[] samples, String busy) {
+        static Stats of(double[] samples, double canary, String busy) {
             double[] s = samples.clone();
             Arrays.sort(s);
             return new Stats(quantile(s, 0.5), s[0], s[s.length - 1], quantile(s, 0.25), quantile(s, 0.75), s.length,
-                    busy);
+                    canary, busy);
         }
 
         private static double quantile(double[] sorted, double p) {
@@ -106,8 +112,10 @@ public final class Timing {
             throw new IllegalStateException("this JVM cannot measure thread CPU time; use clock wall");
         }
         boolean settled = warmUp(calls, settings, threads, log);
+        double reference = HostCanary.reference(settings.threadCpu(), threads);
         Stamp.Load before = Stamp.Load.now();
         double[][] samples = new double[calls.size()][settings.rounds()];
+        double[] canaries = new double[settings.rounds()];
         List<Integer> order = new ArrayList<>();
         for (int c = 0; c < calls.size(); c++) {
             order.add(c);
@@ -115,22 +123,31 @@ public final class Timing {
         Random random = new Random(settings.seed());
         for (int r = 0; r < settings.rounds(); r++) {
             Collections.shuffle(order, random);
+            canaries[r] = HostCanary.time(settings.threadCpu(), threads);
             for (int c : order) {
                 samples[c][r] = sample(calls.get(c), settings.minSeconds(), settings.threadCpu(), threads);
             }
         }
         Stamp.Load after = Stamp.Load.now();
+        double canary = Stats.of(canaries, 0, "no").median();
+        HostCanary.offer(canary);
         List<Stats> stats = new ArrayList<>();
         for (double[] s : samples) {
-            Stats plain = Stats.of(s, "no");
-            stats.add(Stats.of(s, busy(plain, settled, before, after)));
+            Stats plain = Stats.of(s, canary, "no");
+            stats.add(Stats.of(s, canary, busy(plain, settled, before, after, canary / Math.min(reference, canary))));
         }
         return stats;
     }
 
-    /** Why a point is busy: {@code load}, {@code steal}, {@code others}, {@code spread}, {@code jit} joined by {@code +}, or {@code no}. */
-    static String busy(Stats stats, boolean jitSettled, Stamp.Load before, Stamp.Load after) {
+    /**
+     * Why a point is busy: {@code load}, {@code steal}, {@code others}, {@code host}, {@code spread}, {@code jit}
+     * joined by {@code +}, or {@code no}. {@code slowdown}: the point's canary median over the run's reference.
+     */
+    static String busy(Stats stats, boolean jitSettled, Stamp.Load before, Stamp.Load after, double slowdown) {
         List<String> reasons = loadReasons(before, after);
+        if (slowdown > HOST_LIMIT) {
+            reasons.add("host");
+        }
         if (stats.relativeIqr() > SPREAD_LIMIT) {
             reasons.add("spread");
         }

@@ -78,7 +78,7 @@ class ExperimentCommandTest {
             assertEquals(5.0, Results.number(t, "repeats", r));
             assertTrue(Results.number(t, "min_ms", r) <= Results.number(t, "median_ms", r)
                     && Results.number(t, "median_ms", r) <= Results.number(t, "max_ms", r), "row " + r);
-            assertTrue(Results.text(t, "busy", r).matches("no|(load|steal|others|spread|jit)(\\+(steal|others|spread|jit))*"),
+            assertTrue(Results.text(t, "busy", r).matches("no|(load|steal|others|host|spread|jit)(\\+(steal|others|host|spread|jit))*"),
                     Results.text(t, "busy", r));
         }
         // thread-cpu timing runs one thread whatever --threads says, and the stamp says so

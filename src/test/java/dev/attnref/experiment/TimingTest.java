@@ -18,7 +18,7 @@ class TimingTest {
     @Test
     void statsAreTheOrderStatisticsOfTheSamples() {
         // sorted 1, 2, 4, 8, 16: median 4; quartiles at ranks 1 and 3
-        Timing.Stats s = Timing.Stats.of(new double[] {16, 1, 8, 2, 4}, "no");
+        Timing.Stats s = Timing.Stats.of(new double[] {16, 1, 8, 2, 4}, 0, "no");
         assertEquals(4, s.median());
         assertEquals(1, s.min());
         assertEquals(16, s.max());
@@ -26,7 +26,7 @@ class TimingTest {
         assertEquals(8, s.q3());
         assertEquals(1.5, s.relativeIqr());
         // six samples: median between ranks 2 and 3, q1 at rank 1.25
-        Timing.Stats even = Timing.Stats.of(new double[] {1, 2, 3, 4, 5, 6}, "no");
+        Timing.Stats even = Timing.Stats.of(new double[] {1, 2, 3, 4, 5, 6}, 0, "no");
         assertEquals(3.5, even.median());
         assertEquals(2.25, even.q1());
     }
@@ -36,15 +36,19 @@ class TimingTest {
         // Load(average, steal, total, busy, own ticks); quiet: every busy tick since `quiet` was this process's
         Stamp.Load quiet = new Stamp.Load(0.1, 0, 1000, 300, 100);
         Stamp.Load alone = new Stamp.Load(0.2, 0, 2000, 800, 600);
-        Timing.Stats tight = Timing.Stats.of(new double[] {1.00, 1.01, 1.02, 1.03, 1.04}, "no");
-        Timing.Stats wide = Timing.Stats.of(new double[] {1, 1.5, 2, 2.5, 3}, "no");
-        assertEquals("no", Timing.busy(tight, true, quiet, alone));
-        assertEquals("spread", Timing.busy(wide, true, quiet, alone));
+        Timing.Stats tight = Timing.Stats.of(new double[] {1.00, 1.01, 1.02, 1.03, 1.04}, 0, "no");
+        Timing.Stats wide = Timing.Stats.of(new double[] {1, 1.5, 2, 2.5, 3}, 0, "no");
+        assertEquals("no", Timing.busy(tight, true, quiet, alone, 1.0));
+        assertEquals("spread", Timing.busy(wide, true, quiet, alone, 1.0));
         // 500 of 1,000 ticks busy in other processes: half of every CPU, above 0.25 of one
-        assertEquals("others", Timing.busy(tight, true, quiet, new Stamp.Load(0.2, 0, 2000, 1300, 600)));
+        assertEquals("others", Timing.busy(tight, true, quiet, new Stamp.Load(0.2, 0, 2000, 1300, 600), 1.0));
+        // the canary 1.2× the run's fastest (limit 1.15): the host slowed the VM; 1.1× is within the canary's noise
+        assertEquals("host", Timing.busy(tight, true, quiet, alone, 1.2));
+        assertEquals("no", Timing.busy(tight, true, quiet, alone, 1.1));
         // 50 of 1,000 ticks stolen (5% > 2%), JIT not settled, load above every core
         double overloaded = Runtime.getRuntime().availableProcessors() + 1;
-        assertEquals("load+steal+spread+jit", Timing.busy(wide, false, quiet, new Stamp.Load(overloaded, 50, 2000, 800, 600)));
+        assertEquals("load+steal+host+spread+jit",
+                Timing.busy(wide, false, quiet, new Stamp.Load(overloaded, 50, 2000, 800, 600), 1.5));
     }
 
     @Test
@@ -83,6 +87,19 @@ class TimingTest {
             rounds.add(String.join("", timed.subList(3 * r, 3 * r + 3)));
         }
         assertNotEquals(1, rounds.stream().distinct().count(), "same order in every round: " + rounds);
+    }
+
+    @Test
+    void everyPointCarriesItsCanaryAndTheRunsReferenceIsTheFastestCanaryYet() {
+        ThreadMXBean bean = ManagementFactory.getThreadMXBean();
+        List<Timing.Stats> stats = Timing.interleaved(List.of(() -> { }, () -> { }),
+                new Timing.Settings(5, 0, 0, 3L, true), line -> { });
+        double canary = stats.get(0).canary();
+        assertEquals(canary, stats.get(1).canary(), "one canary per round, shared by the round's calls");
+        // 2 M dependent-chain FMAs: at most ~4 per cycle, so ≥ 0.1 ms on any CPU below 5 GHz; < 1 s unless broken
+        assertTrue(canary > 1e-4 && canary < 1, "canary seconds " + canary);
+        assertTrue(HostCanary.reference(true, bean) <= canary, "reference above a point's canary");
+        assertTrue(HostCanary.referenceOption().startsWith("-D" + HostCanary.REFERENCE_PROPERTY + "="));
     }
 
     @Test
