@@ -30,9 +30,10 @@ import java.util.function.Consumer;
  * ({@code no} if none): {@code load} (1-minute load average above the number of cores when the point
  * finished: some runnable task waited), {@code steal} (the hypervisor stole more than
  * {@value #STEAL_LIMIT} of CPU time during the point's rounds), {@code others} (other processes kept more
- * than {@value #OTHERS_LIMIT} of a CPU busy during the rounds: {@link Stamp.Load#otherCpusSince}), {@code spread} (interquartile range
- * above {@value #SPREAD_LIMIT} of the median) and {@code jit} (the warm-up ended before compilation
- * stopped). Checked by {@code TimingTest}.
+ * than {@value #OTHERS_LIMIT} of a CPU busy during the rounds: {@link Stamp.Load#otherCpusSince}), {@code host}
+ * (the {@link HostCanary}, timed once per round, took more than {@value #HOST_LIMIT}× this run's fastest canary
+ * median: the host slowed this VM down), {@code spread} (interquartile range above {@value #SPREAD_LIMIT} of the
+ * median) and {@code jit} (the warm-up ended before compilation stopped). Checked by {@code TimingTest}.
  */
 public final class Timing {
     /** At least this many samples per timed point. */
