@@ -115,18 +115,24 @@ public final class ProbeMain {
     /**
      * A peak row: the best of the repeats' rates (an upper envelope), with the slowest and fastest as its spread,
      * and busy {@code load} / {@code steal} / {@code others} as {@link Timing#busy} judges them over the probe, and
-     * {@code host} when the slower of a canary before and one after it exceeds the limit (that canary is the
-     * row's {@code canary_ms}).
+     * {@code host} when the median of three canaries before and three after it exceeds the limit (that median
+     * is the row's {@code canary_ms}).
      */
     private static void peak(String measure, String variant, int threads, Supplier<double[]> probe, double per,
             String unit) {
         ThreadMXBean bean = ManagementFactory.getThreadMXBean();
         double reference = HostCanary.reference(true, bean);
-        double canaryBefore = HostCanary.time(true, bean);
+        double[] canaries = new double[6];
+        for (int i = 0; i < 3; i++) {
+            canaries[i] = HostCanary.time(true, bean);
+        }
         Stamp.Load before = Stamp.Load.now();
         double[] rates = probe.get();
         List<String> busy = Timing.loadReasons(before, Stamp.Load.now());
-        double canary = Math.max(canaryBefore, HostCanary.time(true, bean));
+        for (int i = 3; i < 6; i++) {
+            canaries[i] = HostCanary.time(true, bean);
+        }
+        double canary = Timing.Stats.of(canaries, 0, "no").median();
         if (canary > Timing.HOST_LIMIT * reference) {
             busy.add("host");
         }
