@@ -100,7 +100,7 @@ public final class HardwareSweepExperiment implements Experiment {
                 "-Xss8m"));
         // the canary's speed depends on the JDK's compiler: only a probe on this JVM's JDK can share its reference
         if (java.equals(Path.of(System.getProperty("java.home"), "bin", "java"))) {
-            command.add(HostCanary.referenceOption());
+            command.add(HostCanary.RUN.referenceOption());
         }
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), ProbeMain.class.getName(), part));
         for (String key : List.of("probeMiB", "probeRepeats", "cacheLength", "heads", "kvHeads", "headDim", "rounds")) {

@@ -3,9 +3,7 @@ package dev.attnref.experiment;
 import dev.attnref.fast.FastAttention;
 import dev.attnref.fast.Kernels;
 
-import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.util.Arrays;
 import java.util.function.Consumer;
 
 /**
@@ -22,9 +20,11 @@ import java.util.function.Consumer;
  * <pre>
  *   work       two causal prefills, GQA H 4, G 1, D 128, S 256, one thread, the default kernels (Vector API
  *              where the module is present; about 1.2 ms)
- *   reference  the fastest canary median of this JVM: the calibration's (median of 5 after 300 warm-up
- *              calls) or any point's since; a probe JVM of the same JDK started by E04 takes its parent's
- *              ({@value #REFERENCE_PROPERTY})
+ *   warm-up    300 calls on first use
+ *   reference  the fastest canary median of the points timed so far in this JVM (each timed like the points'
+ *              own, between their calls: a canary timed alone on warm caches ran ~8% faster and flagged
+ *              points that were not slow); a probe JVM of the same JDK started by E04 starts from its
+ *              parent's ({@value #REFERENCE_PROPERTY})
  * </pre>
  */
 final class HostCanary {
@@ -32,10 +32,13 @@ final class HostCanary {
     static final String REFERENCE_PROPERTY = "attnref.canaryReference";
     private static final FastAttention ENGINE = new FastAttention(1, Kernels.defaultKernels());
     private static final Consumer<FastAttention> PREFILL = FastStep.prefill(CoreShape.gqa(4, 1, 128), 256, 5L);
-    private static double reference = Double.parseDouble(System.getProperty(REFERENCE_PROPERTY, "Infinity"));
+    /** This JVM's run. */
+    static final HostCanary RUN = new HostCanary(Double.parseDouble(System.getProperty(REFERENCE_PROPERTY, "Infinity")));
     private static boolean warm;
+    private double reference;
 
-    private HostCanary() {
+    HostCanary(double reference) {
+        this.reference = reference;
     }
 
     /** One canary, seconds on the given clock. */
@@ -46,32 +49,27 @@ final class HostCanary {
         return ((threadCpu ? threads.getCurrentThreadCpuTime() : System.nanoTime()) - start) / 1e9;
     }
 
-    /**
-     * Seconds: the fastest canary median of this run, calibrating first if nothing has been timed yet; warms the
-     * canary up on first use (300 calls, about 0.2 s: until then its kernels run interpreted or half-compiled).
-     */
-    static synchronized double reference(boolean threadCpu, ThreadMXBean threads) {
+    /** Runs the canary's kernels 300 times (about 0.2 s) on first use: until then they run interpreted or half-compiled. */
+    static synchronized void warmUp() {
         if (!warm) {
             for (int i = 0; i < 300; i++) {
                 PREFILL.accept(ENGINE);
             }
             warm = true;
         }
-        if (reference == Double.POSITIVE_INFINITY) {
-            double[] samples = new double[5];
-            Arrays.setAll(samples, i -> time(threadCpu, threads));
-            offer(Timing.Stats.of(samples, 0, "no").median());
-        }
-        return reference;
     }
 
-    /** A point's canary median becomes the reference if it is the fastest yet. */
-    static synchronized void offer(double median) {
+    /**
+     * A point's canary median over this run's reference, after making the median the reference if it is the
+     * fastest yet (so the first point of a run is never slow by this measure).
+     */
+    synchronized double slowdown(double median) {
         reference = Math.min(reference, median);
+        return median / reference;
     }
 
-    /** The reference as a JVM option for a probe process (calibrated now on the thread's CPU clock if not yet). */
-    static String referenceOption() {
-        return "-D" + REFERENCE_PROPERTY + "=" + reference(true, ManagementFactory.getThreadMXBean());
+    /** The reference as a JVM option for a probe process ({@code Infinity} before any point was timed). */
+    synchronized String referenceOption() {
+        return "-D" + REFERENCE_PROPERTY + "=" + reference;
     }
 }

@@ -121,7 +121,7 @@ public final class ProbeMain {
     private static void peak(String measure, String variant, int threads, Supplier<double[]> probe, double per,
             String unit) {
         ThreadMXBean bean = ManagementFactory.getThreadMXBean();
-        double reference = HostCanary.reference(true, bean);
+        HostCanary.warmUp();
         double[] canaries = new double[6];
         for (int i = 0; i < 3; i++) {
             canaries[i] = HostCanary.time(true, bean);
@@ -133,7 +133,7 @@ public final class ProbeMain {
             canaries[i] = HostCanary.time(true, bean);
         }
         double canary = Timing.Stats.of(canaries, 0, "no").median();
-        if (canary > Timing.HOST_LIMIT * reference) {
+        if (HostCanary.RUN.slowdown(canary) > Timing.HOST_LIMIT) {
             busy.add("host");
         }
         double low = java.util.Arrays.stream(rates).min().orElseThrow() / per;

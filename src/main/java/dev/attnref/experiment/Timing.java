@@ -31,8 +31,8 @@ import java.util.function.Consumer;
  * finished: some runnable task waited), {@code steal} (the hypervisor stole more than
  * {@value #STEAL_LIMIT} of CPU time during the point's rounds), {@code others} (other processes kept more
  * than {@value #OTHERS_LIMIT} of a CPU busy during the rounds: {@link Stamp.Load#otherCpusSince}), {@code host}
- * (the {@link HostCanary}, timed once per round, took more than {@value #HOST_LIMIT}× this run's fastest canary
- * median: the host slowed this VM down), {@code spread} (interquartile range above {@value #SPREAD_LIMIT} of the
+ * (the {@link HostCanary}, timed once per round, took more than {@value #HOST_LIMIT}× the fastest canary median of
+ * this run's points so far: the host slowed this VM down), {@code spread} (interquartile range above {@value #SPREAD_LIMIT} of the
  * median) and {@code jit} (the warm-up ended before compilation stopped). Checked by {@code TimingTest}.
  */
 public final class Timing {
@@ -113,7 +113,7 @@ public final class Timing {
             throw new IllegalStateException("this JVM cannot measure thread CPU time; use clock wall");
         }
         boolean settled = warmUp(calls, settings, threads, log);
-        double reference = HostCanary.reference(settings.threadCpu(), threads);
+        HostCanary.warmUp();
         Stamp.Load before = Stamp.Load.now();
         double[][] samples = new double[calls.size()][settings.rounds()];
         double[] canaries = new double[settings.rounds()];
@@ -131,11 +131,11 @@ public final class Timing {
         }
         Stamp.Load after = Stamp.Load.now();
         double canary = Stats.of(canaries, 0, "no").median();
-        HostCanary.offer(canary);
+        double slowdown = HostCanary.RUN.slowdown(canary);
         List<Stats> stats = new ArrayList<>();
         for (double[] s : samples) {
             Stats plain = Stats.of(s, canary, "no");
-            stats.add(Stats.of(s, canary, busy(plain, settled, before, after, canary / Math.min(reference, canary))));
+            stats.add(Stats.of(s, canary, busy(plain, settled, before, after, slowdown)));
         }
         return stats;
     }

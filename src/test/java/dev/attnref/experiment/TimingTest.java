@@ -90,16 +90,26 @@ class TimingTest {
     }
 
     @Test
-    void everyPointCarriesItsCanaryAndTheRunsReferenceIsTheFastestCanaryYet() {
-        ThreadMXBean bean = ManagementFactory.getThreadMXBean();
+    void everyPointCarriesTheCanaryOfItsRounds() {
         List<Timing.Stats> stats = Timing.interleaved(List.of(() -> { }, () -> { }),
                 new Timing.Settings(5, 0, 0, 3L, true), line -> { });
         double canary = stats.get(0).canary();
         assertEquals(canary, stats.get(1).canary(), "one canary per round, shared by the round's calls");
         // two prefills of 4 heads · 256·257/2 pairs · 4·128 FLOPs = 135 MFLOP: ≥ 0.1 ms below 1.35 TFLOP/s, < 1 s
         assertTrue(canary > 1e-4 && canary < 1, "canary seconds " + canary);
-        assertTrue(HostCanary.reference(true, bean) <= canary, "reference above a point's canary");
-        assertTrue(HostCanary.referenceOption().startsWith("-D" + HostCanary.REFERENCE_PROPERTY + "="));
+    }
+
+    @Test
+    void aPointsSlowdownIsItsCanaryOverTheFastestPointsCanarySoFar() {
+        HostCanary run = new HostCanary(Double.POSITIVE_INFINITY);
+        assertEquals("-D" + HostCanary.REFERENCE_PROPERTY + "=Infinity", run.referenceOption());
+        assertEquals(1.0, run.slowdown(2e-3), "the first point is its own reference");
+        assertEquals(1.5, run.slowdown(3e-3), 1e-12);
+        assertEquals(1.0, run.slowdown(1e-3), "a faster point becomes the reference");
+        assertEquals(2.0, run.slowdown(2e-3), 1e-12);
+        assertEquals("-D" + HostCanary.REFERENCE_PROPERTY + "=0.001", run.referenceOption());
+        // a probe JVM starts from its parent's reference
+        assertEquals(1.25, new HostCanary(0.8e-3).slowdown(1e-3), 1e-12);
     }
 
     @Test
