@@ -10,11 +10,12 @@ import java.util.function.Consumer;
  * The machine's own speed beside every timed point: a fixed piece of work timed once per round on the point's
  * clock. This VM's host slows it for a minute or so at a time (other tenants on the same physical cores), by
  * 1.2–1.8× for the attention kernels, while the guest's load average, steal time and CPU counters record nothing
- * and a thread's CPU time grows with the slowdown. Simple loops barely see it (measured on 2026-12-07 in one
- * slow JVM: a register-only FMA loop +7%, dot products out of L2 +5%, a 16 MiB read stream +20%, while the
- * E03 cores ran 1.5× slower); a small prefill of the product's own kernels slows like them (+43%), so that is
- * the canary. {@link Timing} flags a point {@code host} when its canary's median is more than
- * {@link Timing#HOST_LIMIT} above this run's {@link #reference}, and the timing tables keep the median
+ * and a thread's CPU time grows with the slowdown. Simple loops barely see it (a diagnostic build on 2026-12-07,
+ * one slow JVM against five fast ones: a register-only FMA loop +8%, dot products out of L2 +7%, a 16 MiB read
+ * stream +21%, while the E03 cores ran +53%); a small prefill of the product's own kernels slows like them
+ * (+43%), so that is the canary. {@link Timing} flags a point {@code host} when its canary's median exceeds
+ * {@link Timing#HOST_LIMIT} times the fastest canary median of the run's points so far ({@link #slowdown}), and the
+ * timing tables keep the median
  * ({@code canary_ms}) so that two runs can be compared for the machine's speed as well as for their points.
  *
  * <pre>
