@@ -97,12 +97,7 @@ public final class HardwareSweepExperiment implements Experiment {
     private static List<Row> probe(ExperimentContext context, Path java, String version, String part) {
         Spec spec = context.spec();
         List<String> command = new ArrayList<>(List.of(java.toString(), "--add-modules", "jdk.incubator.vector",
-                "-Xss8m"));
-        // the canary's speed depends on the JDK's compiler: only a probe on this JVM's JDK can share its reference
-        if (java.equals(Path.of(System.getProperty("java.home"), "bin", "java"))) {
-            command.add(HostCanary.RUN.referenceOption());
-        }
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), ProbeMain.class.getName(), part));
+                "-Xss8m", "-cp", System.getProperty("java.class.path"), ProbeMain.class.getName(), part));
         for (String key : List.of("probeMiB", "probeRepeats", "cacheLength", "heads", "kvHeads", "headDim", "rounds")) {
             command.add(Integer.toString(spec.integer(key)));
         }

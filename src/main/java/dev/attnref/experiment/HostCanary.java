@@ -24,23 +24,16 @@ import java.util.function.Consumer;
  *   warm-up    300 calls on first use
  *   reference  the fastest canary median of the points timed so far in this JVM (each timed like the points'
  *              own, between their calls: a canary timed alone on warm caches ran ~8% faster and flagged
- *              points that were not slow); a probe JVM of the same JDK started by E04 starts from its
- *              parent's ({@value #REFERENCE_PROPERTY})
+ *              points that were not slow); E04's probe JVMs each judge their own points
  * </pre>
  */
 final class HostCanary {
-    /** System property carrying a parent run's reference, in seconds, into a probe JVM. */
-    static final String REFERENCE_PROPERTY = "attnref.canaryReference";
     private static final FastAttention ENGINE = new FastAttention(1, Kernels.defaultKernels());
     private static final Consumer<FastAttention> PREFILL = FastStep.prefill(CoreShape.gqa(4, 1, 128), 256, 5L);
     /** This JVM's run. */
-    static final HostCanary RUN = new HostCanary(Double.parseDouble(System.getProperty(REFERENCE_PROPERTY, "Infinity")));
+    static final HostCanary RUN = new HostCanary();
     private static boolean warm;
-    private double reference;
-
-    HostCanary(double reference) {
-        this.reference = reference;
-    }
+    private double reference = Double.POSITIVE_INFINITY;
 
     /** One canary, seconds on the given clock. */
     static double time(boolean threadCpu, ThreadMXBean threads) {
@@ -67,10 +60,5 @@ final class HostCanary {
     synchronized double slowdown(double median) {
         reference = Math.min(reference, median);
         return median / reference;
-    }
-
-    /** The reference as a JVM option for a probe process ({@code Infinity} before any point was timed). */
-    synchronized String referenceOption() {
-        return "-D" + REFERENCE_PROPERTY + "=" + reference;
     }
 }
