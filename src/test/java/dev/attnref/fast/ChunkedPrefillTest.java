@@ -1,6 +1,5 @@
 package dev.attnref.fast;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,7 +11,6 @@ import dev.attnref.property.AttnShape;
 import dev.attnref.property.Gen;
 import dev.attnref.property.Property;
 import java.util.Arrays;
-import java.util.function.BiConsumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -200,8 +198,8 @@ class ChunkedPrefillTest {
         FastCase c = FastCase.draw(new AttnShape(2, 8, 2, 70, 600, 65, 33, 1, AttnShape.Kind.WITH_PAST),
                 new SeededRandom(5), FastCase.Masking.CAUSAL_BOTTOM_RIGHT);
         TransposedKeys cache = TransposedKeys.of(c.dims, c.k);
-        assertSameForEveryThreadCount("chunked prefill over Kᵀ cache " + c, c.dims.outputCount(),
-                (fast, out) -> fast.prefill(c.dims, c.q, cache, c.v, c.options, out));
+        FastAttentionDeterminismTest.assertSameForEveryThreadCount("chunked prefill over Kᵀ cache " + c,
+                c.dims.outputCount(), (fast, out) -> fast.prefill(c.dims, c.q, cache, c.v, c.options, out));
         SeededRandom data = new SeededRandom(6);
         int batch = 2;
         int heads = 5;
@@ -212,9 +210,9 @@ class ChunkedPrefillTest {
         float[] qLatent = FastCase.uniform(data, batch * chunk * heads * latent, 1);
         float[] qRope = FastCase.uniform(data, batch * chunk * heads * rope, 1);
         float[] latentCache = FastCase.uniform(data, batch * kvLen * (latent + rope), 1);
-        assertSameForEveryThreadCount("chunked MLA prefill", batch * chunk * heads * latent,
-                (fast, out) -> fast.mlaPrefill(batch, heads, latent, rope, chunk, kvLen, qLatent, qRope, latentCache,
-                        0.125f, out));
+        FastAttentionDeterminismTest.assertSameForEveryThreadCount("chunked MLA prefill",
+                batch * chunk * heads * latent, (fast, out) -> fast.mlaPrefill(batch, heads, latent, rope, chunk, kvLen,
+                        qLatent, qRope, latentCache, 0.125f, out));
     }
 
     @Test
@@ -223,23 +221,6 @@ class ChunkedPrefillTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> VECTOR.mlaPrefill(1, 1, 1, 0, 3, 2, none, none, none, 1f, none));
         assertTrue(e.getMessage().startsWith("qLen (3) exceeds kvLen (2)"), e.getMessage());
-    }
-
-    private static void assertSameForEveryThreadCount(String what, int outputs, BiConsumer<FastAttention, float[]> call) {
-        for (Kernels kernels : Kernels.values()) {
-            float[] first = null;
-            for (int threads : new int[] {1, 2, 3}) {
-                try (FastAttention fast = new FastAttention(threads, kernels)) {
-                    float[] out = new float[outputs];
-                    call.accept(fast, out);
-                    if (first == null) {
-                        first = out;
-                    } else {
-                        assertArrayEquals(first, out, what + ": " + kernels + " with " + threads + " threads differs from 1 thread");
-                    }
-                }
-            }
-        }
     }
 
     /** Rows [S − T, S) of each of {@code blocks} blocks of S rows of {@code width}: [N, S, W] → [N, T, W]. */
