@@ -114,9 +114,8 @@ public final class ProbeMain {
 
     /**
      * A peak row: the best of the repeats' rates (an upper envelope), with the slowest and fastest as its spread,
-     * and busy {@code load} / {@code steal} / {@code others} as {@link Timing#busy} judges them over the probe, and
-     * {@code host} when the median of three canaries before and three after it exceeds the limit (that median
-     * is the row's {@code canary_ms}).
+     * and the machine's busy reasons over the probe ({@link Timing#machineReasons}), {@code host} judged on the median
+     * of three canaries before and three after it (the row's {@code canary_ms}).
      */
     private static void peak(String measure, String variant, int threads, Supplier<double[]> probe, double per,
             String unit) {
@@ -128,14 +127,12 @@ public final class ProbeMain {
         }
         Stamp.Load before = Stamp.Load.now();
         double[] rates = probe.get();
-        List<String> busy = Timing.loadReasons(before, Stamp.Load.now());
+        Stamp.Load after = Stamp.Load.now();
         for (int i = 3; i < 6; i++) {
             canaries[i] = HostCanary.time(true, bean);
         }
         double canary = Timing.Stats.of(canaries, 0, "no").median();
-        if (HostCanary.RUN.slowdown(canary) > Timing.HOST_LIMIT) {
-            busy.add("host");
-        }
+        List<String> busy = Timing.machineReasons(before, after, HostCanary.RUN.slowdown(canary));
         double low = java.util.Arrays.stream(rates).min().orElseThrow() / per;
         double best = java.util.Arrays.stream(rates).max().orElseThrow() / per;
         System.out.println(String.format(Locale.ROOT, "row,%s,%s,%d,%.6g,%s,%.6g,%.6g,%d,%s,%.6g", measure, variant,

@@ -145,10 +145,7 @@ public final class Timing {
      * joined by {@code +}, or {@code no}. {@code slowdown}: the point's canary median over the run's reference.
      */
     static String busy(Stats stats, boolean jitSettled, Stamp.Load before, Stamp.Load after, double slowdown) {
-        List<String> reasons = loadReasons(before, after);
-        if (slowdown > HOST_LIMIT) {
-            reasons.add("host");
-        }
+        List<String> reasons = machineReasons(before, after, slowdown);
         if (stats.relativeIqr() > SPREAD_LIMIT) {
             reasons.add("spread");
         }
@@ -158,8 +155,11 @@ public final class Timing {
         return reasons.isEmpty() ? "no" : String.join("+", reasons);
     }
 
-    /** {@code load}, {@code steal} and {@code others} of {@link #busy}, also for measurements without rounds (the probes' peaks). */
-    static List<String> loadReasons(Stamp.Load before, Stamp.Load after) {
+    /**
+     * {@code load}, {@code steal}, {@code others} and {@code host} of {@link #busy}: the machine's reasons, also for
+     * measurements without rounds (the probes' peaks).
+     */
+    static List<String> machineReasons(Stamp.Load before, Stamp.Load after, double slowdown) {
         List<String> reasons = new ArrayList<>();
         if (after.average() > Runtime.getRuntime().availableProcessors()) {
             reasons.add("load");
@@ -169,6 +169,9 @@ public final class Timing {
         }
         if (after.otherCpusSince(before, Runtime.getRuntime().availableProcessors()) > OTHERS_LIMIT) {
             reasons.add("others");
+        }
+        if (slowdown > HOST_LIMIT) {
+            reasons.add("host");
         }
         return reasons;
     }
