@@ -1,5 +1,7 @@
 package dev.attnref.experiment;
 
+import static dev.attnref.experiment.AttentionRaceTest.maxAbsError;
+import static dev.attnref.experiment.AttentionRaceTest.widen;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -79,27 +81,11 @@ class OnnxRuntimePeerTest {
         }
     }
 
-    private static double maxAbsError(float[] out, double[] reference) {
-        double error = 0;
-        for (int i = 0; i < reference.length; i++) {
-            error = Math.max(error, Math.abs(out[i] - reference[i]));
-        }
-        return error;
-    }
-
     private static float[] uniform(SeededRandom data, int n, double bound) {
         float[] x = new float[n];
         for (int i = 0; i < n; i++) {
             x[i] = (float) data.uniform(-bound, bound);
         }
         return x;
-    }
-
-    private static double[] widen(float[] x) {
-        double[] wide = new double[x.length];
-        for (int i = 0; i < x.length; i++) {
-            wide[i] = x[i];
-        }
-        return wide;
     }
 }
