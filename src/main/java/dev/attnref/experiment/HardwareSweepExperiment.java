@@ -28,7 +28,8 @@ import java.util.Locale;
  * </table>
  *
  * The decode rows are one GQA decode step at the spec's cache length, median of ≥ 5 interleaved rounds
- * with min, max and a busy flag ({@link Timing}). A missing JDK is logged and listed in {@code jdks.csv}
+ * with min, max and a busy flag ({@link Timing}). Every probe JVM runs on a fixed, pre-touched heap
+ * ({@link #heapFlags}; the flags are in {@code jdks.csv}'s {@code probe_flags}). A missing JDK is logged and listed in {@code jdks.csv}
  * as absent; it is not an error.
  */
 public final class HardwareSweepExperiment implements Experiment {
@@ -56,18 +57,19 @@ public final class HardwareSweepExperiment implements Experiment {
     @Override
     public void run(ExperimentContext context) {
         Spec spec = context.spec();
-        Results jdks = Results.of("jdks", "requested:s", "java:s", "version:s", "present:s");
+        Results jdks = Results.of("jdks", "requested:s", "java:s", "version:s", "present:s", "probe_flags:s");
+        String flags = String.join(" ", heapFlags(spec));
         List<Row> rows = new ArrayList<>();
         for (String requested : spec.texts("jdks")) {
             Path java = requested.equals("current") ? Path.of(System.getProperty("java.home"), "bin", "java")
                     : Path.of(requested, "bin", "java");
             if (!Files.isExecutable(java)) {
                 context.log("JDK %s: %s not found, skipped", requested, java);
-                jdks.add(requested, java.toString(), "", "no");
+                jdks.add(requested, java.toString(), "", "no", "");
                 continue;
             }
             String version = firstLine(run(List.of(java.toString(), "-version"), context, true));
-            jdks.add(requested, java.toString(), version, "yes");
+            jdks.add(requested, java.toString(), version, "yes", flags);
             context.log("JDK %s (%s): running the probe", requested, version);
             rows.addAll(probe(context, java, version));
         }
@@ -96,8 +98,9 @@ public final class HardwareSweepExperiment implements Experiment {
 
     private static List<Row> probe(ExperimentContext context, Path java, String version, String part) {
         Spec spec = context.spec();
-        List<String> command = new ArrayList<>(List.of(java.toString(), "--add-modules", "jdk.incubator.vector",
-                "-Xss8m", "-cp", System.getProperty("java.class.path"), ProbeMain.class.getName(), part));
+        List<String> command = new ArrayList<>(List.of(java.toString(), "--add-modules", "jdk.incubator.vector", "-Xss8m"));
+        command.addAll(heapFlags(spec));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), ProbeMain.class.getName(), part));
         for (String key : List.of("probeMiB", "probeRepeats", "cacheLength", "heads", "kvHeads", "headDim", "rounds")) {
             command.add(Integer.toString(spec.integer(key)));
         }
@@ -122,6 +125,19 @@ public final class HardwareSweepExperiment implements Experiment {
             }
         }
         return rows;
+    }
+
+    /**
+     * A fixed, pre-touched heap for each probe JVM. The float64 oracle allocates its present k and v per call (2 × 64 MiB
+     * at the defaults); on a heap grown on demand its decode took 131–174 ms (maxima 207–247 ms) on JDK 25, on a fixed
+     * pre-touched one 103–107 ms (four JVMs each, alternated, 2026-12-07). Size: 1 GiB, the read probe's buffer and
+     * eight of the oracle's cache tensors [G, S, D] (past and present k and v, and the previous call's).
+     */
+    static List<String> heapFlags(Spec spec) {
+        long tensorMiB = ((long) spec.integer("kvHeads") * spec.integer("cacheLength") * spec.integer("headDim")
+                * Double.BYTES) >> 20;
+        long mib = 1024 + spec.integer("probeMiB") + 8 * tensorMiB;
+        return List.of("-Xms" + mib + "m", "-Xmx" + mib + "m", "-XX:+AlwaysPreTouch");
     }
 
     private static String firstLine(List<String> lines) {

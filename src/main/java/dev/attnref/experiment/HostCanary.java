@@ -4,6 +4,10 @@ import dev.attnref.fast.FastAttention;
 import dev.attnref.fast.Kernels;
 
 import java.lang.management.ThreadMXBean;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -19,35 +23,72 @@ import java.util.function.Consumer;
  * ({@code canary_ms}) so that two runs can be compared for the machine's speed as well as for their points.
  *
  * <pre>
- *   work       two causal prefills, GQA H 4, G 1, D 128, S 256, one thread, the default kernels (Vector API
- *              where the module is present; about 1.2 ms)
- *   warm-up    300 calls on first use
- *   reference  the fastest canary median of the points timed so far in this JVM (each timed like the points'
- *              own, between their calls: a canary timed alone on warm caches ran ~8% faster and flagged
- *              points that were not slow); E04's probe JVMs each judge their own points
+ *   work       two causal prefills, GQA H 4, G 1, D 128, S 256, the default kernels (Vector API where the
+ *              module is present; about 1.2 ms), on each of the point's threads at once: a point on two
+ *              threads is as slow as its slower vCPU, which a canary on one thread does not see
+ *   warm-up    300 prefills on first use
+ *   reference  per thread count, the fastest canary median of the points timed so far in this JVM (each timed
+ *              like the points' own, between their calls: a canary timed alone on warm caches ran ~8% faster
+ *              and flagged points that were not slow); E04's probe JVMs each judge their own points
  * </pre>
  */
 final class HostCanary {
-    private static final FastAttention ENGINE = new FastAttention(1, Kernels.defaultKernels());
-    private static final Consumer<FastAttention> PREFILL = FastStep.prefill(CoreShape.gqa(4, 1, 128), 256, 5L);
-    /** This JVM's run. */
-    static final HostCanary RUN = new HostCanary();
+    private static final CoreShape SHAPE = CoreShape.gqa(4, 1, 128);
+    /** Per thread of a canary: its own engine and prefill (inputs and output), so that threads share no buffer. */
+    private static final List<FastAttention> ENGINES = new ArrayList<>();
+    private static final List<Consumer<FastAttention>> PREFILLS = new ArrayList<>();
+    /** This JVM's runs, one per thread count: a canary on two threads is its own measure, with its own reference. */
+    private static final Map<Integer, HostCanary> RUNS = new HashMap<>();
     private static boolean warm;
     private double reference = Double.POSITIVE_INFINITY;
 
-    /** One canary, seconds on the given clock. */
-    static double time(boolean threadCpu, ThreadMXBean threads) {
-        long start = threadCpu ? threads.getCurrentThreadCpuTime() : System.nanoTime();
-        PREFILL.accept(ENGINE);
-        PREFILL.accept(ENGINE);
-        return ((threadCpu ? threads.getCurrentThreadCpuTime() : System.nanoTime()) - start) / 1e9;
+    /** This JVM's run of the canary on {@code threads} threads. */
+    static synchronized HostCanary run(int threads) {
+        return RUNS.computeIfAbsent(threads, t -> new HostCanary());
     }
 
-    /** Runs the canary's kernels 300 times (about 0.2 s) on first use: until then they run interpreted or half-compiled. */
+    /**
+     * One canary, seconds: on one thread inline, on the given clock; on {@code threads} > 1 threads, one canary on each
+     * at once, wall time until the last ends (a point on several threads is as slow as its slowest vCPU).
+     */
+    static double time(int threads, boolean threadCpu, ThreadMXBean bean) {
+        if (threads == 1) {
+            long start = threadCpu ? bean.getCurrentThreadCpuTime() : System.nanoTime();
+            canary(0);
+            return ((threadCpu ? bean.getCurrentThreadCpuTime() : System.nanoTime()) - start) / 1e9;
+        }
+        if (threadCpu) {
+            throw new IllegalArgumentException("a canary on " + threads + " threads is timed on the wall clock, not thread-cpu");
+        }
+        engines(threads);
+        long start = System.nanoTime();
+        CpuProbe.runParallelIndexed(threads, t -> {
+            canary(t);
+            return 0;
+        });
+        return (System.nanoTime() - start) / 1e9;
+    }
+
+    /** The work: two prefills on thread {@code t}'s engine. */
+    private static void canary(int t) {
+        engines(t + 1);
+        PREFILLS.get(t).accept(ENGINES.get(t));
+        PREFILLS.get(t).accept(ENGINES.get(t));
+    }
+
+    /** Makes engines and prefills for threads 0 … threads − 1 where missing. */
+    private static synchronized void engines(int threads) {
+        while (ENGINES.size() < threads) {
+            ENGINES.add(new FastAttention(1, Kernels.defaultKernels()));
+            PREFILLS.add(FastStep.prefill(SHAPE, 256, 5L));
+        }
+    }
+
+    /** Runs 150 canaries (300 prefills, about 0.2 s) on first use: until then the kernels run interpreted or half-compiled. */
     static synchronized void warmUp() {
         if (!warm) {
-            for (int i = 0; i < 300; i++) {
-                PREFILL.accept(ENGINE);
+            for (int i = 0; i < 150; i++) {
+                canary(0);
             }
             warm = true;
         }

@@ -60,7 +60,7 @@ public final class ProbeMain {
         for (int a = 10; a < args.length; a++) {
             int threads = Integer.parseInt(args[a]);
             Timing.Settings timing = new Timing.Settings(Integer.parseInt(args[7]), Double.parseDouble(args[8]),
-                    Double.parseDouble(args[9]), 4L, threads == 1);
+                    Double.parseDouble(args[9]), 4L, threads == 1, threads);
             switch (part) {
                 case "peaks" -> peaks(threads, probeBytes, repeats);
                 case "ORACLE" -> {
@@ -123,16 +123,16 @@ public final class ProbeMain {
         HostCanary.warmUp();
         double[] canaries = new double[6];
         for (int i = 0; i < 3; i++) {
-            canaries[i] = HostCanary.time(true, bean);
+            canaries[i] = HostCanary.time(threads, threads == 1, bean);
         }
         Stamp.Load before = Stamp.Load.now();
         double[] rates = probe.get();
         Stamp.Load after = Stamp.Load.now();
         for (int i = 3; i < 6; i++) {
-            canaries[i] = HostCanary.time(true, bean);
+            canaries[i] = HostCanary.time(threads, threads == 1, bean);
         }
         double canary = Timing.Stats.of(canaries, 0, "no").median();
-        List<String> busy = Timing.machineReasons(before, after, HostCanary.RUN.slowdown(canary));
+        List<String> busy = Timing.machineReasons(before, after, HostCanary.run(threads).slowdown(canary));
         double low = java.util.Arrays.stream(rates).min().orElseThrow() / per;
         double best = java.util.Arrays.stream(rates).max().orElseThrow() / per;
         System.out.println(String.format(Locale.ROOT, "row,%s,%s,%d,%.6g,%s,%.6g,%.6g,%d,%s,%.6g", measure, variant,

@@ -54,11 +54,18 @@ public final class Timing {
     private Timing() {
     }
 
-    /** How to time: rounds, seconds per sample, the warm-up budget, the order's seed and the clock. */
-    public record Settings(int rounds, double minSeconds, double maxWarmupSeconds, long seed, boolean threadCpu) {
+    /**
+     * How to time: rounds, seconds per sample, the warm-up budget, the order's seed, the clock and the threads the
+     * calls run on (the {@link HostCanary} runs on as many).
+     */
+    public record Settings(int rounds, double minSeconds, double maxWarmupSeconds, long seed, boolean threadCpu,
+            int threads) {
         public Settings {
             if (rounds < MIN_ROUNDS) {
                 throw new IllegalArgumentException("rounds (" + rounds + ") must be ≥ " + MIN_ROUNDS);
+            }
+            if (threads < 1 || threadCpu && threads != 1) {
+                throw new IllegalArgumentException("threads (" + threads + ") must be 1 with clock thread-cpu, ≥ 1 with wall");
             }
         }
 
@@ -69,7 +76,7 @@ public final class Timing {
                 throw new IllegalArgumentException("clock (" + clock + ") must be wall or thread-cpu");
             }
             return new Settings(spec.integer("rounds"), spec.number("minSeconds"), spec.number("maxWarmupSeconds"), seed,
-                    clock.equals("thread-cpu"));
+                    clock.equals("thread-cpu"), 1);
         }
     }
 
@@ -124,14 +131,14 @@ public final class Timing {
         Random random = new Random(settings.seed());
         for (int r = 0; r < settings.rounds(); r++) {
             Collections.shuffle(order, random);
-            canaries[r] = HostCanary.time(settings.threadCpu(), threads);
+            canaries[r] = HostCanary.time(settings.threads(), settings.threadCpu(), threads);
             for (int c : order) {
                 samples[c][r] = sample(calls.get(c), settings.minSeconds(), settings.threadCpu(), threads);
             }
         }
         Stamp.Load after = Stamp.Load.now();
         double canary = Stats.of(canaries, 0, "no").median();
-        double slowdown = HostCanary.RUN.slowdown(canary);
+        double slowdown = HostCanary.run(settings.threads()).slowdown(canary);
         List<Stats> stats = new ArrayList<>();
         for (double[] s : samples) {
             Stats plain = Stats.of(s, canary, "no");

@@ -117,6 +117,9 @@ class ExperimentCommandTest {
         runTiny(dir, "E04", """
                 {"jdks": ["current"], "threads": [1], "probeMiB": 1, "probeRepeats": 1, "cacheLength": 64, "heads": 2,
                  "kvHeads": 1, "headDim": 8, "rounds": 5, "minSeconds": 0, "maxWarmupSeconds": 0}""", "sweep");
+        // heap of each probe JVM: 1,024 MiB + probeMiB 1 + 8 cache tensors of 1·64·8 doubles (4 KiB: 0 whole MiB)
+        Table jdks = Results.read(dir.resolve("E04-out").resolve("results").resolve("jdks.csv"));
+        assertEquals("-Xms1025m -Xmx1025m -XX:+AlwaysPreTouch", Results.text(jdks, "probe_flags", 0));
         Table rank = runTiny(dir, "E05", """
                 {"precisionShape": {"kind": "gqa", "heads": 2, "kvHeads": 1, "headDim": 8}, "precisionLengths": [8, 16],
                  "moduleShape": {"modelWidth": 16, "heads": 2, "qLoraRank": 8, "kvLoraRank": 8, "nopeDim": 4,

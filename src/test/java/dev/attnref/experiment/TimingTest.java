@@ -9,6 +9,8 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -75,7 +77,7 @@ class TimingTest {
         List<String> trace = new ArrayList<>();
         List<Runnable> calls = List.of(() -> trace.add("a"), () -> trace.add("b"), () -> trace.add("c"));
         List<String> log = new ArrayList<>();
-        List<Timing.Stats> stats = Timing.interleaved(calls, new Timing.Settings(6, 0, 0, 7L, false), log::add);
+        List<Timing.Stats> stats = Timing.interleaved(calls, new Timing.Settings(6, 0, 0, 7L, false, 1), log::add);
         assertEquals(3, stats.size());
         stats.forEach(s -> assertEquals(6, s.repeats()));
         assertTrue(log.get(0).startsWith("warm-up: "), log.get(0));
@@ -92,7 +94,7 @@ class TimingTest {
     @Test
     void everyPointCarriesTheCanaryOfItsRounds() {
         List<Timing.Stats> stats = Timing.interleaved(List.of(() -> { }, () -> { }),
-                new Timing.Settings(5, 0, 0, 3L, true), line -> { });
+                new Timing.Settings(5, 0, 0, 3L, true, 1), line -> { });
         double canary = stats.get(0).canary();
         assertEquals(canary, stats.get(1).canary(), "one canary per round, shared by the round's calls");
         // two prefills of 4 heads · 256·257/2 pairs · 4·128 FLOPs = 135 MFLOP: ≥ 0.1 ms below 1.35 TFLOP/s, < 1 s
@@ -109,9 +111,27 @@ class TimingTest {
     }
 
     @Test
+    void aCanaryOnTwoThreadsRunsOnTheWallClockWithAReferenceOfItsOwn() {
+        ThreadMXBean bean = ManagementFactory.getThreadMXBean();
+        double seconds = HostCanary.time(2, false, bean);
+        assertTrue(seconds > 1e-4 && seconds < 1, "two-thread canary seconds " + seconds);
+        assertSame(HostCanary.run(2), HostCanary.run(2));
+        assertNotSame(HostCanary.run(1), HostCanary.run(2), "one reference per thread count");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> HostCanary.time(2, true, bean));
+        assertEquals("a canary on 2 threads is timed on the wall clock, not thread-cpu", e.getMessage());
+    }
+
+    @Test
+    void threadCpuTimingOfSeveralThreadsIsRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new Timing.Settings(5, 0.1, 1, 1L, true, 2));
+        assertEquals("threads (2) must be 1 with clock thread-cpu, ≥ 1 with wall", e.getMessage());
+    }
+
+    @Test
     void fewerThanFiveRoundsAreRefused() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new Timing.Settings(4, 0.1, 1, 1L, true));
+                () -> new Timing.Settings(4, 0.1, 1, 1L, true, 1));
         assertEquals("rounds (4) must be ≥ 5", e.getMessage());
     }
 }
