@@ -119,4 +119,13 @@ public final class SeededRandom {
         }
         return out;
     }
+
+    /** {@code n} uniform draws in [lo, hi), each rounded to float32: the same draws as {@link #uniforms}. */
+    public float[] floats(int n, double lo, double hi) {
+        float[] out = new float[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = (float) uniform(lo, hi);
+        }
+        return out;
+    }
 }

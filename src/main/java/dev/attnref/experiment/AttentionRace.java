@@ -449,20 +449,12 @@ public final class AttentionRace {
             if (config.latent()) {
                 // q = [q_latent | q_rope] per head, cache rows [c_kv | k_rope]; v is not used by the
                 // fast kernel (it reads c_kv from the cache) but ORT needs it as its own tensor.
-                float[] q = uniform(random, dims.queryCount());
-                float[] cache = uniform(random, dims.keyCount());
+                float[] q = random.floats(dims.queryCount(), -1, 1);
+                float[] cache = random.floats(dims.keyCount(), -1, 1);
                 return new Inputs(q, cache, null);
             }
-            return new Inputs(uniform(random, dims.queryCount()), uniform(random, dims.keyCount()),
-                    uniform(random, dims.valueCount()));
-        }
-
-        private static float[] uniform(SeededRandom random, int n) {
-            float[] x = new float[n];
-            for (int i = 0; i < n; i++) {
-                x[i] = (float) random.uniform(-1, 1);
-            }
-            return x;
+            return new Inputs(random.floats(dims.queryCount(), -1, 1), random.floats(dims.keyCount(), -1, 1),
+                    random.floats(dims.valueCount(), -1, 1));
         }
     }
 

@@ -46,24 +46,24 @@ final class FastStep {
             case GROUPED -> {
                 AttentionDims dims = new AttentionDims(1, h, shape.numKvHeads(), 1, length, shape.keyWidth(),
                         shape.valueWidth());
-                float[] q = uniforms(random, dims.queryCount());
-                float[] k = uniforms(random, dims.keyCount());          // [1, G, S, Dk]
-                float[] v = uniforms(random, dims.valueCount());        // [1, G, S, Dv]
+                float[] q = random.floats(dims.queryCount(), -1, 1);
+                float[] k = random.floats(dims.keyCount(), -1, 1);            // [1, G, S, Dk]
+                float[] v = random.floats(dims.valueCount(), -1, 1);          // [1, G, S, Dv]
                 FastAttentionOptions options = FastAttentionOptions.none().withScale(scale);
                 yield fast -> fast.decode(dims, q, k, v, options, out);
             }
             case LATENT -> {
                 int c = shape.valueWidth();
                 int p = shape.keyWidth() - c;
-                float[] qLatent = uniforms(random, h * c);                    // [H, C]
-                float[] qRope = uniforms(random, h * p);                      // [H, P]
-                float[] cache = uniforms(random, length * shape.keyWidth());  // [S, C + P]
+                float[] qLatent = random.floats(h * c, -1, 1);                     // [H, C]
+                float[] qRope = random.floats(h * p, -1, 1);                       // [H, P]
+                float[] cache = random.floats(length * shape.keyWidth(), -1, 1);   // [S, C + P]
                 yield fast -> fast.mlaDecode(1, h, c, p, length, qLatent, qRope, cache, scale, out);
             }
             case KEY_REUSE -> {
                 int c = shape.keyWidth();
-                float[] q = uniforms(random, h * c);                          // [H, C]
-                float[] keys = uniforms(random, length * c);                  // k̄ [S, C]
+                float[] q = random.floats(h * c, -1, 1);                           // [H, C]
+                float[] keys = random.floats(length * c, -1, 1);                   // k̄ [S, C]
                 float[][] table = ropeTable(c, length);
                 yield fast -> fast.mfaKeyReuseDecode(1, h, c, length, q, keys, table[0], table[1],
                         RopePairing.INTERLEAVED, scale, out);
@@ -82,10 +82,10 @@ final class FastStep {
             case KEY_REUSE -> throw new IllegalArgumentException("shape " + shape.describe()
                     + ": dev.attnref.fast has no MFA-KR prefill; time MFA (kind mfa) instead");
         };
-        float[] q = uniforms(random, dims.queryCount());
-        float[] k = uniforms(random, dims.keyCount());
+        float[] q = random.floats(dims.queryCount(), -1, 1);
+        float[] k = random.floats(dims.keyCount(), -1, 1);
         float[] v = shape.layout() == CoreShape.Layout.LATENT ? latentValues(k, length, shape)
-                : uniforms(random, dims.valueCount());
+                : random.floats(dims.valueCount(), -1, 1);
         float[] out = new float[dims.outputCount()];
         FastAttentionOptions options = FastAttentionOptions.causal(CausalAlignment.TOP_LEFT, dims).withScale(scale);
         return fast -> fast.prefill(dims, q, k, v, options, out);
@@ -114,13 +114,5 @@ final class FastStep {
             }
         }
         return new float[][] {cos, sin};
-    }
-
-    private static float[] uniforms(SeededRandom random, int n) {
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) {
-            x[i] = (float) random.uniform(-1, 1);
-        }
-        return x;
     }
 }

@@ -150,6 +150,17 @@ class SeededRandomTest {
     }
 
     @Test
+    void floatsAreTheUniformDrawsRoundedToFloat32() {
+        // floats(n, lo, hi)[i] = (float) uniform(lo, hi), draw for draw, so a float32 input and its float64 reference
+        // come from one seed; checked against single draws, not against uniforms()
+        float[] floats = new SeededRandom(11).floats(1_000, -3, 3);
+        SeededRandom draws = new SeededRandom(11);
+        for (int i = 0; i < floats.length; i++) {
+            assertEquals((float) draws.uniform(-3, 3), floats[i], 0f, "draw " + i);
+        }
+    }
+
+    @Test
     void nextIntIsUniformOverItsRange() {
         // 70,000 draws of nextInt(7): each count is Binomial(70000, 1/7), mean 10,000, σ ≈ 92.6;
         // 5σ ≈ 463 makes a false alarm practically impossible while a bias of 1/14 would show.

@@ -38,9 +38,9 @@ class OnnxRuntimePeerTest {
         // T = 9 new tokens after a past of 41: query t sees keys s ≤ 41 + t.
         AttentionDims dims = new AttentionDims(1, 4, 2, 9, 50, 16, 16);
         SeededRandom data = new SeededRandom(33);
-        float[] q = uniform(data, dims.queryCount(), 3);
-        float[] k = uniform(data, dims.keyCount(), 1);
-        float[] v = uniform(data, dims.valueCount(), 1);
+        float[] q = data.floats(dims.queryCount(), -3, 3);
+        float[] k = data.floats(dims.keyCount(), -1, 1);
+        float[] v = data.floats(dims.valueCount(), -1, 1);
         double[] reference = OracleAttention.attend(AttentionProblem.builder().batch(1).numHeads(4).numKvHeads(2).qLen(9)
                 .newKvLen(50).headDim(16).valueHeadDim(16).query(widen(q)).key(widen(k)).value(widen(v))
                 .causal(QueryPositions.startingAt(41)).build()).output();
@@ -53,7 +53,7 @@ class OnnxRuntimePeerTest {
         // ORT 1.29's CPU kernel refuses the same chunk on two batch rows (experiments/fast-race/README.md).
         AttentionDims two = new AttentionDims(2, 4, 2, 9, 50, 16, 16);
         try (OnnxRuntimePeer peer = new OnnxRuntimePeer(OnnxRuntimePeer.Op.GROUP_QUERY_ATTENTION, true, two, 1,
-                uniform(data, two.queryCount(), 3), uniform(data, two.keyCount(), 1), uniform(data, two.valueCount(), 1))) {
+                data.floats(two.queryCount(), -3, 3), data.floats(two.keyCount(), -1, 1), data.floats(two.valueCount(), -1, 1))) {
             OrtException e = assertThrows(OrtException.class, peer::run);
             assertTrue(e.getMessage().contains("batch_size must be 1 when sequence_length > 1 and past context is given"),
                     e.getMessage());
@@ -61,9 +61,9 @@ class OnnxRuntimePeerTest {
     }
 
     private static void checkBoth(AttentionDims dims, boolean decode, SeededRandom data) throws Exception {
-        float[] q = uniform(data, dims.queryCount(), 3);
-        float[] k = uniform(data, dims.keyCount(), 1);
-        float[] v = uniform(data, dims.valueCount(), 1);
+        float[] q = data.floats(dims.queryCount(), -3, 3);
+        float[] k = data.floats(dims.keyCount(), -1, 1);
+        float[] v = data.floats(dims.valueCount(), -1, 1);
         AttentionProblem.Builder builder = AttentionProblem.builder().batch(dims.batch()).numHeads(dims.numHeads())
                 .numKvHeads(dims.numKvHeads()).qLen(dims.qLen()).newKvLen(dims.kvLen()).headDim(dims.headDim())
                 .valueHeadDim(dims.valueHeadDim()).query(widen(q)).key(widen(k)).value(widen(v));
@@ -79,13 +79,5 @@ class OnnxRuntimePeerTest {
                         + ": max |ORT − float64| = " + found + " exceeds " + Tolerances.ONNX_RUNTIME_FLOAT32);
             }
         }
-    }
-
-    private static float[] uniform(SeededRandom data, int n, double bound) {
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) {
-            x[i] = (float) data.uniform(-bound, bound);
-        }
-        return x;
     }
 }

@@ -1,5 +1,7 @@
 package dev.attnref.fast;
 
+import static dev.attnref.fast.Engines.BOTH;
+import static dev.attnref.fast.Engines.VECTOR;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,7 +13,6 @@ import dev.attnref.property.AttnShape;
 import dev.attnref.property.Gen;
 import dev.attnref.property.Property;
 import java.util.Arrays;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,15 +29,6 @@ import org.junit.jupiter.api.Test;
  * and for absorbed MLA ({@link FastAttention#mlaPrefill}); plus determinism across thread counts.
  */
 class ChunkedPrefillTest {
-    private static final FastAttention VECTOR = new FastAttention(2, Kernels.VECTOR);
-    private static final FastAttention SCALAR = new FastAttention(2, Kernels.SCALAR);
-
-    @AfterAll
-    static void closePools() {
-        VECTOR.close();
-        SCALAR.close();
-    }
-
     /** FastCase's head layouts and widths, T ∈ [1, 40] after P ∈ [0, 150], or (one try in four) P ∈ [520, 700]. */
     static Gen<AttnShape> chunkShapes() {
         Gen<AttnShape> base = FastCase.shapes();
@@ -69,9 +61,9 @@ class ChunkedPrefillTest {
                 shape.headDim(), shape.valueDim());
         AttentionDims dims = new AttentionDims(shape.batch(), shape.numHeads(), shape.numKvHeads(), chunk, kvLen,
                 shape.headDim(), shape.valueDim());
-        float[] qAll = FastCase.uniform(data, full.queryCount(), 3);             // [B, H, S, D]
-        float[] k = FastCase.uniform(data, full.keyCount(), 1);                  // [B, G, S, D]
-        float[] v = FastCase.uniform(data, full.valueCount(), 1);                // [B, G, S, Dv]
+        float[] qAll = data.floats(full.queryCount(), -3, 3);             // [B, H, S, D]
+        float[] k = data.floats(full.keyCount(), -1, 1);                  // [B, G, S, D]
+        float[] v = data.floats(full.valueCount(), -1, 1);                // [B, G, S, Dv]
         float[] q = lastRows(qAll, heads, kvLen, chunk, shape.headDim());        // [B, H, T, D]
 
         // Reference: the float64 causal prefill over all S tokens, its last T rows.
@@ -85,7 +77,7 @@ class ChunkedPrefillTest {
         new PlainFloatAttention().attend(dims, q, k, v, options, plain);
         double bound = bound(plain, reference, v);
         TransposedKeys cache = TransposedKeys.of(dims, k);
-        for (FastAttention fast : new FastAttention[] {VECTOR, SCALAR}) {
+        for (FastAttention fast : BOTH) {
             float[] out = new float[dims.outputCount()];
             fast.prefill(dims, q, k, v, options, out);
             check(shape, fast.kernels() + " chunked prefill", out, reference, bound);
@@ -147,9 +139,9 @@ class ChunkedPrefillTest {
         int chunk = shape.qLen();
         int past = shape.pastLen();
         float scale = (float) (1.0 / Math.sqrt(row));
-        float[] qLatentAll = FastCase.uniform(data, batch * kvLen * heads * latent, 2);   // [B, S, H, C]
-        float[] qRopeAll = FastCase.uniform(data, batch * kvLen * heads * rope, 2);       // [B, S, H, P]
-        float[] cache = FastCase.uniform(data, batch * kvLen * row, 1);                   // [B, S, C + P]
+        float[] qLatentAll = data.floats(batch * kvLen * heads * latent, -2, 2);   // [B, S, H, C]
+        float[] qRopeAll = data.floats(batch * kvLen * heads * rope, -2, 2);       // [B, S, H, P]
+        float[] cache = data.floats(batch * kvLen * row, -1, 1);                   // [B, S, C + P]
         float[] qLatent = lastRows(qLatentAll, batch, kvLen, chunk, heads * latent);       // [B, T, H, C]
         float[] qRope = lastRows(qRopeAll, batch, kvLen, chunk, heads * rope);             // [B, T, H, P]
 
@@ -172,7 +164,7 @@ class ChunkedPrefillTest {
         float[] plain = narrow(tokenMajor(FastCase.widen(plainHeadMajor), batch, heads, chunk, latent));
         double bound = bound(plain, reference, values);
         String what = "B=" + batch + " H=" + heads + " C=" + latent + " P=" + rope + " past=" + past + " T=" + chunk;
-        for (FastAttention fast : new FastAttention[] {VECTOR, SCALAR}) {
+        for (FastAttention fast : BOTH) {
             float[] out = new float[batch * chunk * heads * latent];
             fast.mlaPrefill(batch, heads, latent, rope, chunk, kvLen, qLatent, qRope, cache, scale, out);
             checkMla(what, fast.kernels() + " chunked MLA prefill", out, reference, bound);
@@ -207,9 +199,9 @@ class ChunkedPrefillTest {
         int rope = 8;
         int chunk = 9;
         int kvLen = 1100;
-        float[] qLatent = FastCase.uniform(data, batch * chunk * heads * latent, 1);
-        float[] qRope = FastCase.uniform(data, batch * chunk * heads * rope, 1);
-        float[] latentCache = FastCase.uniform(data, batch * kvLen * (latent + rope), 1);
+        float[] qLatent = data.floats(batch * chunk * heads * latent, -1, 1);
+        float[] qRope = data.floats(batch * chunk * heads * rope, -1, 1);
+        float[] latentCache = data.floats(batch * kvLen * (latent + rope), -1, 1);
         FastAttentionDeterminismTest.assertSameForEveryThreadCount("chunked MLA prefill",
                 batch * chunk * heads * latent, (fast, out) -> fast.mlaPrefill(batch, heads, latent, rope, chunk, kvLen,
                         qLatent, qRope, latentCache, 0.125f, out));

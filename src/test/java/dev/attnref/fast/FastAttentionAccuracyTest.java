@@ -1,5 +1,8 @@
 package dev.attnref.fast;
 
+import static dev.attnref.fast.Engines.BOTH;
+import static dev.attnref.fast.Engines.SCALAR;
+import static dev.attnref.fast.Engines.VECTOR;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -7,7 +10,6 @@ import dev.attnref.core.SeededRandom;
 import dev.attnref.property.AttentionShapes;
 import dev.attnref.property.AttnShape;
 import dev.attnref.property.Property;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,15 +21,6 @@ import org.junit.jupiter.api.Test;
  * largest |v| ({@link Tolerances#FLOAT32_ULP}); the reasons for both are there.
  */
 class FastAttentionAccuracyTest {
-    private static final FastAttention VECTOR = new FastAttention(2, Kernels.VECTOR);
-    private static final FastAttention SCALAR = new FastAttention(2, Kernels.SCALAR);
-
-    @AfterAll
-    static void closePools() {
-        VECTOR.close();
-        SCALAR.close();
-    }
-
     @Test
     void everyFastPathIsWithinKTimesThePlainFloatError() {
         Property.of("everyFastPathIsWithinKTimesThePlainFloatError", FastCase.shapes())
@@ -66,7 +59,7 @@ class FastAttentionAccuracyTest {
         FastCase c = FastCase.draw(shape, new SeededRandom(11), FastCase.Masking.NONE);
         FastAttentionOptions options = c.options.withKeyLengths(new int[] {130, 0});
         int half = c.dims.outputCount() / 2;
-        for (FastAttention fast : new FastAttention[] {VECTOR, SCALAR}) {
+        for (FastAttention fast : BOTH) {
             float[] prefill = new float[c.dims.outputCount()];
             float[] decode = new float[c.dims.outputCount()];
             fast.prefill(c.dims, c.q, c.k, c.v, options, prefill);
@@ -88,7 +81,7 @@ class FastAttentionAccuracyTest {
         float[] k = {0f, (float) Math.log(3)};
         float[] v = {4f, 8f};
         FastAttentionOptions options = FastAttentionOptions.none().withScale(1f);
-        for (FastAttention fast : new FastAttention[] {VECTOR, SCALAR}) {
+        for (FastAttention fast : BOTH) {
             float[] out = new float[1];
             fast.prefill(dims, q, k, v, options, out);
             assertEquals(7f, out[0], Tolerances.HAND_COMPUTED, fast.kernels() + " prefill");
@@ -106,7 +99,7 @@ class FastAttentionAccuracyTest {
         float[] q = {1f, 2f, 3f, 4f};
         float[] k = {1f, -1f};
         float[] v = {10f, 20f};
-        for (FastAttention fast : new FastAttention[] {VECTOR, SCALAR}) {
+        for (FastAttention fast : BOTH) {
             float[] out = new float[4];
             fast.prefill(dims, q, k, v, FastAttentionOptions.none(), out);
             assertEquals(java.util.List.of(10f, 10f, 20f, 20f), java.util.List.of(out[0], out[1], out[2], out[3]),

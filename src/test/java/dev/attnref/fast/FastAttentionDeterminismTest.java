@@ -56,14 +56,14 @@ class FastAttentionDeterminismTest {
         int latent = 40;
         int rope = 8;
         int kvLen = 1100;
-        float[] qLatent = FastCase.uniform(data, batch * numHeads * latent, 1);
-        float[] qRope = FastCase.uniform(data, batch * numHeads * rope, 1);
-        float[] cache = FastCase.uniform(data, batch * kvLen * (latent + rope), 1);
+        float[] qLatent = data.floats(batch * numHeads * latent, -1, 1);
+        float[] qRope = data.floats(batch * numHeads * rope, -1, 1);
+        float[] cache = data.floats(batch * kvLen * (latent + rope), -1, 1);
         assertSameForEveryThreadCount("MLA decode", batch * numHeads * latent,
                 (fast, out) -> fast.mlaDecode(batch, numHeads, latent, rope, kvLen, qLatent, qRope, cache, 0.125f, out));
-        float[] cos = FastCase.uniform(data, kvLen * latent / 2, 1);
-        float[] sin = FastCase.uniform(data, kvLen * latent / 2, 1);
-        float[] keys = FastCase.uniform(data, batch * kvLen * latent, 1);
+        float[] cos = data.floats(kvLen * latent / 2, -1, 1);
+        float[] sin = data.floats(kvLen * latent / 2, -1, 1);
+        float[] keys = data.floats(batch * kvLen * latent, -1, 1);
         assertSameForEveryThreadCount("MFA-KR decode", batch * numHeads * latent,
                 (fast, out) -> fast.mfaKeyReuseDecode(batch, numHeads, latent, kvLen, qLatent, keys, cos, sin,
                         RopePairing.SPLIT_HALVES, 0.125f, out));

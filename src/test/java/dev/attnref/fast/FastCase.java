@@ -91,9 +91,9 @@ final class FastCase {
         int numHeads = s.numHeads();
         int qLen = s.qLen();
         int kvLen = s.kvLen();
-        float[] q = uniform(data, batch * numHeads * qLen * s.headDim(), 3.0);
-        float[] k = cache.apply(uniform(data, batch * s.numKvHeads() * kvLen * s.headDim(), 1.0));
-        float[] v = cache.apply(uniform(data, batch * s.numKvHeads() * kvLen * s.valueDim(), 1.0));
+        float[] q = data.floats(batch * numHeads * qLen * s.headDim(), -3.0, 3.0);
+        float[] k = cache.apply(data.floats(batch * s.numKvHeads() * kvLen * s.headDim(), -1.0, 1.0));
+        float[] v = cache.apply(data.floats(batch * s.numKvHeads() * kvLen * s.valueDim(), -1.0, 1.0));
         AttentionProblem.Builder builder = AttentionProblem.builder().batch(batch).numHeads(numHeads)
                 .numKvHeads(s.numKvHeads()).qLen(qLen).newKvLen(kvLen).headDim(s.headDim()).valueHeadDim(s.valueDim())
                 .query(widen(q)).key(widen(k)).value(widen(v));
@@ -188,13 +188,6 @@ final class FastCase {
         return max;
     }
 
-    static float[] uniform(SeededRandom data, int n, double bound) {
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) {
-            x[i] = (float) data.uniform(-bound, bound);
-        }
-        return x;
-    }
 
     /** x as a {@code format} cache holds it: each value rounded to nearest even (a new array). */
     static float[] rounded(HalfPrecisionCache.Format format, float[] x) {

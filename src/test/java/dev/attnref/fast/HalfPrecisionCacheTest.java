@@ -1,5 +1,7 @@
 package dev.attnref.fast;
 
+import static dev.attnref.fast.Engines.BOTH;
+import static dev.attnref.fast.Engines.VECTOR;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,7 +10,6 @@ import dev.attnref.core.SeededRandom;
 import dev.attnref.property.AttentionShapes;
 import dev.attnref.property.AttnShape;
 import dev.attnref.property.Property;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,15 +25,6 @@ import org.junit.jupiter.api.Test;
  * claim 2 states what a user of a 16-bit cache gets.
  */
 class HalfPrecisionCacheTest {
-    private static final FastAttention VECTOR = new FastAttention(2, Kernels.VECTOR);
-    private static final FastAttention SCALAR = new FastAttention(2, Kernels.SCALAR);
-
-    @AfterAll
-    static void closePools() {
-        VECTOR.close();
-        SCALAR.close();
-    }
-
     @Test
     void decodeOverA16BitCacheIsWithinTheRoundingBoundOfTheOracle() {
         Property.of("decodeOverA16BitCacheIsWithinTheRoundingBoundOfTheOracle", FastCase.shapes())
@@ -59,7 +51,7 @@ class HalfPrecisionCacheTest {
                     * Math.max(plainError, Tolerances.FLOAT32_ULP * maxAbs(held.v));
             double rounding = roundingBound(format, exact);
             HalfPrecisionCache cache = HalfPrecisionCache.of(format, exact.dims, exact.k, exact.v);
-            for (FastAttention fast : new FastAttention[] {VECTOR, SCALAR}) {
+            for (FastAttention fast : BOTH) {
                 float[] out = new float[exact.dims.outputCount()];
                 fast.decode(exact.dims, exact.q, cache, exact.options, out);
                 double errorOnHeld = FastCase.maxAbsError(out, onHeld);
@@ -132,8 +124,8 @@ class HalfPrecisionCacheTest {
         // B = 1, G = 2, D = 3, Dv = 40 (a row of two 32-value blocks), 70 tokens (two key tiles), appended in two steps
         AttentionDims dims = new AttentionDims(1, 2, 2, 1, 70, 3, 40);
         SeededRandom data = new SeededRandom(8);
-        float[] k = FastCase.uniform(data, dims.keyCount(), 1);
-        float[] v = FastCase.uniform(data, dims.valueCount(), 1);
+        float[] k = data.floats(dims.keyCount(), -1, 1);
+        float[] v = data.floats(dims.valueCount(), -1, 1);
         for (HalfPrecisionCache.Format format : HalfPrecisionCache.Format.values()) {
             HalfPrecisionCache cache = HalfPrecisionCache.of(format, dims, k, v);
             boolean fp16 = format == HalfPrecisionCache.Format.FP16;

@@ -1,5 +1,7 @@
 package dev.attnref.fast;
 
+import static dev.attnref.fast.Engines.BOTH;
+import static dev.attnref.fast.Engines.VECTOR;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,7 +10,6 @@ import dev.attnref.property.AttnShape;
 import dev.attnref.property.Gen;
 import dev.attnref.property.Property;
 import java.util.Arrays;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,16 +19,8 @@ import org.junit.jupiter.api.Test;
  * (row layout) run the same cases as a second check.
  */
 class HeadLaneDecodeTest {
-    private static final FastAttention VECTOR = new FastAttention(2, Kernels.VECTOR);
-    private static final FastAttention SCALAR = new FastAttention(2, Kernels.SCALAR);
     private static final FastCase.Masking[] MASKINGS = {FastCase.Masking.NONE, FastCase.Masking.KEY_LENGTHS,
         FastCase.Masking.CAUSAL_FROM_START};
-
-    @AfterAll
-    static void closePools() {
-        VECTOR.close();
-        SCALAR.close();
-    }
 
     /**
      * T = 1, G ∈ [1, 2] key heads of R ∈ [BLOCK, BLOCK + 20] query heads (one full block, often a part-filled
@@ -58,7 +51,7 @@ class HeadLaneDecodeTest {
         FastCase c = FastCase.draw(shape, data, MASKINGS[data.nextInt(MASKINGS.length)]);
         double[] reference = c.reference();
         double bound = bound(c.plain(), reference, c.v);
-        for (FastAttention fast : new FastAttention[] {VECTOR, SCALAR}) {
+        for (FastAttention fast : BOTH) {
             float[] out = c.decode(fast);
             double error = FastCase.maxAbsError(out, reference);
             assertTrue(error <= bound, () -> fast.kernels() + " decode of " + c + " lengths "
@@ -80,9 +73,9 @@ class HeadLaneDecodeTest {
         int[] lengths = {700, 0, 515};
         float scale = (float) (1.0 / Math.sqrt(24));
         SeededRandom data = new SeededRandom(31);
-        float[] qLatent = FastCase.uniform(data, batch * heads * latent, 2);
-        float[] qRope = FastCase.uniform(data, batch * heads * rope, 2);
-        float[] cache = FastCase.uniform(data, batch * kvLen * row, 1);
+        float[] qLatent = data.floats(batch * heads * latent, -2, 2);
+        float[] qRope = data.floats(batch * heads * rope, -2, 2);
+        float[] cache = data.floats(batch * kvLen * row, -1, 1);
         AttentionDims view = new AttentionDims(batch, heads, 1, 1, kvLen, row, latent);
         float[] q = new float[batch * heads * row];
         for (int i = 0; i < batch * heads; i++) {

@@ -1,5 +1,6 @@
 package dev.attnref.fast;
 
+import static dev.attnref.fast.Engines.BOTH;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,7 +9,6 @@ import dev.attnref.core.RopePairing;
 import dev.attnref.core.SeededRandom;
 import dev.attnref.oracle.AttentionProblem;
 import dev.attnref.oracle.OracleAttention;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,15 +17,6 @@ import org.junit.jupiter.api.Test;
  * float32 loop's error, one ulp of the values), K and the ulp from {@link Tolerances})).
  */
 class LatentDecodeTest {
-    private static final FastAttention VECTOR = new FastAttention(2, Kernels.VECTOR);
-    private static final FastAttention SCALAR = new FastAttention(2, Kernels.SCALAR);
-
-    @AfterAll
-    static void closePools() {
-        VECTOR.close();
-        SCALAR.close();
-    }
-
     @Test
     void absorbedMlaDecodeMatchesFloat64LatentAttention() {
         // Odd sizes: C = 37 (vector + tail), P = 6, S = 700 (two decode chunks, last tile partial).
@@ -37,9 +28,9 @@ class LatentDecodeTest {
         int row = latent + rope;
         float scale = (float) (1.0 / Math.sqrt(24));
         SeededRandom data = new SeededRandom(21);
-        float[] qLatent = FastCase.uniform(data, batch * numHeads * latent, 2);
-        float[] qRope = FastCase.uniform(data, batch * numHeads * rope, 2);
-        float[] cache = FastCase.uniform(data, batch * kvLen * row, 1);
+        float[] qLatent = data.floats(batch * numHeads * latent, -2, 2);
+        float[] qRope = data.floats(batch * numHeads * rope, -2, 2);
+        float[] cache = data.floats(batch * kvLen * row, -1, 1);
 
         // float64: logit = scale·(q_latent·c_kv + q_rope·k_rope), out = Σ_s softmax(logit)_s c_kv,s
         double[] reference = new double[batch * numHeads * latent];
@@ -89,7 +80,7 @@ class LatentDecodeTest {
         new PlainFloatAttention().attend(view, q, cache, values, options, plain);
         double bound = Tolerances.PLAIN_ERROR_MULTIPLE * Math.max(FastCase.maxAbsError(plain, reference), Tolerances.FLOAT32_ULP);
 
-        for (FastAttention fast : new FastAttention[] {VECTOR, SCALAR}) {
+        for (FastAttention fast : BOTH) {
             float[] out = new float[reference.length];
             fast.mlaDecode(batch, numHeads, latent, rope, kvLen, qLatent, qRope, cache, scale, out);
             double error = FastCase.maxAbsError(out, reference);
@@ -109,9 +100,9 @@ class LatentDecodeTest {
         int kvLen = 600;
         float scale = (float) (1.0 / Math.sqrt(width));
         SeededRandom data = new SeededRandom(22);
-        float[] q = FastCase.uniform(data, batch * numHeads * width, 2);
-        float[] keys = FastCase.uniform(data, batch * kvLen * width, 1);
-        float[] values = FastCase.uniform(data, batch * kvLen * width, 1);
+        float[] q = data.floats(batch * numHeads * width, -2, 2);
+        float[] keys = data.floats(batch * kvLen * width, -1, 1);
+        float[] values = data.floats(batch * kvLen * width, -1, 1);
 
         // MFA: H heads, one shared key/value head, one query token: the oracle with G = 1, T = 1.
         AttentionDims dims = new AttentionDims(batch, numHeads, 1, 1, kvLen, width, width);
@@ -163,7 +154,7 @@ class LatentDecodeTest {
         float[] plain = new float[dims.outputCount()];
         new PlainFloatAttention().attend(dims, q, k, v, FastAttentionOptions.none().withScale(scale), plain);
         double bound = Tolerances.PLAIN_ERROR_MULTIPLE * Math.max(FastCase.maxAbsError(plain, reference), Tolerances.FLOAT32_ULP);
-        for (FastAttention fast : new FastAttention[] {VECTOR, SCALAR}) {
+        for (FastAttention fast : BOTH) {
             double error = FastCase.maxAbsError(call.apply(fast), reference);
             assertTrue(error <= bound, what + " " + fast.kernels() + " decode error " + error + " exceeds " + bound);
         }

@@ -1,5 +1,6 @@
 package dev.attnref.fast;
 
+import static dev.attnref.fast.Engines.BOTH;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.attnref.core.SeededRandom;
@@ -9,7 +10,6 @@ import dev.attnref.property.AttnShape;
 import dev.attnref.property.Gen;
 import dev.attnref.property.Property;
 import java.util.Arrays;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,15 +20,6 @@ import org.junit.jupiter.api.Test;
  * values it holds), and for absorbed-MLA decode, on up to 9 rows.
  */
 class RaggedDecodeTest {
-    private static final FastAttention VECTOR = new FastAttention(2, Kernels.VECTOR);
-    private static final FastAttention SCALAR = new FastAttention(2, Kernels.SCALAR);
-
-    @AfterAll
-    static void closePools() {
-        VECTOR.close();
-        SCALAR.close();
-    }
-
     /** FastCase's head layouts and widths with B ∈ [1, 9], T = 1, S ∈ [1, 1100] (up to three decode chunks). */
     static Gen<AttnShape> raggedShapes() {
         Gen<AttnShape> base = FastCase.shapes();
@@ -59,7 +50,7 @@ class RaggedDecodeTest {
         double[] onHeld = held.reference();
         double bound = bound(c.plain(), reference, c.v);
         double boundOnHeld = bound(held.plain(), onHeld, held.v);
-        for (FastAttention fast : new FastAttention[] {VECTOR, SCALAR}) {
+        for (FastAttention fast : BOTH) {
             check(c, fast.kernels() + " decode", c.decode(fast), reference, bound);
             check(c, fast.kernels() + " decode over Kᵀ cache", c.decodeOverTransposedKeys(fast), reference, bound);
             float[] out = new float[c.dims.outputCount()];
@@ -86,9 +77,9 @@ class RaggedDecodeTest {
         int row = latent + rope;
         int kvLen = shape.kvLen();
         float scale = (float) (1.0 / Math.sqrt(row));
-        float[] qLatent = FastCase.uniform(data, batch * heads * latent, 2);
-        float[] qRope = FastCase.uniform(data, batch * heads * rope, 2);
-        float[] cache = FastCase.uniform(data, batch * kvLen * row, 1);
+        float[] qLatent = data.floats(batch * heads * latent, -2, 2);
+        float[] qRope = data.floats(batch * heads * rope, -2, 2);
+        float[] cache = data.floats(batch * kvLen * row, -1, 1);
         int[] lengths = new int[batch];
         for (int b = 0; b < batch; b++) {
             lengths[b] = data.intBetween(0, kvLen);
@@ -113,7 +104,7 @@ class RaggedDecodeTest {
         double bound = bound(plain, reference, values);
         String what = "B=" + batch + " H=" + heads + " C=" + latent + " P=" + rope + " S=" + kvLen + " lengths="
                 + Arrays.toString(lengths);
-        for (FastAttention fast : new FastAttention[] {VECTOR, SCALAR}) {
+        for (FastAttention fast : BOTH) {
             float[] out = new float[reference.length];
             fast.mlaDecode(batch, heads, latent, rope, kvLen, lengths, qLatent, qRope, cache, scale, out);
             double error = FastCase.maxAbsError(out, reference);

@@ -12,12 +12,7 @@ import org.junit.jupiter.api.Test;
 class TransposedKeysTest {
 
     private static float[] keys(int count, long seed) {
-        SeededRandom random = new SeededRandom(seed);
-        float[] k = new float[count];
-        for (int i = 0; i < k.length; i++) {
-            k[i] = (float) random.uniform(-1, 1);
-        }
-        return k;
+        return new SeededRandom(seed).floats(count, -1, 1);
     }
 
     @Test

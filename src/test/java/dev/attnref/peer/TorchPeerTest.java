@@ -113,9 +113,9 @@ class TorchPeerTest {
         AttentionDims dims = new AttentionDims(d.get("B"), d.get("G") << d.get("log2R"), d.get("G"), d.get("T"),
                 d.get("S"), d.get("D"), d.get("Dv"));
         boolean causal = d.flag("causal");
-        float[] q = uniform(data, dims.queryCount(), 3);
-        float[] k = uniform(data, dims.keyCount(), 1);
-        float[] v = uniform(data, dims.valueCount(), 1);
+        float[] q = data.floats(dims.queryCount(), -3, 3);
+        float[] k = data.floats(dims.keyCount(), -1, 1);
+        float[] v = data.floats(dims.valueCount(), -1, 1);
         TorchPeer.Mask mask = switch (d.get("mask")) {
             case 1 -> TorchPeer.Mask.keep(keepFlags(dims, data), maskShape(dims));
             case 2 -> TorchPeer.Mask.additive(additive(dims, data), maskShape(dims));
@@ -193,14 +193,6 @@ class TorchPeerTest {
 
     private static int maskCount(AttentionDims dims) {
         return Math.toIntExact(Arrays.stream(maskShape(dims)).reduce(1, Math::multiplyExact));
-    }
-
-    private static float[] uniform(SeededRandom data, int n, double bound) {
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) {
-            x[i] = (float) data.uniform(-bound, bound);
-        }
-        return x;
     }
 
     private static double[] widen(float[] x) {
