@@ -91,7 +91,7 @@ public final class HardwareSweepExperiment implements Experiment {
      * Runs each part of {@link ProbeMain} under {@code java}, in a JVM of its own, and parses the rows. The peaks run
      * twice, before and after the decode parts (about 40 s apart), and each peak row is the better of the two
      * ({@link #better}): a peak is an upper envelope, and a probe of ~60 ms (five passes over 512 MiB) lay wholly in
-     * one of the host's slow stretches in about a third of the runs (two-thread read: 28–36 GB/s against 47–55).
+     * one of the host's slow stretches in 5 of 11 recent runs (a two-thread read row at 28–36 GB/s against 38–55).
      */
     private static List<Row> probe(ExperimentContext context, Path java, String version) {
         List<Row> first = probe(context, java, version, "peaks");
