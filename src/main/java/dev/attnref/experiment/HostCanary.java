@@ -11,8 +11,8 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * The machine's own speed beside every timed point: a fixed piece of work timed once per round on the point's
- * clock. This VM's host slows it for a minute or so at a time (other tenants on the same physical cores), by
+ * The machine's own speed beside every timed point: a fixed piece of work timed just before each of the point's
+ * samples, on the point's clock. This VM's host slows it for a minute or so at a time (other tenants on the same physical cores), by
  * 1.2–1.8× for the attention kernels, while the guest's load average, steal time and CPU counters record nothing
  * and a thread's CPU time grows with the slowdown. Simple loops barely see it (a diagnostic build on 2026-12-07,
  * one slow JVM against five fast ones: a register-only FMA loop +8%, dot products out of L2 +7%, a 16 MiB read
@@ -52,6 +52,7 @@ final class HostCanary {
      * at once, wall time until the last ends (a point on several threads is as slow as its slowest vCPU).
      */
     static double time(int threads, boolean threadCpu, ThreadMXBean bean) {
+        engines(threads);
         if (threads == 1) {
             long start = threadCpu ? bean.getCurrentThreadCpuTime() : System.nanoTime();
             canary(0);
@@ -60,7 +61,6 @@ final class HostCanary {
         if (threadCpu) {
             throw new IllegalArgumentException("a canary on " + threads + " threads is timed on the wall clock, not thread-cpu");
         }
-        engines(threads);
         long start = System.nanoTime();
         CpuProbe.runParallelIndexed(threads, t -> {
             canary(t);
@@ -71,7 +71,6 @@ final class HostCanary {
 
     /** The work: two prefills on thread {@code t}'s engine. */
     private static void canary(int t) {
-        engines(t + 1);
         PREFILLS.get(t).accept(ENGINES.get(t));
         PREFILLS.get(t).accept(ENGINES.get(t));
     }
@@ -87,6 +86,7 @@ final class HostCanary {
     /** Runs 150 canaries (300 prefills, about 0.2 s) on first use: until then the kernels run interpreted or half-compiled. */
     static synchronized void warmUp() {
         if (!warm) {
+            engines(1);
             for (int i = 0; i < 150; i++) {
                 canary(0);
             }

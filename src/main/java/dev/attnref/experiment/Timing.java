@@ -31,9 +31,9 @@ import java.util.function.Consumer;
  * finished: some runnable task waited), {@code steal} (the hypervisor stole more than
  * {@value #STEAL_LIMIT} of CPU time during the point's rounds), {@code others} (other processes kept more
  * than {@value #OTHERS_LIMIT} of a CPU busy during the rounds: {@link Stamp.Load#otherCpusSince}), {@code host}
- * (the {@link HostCanary}, timed once per round, took more than {@value #HOST_LIMIT}× the fastest canary median of
- * this run's points so far: the host slowed this VM down), {@code spread} (interquartile range above {@value #SPREAD_LIMIT} of the
- * median) and {@code jit} (the warm-up ended before compilation stopped). Checked by {@code TimingTest}.
+ * (the {@link HostCanary}, timed just before each of the point's samples, took more than {@value #HOST_LIMIT}× the
+ * fastest canary median of this run's points so far: the host slowed this VM down), {@code spread} (interquartile
+ * range above {@value #SPREAD_LIMIT} of the median) and {@code jit} (the warm-up ended before compilation stopped). Checked by {@code TimingTest}.
  */
 public final class Timing {
     /** At least this many samples per timed point. */
@@ -81,8 +81,8 @@ public final class Timing {
     }
 
     /**
-     * Seconds per call over the rounds of one point, the median seconds of the {@link HostCanary} timed in the same
-     * rounds, and why the point is flagged busy ({@code no} if not).
+     * Seconds per call over the rounds of one point, the median seconds of the {@link HostCanary} timed just before
+     * each of its samples, and why the point is flagged busy ({@code no} if not).
      */
     public record Stats(double median, double min, double max, double q1, double q3, int repeats, double canary,
                         String busy) {
@@ -123,7 +123,7 @@ public final class Timing {
         HostCanary.warmUp();
         Stamp.Load before = Stamp.Load.now();
         double[][] samples = new double[calls.size()][settings.rounds()];
-        double[] canaries = new double[settings.rounds()];
+        double[][] canaries = new double[calls.size()][settings.rounds()];
         List<Integer> order = new ArrayList<>();
         for (int c = 0; c < calls.size(); c++) {
             order.add(c);
@@ -131,18 +131,18 @@ public final class Timing {
         Random random = new Random(settings.seed());
         for (int r = 0; r < settings.rounds(); r++) {
             Collections.shuffle(order, random);
-            canaries[r] = HostCanary.time(settings.threads(), settings.threadCpu(), threads);
             for (int c : order) {
+                canaries[c][r] = HostCanary.time(settings.threads(), settings.threadCpu(), threads);
                 samples[c][r] = sample(calls.get(c), settings.minSeconds(), settings.threadCpu(), threads);
             }
         }
         Stamp.Load after = Stamp.Load.now();
-        double canary = Stats.of(canaries, 0, "no").median();
-        double slowdown = HostCanary.run(settings.threads()).slowdown(canary);
         List<Stats> stats = new ArrayList<>();
-        for (double[] s : samples) {
-            Stats plain = Stats.of(s, canary, "no");
-            stats.add(Stats.of(s, canary, busy(plain, settled, before, after, slowdown)));
+        for (int c = 0; c < calls.size(); c++) {
+            double canary = Stats.of(canaries[c], 0, "no").median();
+            double slowdown = HostCanary.run(settings.threads()).slowdown(canary);
+            Stats plain = Stats.of(samples[c], canary, "no");
+            stats.add(Stats.of(samples[c], canary, busy(plain, settled, before, after, slowdown)));
         }
         return stats;
     }
