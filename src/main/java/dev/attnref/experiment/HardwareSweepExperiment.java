@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * E04 — "hardware" swept on this machine: thread count (1, 2), Vector API on/off, float64 reference
@@ -94,12 +96,12 @@ public final class HardwareSweepExperiment implements Experiment {
      * one of the host's slow stretches in 5 of 11 recent runs (a two-thread read row at 28–36 GB/s against 38–55).
      */
     private static List<Row> probe(ExperimentContext context, Path java, String version) {
-        List<Row> first = probe(context, java, version, "peaks");
+        List<Row> first = probe(context, java, version, "peaks", List.of());
         List<Row> decode = new ArrayList<>();
         for (String part : List.of("VECTOR", "SCALAR", "ORACLE")) {
-            decode.addAll(probe(context, java, version, part));
+            decode.addAll(probe(context, java, version, part, decode));
         }
-        List<Row> second = probe(context, java, version, "peaks");
+        List<Row> second = probe(context, java, version, "peaks", first);
         List<Row> rows = new ArrayList<>();
         for (int i = 0; i < first.size(); i++) {
             rows.add(better(first.get(i), second.get(i)));
@@ -121,10 +123,18 @@ public final class HardwareSweepExperiment implements Experiment {
                 Math.min(a.min(), b.min()), best.max(), a.repeats() + b.repeats(), best.busy(), best.canaryMs());
     }
 
-    private static List<Row> probe(ExperimentContext context, Path java, String version, String part) {
+    /**
+     * One part in a JVM of its own; {@code earlier}: the same JDK's rows of this kind so far, whose fastest canary per
+     * thread count the JVM starts its {@code host} judgement from (a canary's time depends on the work around it, so
+     * only probes of one kind share a reference).
+     */
+    private static List<Row> probe(ExperimentContext context, Path java, String version, String part, List<Row> earlier) {
         Spec spec = context.spec();
         List<String> command = new ArrayList<>(List.of(java.toString(), "--add-modules", "jdk.incubator.vector", "-Xss8m"));
         command.addAll(heapFlags(spec));
+        if (!earlier.isEmpty()) {
+            command.add("-D" + HostCanary.HANDED_REFERENCES + "=" + canaryReferences(earlier));
+        }
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), ProbeMain.class.getName(), part));
         for (String key : List.of("probeMiB", "probeRepeats", "cacheLength", "heads", "kvHeads", "headDim", "rounds")) {
             command.add(Integer.toString(spec.integer(key)));
@@ -150,6 +160,17 @@ public final class HardwareSweepExperiment implements Experiment {
             }
         }
         return rows;
+    }
+
+    /** The fastest canary of {@code rows} per thread count: {@code threads:ms} pairs joined by commas. */
+    static String canaryReferences(List<Row> rows) {
+        Map<Integer, Double> fastest = new TreeMap<>();
+        for (Row r : rows) {
+            fastest.merge(r.threads(), r.canaryMs(), Math::min);
+        }
+        List<String> pairs = new ArrayList<>();
+        fastest.forEach((threads, ms) -> pairs.add(threads + ":" + ms));
+        return String.join(",", pairs);
     }
 
     /**

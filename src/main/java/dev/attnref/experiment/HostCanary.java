@@ -29,7 +29,8 @@ import java.util.function.Consumer;
  *   warm-up    300 prefills on first use
  *   reference  per thread count, the fastest canary median of the points timed so far in this JVM (each timed
  *              like the points' own, between their calls: a canary timed alone on warm caches ran ~8% faster
- *              and flagged points that were not slow); E04's probe JVMs each judge their own points
+ *              and flagged points that were not slow); each of E04's probe JVMs starts from the fastest
+ *              canary of the same JDK's earlier probes of its kind (decode parts, or the first peaks probe)
  * </pre>
  */
 final class HostCanary {
@@ -37,14 +38,35 @@ final class HostCanary {
     /** Per thread of a canary: its own engine and prefill (inputs and output), so that threads share no buffer. */
     private static final List<FastAttention> ENGINES = new ArrayList<>();
     private static final List<Consumer<FastAttention>> PREFILLS = new ArrayList<>();
+    /**
+     * System property with the references that the JVM which started this one hands on, {@code threads:ms} pairs
+     * joined by commas, in milliseconds as the {@code canary_ms} columns (E04: its probe JVMs of one kind, one after
+     * another).
+     */
+    static final String HANDED_REFERENCES = "attnref.canaryReferences";
     /** This JVM's runs, one per thread count: a canary on two threads is its own measure, with its own reference. */
     private static final Map<Integer, HostCanary> RUNS = new HashMap<>();
     private static boolean warm;
-    private double reference = Double.POSITIVE_INFINITY;
+    private double reference;
 
-    /** This JVM's run of the canary on {@code threads} threads. */
+    /** A run whose reference starts at {@code reference} seconds ({@code Infinity}: the first point sets it). */
+    HostCanary(double reference) {
+        this.reference = reference;
+    }
+
+    /** This JVM's run of the canary on {@code threads} threads, starting from a handed-on reference if there is one. */
     static synchronized HostCanary run(int threads) {
-        return RUNS.computeIfAbsent(threads, t -> new HostCanary());
+        return RUNS.computeIfAbsent(threads, t -> new HostCanary(handedReference(t)));
+    }
+
+    private static double handedReference(int threads) {
+        for (String pair : System.getProperty(HANDED_REFERENCES, "").split(",")) {
+            String[] f = pair.split(":");
+            if (f.length == 2 && Integer.parseInt(f[0]) == threads) {
+                return Double.parseDouble(f[1]) / 1e3;
+            }
+        }
+        return Double.POSITIVE_INFINITY;
     }
 
     /**
@@ -96,7 +118,7 @@ final class HostCanary {
 
     /**
      * A point's canary median over this run's reference, after making the median the reference if it is the
-     * fastest yet (so the first point of a run is never slow by this measure).
+     * fastest yet (so without a handed-on reference the first point of a run is never slow by this measure).
      */
     synchronized double slowdown(double median) {
         reference = Math.min(reference, median);

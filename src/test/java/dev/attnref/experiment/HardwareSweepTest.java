@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.attnref.experiment.HardwareSweepExperiment.Row;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** E04's merge of a peak's two probes ({@link HardwareSweepExperiment#better}). */
@@ -25,6 +26,14 @@ class HardwareSweepTest {
             assertEquals("no", merged.busy(), "the flags of the probe that gave the peak");
             assertEquals(2.0, merged.canaryMs());
         }
+    }
+
+    @Test
+    void aProbeJvmIsHandedTheFastestCanaryPerThreadCountOfTheEarlierProbes() {
+        Row oneSlow = new Row("17", "decode_gqa", "a", 1, 6, "ms", 6, 7, 7, "no", 1.3);
+        Row oneFast = new Row("17", "decode_gqa", "b", 1, 46, "ms", 46, 47, 7, "no", 1.2);
+        Row two = new Row("17", "decode_gqa", "a", 2, 3, "ms", 3, 4, 7, "no", 1.8);
+        assertEquals("1:1.2,2:1.8", HardwareSweepExperiment.canaryReferences(List.of(two, oneSlow, oneFast)));
     }
 
     @Test

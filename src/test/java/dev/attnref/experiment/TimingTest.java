@@ -105,11 +105,18 @@ class TimingTest {
 
     @Test
     void aPointsSlowdownIsItsCanaryOverTheFastestPointsCanarySoFar() {
-        HostCanary run = new HostCanary();
+        HostCanary run = new HostCanary(Double.POSITIVE_INFINITY);
         assertEquals(1.0, run.slowdown(2e-3), "the first point is its own reference");
         assertEquals(1.5, run.slowdown(3e-3), 1e-12);
         assertEquals(1.0, run.slowdown(1e-3), "a faster point becomes the reference");
         assertEquals(2.0, run.slowdown(2e-3), 1e-12);
+    }
+
+    @Test
+    void aHandedOnReferenceJudgesTheFirstPointToo() {
+        HostCanary run = new HostCanary(1e-3);
+        assertEquals(1.5, run.slowdown(1.5e-3), 1e-12, "slower than the reference handed on");
+        assertEquals(1.0, run.slowdown(0.8e-3), "a faster point becomes the reference");
     }
 
     @Test
