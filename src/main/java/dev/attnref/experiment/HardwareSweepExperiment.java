@@ -31,8 +31,8 @@ import java.util.TreeMap;
  *
  * The decode rows are one GQA decode step at the spec's cache length, median of ≥ 5 interleaved rounds
  * with min, max and a busy flag ({@link Timing}). Every probe JVM runs on a fixed, pre-touched heap
- * ({@link #heapFlags}; the flags are in {@code jdks.csv}'s {@code probe_flags}). A missing JDK is logged and listed in {@code jdks.csv}
- * as absent; it is not an error.
+ * ({@link #heapFlags}; the flags are in {@code jdks.csv}'s {@code probe_flags}). A missing JDK is logged and
+ * listed in {@code jdks.csv} as absent; it is not an error.
  */
 public final class HardwareSweepExperiment implements Experiment {
 
@@ -111,8 +111,8 @@ public final class HardwareSweepExperiment implements Experiment {
     }
 
     /**
-     * One peak from two probes of it: the higher best with its probe's busy flags and canary, the lower slowest, and the
-     * repeats of both.
+     * One peak from two probes of it: the higher best with its probe's busy flags and canary, the lower slowest,
+     * and the repeats of both.
      */
     static Row better(Row a, Row b) {
         if (!a.measure().equals(b.measure()) || !a.variant().equals(b.variant()) || a.threads() != b.threads()) {
@@ -128,9 +128,11 @@ public final class HardwareSweepExperiment implements Experiment {
      * thread count the JVM starts its {@code host} judgement from (a canary's time depends on the work around it, so
      * only probes of one kind share a reference).
      */
-    private static List<Row> probe(ExperimentContext context, Path java, String version, String part, List<Row> earlier) {
+    private static List<Row> probe(ExperimentContext context, Path java, String version, String part,
+            List<Row> earlier) {
         Spec spec = context.spec();
-        List<String> command = new ArrayList<>(List.of(java.toString(), "--add-modules", "jdk.incubator.vector", "-Xss8m"));
+        List<String> command = new ArrayList<>(List.of(java.toString(), "--add-modules", "jdk.incubator.vector",
+                "-Xss8m"));
         command.addAll(heapFlags(spec));
         if (!earlier.isEmpty()) {
             command.add("-D" + HostCanary.HANDED_REFERENCES + "=" + canaryReferences(earlier));
@@ -174,10 +176,11 @@ public final class HardwareSweepExperiment implements Experiment {
     }
 
     /**
-     * A fixed, pre-touched heap for each probe JVM. The float64 oracle allocates its present k and v per call (2 × 64 MiB
-     * at the defaults); on a heap grown on demand its decode took 131–174 ms (maxima 207–247 ms) on JDK 25, on a fixed
-     * pre-touched one 103–107 ms (four JVMs each, alternated, 2026-12-07). Size: 1 GiB, the read probe's buffer and
-     * eight of the oracle's cache tensors [G, S, D] (past and present k and v, and the previous call's).
+     * A fixed, pre-touched heap for each probe JVM. The float64 oracle allocates its present k and v per call
+     * (2 × 64 MiB at the defaults); on a heap grown on demand its decode took 131–174 ms (maxima 207–247 ms) on
+     * JDK 25, on a fixed pre-touched one 103–107 ms (four JVMs each, alternated, 2026-12-07). Size: 1 GiB, the read
+     * probe's buffer and eight of the oracle's cache tensors [G, S, D] (past and present k and v, and the previous
+     * call's).
      */
     static List<String> heapFlags(Spec spec) {
         long tensorMiB = ((long) spec.integer("kvHeads") * spec.integer("cacheLength") * spec.integer("headDim")

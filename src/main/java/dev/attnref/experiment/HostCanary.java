@@ -12,15 +12,15 @@ import java.util.function.Consumer;
 
 /**
  * The machine's own speed beside every timed point: a fixed piece of work timed just before each of the point's
- * samples, on the point's clock. This VM's host slows it for a minute or so at a time (other tenants on the same physical cores), by
- * 1.2–1.8× for the attention kernels, while the guest's load average, steal time and CPU counters record nothing
- * and a thread's CPU time grows with the slowdown. Simple loops barely see it (a diagnostic build on 2026-12-07,
- * one slow JVM against five fast ones: a register-only FMA loop +8%, dot products out of L2 +7%, a 16 MiB read
- * stream +21%, while the E03 cores ran +53%); a small prefill of the product's own kernels slows like them
- * (+43%), so that is the canary. {@link Timing} flags a point {@code host} when its canary's median exceeds
- * {@link Timing#HOST_LIMIT} times the fastest canary median of the run's points so far ({@link #slowdown}), and the
- * timing tables keep the median
- * ({@code canary_ms}) so that two runs can be compared for the machine's speed as well as for their points.
+ * samples, on the point's clock. This VM's host slows it for a minute or so at a time (other tenants on the same
+ * physical cores), by 1.2–1.8× for the attention kernels, while the guest's load average, steal time and CPU
+ * counters record nothing and a thread's CPU time grows with the slowdown. Simple loops barely see it (a diagnostic
+ * build on 2026-12-07, one slow JVM against five fast ones: a register-only FMA loop +8%, dot products out of L2
+ * +7%, a 16 MiB read stream +21%, while the E03 cores ran +53%); a small prefill of the product's own kernels slows
+ * like them (+43%), so that is the canary. {@link Timing} flags a point {@code host} when its canary's median
+ * exceeds {@link Timing#HOST_LIMIT} times the fastest canary median of the run's points so far ({@link #slowdown}),
+ * and the timing tables keep the median ({@code canary_ms}) so that two runs can be compared for the machine's
+ * speed as well as for their points.
  *
  * <pre>
  *   work       two causal prefills, GQA H 4, G 1, D 128, S 256, the default kernels (Vector API where the
@@ -81,7 +81,8 @@ final class HostCanary {
             return ((threadCpu ? bean.getCurrentThreadCpuTime() : System.nanoTime()) - start) / 1e9;
         }
         if (threadCpu) {
-            throw new IllegalArgumentException("a canary on " + threads + " threads is timed on the wall clock, not thread-cpu");
+            throw new IllegalArgumentException("a canary on " + threads
+                    + " threads is timed on the wall clock, not thread-cpu");
         }
         long start = System.nanoTime();
         CpuProbe.runParallelIndexed(threads, t -> {
@@ -105,7 +106,7 @@ final class HostCanary {
         }
     }
 
-    /** Runs 150 canaries (300 prefills, about 0.2 s) on first use: until then the kernels run interpreted or half-compiled. */
+    /** Runs 150 canaries (300 prefills, about 0.2 s) on first use: until then the kernels run half-compiled. */
     static synchronized void warmUp() {
         if (!warm) {
             engines(1);

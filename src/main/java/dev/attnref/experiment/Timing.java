@@ -33,7 +33,8 @@ import java.util.function.Consumer;
  * than {@value #OTHERS_LIMIT} of a CPU busy during the rounds: {@link Stamp.Load#otherCpusSince}), {@code host}
  * (the {@link HostCanary}, timed just before each of the point's samples, took more than {@value #HOST_LIMIT}× the
  * fastest canary median of this run's points so far: the host slowed this VM down), {@code spread} (interquartile
- * range above {@value #SPREAD_LIMIT} of the median) and {@code jit} (the warm-up ended before compilation stopped). Checked by {@code TimingTest}.
+ * range above {@value #SPREAD_LIMIT} of the median) and {@code jit} (the warm-up ended before compilation
+ * stopped). Checked by {@code TimingTest}.
  */
 public final class Timing {
     /** At least this many samples per timed point. */
