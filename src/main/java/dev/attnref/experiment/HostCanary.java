@@ -35,9 +35,8 @@ import java.util.function.Consumer;
  */
 final class HostCanary {
     private static final CoreShape SHAPE = CoreShape.gqa(4, 1, 128);
-    /** Per thread of a canary: its own engine and prefill (inputs and output), so that threads share no buffer. */
-    private static final List<FastAttention> ENGINES = new ArrayList<>();
-    private static final List<Consumer<FastAttention>> PREFILLS = new ArrayList<>();
+    /** The work, per thread of a canary: two prefills on an engine and buffers of its own, so threads share none. */
+    private static final List<Runnable> CANARIES = new ArrayList<>();
     /**
      * System property with the references that the JVM which started this one hands on, {@code threads:ms} pairs
      * joined by commas, in milliseconds as the {@code canary_ms} columns (E04: its probe JVMs of one kind, one after
@@ -74,10 +73,10 @@ final class HostCanary {
      * at once, wall time until the last ends (a point on several threads is as slow as its slowest vCPU).
      */
     static double time(int threads, boolean threadCpu, ThreadMXBean bean) {
-        engines(threads);
+        canaries(threads);
         if (threads == 1) {
             long start = threadCpu ? bean.getCurrentThreadCpuTime() : System.nanoTime();
-            canary(0);
+            CANARIES.get(0).run();
             return ((threadCpu ? bean.getCurrentThreadCpuTime() : System.nanoTime()) - start) / 1e9;
         }
         if (threadCpu) {
@@ -86,32 +85,30 @@ final class HostCanary {
         }
         long start = System.nanoTime();
         CpuProbe.runParallelIndexed(threads, t -> {
-            canary(t);
+            CANARIES.get(t).run();
             return 0;
         });
         return (System.nanoTime() - start) / 1e9;
     }
 
-    /** The work: two prefills on thread {@code t}'s engine. */
-    private static void canary(int t) {
-        PREFILLS.get(t).accept(ENGINES.get(t));
-        PREFILLS.get(t).accept(ENGINES.get(t));
-    }
-
-    /** Makes engines and prefills for threads 0 … threads − 1 where missing. */
-    private static synchronized void engines(int threads) {
-        while (ENGINES.size() < threads) {
-            ENGINES.add(new FastAttention(1, Kernels.defaultKernels()));
-            PREFILLS.add(FastStep.prefill(SHAPE, 256, 5L));
+    /** Makes the canaries of threads 0 … threads − 1 where missing. */
+    private static synchronized void canaries(int threads) {
+        while (CANARIES.size() < threads) {
+            FastAttention engine = new FastAttention(1, Kernels.defaultKernels());
+            Consumer<FastAttention> prefill = FastStep.prefill(SHAPE, 256, 5L);
+            CANARIES.add(() -> {
+                prefill.accept(engine);
+                prefill.accept(engine);
+            });
         }
     }
 
     /** Runs 150 canaries (300 prefills, about 0.2 s) on first use: until then the kernels run half-compiled. */
     static synchronized void warmUp() {
         if (!warm) {
-            engines(1);
+            canaries(1);
             for (int i = 0; i < 150; i++) {
-                canary(0);
+                CANARIES.get(0).run();
             }
             warm = true;
         }
