@@ -12,6 +12,7 @@ the same flags) and, where both rows carry a `canary_ms` (the host canary's medi
 two canaries are within ±15% of each other: the machine ran at the same speed in both runs.
 
     python3 experiments/quick-vs-full/compare.py [QUICK_BASE]   # default target/quick
+    python3 experiments/quick-vs-full/compare.py --table CSV...  # README table, one row per saved comparison
 """
 import csv
 import statistics
@@ -44,7 +45,38 @@ def canary_ratio(quick, full):
     return float(q) / float(f) if q and f else None
 
 
+def summary(pairs, experiment):
+    """quick/full ratios of one experiment's pairs, and of its quiet pairs."""
+    ratios = [float(p["quick_over_full"]) for p in pairs if p["experiment"] == experiment]
+    quiet = [float(p["quick_over_full"]) for p in pairs if p["experiment"] == experiment and p["quiet"] == "yes"]
+    return ratios, quiet
+
+
+def outside(ratios):
+    return sum(abs(x - 1) > BOUND for x in ratios)
+
+
+def table(paths):
+    """One Markdown row per saved comparison.csv: per experiment median [min–max] and pairs within ±30%."""
+    print("| quick run | E02 | E03 | E04 | all within ±30% | quiet pairs within ±30% |")
+    print("|---|---|---|---|---|---|")
+    for path in paths:
+        pairs = rows(path)
+        cells = [f"`{Path(path).name}`"]
+        for e in ("E02", "E03", "E04"):
+            ratios, _ = summary(pairs, e)
+            cells.append(f"{statistics.median(ratios):.2f} [{min(ratios):.2f}–{max(ratios):.2f}], "
+                         f"{len(ratios) - outside(ratios)}")
+        quiet = [float(p["quick_over_full"]) for p in pairs if p["quiet"] == "yes"]
+        cells.append(str(len(pairs) - outside(float(p["quick_over_full"]) for p in pairs)))
+        cells.append(f"{len(quiet) - outside(quiet)} of {len(quiet)}")
+        print("| " + " | ".join(cells) + " |")
+    return 0
+
+
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "--table":
+        return table(sys.argv[2:])
     quick_base = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "target" / "quick"
     out = []
     for folder, name, keys, value in TABLES:
@@ -72,12 +104,11 @@ def main():
         w.writeheader()
         w.writerows(out)
     for e in ("E02", "E03", "E04"):
-        rs = [float(r["quick_over_full"]) for r in out if r["experiment"] == e]
-        quiet = [float(r["quick_over_full"]) for r in out if r["experiment"] == e and r["quiet"] == "yes"]
+        rs, quiet = summary(out, e)
         if rs:
             print(f"{e}: {len(rs)} points, quick/full median {statistics.median(rs):.3f} "
-                  f"[{min(rs):.3f}–{max(rs):.3f}], outside ±30%: {sum(abs(x - 1) > BOUND for x in rs)}; "
-                  f"quiet pairs {len(quiet)}, outside ±30%: {sum(abs(x - 1) > BOUND for x in quiet)}")
+                  f"[{min(rs):.3f}–{max(rs):.3f}], outside ±30%: {outside(rs)}; "
+                  f"quiet pairs {len(quiet)}, outside ±30%: {outside(quiet)}")
     quiet = [r for r in out if r["quiet"] == "yes"]
     bad = [r for r in quiet if r["within_30pct"] == "no"]
     print(f"all: {len(out)} points, {sum(r['within_30pct'] == 'yes' for r in out)} within ±30%; "
