@@ -61,9 +61,9 @@ class ChunkedPrefillTest {
                 shape.headDim(), shape.valueDim());
         AttentionDims dims = new AttentionDims(shape.batch(), shape.numHeads(), shape.numKvHeads(), chunk, kvLen,
                 shape.headDim(), shape.valueDim());
-        float[] qAll = data.floats(full.queryCount(), -3, 3);             // [B, H, S, D]
-        float[] k = data.floats(full.keyCount(), -1, 1);                  // [B, G, S, D]
-        float[] v = data.floats(full.valueCount(), -1, 1);                // [B, G, S, Dv]
+        float[] qAll = data.floats(full.queryCount(), -3, 3);                    // [B, H, S, D]
+        float[] k = data.floats(full.keyCount(), -1, 1);                         // [B, G, S, D]
+        float[] v = data.floats(full.valueCount(), -1, 1);                       // [B, G, S, Dv]
         float[] q = lastRows(qAll, heads, kvLen, chunk, shape.headDim());        // [B, H, T, D]
 
         // Reference: the float64 causal prefill over all S tokens, its last T rows.
@@ -139,9 +139,9 @@ class ChunkedPrefillTest {
         int chunk = shape.qLen();
         int past = shape.pastLen();
         float scale = (float) (1.0 / Math.sqrt(row));
-        float[] qLatentAll = data.floats(batch * kvLen * heads * latent, -2, 2);   // [B, S, H, C]
-        float[] qRopeAll = data.floats(batch * kvLen * heads * rope, -2, 2);       // [B, S, H, P]
-        float[] cache = data.floats(batch * kvLen * row, -1, 1);                   // [B, S, C + P]
+        float[] qLatentAll = data.floats(batch * kvLen * heads * latent, -2, 2);         // [B, S, H, C]
+        float[] qRopeAll = data.floats(batch * kvLen * heads * rope, -2, 2);             // [B, S, H, P]
+        float[] cache = data.floats(batch * kvLen * row, -1, 1);                         // [B, S, C + P]
         float[] qLatent = lastRows(qLatentAll, batch, kvLen, chunk, heads * latent);       // [B, T, H, C]
         float[] qRope = lastRows(qRopeAll, batch, kvLen, chunk, heads * rope);             // [B, T, H, P]
 
